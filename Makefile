@@ -1,0 +1,34 @@
+# freshroute: every target creates .venv when missing and installs into it.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export FRESHROUTE_DATA ?= $(abspath ../shared/data)
+
+.PHONY: demo test bench lint schema clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/freshroute solve scenarios/demo-county.json --time-limit 10 --out out/demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/batch_kpis.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+schema: $(STAMP)
+	$(BIN)/python -m optimizer.schema_export
+
+clean:
+	rm -rf out .pytest_cache

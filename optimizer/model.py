@@ -1,0 +1,450 @@
+"""The batch schema: one day's sites, products, orders, fleet, travel and options.
+
+This is the single source of truth for the CLI, the API and batch files
+(``"schema": "freshroute.batch/v1"``). Units: minutes (clock times are minutes
+after midnight; ``"HH:MM"`` strings are accepted), km, kg, m³, CNY, °C, hours
+for shelf life. Defaults cite ``../shared/reference/domain.md`` by section.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    model_validator,
+)
+
+BATCH_SCHEMA_ID = "freshroute.batch/v1"
+
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def parse_clock(value: object) -> object:
+    """Accept minutes after midnight or an ``"HH:MM"`` string (hours may exceed 23)."""
+    if isinstance(value, str):
+        match = _HHMM.match(value.strip())
+        if not match:
+            raise ValueError(f"'{value}' is not a clock time; use minutes or 'HH:MM'")
+        hours, minutes = int(match[1]), int(match[2])
+        if minutes >= 60:
+            raise ValueError(f"'{value}' has {minutes} minutes; use 00-59")
+        return float(hours * 60 + minutes)
+    return value
+
+
+def format_clock(minutes: float) -> str:
+    """Minutes after midnight as ``HH:MM`` (rounded to the minute)."""
+    total = round(minutes)
+    return f"{total // 60:02d}:{total % 60:02d}"
+
+
+Clock = Annotated[
+    float,
+    BeforeValidator(parse_clock),
+    Field(ge=0, le=7 * 1440, description="Minutes after midnight, or 'HH:MM'."),
+]
+
+OptClock = Annotated[
+    float | None,
+    BeforeValidator(parse_clock),
+    Field(default=None, description="Minutes after midnight, or 'HH:MM'."),
+]
+
+RoundedFloat = Annotated[float, PlainSerializer(lambda v: round(v, 4), return_type=float)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class TimeWindow(_Strict):
+    """A closed interval of the day when service may start."""
+
+    start: Clock
+    end: Clock
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeWindow:
+        if self.end < self.start:
+            raise ValueError(f"window ends ({self.end:g}) before it starts ({self.start:g})")
+        return self
+
+
+SiteKind = Literal["hub", "collection_centre", "station"]
+
+
+class Site(_Strict):
+    """A place a vehicle visits: county hub (depot), collection centre, village station or farm."""
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    kind: SiteKind
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    service_min: float = Field(
+        default=5.0, ge=0, description="Minutes per visit (domain.md §2.5: median 5 min)."
+    )
+    time_windows: list[TimeWindow] = Field(
+        default_factory=list,
+        description="When service may start; empty means any time. Several windows allowed.",
+    )
+    storage_temp_c: float | None = Field(
+        default=None,
+        description="Cold-room temperature where produce waits; none means the batch's ambient.",
+    )
+    cutoff: OptClock = Field(
+        default=None,
+        description="Collection centres: produce must arrive by this time for the outbound trunk.",
+    )
+
+    @model_validator(mode="after")
+    def _windows_sorted(self) -> Site:
+        self.time_windows = sorted(self.time_windows, key=lambda w: w.start)
+        for a, b in zip(self.time_windows, self.time_windows[1:], strict=False):
+            if b.start <= a.end:
+                raise ValueError(f"time windows overlap: {a.start:g}-{a.end:g} and {b.start:g}")
+        if self.cutoff is not None and self.kind != "collection_centre":
+            raise ValueError("cutoff is only for collection centres")
+        return self
+
+
+TemperatureClass = Literal["frozen", "chilled", "cool", "ambient"]
+
+
+class CatalogueEntry(BaseModel):
+    """Default shelf life of a produce category (domain.md §3.1, §3.2)."""
+
+    temperature_class: TemperatureClass
+    shelf_life_h: float | None
+    ref_temp_c: float
+    q10: float
+
+
+# domain.md §3.1 (shelf life at the optimum temperature) and §3.2 (Q10: 3 for 0-10 °C,
+# 2.5 for 10-20 °C, 2 for 20-30 °C). Where §3.1 gives a range we take its lower end.
+PRODUCT_CATALOGUE: dict[str, CatalogueEntry] = {
+    "strawberry": CatalogueEntry(temperature_class="chilled", shelf_life_h=120, ref_temp_c=0, q10=3),
+    "leafy_greens": CatalogueEntry(
+        temperature_class="chilled", shelf_life_h=240, ref_temp_c=0, q10=3
+    ),
+    "mushroom": CatalogueEntry(temperature_class="chilled", shelf_life_h=120, ref_temp_c=1, q10=3),
+    "broccoli": CatalogueEntry(temperature_class="chilled", shelf_life_h=240, ref_temp_c=0, q10=3),
+    "sweet_corn": CatalogueEntry(temperature_class="chilled", shelf_life_h=96, ref_temp_c=0, q10=3),
+    "lychee": CatalogueEntry(temperature_class="chilled", shelf_life_h=240, ref_temp_c=1, q10=3),
+    "cherry": CatalogueEntry(temperature_class="chilled", shelf_life_h=336, ref_temp_c=0, q10=3),
+    "peach": CatalogueEntry(temperature_class="chilled", shelf_life_h=336, ref_temp_c=0, q10=3),
+    "tomato": CatalogueEntry(temperature_class="cool", shelf_life_h=168, ref_temp_c=10, q10=2.5),
+    "citrus": CatalogueEntry(temperature_class="cool", shelf_life_h=336, ref_temp_c=6, q10=2.5),
+    "cabbage": CatalogueEntry(temperature_class="cool", shelf_life_h=1440, ref_temp_c=0, q10=3),
+    "eggs": CatalogueEntry(temperature_class="cool", shelf_life_h=1008, ref_temp_c=4, q10=2),
+    "apple": CatalogueEntry(temperature_class="ambient", shelf_life_h=720, ref_temp_c=0, q10=3),
+    "potato": CatalogueEntry(temperature_class="ambient", shelf_life_h=2400, ref_temp_c=8, q10=2),
+    "milk": CatalogueEntry(temperature_class="chilled", shelf_life_h=144, ref_temp_c=4, q10=4),
+    "pork": CatalogueEntry(temperature_class="chilled", shelf_life_h=72, ref_temp_c=2, q10=4),
+    "frozen_food": CatalogueEntry(
+        temperature_class="frozen", shelf_life_h=4320, ref_temp_c=-18, q10=3
+    ),
+    "parcels": CatalogueEntry(
+        temperature_class="ambient", shelf_life_h=None, ref_temp_c=20, q10=1
+    ),
+}
+
+
+class Product(_Strict):
+    """A product: its temperature class and how fast it loses shelf life.
+
+    Fields left out are filled from ``PRODUCT_CATALOGUE[category]``. A product with no
+    shelf life (``null``) is not perishable: freshness is not tracked for it.
+    """
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    category: str = Field(description="A catalogue category, e.g. 'strawberry', or any label.")
+    temperature_class: TemperatureClass | None = None
+    shelf_life_h: float | None = Field(
+        default=None, gt=0, description="Shelf life at ref_temp_c, hours."
+    )
+    ref_temp_c: float | None = None
+    q10: float | None = Field(default=None, ge=1, le=10)
+    perishable: bool = Field(
+        default=True, description="False: no shelf life is tracked even if the category has one."
+    )
+
+    @model_validator(mode="after")
+    def _fill_from_catalogue(self) -> Product:
+        entry = PRODUCT_CATALOGUE.get(self.category)
+        missing = [
+            name
+            for name in ("temperature_class", "ref_temp_c", "q10")
+            if getattr(self, name) is None
+        ]
+        if entry is None:
+            if missing:
+                raise ValueError(
+                    f"category '{self.category}' is not in the catalogue, so give "
+                    f"{', '.join(missing)} (known: {', '.join(sorted(PRODUCT_CATALOGUE))})"
+                )
+        else:
+            if self.temperature_class is None:
+                self.temperature_class = entry.temperature_class
+            if self.ref_temp_c is None:
+                self.ref_temp_c = entry.ref_temp_c
+            if self.q10 is None:
+                self.q10 = entry.q10
+            if self.shelf_life_h is None and self.perishable:
+                self.shelf_life_h = entry.shelf_life_h
+        if not self.perishable:
+            self.shelf_life_h = None
+        return self
+
+
+class Order(_Strict):
+    """One consignment: ``delivery`` goes down hub→stop, ``pickup`` goes up stop→centre."""
+
+    id: str = Field(min_length=1)
+    kind: Literal["delivery", "pickup"]
+    site: str = Field(description="The village station or farm served.")
+    hub: str | None = Field(
+        default=None, description="Deliveries: the hub it is loaded at (default: the only hub)."
+    )
+    centre: str | None = Field(
+        default=None,
+        description="Pickups: the collection centre it goes to (default: the only centre).",
+    )
+    product: str
+    kg: float = Field(ge=0)
+    m3: float = Field(default=0.0, ge=0)
+    ready: OptClock = Field(
+        default=None,
+        description="Pickup: harvest or availability time. Delivery: time it is ready at the hub.",
+    )
+    min_freshness: float = Field(
+        default=0.0,
+        ge=0,
+        lt=1,
+        description="Minimum share of shelf life left on arrival (0-1).",
+    )
+    penalty: float | None = Field(
+        default=None,
+        ge=0,
+        description="CNY lost if the order is not served; set it to make the order optional.",
+    )
+
+
+class VehicleType(_Strict):
+    """A group of identical vehicles (domain.md §2)."""
+
+    id: str = Field(min_length=1)
+    name: str = ""
+    count: int = Field(ge=0)
+    capacity_kg: float = Field(gt=0)
+    capacity_m3: float = Field(gt=0)
+    refrigerated: bool = False
+    compartment_temp_c: float | None = Field(
+        default=None, description="Refrigerated vehicles: compartment °C (default 2 °C)."
+    )
+    cost_per_km: float = Field(default=2.5, ge=0, description="domain.md §2.4: 2.5-3 CNY/km.")
+    cost_per_hour: float = Field(default=35.0, ge=0, description="domain.md §2.4: driver 35 CNY/h.")
+    fixed_cost: float = Field(default=250.0, ge=0, description="domain.md §0: 250 CNY a day used.")
+    shift_start: Clock = 360.0
+    shift_end: Clock = 1080.0
+    max_duration_min: float = Field(
+        default=720.0, gt=0, description="domain.md §2.5: 12 h hard maximum."
+    )
+    start: str | None = Field(default=None, description="Start site (default: the only hub).")
+    end: str | None = Field(default=None, description="End site (default: the start site).")
+
+    @model_validator(mode="after")
+    def _check(self) -> VehicleType:
+        if self.shift_end < self.shift_start:
+            raise ValueError("shift_end is before shift_start")
+        if self.refrigerated and self.compartment_temp_c is None:
+            self.compartment_temp_c = 2.0
+        if not self.refrigerated and self.compartment_temp_c is not None:
+            raise ValueError("compartment_temp_c is only for refrigerated vehicles")
+        return self
+
+
+class HaversineTravel(_Strict):
+    """Great-circle km × circuity; minutes = access + km / speed (domain.md §1.4, §1.5)."""
+
+    mode: Literal["haversine"] = "haversine"
+    circuity: float = Field(default=1.30, ge=1.0, le=3.0)
+    speed_kmh: float = Field(default=48.0, gt=0)
+    access_min: float = Field(default=5.0, ge=0)
+
+
+class MatrixTravel(_Strict):
+    """Explicit km and minutes between all sites, e.g. exported from a map provider."""
+
+    mode: Literal["matrix"] = "matrix"
+    site_ids: list[str] = Field(min_length=1)
+    km: list[list[float]]
+    minutes: list[list[float]]
+
+    @model_validator(mode="after")
+    def _square(self) -> MatrixTravel:
+        n = len(self.site_ids)
+        for name in ("km", "minutes"):
+            rows = getattr(self, name)
+            if len(rows) != n or any(len(r) != n for r in rows):
+                raise ValueError(f"{name} must be {n}×{n}, one row and column per site id")
+            if any(v < 0 or v != v for r in rows for v in r):
+                raise ValueError(f"{name} has a negative or NaN entry")
+        if len(set(self.site_ids)) != n:
+            raise ValueError("site_ids has duplicates")
+        return self
+
+
+Travel = Annotated[HaversineTravel | MatrixTravel, Field(discriminator="mode")]
+
+
+class ObjectiveWeights(_Strict):
+    """Multipliers on the cost parts; 1 means cost in CNY as is."""
+
+    fixed: float = Field(default=1.0, ge=0)
+    distance: float = Field(default=1.0, ge=0)
+    time: float = Field(default=1.0, ge=0)
+
+
+class Options(_Strict):
+    time_limit_s: float = Field(default=10.0, gt=0, le=3600)
+    seed: int = Field(default=0, ge=0)
+    backhaul: Literal["mixed", "deliveries_first"] = Field(
+        default="mixed",
+        description="mixed: pickups and deliveries in any order; deliveries_first: classic VRPB.",
+    )
+    weights: ObjectiveWeights = Field(default_factory=ObjectiveWeights)
+    ambient_temp_c: float = Field(
+        default=25.0, description="Outside temperature (domain.md §3.1: ambient 20-30 °C)."
+    )
+    baseline: bool = Field(
+        default=True, description="Also plan the separate-fleets baseline and report savings."
+    )
+
+
+class Batch(_Strict):
+    """One day's planning input."""
+
+    schema_: Literal["freshroute.batch/v1"] = Field(default=BATCH_SCHEMA_ID, alias="schema")
+    name: str = ""
+    sites: list[Site] = Field(min_length=1)
+    products: list[Product] = Field(default_factory=list)
+    orders: list[Order] = Field(default_factory=list)
+    fleet: list[VehicleType] = Field(min_length=1)
+    travel: Travel = Field(default_factory=HaversineTravel)
+    options: Options = Field(default_factory=Options)
+
+    @model_validator(mode="after")
+    def _references(self) -> Batch:
+        errors: list[str] = []
+        site_by_id: dict[str, Site] = {}
+        for i, s in enumerate(self.sites):
+            if s.id in site_by_id:
+                errors.append(f"sites[{i}].id: duplicate id '{s.id}'")
+            site_by_id[s.id] = s
+        hubs = [s.id for s in self.sites if s.kind == "hub"]
+        centres = [s.id for s in self.sites if s.kind == "collection_centre"]
+        product_ids: set[str] = set()
+        for i, p in enumerate(self.products):
+            if p.id in product_ids:
+                errors.append(f"products[{i}].id: duplicate id '{p.id}'")
+            product_ids.add(p.id)
+        order_ids: set[str] = set()
+        for i, o in enumerate(self.orders):
+            where = f"orders[{i}]"
+            if o.id in order_ids:
+                errors.append(f"{where}.id: duplicate id '{o.id}'")
+            order_ids.add(o.id)
+            site = site_by_id.get(o.site)
+            if site is None:
+                errors.append(f"{where}.site: unknown site '{o.site}'")
+            elif site.kind != "station":
+                errors.append(f"{where}.site: '{o.site}' is a {site.kind}, not a station")
+            if o.product not in product_ids:
+                errors.append(f"{where}.product: unknown product '{o.product}'")
+            if o.kind == "delivery":
+                if o.centre is not None:
+                    errors.append(f"{where}.centre: only pickups go to a collection centre")
+                if o.hub is None:
+                    if len(hubs) == 1:
+                        o.hub = hubs[0]
+                    else:
+                        errors.append(f"{where}.hub: {len(hubs)} hubs in the batch; name one")
+                elif o.hub not in hubs:
+                    errors.append(f"{where}.hub: '{o.hub}' is not a hub")
+            else:
+                if o.hub is not None:
+                    errors.append(f"{where}.hub: only deliveries are loaded at a hub")
+                if o.centre is None:
+                    if len(centres) == 1:
+                        o.centre = centres[0]
+                    else:
+                        errors.append(
+                            f"{where}.centre: {len(centres)} collection centres; name one"
+                        )
+                elif o.centre not in centres:
+                    errors.append(f"{where}.centre: '{o.centre}' is not a collection centre")
+        vt_ids: set[str] = set()
+        for i, v in enumerate(self.fleet):
+            where = f"fleet[{i}]"
+            if v.id in vt_ids:
+                errors.append(f"{where}.id: duplicate id '{v.id}'")
+            vt_ids.add(v.id)
+            if v.start is None:
+                if len(hubs) == 1:
+                    v.start = hubs[0]
+                else:
+                    errors.append(f"{where}.start: {len(hubs)} hubs in the batch; name one")
+            elif v.start not in site_by_id:
+                errors.append(f"{where}.start: unknown site '{v.start}'")
+            elif site_by_id[v.start].kind == "station":
+                errors.append(f"{where}.start: '{v.start}' is a station, not a hub or centre")
+            if v.end is None:
+                v.end = v.start
+            elif v.end not in site_by_id:
+                errors.append(f"{where}.end: unknown site '{v.end}'")
+            elif site_by_id[v.end].kind == "station":
+                errors.append(f"{where}.end: '{v.end}' is a station, not a hub or centre")
+        if isinstance(self.travel, MatrixTravel):
+            known = set(self.travel.site_ids)
+            missing = [s.id for s in self.sites if s.id not in known]
+            if missing:
+                errors.append(f"travel.site_ids: no rows for sites {', '.join(missing[:10])}")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    # -- lookups (the batch is not mutated after validation) ----------------------------
+    @cached_property
+    def sites_by_id(self) -> dict[str, Site]:
+        return {s.id: s for s in self.sites}
+
+    @cached_property
+    def products_by_id(self) -> dict[str, Product]:
+        return {p.id: p for p in self.products}
+
+    @cached_property
+    def fleet_by_id(self) -> dict[str, VehicleType]:
+        return {v.id: v for v in self.fleet}
+
+    @cached_property
+    def orders_by_id(self) -> dict[str, Order]:
+        return {o.id: o for o in self.orders}
+
+
+def load_batch(data: dict) -> Batch:
+    """Validate a batch from parsed JSON."""
+    return Batch.model_validate(data)
+
+
+def vehicle_ids(batch: Batch) -> list[tuple[str, VehicleType]]:
+    """One id per physical vehicle, ``<type>-<n>`` (1-based), in fleet order."""
+    return [(f"{vt.id}-{k + 1}", vt) for vt in batch.fleet for k in range(vt.count)]
