@@ -38,7 +38,7 @@ def vehicle_temp(vehicle: VehicleType, batch: Batch) -> float:
 
 
 def can_carry(vehicle: VehicleType, product: Product) -> bool:
-    """Chilled and frozen goods only ride refrigerated at a compartment temperature they tolerate."""
+    """Chilled and frozen goods ride only refrigerated, at a compartment °C they tolerate."""
     bounds = CLASS_COMPARTMENT_RANGE_C.get(product.temperature_class or "ambient")
     if bounds is None:
         return True

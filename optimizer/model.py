@@ -101,7 +101,9 @@ class Site(_Strict):
     )
     cutoff: OptClock = Field(
         default=None,
-        description="Collection centres: produce must arrive by this time for the outbound trunk.",
+        description=(
+            "Collection centres: unloading must start by this time to make the outbound trunk."
+        ),
     )
 
     @model_validator(mode="after")
@@ -129,31 +131,30 @@ class CatalogueEntry(BaseModel):
 
 # domain.md §3.1 (shelf life at the optimum temperature) and §3.2 (Q10: 3 for 0-10 °C,
 # 2.5 for 10-20 °C, 2 for 20-30 °C). Where §3.1 gives a range we take its lower end.
+# category: (temperature class, shelf life h at ref °C, ref °C, Q10)
+_CATALOGUE_ROWS: dict[str, tuple[TemperatureClass, float | None, float, float]] = {
+    "strawberry": ("chilled", 120, 0, 3),
+    "leafy_greens": ("chilled", 240, 0, 3),
+    "mushroom": ("chilled", 120, 1, 3),
+    "broccoli": ("chilled", 240, 0, 3),
+    "sweet_corn": ("chilled", 96, 0, 3),
+    "lychee": ("chilled", 240, 1, 3),
+    "cherry": ("chilled", 336, 0, 3),
+    "peach": ("chilled", 336, 0, 3),
+    "tomato": ("cool", 168, 10, 2.5),
+    "citrus": ("cool", 336, 6, 2.5),
+    "cabbage": ("cool", 1440, 0, 3),
+    "eggs": ("cool", 1008, 4, 2),
+    "apple": ("ambient", 720, 0, 3),
+    "potato": ("ambient", 2400, 8, 2),
+    "milk": ("chilled", 144, 4, 4),
+    "pork": ("chilled", 72, 2, 4),
+    "frozen_food": ("frozen", 4320, -18, 3),
+    "parcels": ("ambient", None, 20, 1),
+}
 PRODUCT_CATALOGUE: dict[str, CatalogueEntry] = {
-    "strawberry": CatalogueEntry(temperature_class="chilled", shelf_life_h=120, ref_temp_c=0, q10=3),
-    "leafy_greens": CatalogueEntry(
-        temperature_class="chilled", shelf_life_h=240, ref_temp_c=0, q10=3
-    ),
-    "mushroom": CatalogueEntry(temperature_class="chilled", shelf_life_h=120, ref_temp_c=1, q10=3),
-    "broccoli": CatalogueEntry(temperature_class="chilled", shelf_life_h=240, ref_temp_c=0, q10=3),
-    "sweet_corn": CatalogueEntry(temperature_class="chilled", shelf_life_h=96, ref_temp_c=0, q10=3),
-    "lychee": CatalogueEntry(temperature_class="chilled", shelf_life_h=240, ref_temp_c=1, q10=3),
-    "cherry": CatalogueEntry(temperature_class="chilled", shelf_life_h=336, ref_temp_c=0, q10=3),
-    "peach": CatalogueEntry(temperature_class="chilled", shelf_life_h=336, ref_temp_c=0, q10=3),
-    "tomato": CatalogueEntry(temperature_class="cool", shelf_life_h=168, ref_temp_c=10, q10=2.5),
-    "citrus": CatalogueEntry(temperature_class="cool", shelf_life_h=336, ref_temp_c=6, q10=2.5),
-    "cabbage": CatalogueEntry(temperature_class="cool", shelf_life_h=1440, ref_temp_c=0, q10=3),
-    "eggs": CatalogueEntry(temperature_class="cool", shelf_life_h=1008, ref_temp_c=4, q10=2),
-    "apple": CatalogueEntry(temperature_class="ambient", shelf_life_h=720, ref_temp_c=0, q10=3),
-    "potato": CatalogueEntry(temperature_class="ambient", shelf_life_h=2400, ref_temp_c=8, q10=2),
-    "milk": CatalogueEntry(temperature_class="chilled", shelf_life_h=144, ref_temp_c=4, q10=4),
-    "pork": CatalogueEntry(temperature_class="chilled", shelf_life_h=72, ref_temp_c=2, q10=4),
-    "frozen_food": CatalogueEntry(
-        temperature_class="frozen", shelf_life_h=4320, ref_temp_c=-18, q10=3
-    ),
-    "parcels": CatalogueEntry(
-        temperature_class="ambient", shelf_life_h=None, ref_temp_c=20, q10=1
-    ),
+    name: CatalogueEntry(temperature_class=t, shelf_life_h=h, ref_temp_c=r, q10=q)
+    for name, (t, h, r, q) in _CATALOGUE_ROWS.items()
 }
 
 
@@ -186,6 +187,8 @@ class Product(_Strict):
             if getattr(self, name) is None
         ]
         if entry is None:
+            if self.perishable and self.shelf_life_h is None:
+                missing.append("shelf_life_h (or perishable: false)")
             if missing:
                 raise ValueError(
                     f"category '{self.category}' is not in the catalogue, so give "
@@ -223,7 +226,10 @@ class Order(_Strict):
     m3: float = Field(default=0.0, ge=0)
     ready: OptClock = Field(
         default=None,
-        description="Pickup: harvest or availability time. Delivery: time it is ready at the hub.",
+        description=(
+            "Pickup: harvest time; delivery: time it is ready at the hub. "
+            "Loading cannot start earlier; a pickup's shelf-life clock starts here."
+        ),
     )
     min_freshness: float = Field(
         default=0.0,
@@ -438,6 +444,13 @@ class Batch(_Strict):
     @cached_property
     def orders_by_id(self) -> dict[str, Order]:
         return {o.id: o for o in self.orders}
+
+
+def with_orders(batch: Batch, orders: list[Order]) -> Batch:
+    """A copy of ``batch`` with other orders, revalidated (so its lookups are fresh)."""
+    data = batch.model_dump(by_alias=True)
+    data["orders"] = [o.model_dump() for o in orders]
+    return Batch.model_validate(data)
 
 
 def load_batch(data: dict) -> Batch:

@@ -1,0 +1,211 @@
+"""The ``freshroute`` command line: solve, validate and generate batches.
+
+Exit codes: 0 done; 1 a plan has violations (``validate``); 2 bad input, with a
+message naming the field or order and the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from optimizer.errors import input_errors
+from optimizer.geojson import plan_geojson
+from optimizer.model import Batch, format_clock
+from optimizer.plan import KPIs, Plan
+from optimizer.routing.feasibility import InfeasibleBatch
+from optimizer.routing.solve import plan_batch
+from optimizer.validate import format_violations, validate_plan
+
+app = typer.Typer(
+    help="freshroute: route and cold-chain planning for rural counties.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+def _fail(lines: list[str], title: str) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {title}")
+    for line in lines:
+        err.print(f"  - {line}", markup=False, highlight=False)
+    return typer.Exit(2)
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _fail([str(path)], f"{what} file not found") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise _fail([f"{path}: {e}"], f"{what} is not valid JSON") from None
+
+
+def load_batch_file(path: Path) -> Batch:
+    """Read and validate a batch file, exiting with code 2 on any input error."""
+    data = _read_json(path, "batch")
+    try:
+        return Batch.model_validate(data)
+    except ValidationError as e:
+        raise _fail(input_errors(e), f"{path} is not a valid batch") from None
+
+
+def _kpi_table(kpis: KPIs, baseline: KPIs | None) -> Table:
+    table = Table(title="Plan KPIs", show_lines=False)
+    table.add_column("KPI")
+    table.add_column("paired plan", justify="right")
+    if baseline is not None:
+        table.add_column("separate fleets", justify="right")
+    rows: list[tuple[str, str, float | int | None]] = [
+        ("total cost (CNY)", "{:,.0f}", "total_cost"),
+        ("km", "{:,.1f}", "km"),
+        ("empty km", "{:,.1f}", "empty_km"),
+        ("empty return legs", "{:.0%}", "empty_return_share"),
+        ("vehicles used", "{}", "vehicles_used"),
+        ("vehicle hours", "{:.1f}", "vehicle_hours"),
+        ("load factor", "{:.0%}", "load_factor"),
+        ("pickups on delivery routes", "{:.0%}", "pickups_on_delivery_routes_share"),
+        ("freshness on arrival, min", "{:.1%}", "freshness_min"),
+        ("freshness on arrival, mean", "{:.1%}", "freshness_mean"),
+        ("orders served", "{}", "orders_served"),
+        ("orders unassigned", "{}", "orders_unassigned"),
+    ]
+    for label, fmt, field in rows:
+        cells = [label]
+        for k in (kpis, baseline) if baseline is not None else (kpis,):
+            value = getattr(k, str(field))
+            cells.append("-" if value is None else fmt.format(value))
+        table.add_row(*cells)
+    return table
+
+
+def print_summary(plan: Plan) -> None:
+    base = plan.baseline.kpis if plan.baseline else None
+    out.print(_kpi_table(plan.kpis, base))
+    if plan.baseline is not None:
+        out.print(
+            f"Pairing saves {plan.baseline.cost_saving_share:.1%} of cost and "
+            f"{plan.baseline.empty_km_saving_share:.1%} of empty km against separate fleets."
+        )
+    for route in plan.routes:
+        sites = " → ".join(s.site for s in route.stops)
+        out.print(
+            f"[bold]{route.vehicle}[/] {format_clock(route.stops[0].start)}-"
+            f"{format_clock(route.stops[-1].departure)} {route.km:.1f} km: {sites}",
+            highlight=False,
+        )
+    for o in plan.orders:
+        if not o.served:
+            out.print(f"[yellow]unassigned[/] {o.order}: {o.reason}", highlight=False)
+
+
+@app.command()
+def solve(
+    batch_file: Annotated[Path, typer.Argument(help="Batch JSON (freshroute.batch/v1).")],
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds (default: the batch's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the batch's).")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where plan files go.")] = Path("out"),
+    baseline: Annotated[
+        bool | None,
+        typer.Option("--baseline/--no-baseline", help="Also plan separate fleets to compare."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+) -> None:
+    """Plan one day's batch; writes plan.json and plan.geojson to --out."""
+    batch = load_batch_file(batch_file)
+    if time_limit is not None and time_limit <= 0:
+        raise _fail(
+            [f"--time-limit: {time_limit:g} is not a positive number of seconds"], "bad option"
+        )
+    if seed is not None:
+        batch.options.seed = seed
+    limit = time_limit if time_limit is not None else batch.options.time_limit_s
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[best]}"),
+        console=err,
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("solving", total=None, best="")
+
+        def progress(phase: str, elapsed: float, cost: float) -> None:
+            bar.update(
+                task, description=f"{phase} ({limit:g} s limit)", best=f"best {cost:,.0f} CNY"
+            )
+
+        try:
+            plan = plan_batch(batch, time_limit_s=limit, baseline=baseline, progress=progress)
+        except InfeasibleBatch as e:
+            raise _fail(
+                [str(i) for i in e.issues], "some orders cannot be served by any vehicle"
+            ) from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "plan.json").write_text(
+        plan.model_dump_json(indent=2, by_alias=True) + "\n", encoding="utf-8"
+    )
+    (out_dir / "plan.geojson").write_text(
+        json.dumps(plan_geojson(batch, plan), ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    print_summary(plan)
+    out.print(f"wrote {out_dir / 'plan.json'} and {out_dir / 'plan.geojson'}", highlight=False)
+
+
+@app.command()
+def validate(
+    batch_file: Annotated[Path, typer.Argument(help="The batch the plan is for.")],
+    plan_file: Annotated[Path, typer.Argument(help="A plan.json.")],
+) -> None:
+    """Recheck a plan against its batch; exit 1 when it breaks any hard constraint."""
+    batch = load_batch_file(batch_file)
+    data = _read_json(plan_file, "plan")
+    try:
+        plan = Plan.model_validate(data)
+    except ValidationError as e:
+        raise _fail(input_errors(e), f"{plan_file} is not a valid plan") from None
+    violations = validate_plan(batch, plan)
+    if violations:
+        err.print(format_violations(violations), markup=False, highlight=False)
+        err.print(f"[bold red]{len(violations)} violation(s)[/]")
+        raise typer.Exit(1)
+    out.print(f"valid: {len(plan.routes)} routes, {plan.kpis.orders_served} orders served")
+
+
+@app.command()
+def generate(
+    villages: Annotated[int, typer.Option(min=1, max=5000, help="Number of villages.")] = 60,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 1,
+    centres: Annotated[
+        int | None, typer.Option(min=1, max=3, help="Collection centres (default by size).")
+    ] = None,
+    output: Annotated[Path, typer.Option("--out", help="Batch file to write.")] = Path(
+        "county.json"
+    ),
+) -> None:
+    """Generate a synthetic county batch from domain defaults."""
+    from scenarios.generate import generate_county, write_batch
+
+    batch = generate_county(villages, seed, centres=centres)
+    write_batch(batch, output)
+    out.print(
+        f"wrote {output}: {len(batch.sites)} sites, {len(batch.orders)} orders, "
+        f"{sum(v.count for v in batch.fleet)} vehicles",
+        highlight=False,
+    )
+
+
+if __name__ == "__main__":
+    app()

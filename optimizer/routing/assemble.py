@@ -1,0 +1,161 @@
+"""Turn an engine's routes (node sequences with service-start times) into a plan.
+
+Consecutive nodes at one site form one stop. Times come from the engine, whose integer
+schedule rounds travel up, so the floating-point arrival at every stop is no later than
+the engine's service start: the schedule it promised can be kept.
+"""
+
+from __future__ import annotations
+
+from optimizer.freshness import remaining_share, shelf_life_min, used_minutes
+from optimizer.kpis import compute_kpis, route_cost
+from optimizer.plan import OrderOutcome, Plan, Route, Stop
+from optimizer.routing.ortools_engine import EngineRoute
+from optimizer.routing.problem import END, LOAD, START, UNLOAD, RoutingProblem
+
+
+def assemble_routes(problem: RoutingProblem, engine_routes: list[EngineRoute]) -> list[Route]:
+    """Plan routes from engine routes; routes that serve nothing are left out."""
+    routes = []
+    for er in engine_routes:
+        route = _route(problem, er)
+        if any(s.load or s.unload for s in route.stops):
+            routes.append(route)
+    return routes
+
+
+def _route(problem: RoutingProblem, er: EngineRoute) -> Route:
+    p = problem
+    vehicle = p.vehicles[er.vehicle]
+    site_ids = p.travel.site_ids
+    groups: list[list[int]] = []
+    for pos, node in enumerate(er.nodes):
+        if groups and p.node_site[er.nodes[groups[-1][-1]]] == p.node_site[node]:
+            groups[-1].append(pos)
+        else:
+            groups.append([pos])
+
+    stops: list[Stop] = []
+    kg = m3 = 0.0
+    prev_site = -1
+    for g in groups:
+        nodes = [er.nodes[i] for i in g]
+        site = int(p.node_site[nodes[0]])
+        actions = [i for i, n in zip(g, nodes, strict=True) if p.node_role[n] in (LOAD, UNLOAD)]
+        load = [
+            p.orders[p.node_order[er.nodes[i]]].id
+            for i in actions
+            if p.node_role[er.nodes[i]] == LOAD
+        ]
+        unload = [
+            p.orders[p.node_order[er.nodes[i]]].id
+            for i in actions
+            if p.node_role[er.nodes[i]] == UNLOAD
+        ]
+        for i in actions:
+            n = er.nodes[i]
+            kg += p.node_kg[n]
+            m3 += p.node_m3[n]
+        if stops:
+            arrival = stops[-1].departure + float(p.travel.minutes[prev_site, site])
+            km = float(p.travel.km[prev_site, site])
+        else:
+            arrival = min(er.times[i] for i in g)
+            km = 0.0
+        if actions:
+            start = max(arrival, max(er.times[i] for i in actions))
+            departure = start + float(p.node_service[er.nodes[actions[0]]])
+        else:
+            start = departure = arrival if stops else max(er.times[i] for i in g)
+            if not stops:
+                arrival = start
+        stops.append(
+            Stop(
+                site=site_ids[site],
+                arrival=arrival,
+                start=start,
+                departure=departure,
+                load=load,
+                unload=unload,
+                kg_on_board=max(0.0, kg) if abs(kg) > 1e-9 else 0.0,
+                m3_on_board=max(0.0, m3) if abs(m3) > 1e-9 else 0.0,
+                km_from_previous=km,
+            )
+        )
+        prev_site = site
+    assert p.node_role[er.nodes[0]] == START and p.node_role[er.nodes[-1]] == END
+    km_total = sum(s.km_from_previous for s in stops)
+    duration = stops[-1].departure - stops[0].start
+    return Route(
+        vehicle=vehicle.id,
+        vehicle_type=vehicle.type.id,
+        stops=stops,
+        km=km_total,
+        duration_min=duration,
+        cost=route_cost(vehicle.type, km_total, duration),
+    )
+
+
+def order_outcomes(
+    problem: RoutingProblem, routes: list[Route], reasons: dict[str, str]
+) -> list[OrderOutcome]:
+    """Per order: who carries it, when, and how fresh it arrives; or why it is not served."""
+    batch = problem.batch
+    where: dict[str, tuple[Route, Stop, Stop]] = {}
+    for route in routes:
+        loaded: dict[str, Stop] = {}
+        for stop in route.stops:
+            for oid in stop.load:
+                loaded[oid] = stop
+            for oid in stop.unload:
+                where[oid] = (route, loaded[oid], stop)
+    out = []
+    for order in problem.orders:
+        if order.id not in where:
+            out.append(
+                OrderOutcome(
+                    order=order.id,
+                    kind=order.kind,
+                    served=False,
+                    reason=reasons.get(order.id, "not served by the engine"),
+                )
+            )
+            continue
+        route, at, to = where[order.id]
+        vt = batch.fleet_by_id[route.vehicle_type]
+        used = used_minutes(order, batch, vt, at.departure, to.start)
+        share = remaining_share(order, batch, used)
+        life = shelf_life_min(batch.products_by_id[order.product])
+        out.append(
+            OrderOutcome(
+                order=order.id,
+                kind=order.kind,
+                served=True,
+                vehicle=route.vehicle,
+                loaded_at=at.departure,
+                arrived_at=to.start,
+                remaining_share=share,
+                remaining_h=None if life is None else (life - used) / 60.0,
+            )
+        )
+    return out
+
+
+def build_plan(
+    problem: RoutingProblem,
+    engine_routes: list[EngineRoute],
+    *,
+    engine: str,
+    seconds: float,
+    reasons: dict[str, str],
+) -> Plan:
+    routes = assemble_routes(problem, engine_routes)
+    orders = order_outcomes(problem, routes, reasons)
+    return Plan(
+        batch=problem.batch.name,
+        engine=engine,
+        solve_seconds=seconds,
+        routes=routes,
+        orders=orders,
+        kpis=compute_kpis(problem.batch, routes, orders),
+    )

@@ -1,0 +1,291 @@
+"""OR-Tools engine: the routing problem as an integer pickup-and-delivery model.
+
+Scaling at this boundary only: time in tenths of a minute (travel rounded up, windows
+rounded inwards), cost in thousandths of a CNY, kg in tenths, m³ in thousandths.
+Everything the engine cannot hold exactly is rounded so that an integer-feasible
+solution is feasible in floating point; the validator rechecks the plan anyway.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from optimizer.routing.problem import END, LOAD, START, UNLOAD, RoutingProblem
+
+TIME_SCALE = 10  # units per minute
+COST_SCALE = 1000  # units per CNY
+KG_SCALE = 10
+M3_SCALE = 1000
+REQUIRED_PENALTY_CNY = 1e6  # keeps the model feasible; an unserved required order is reported
+FRESHNESS_RATE_SCALE = 1000  # integer precision of decay rates
+FRESHNESS_MARGIN_MIN = 0.5  # reference minutes kept back to absorb rate rounding
+
+
+@dataclass
+class EngineRoute:
+    vehicle: int  # index into problem.vehicles
+    nodes: list[int]  # node ids, start and end depots included
+    times: list[float]  # service start (minutes) per node, from the solver
+
+
+@dataclass
+class EngineResult:
+    routes: list[EngineRoute]
+    objective: float  # CNY as the engine saw it (scaled back)
+    status: str
+    seconds: float
+
+
+ProgressCallback = Callable[[float, float], None]  # (elapsed s, best objective CNY)
+
+
+def solve_ortools(
+    problem: RoutingProblem,
+    time_limit_s: float,
+    *,
+    on_solution: ProgressCallback | None = None,
+    initial_routes: list[list[int]] | None = None,
+) -> EngineResult:
+    """Solve with guided local search under ``time_limit_s``; routes with solver times."""
+    started = time.perf_counter()
+    model = _Model(problem)
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    params.first_solution_strategy = (
+        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
+    )
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    params.time_limit.FromMilliseconds(max(100, int(time_limit_s * 1000)))
+    routing = model.routing
+    if on_solution is not None:
+        routing.AddAtSolutionCallback(
+            lambda: on_solution(
+                time.perf_counter() - started, routing.CostVar().Value() / COST_SCALE
+            )
+        )
+    if initial_routes:
+        routing.CloseModelWithParameters(params)
+        start = routing.ReadAssignmentFromRoutes(
+            [[model.manager.NodeToIndex(n) for n in r] for r in initial_routes], True
+        )
+        solution = routing.SolveFromAssignmentWithParameters(start, params)
+    else:
+        solution = routing.SolveWithParameters(params)
+    seconds = time.perf_counter() - started
+    status = _STATUS.get(routing.status(), str(routing.status()))
+    if solution is None:
+        return EngineResult([], math.inf, status, seconds)
+    return EngineResult(
+        model.routes(solution), solution.ObjectiveValue() / COST_SCALE, status, seconds
+    )
+
+
+_STATUS = {
+    0: "not_solved",
+    1: "success",
+    2: "partial",
+    3: "fail",
+    4: "timeout",
+    5: "invalid",
+    6: "infeasible",
+    7: "optimal",
+}
+
+
+class _Model:
+    """The OR-Tools model of one routing problem."""
+
+    def __init__(self, problem: RoutingProblem) -> None:
+        self.problem = p = problem
+        vehicles = p.vehicles
+        self.manager = manager = pywrapcp.RoutingIndexManager(
+            p.n_nodes,
+            len(vehicles),
+            [v.start_node for v in vehicles],
+            [v.end_node for v in vehicles],
+        )
+        self.routing = routing = pywrapcp.RoutingModel(manager)
+        weights = p.batch.options.weights
+
+        # Arc costs per vehicle type (distance part), fixed costs.
+        km = p.node_km()
+        cost_cb: dict[str, int] = {}
+        for k, v in enumerate(vehicles):
+            vt = v.type
+            if vt.id not in cost_cb:
+                matrix = np.rint(km * vt.cost_per_km * weights.distance * COST_SCALE)
+                cost_cb[vt.id] = routing.RegisterTransitMatrix(matrix.astype(np.int64).tolist())
+            routing.SetArcCostEvaluatorOfVehicle(cost_cb[vt.id], k)
+            routing.SetFixedCostOfVehicle(int(round(vt.fixed_cost * weights.fixed * COST_SCALE)), k)
+
+        # Time: travel rounded up; service charged once per stop (see problem.node_times).
+        ticks = np.ceil(p.node_times() * TIME_SCALE - 1e-9).astype(np.int64)
+        horizon = 7 * 1440 * TIME_SCALE
+        time_cb = routing.RegisterTransitMatrix(ticks.tolist())
+        routing.AddDimension(time_cb, horizon, horizon, False, "time")
+        self.time = time_dim = routing.GetDimensionOrDie("time")
+        for k, v in enumerate(vehicles):
+            vt = v.type
+            start, end = routing.Start(k), routing.End(k)
+            time_dim.CumulVar(start).SetRange(_ceil(vt.shift_start), _floor(vt.shift_end))
+            time_dim.CumulVar(end).SetRange(_ceil(vt.shift_start), _floor(vt.shift_end))
+            time_dim.SetSpanUpperBoundForVehicle(_floor(vt.max_duration_min), k)
+            per_tick = vt.cost_per_hour * weights.time / 60.0 / TIME_SCALE * COST_SCALE
+            time_dim.SetSpanCostCoefficientForVehicle(int(round(per_tick)), k)
+            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(end))
+            routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(start))
+
+        for node in range(p.n_nodes):
+            if p.node_role[node] in (START, END):
+                continue
+            _set_windows(time_dim.CumulVar(manager.NodeToIndex(node)), p.node_windows[node])
+
+        # Capacities: kg and m³, checked after every node.
+        for name, amounts, scale, caps in (
+            ("kg", p.node_kg, KG_SCALE, [v.type.capacity_kg for v in vehicles]),
+            ("m3", p.node_m3, M3_SCALE, [v.type.capacity_m3 for v in vehicles]),
+        ):
+            demand = (np.sign(amounts) * np.ceil(np.abs(amounts) * scale - 1e-9)).astype(np.int64)
+            cb = routing.RegisterUnaryTransitVector(demand.tolist())
+            routing.AddDimensionWithVehicleCapacity(
+                cb, 0, [int(math.floor(c * scale + 1e-9)) for c in caps], True, name
+            )
+
+        # Orders: pairs, allowed vehicles, optional or required.
+        solver = routing.solver()
+        everyone = len(vehicles)
+        for k, (load, unload) in enumerate(p.pairs):
+            li, ui = manager.NodeToIndex(int(load)), manager.NodeToIndex(int(unload))
+            routing.AddPickupAndDelivery(li, ui)
+            solver.Add(routing.VehicleVar(li) == routing.VehicleVar(ui))
+            solver.Add(time_dim.CumulVar(li) <= time_dim.CumulVar(ui))
+            allowed = p.allowed_vehicles[k]
+            if len(allowed) < everyone:
+                # SetAllowedVehiclesForIndex's binding rejects lists in 9.15; -1 = unperformed.
+                routing.VehicleVar(li).SetValues([-1, *allowed])
+                routing.VehicleVar(ui).SetValues([-1, *allowed])
+            penalty = REQUIRED_PENALTY_CNY if np.isnan(p.penalty[k]) else p.penalty[k]
+            routing.AddDisjunction([li], int(round(penalty * COST_SCALE)))
+            routing.AddDisjunction([ui], 0)
+            if not p.node_windows[int(load)] or not p.node_windows[int(unload)]:
+                routing.ActiveVar(li).SetValue(0)
+                routing.ActiveVar(ui).SetValue(0)
+            self._freshness(k, li, ui)
+
+        self._stops_start_together()
+        if p.batch.options.backhaul == "deliveries_first":
+            self._deliveries_first()
+
+    def _stops_start_together(self) -> None:
+        """No waiting between two nodes of one stop, where a perishable order is at the site.
+
+        The plan serves a stop's orders together, so a stop departs when its last node is
+        served. Waiting between its nodes would let a pickup's freshness be judged on an
+        earlier departure than the real one; forcing any wait to happen before the stop
+        keeps the solver's times and the plan's the same.
+        """
+        p, routing, manager = self.problem, self.routing, self.manager
+        solver = routing.solver()
+        action = np.flatnonzero((p.node_role == LOAD) | (p.node_role == UNLOAD))
+        perishable = np.array([rule is not None for rule in p.freshness] + [False])
+        fresh_sites = set(p.node_site[action[perishable[p.node_order[action]]]].tolist())
+        by_site: dict[int, list[int]] = {}
+        for node in action:
+            by_site.setdefault(int(p.node_site[node]), []).append(int(node))
+        big = 7 * 1440 * TIME_SCALE
+        for site, nodes in by_site.items():
+            if site not in fresh_sites or len(nodes) < 2:
+                continue
+            indices = [manager.NodeToIndex(n) for n in nodes]
+            for i in indices:
+                peers = [j for j in indices if j != i]
+                same = solver.IsMemberVar(routing.NextVar(i), peers)
+                solver.Add(self.time.SlackVar(i) <= big * (1 - same))
+
+    def _freshness(self, k: int, li: int, ui: int) -> None:
+        """used ≤ budget, per compartment temperature of the vehicle that carries order k."""
+        rule = self.problem.freshness[k]
+        if rule is None:
+            return
+        p, routing, solver, t = self.problem, self.routing, self.routing.solver(), self.time
+        service = _ceil(p.node_service[p.pairs[k, 0]])
+        budget = math.floor(
+            (rule.budget - FRESHNESS_MARGIN_MIN) * FRESHNESS_RATE_SCALE * TIME_SCALE
+        )
+        ready = _floor(rule.ready) if rule.ready is not None else None
+        station = math.ceil(rule.station_rate * FRESHNESS_RATE_SCALE)
+        allowed = set(p.allowed_vehicles[k])
+        by_temp: dict[float, list[int]] = {}
+        for idx, v in enumerate(p.vehicles):
+            if idx in allowed:
+                by_temp.setdefault(v.temp_c, []).append(idx)
+        departure = t.CumulVar(li) + service
+        riding = t.CumulVar(ui) - departure
+        waiting = departure - ready if ready is not None else None
+        big = 7 * 1440 * TIME_SCALE * FRESHNESS_RATE_SCALE * 100
+        for temp, members in by_temp.items():
+            rate = math.ceil(rule.rate_by_temp[temp] * FRESHNESS_RATE_SCALE)
+            used = rate * riding if waiting is None else rate * riding + station * waiting
+            carried_here = solver.IsMemberVar(routing.VehicleVar(li), members)
+            solver.Add(used <= budget + big * (1 - carried_here))
+            # A plain deadline the search filters understand: implied by the constraint above.
+            slowest = min(rule.rate_by_temp[temp], rule.station_rate or math.inf)
+            if ready is not None and len(by_temp) == 1:
+                t.CumulVar(ui).SetMax(
+                    min(t.CumulVar(ui).Max(), ready + _floor(rule.budget / slowest))
+                )
+
+    def _deliveries_first(self) -> None:
+        """A route unloads no delivery after it has loaded a pickup (classic VRPB)."""
+        p, routing = self.problem, self.routing
+        kinds = np.array([o.kind == "pickup" for o in p.orders] + [False])[p.node_order]
+        after_pickup = ((p.node_role == LOAD) & kinds).astype(np.int64)
+        cb = routing.RegisterUnaryTransitVector(after_pickup.tolist())
+        routing.AddDimension(cb, 0, p.n_nodes, True, "phase")
+        phase = routing.GetDimensionOrDie("phase")
+        for node in np.flatnonzero((p.node_role == UNLOAD) & ~kinds):
+            phase.CumulVar(self.manager.NodeToIndex(int(node))).SetMax(0)
+
+    def routes(self, solution: pywrapcp.Assignment) -> list[EngineRoute]:
+        routing, manager, t = self.routing, self.manager, self.time
+        out = []
+        for k in range(len(self.problem.vehicles)):
+            index = routing.Start(k)
+            if routing.IsEnd(solution.Value(routing.NextVar(index))):
+                continue
+            nodes, times = [], []
+            while True:
+                nodes.append(manager.IndexToNode(index))
+                times.append(solution.Value(t.CumulVar(index)) / TIME_SCALE)
+                if routing.IsEnd(index):
+                    break
+                index = solution.Value(routing.NextVar(index))
+            out.append(EngineRoute(k, nodes, times))
+        return out
+
+
+def _ceil(minutes: float) -> int:
+    return math.ceil(minutes * TIME_SCALE - 1e-9)
+
+
+def _floor(minutes: float) -> int:
+    return math.floor(minutes * TIME_SCALE + 1e-9)
+
+
+def _set_windows(var: pywrapcp.IntVar, windows: list[tuple[float, float]]) -> None:
+    """Restrict a cumul to the union of windows (rounded inwards)."""
+    ticks = [(_ceil(a), _floor(b)) for a, b in windows]
+    ticks = [(a, b) for a, b in ticks if a <= b]
+    if not ticks:
+        return
+    var.SetRange(ticks[0][0], ticks[-1][1])
+    for (_, b), (a, _) in zip(ticks, ticks[1:], strict=False):
+        if a > b + 1:
+            var.RemoveInterval(b + 1, a - 1)

@@ -1,0 +1,228 @@
+"""Compile a batch into one engine-neutral routing problem (floating point, core units).
+
+Every order becomes a *load* node and an *unload* node: a delivery is loaded at its
+hub and unloaded at its station, a pickup is loaded at its station and unloaded at its
+collection centre. Vehicles start and end at depot nodes (one per distinct site). This
+uniform pickup-and-delivery view covers mixed routes, reloads at the hub, trucks that
+end at a collection centre, and Li & Lim style shipments with one code path.
+
+Service is charged once per *stop*: a run of consecutive nodes at the same site. The
+time to go from node i to node j is ``service(i) + travel(i, j)``, except between two
+nodes at the same site, which is 0 unless j ends the route. Engines scale these floats
+to integers at their own boundary (rounding travel up) and the validator rechecks the
+resulting plan in floating point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from optimizer.freshness import (
+    can_carry,
+    decay_rate,
+    freshness_budget_min,
+    storage_temp,
+    vehicle_temp,
+)
+from optimizer.model import Batch, Order, VehicleType, vehicle_ids
+from optimizer.network import TravelMatrices, travel_matrices
+
+START, END, LOAD, UNLOAD = 0, 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Vehicle:
+    id: str
+    type: VehicleType
+    start_node: int
+    end_node: int
+    temp_c: float
+
+
+@dataclass
+class RoutingProblem:
+    """Nodes, vehicles and per-order rules of one batch, in minutes, km, kg, m³, CNY."""
+
+    batch: Batch
+    travel: TravelMatrices
+    node_site: np.ndarray  # site index (into travel.site_ids) per node
+    node_role: np.ndarray  # START, END, LOAD or UNLOAD
+    node_order: np.ndarray  # order index per node, -1 for depots
+    node_kg: np.ndarray  # + when loaded, - when unloaded
+    node_m3: np.ndarray
+    node_service: np.ndarray  # site service minutes for action nodes, 0 for depots
+    node_windows: list[list[tuple[float, float]]]  # allowed service starts
+    vehicles: list[Vehicle]
+    orders: list[Order]
+    pairs: np.ndarray  # (n_orders, 2): load node, unload node
+    allowed_vehicles: list[list[int]]  # per order; every vehicle when it equals all
+    penalty: np.ndarray  # CNY per order; NaN for required orders
+    freshness: list[FreshnessRule | None] = field(default_factory=list)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_site)
+
+    def node_times(self) -> np.ndarray:
+        """Minutes from node i to node j: service at i (when the stop ends) plus travel."""
+        site = self.node_site
+        travel = self.travel.minutes[np.ix_(site, site)]
+        same = site[:, None] == site[None, :]
+        ends_route = (self.node_role == END)[None, :]
+        times = self.node_service[:, None] + travel
+        return np.where(same & ~ends_route, 0.0, times)
+
+    def node_km(self) -> np.ndarray:
+        site = self.node_site
+        return self.travel.km[np.ix_(site, site)]
+
+
+@dataclass(frozen=True)
+class FreshnessRule:
+    """Shelf-life limit of one perishable order: used minutes ≤ budget.
+
+    Used = ``station_rate × (load departure − ready)`` (pickups only) plus
+    ``rate[temp] × (arrival − load departure)`` for the vehicle's compartment temperature.
+    """
+
+    budget: float  # reference minutes the order may use
+    ready: float | None  # clock start while waiting at a station (pickups)
+    station_rate: float  # 0 for deliveries
+    rate_by_temp: dict[float, float]  # riding rate per compartment temperature
+
+
+def compile_problem(batch: Batch, travel: TravelMatrices | None = None) -> RoutingProblem:
+    """Build the node model of ``batch`` (its travel matrices unless given)."""
+    travel = travel or travel_matrices(batch)
+    site_index = travel.index()
+    sites = batch.sites_by_id
+
+    node_site: list[int] = []
+    node_role: list[int] = []
+    node_order: list[int] = []
+    depot_node: dict[tuple[str, int], int] = {}
+
+    def depot(site_id: str, role: int) -> int:
+        key = (site_id, role)
+        if key not in depot_node:
+            depot_node[key] = len(node_site)
+            node_site.append(site_index[site_id])
+            node_role.append(role)
+            node_order.append(-1)
+        return depot_node[key]
+
+    vehicles = []
+    for vid, vt in vehicle_ids(batch):
+        assert vt.start is not None and vt.end is not None
+        vehicles.append(
+            Vehicle(vid, vt, depot(vt.start, START), depot(vt.end, END), vehicle_temp(vt, batch))
+        )
+
+    orders = list(batch.orders)
+    pairs = np.zeros((len(orders), 2), dtype=np.int64)
+    for k, order in enumerate(orders):
+        origin, destination = _ends(order)
+        for role, site_id in ((LOAD, origin), (UNLOAD, destination)):
+            pairs[k, 0 if role == LOAD else 1] = len(node_site)
+            node_site.append(site_index[site_id])
+            node_role.append(role)
+            node_order.append(k)
+
+    role = np.array(node_role, dtype=np.int64)
+    order_of = np.array(node_order, dtype=np.int64)
+    kg = np.array([o.kg for o in orders] + [0.0])[order_of]
+    m3 = np.array([o.m3 for o in orders] + [0.0])[order_of]
+    sign = np.where(role == LOAD, 1.0, np.where(role == UNLOAD, -1.0, 0.0))
+    site_ids = travel.site_ids
+    service = np.array(
+        [
+            sites[site_ids[s]].service_min if r in (LOAD, UNLOAD) else 0.0
+            for s, r in zip(node_site, node_role, strict=True)
+        ]
+    )
+    windows = [
+        _node_windows(batch, site_ids[s], r, orders[o] if o >= 0 else None)
+        for s, r, o in zip(node_site, node_role, node_order, strict=True)
+    ]
+    for v in vehicles:
+        windows[v.start_node] = [(0.0, 7 * 1440.0)]
+        windows[v.end_node] = [(0.0, 7 * 1440.0)]
+
+    allowed = [_allowed(batch, o, vehicles) for o in orders]
+    penalty = np.array([np.nan if o.penalty is None else o.penalty for o in orders])
+    temps = sorted({v.temp_c for v in vehicles})
+    rules = [_freshness_rule(batch, o, temps) for o in orders]
+    return RoutingProblem(
+        batch=batch,
+        travel=travel,
+        node_site=np.array(node_site, dtype=np.int64),
+        node_role=role,
+        node_order=order_of,
+        node_kg=kg * sign,
+        node_m3=m3 * sign,
+        node_service=service,
+        node_windows=windows,
+        vehicles=vehicles,
+        orders=orders,
+        pairs=pairs,
+        allowed_vehicles=allowed,
+        penalty=penalty,
+        freshness=rules,
+    )
+
+
+def _ends(order: Order) -> tuple[str, str]:
+    """(origin, destination) site ids of an order."""
+    if order.kind == "delivery":
+        assert order.hub is not None
+        return order.hub, order.site
+    assert order.centre is not None
+    return order.site, order.centre
+
+
+def _intersect(
+    windows: list[tuple[float, float]], lo: float, hi: float
+) -> list[tuple[float, float]]:
+    out = [(max(a, lo), min(b, hi)) for a, b in windows]
+    return [(a, b) for a, b in out if a <= b]
+
+
+def _node_windows(
+    batch: Batch, site_id: str, role: int, order: Order | None
+) -> list[tuple[float, float]]:
+    """Service-start windows of an action node: its site's hours cut by ready and cut-off."""
+    site = batch.sites_by_id[site_id]
+    base = [(w.start, w.end) for w in site.time_windows] or [(0.0, 7 * 1440.0)]
+    if order is None:
+        return base
+    lo, hi = 0.0, 7 * 1440.0
+    if role == LOAD and order.ready is not None:
+        lo = order.ready
+    if role == UNLOAD and site.cutoff is not None:
+        hi = site.cutoff
+    return _intersect(base, lo, hi)
+
+
+def _allowed(batch: Batch, order: Order, vehicles: list[Vehicle]) -> list[int]:
+    product = batch.products_by_id[order.product]
+    return [k for k, v in enumerate(vehicles) if can_carry(v.type, product)]
+
+
+def _freshness_rule(batch: Batch, order: Order, temps: list[float]) -> FreshnessRule | None:
+    budget = freshness_budget_min(order, batch)
+    if budget is None:
+        return None
+    product = batch.products_by_id[order.product]
+    station_rate = 0.0
+    ready = None
+    if order.kind == "pickup":
+        station_rate = decay_rate(product, storage_temp(batch.sites_by_id[order.site], batch))
+        ready = order.ready
+    return FreshnessRule(
+        budget=budget,
+        ready=ready,
+        station_rate=station_rate,
+        rate_by_temp={t: decay_rate(product, t) for t in temps},
+    )

@@ -1,0 +1,564 @@
+"""Independent plan validator: recompute a plan from its batch and list every hard violation.
+
+The validator trusts nothing the plan derives (times are checked against the travel
+matrices, loads are re-simulated, costs and freshness recomputed) so that it catches
+bugs in any engine. An empty list means the plan is valid. Violation kinds:
+``coverage``, ``vehicle``, ``travel``, ``schedule``, ``time_window``, ``shift``,
+``capacity``, ``refrigeration``, ``freshness``, ``deliveries_first``, ``cost``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from optimizer import freshness
+from optimizer.model import Batch, Order, Site, VehicleType, format_clock, vehicle_ids
+from optimizer.network import travel_matrices
+from optimizer.plan import OrderOutcome, Plan, Route, Stop
+
+EPS = 1e-6  # absolute tolerance: minutes, kg, m³, shares
+REL = 1e-6  # relative tolerance: km and cost
+FRESHNESS_EPS = 1e-9  # slack on min_freshness
+
+KINDS = (
+    "coverage",
+    "vehicle",
+    "travel",
+    "schedule",
+    "time_window",
+    "shift",
+    "capacity",
+    "refrigeration",
+    "freshness",
+    "deliveries_first",
+    "cost",
+)
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken hard rule; ``route`` is a vehicle id, ``order`` an order id."""
+
+    kind: str
+    route: str | None
+    order: str | None
+    message: str
+
+
+Found = Iterator[Violation]
+
+
+@dataclass(frozen=True)
+class _Visit:
+    route: int
+    stop: int
+    action: Literal["load", "unload"]
+
+
+@dataclass(frozen=True)
+class _Placement:
+    """Where a served order rides: route index, loading and unloading stop indices."""
+
+    route: int
+    load: int
+    unload: int
+
+
+@dataclass(frozen=True)
+class _Context:
+    """The batch plus lookups every check needs."""
+
+    batch: Batch
+    index: dict[str, int]
+    km: np.ndarray
+    minutes: np.ndarray
+    vehicles: dict[str, VehicleType]
+
+    @classmethod
+    def of(cls, batch: Batch) -> _Context:
+        tm = travel_matrices(batch)
+        return cls(batch, tm.index(), tm.km, tm.minutes, dict(vehicle_ids(batch)))
+
+    def site(self, site_id: str) -> Site | None:
+        return self.batch.sites_by_id.get(site_id)
+
+    def order(self, order_id: str) -> Order | None:
+        return self.batch.orders_by_id.get(order_id)
+
+    def leg(self, a: str, b: str) -> tuple[float, float] | None:
+        """km and minutes from site a to site b, or None if either is unknown."""
+        i, j = self.index.get(a), self.index.get(b)
+        if i is None or j is None:
+            return None
+        return float(self.km[i, j]), float(self.minutes[i, j])
+
+    def vehicle_type(self, route: Route) -> VehicleType | None:
+        """The physical vehicle's type, else the declared type, else None."""
+        return self.vehicles.get(route.vehicle) or self.batch.fleet_by_id.get(route.vehicle_type)
+
+
+def _n(x: float | None) -> str:
+    return "none" if x is None else f"{x:.10g}"
+
+
+def _t(x: float) -> str:
+    """A clock time for messages: minutes and HH:MM."""
+    return f"{_n(x)} ({format_clock(x)})" if math.isfinite(x) and x >= 0 else _n(x)
+
+
+def _close(a: float, b: float, rel: float = 1e-9) -> bool:
+    return math.isclose(a, b, rel_tol=rel, abs_tol=EPS)
+
+
+def _has_actions(stop: Stop) -> bool:
+    return bool(stop.load or stop.unload)
+
+
+def _expected_sites(order: Order) -> tuple[str | None, str | None]:
+    """Where an order must be loaded and unloaded."""
+    if order.kind == "delivery":
+        return order.hub, order.site
+    return order.site, order.centre
+
+
+# -- coverage ---------------------------------------------------------------------------------
+
+
+def _collect_visits(plan: Plan) -> dict[str, list[_Visit]]:
+    visits: dict[str, list[_Visit]] = defaultdict(list)
+    for r, route in enumerate(plan.routes):
+        for s, stop in enumerate(route.stops):
+            for oid in stop.load:
+                visits[oid].append(_Visit(r, s, "load"))
+            for oid in stop.unload:
+                visits[oid].append(_Visit(r, s, "unload"))
+    return visits
+
+
+def _place(plan: Plan, order: Order, visits: list[_Visit]) -> _Placement | None:
+    """Where a served order rides, or None when its loads and unloads do not pair up."""
+    loads = [v for v in visits if v.action == "load"]
+    unloads = [v for v in visits if v.action == "unload"]
+    if len(loads) != 1 or len(unloads) != 1:
+        return None
+    load, unload = loads[0], unloads[0]
+    if load.route != unload.route or unload.stop <= load.stop:
+        return None
+    return _Placement(load.route, load.stop, unload.stop)
+
+
+def _check_visits(plan: Plan, order: Order, visits: list[_Visit]) -> Found:
+    """A served order is loaded once and unloaded once, on one route, in order, at its sites."""
+    loads = [v for v in visits if v.action == "load"]
+    unloads = [v for v in visits if v.action == "unload"]
+    vehicle = plan.routes[visits[0].route].vehicle
+    tag = f"order {order.id}"
+    if len(loads) != 1 or len(unloads) != 1:
+        msg = f"{tag} is loaded {len(loads)} times and unloaded {len(unloads)} times, not once"
+        yield Violation("coverage", vehicle, order.id, msg)
+        return
+    load, unload = loads[0], unloads[0]
+    if load.route != unload.route:
+        on, off = plan.routes[load.route].vehicle, plan.routes[unload.route].vehicle
+        yield Violation(
+            "coverage", vehicle, order.id, f"{tag} is loaded on {on}, unloaded on {off}"
+        )
+        return
+    if unload.stop <= load.stop:
+        msg = f"{tag} is unloaded at stop {unload.stop}, not after its load at stop {load.stop}"
+        yield Violation("coverage", vehicle, order.id, msg)
+        return
+    stops = plan.routes[load.route].stops
+    want_load, want_unload = _expected_sites(order)
+    if stops[load.stop].site != want_load:
+        msg = f"{tag} ({order.kind}) is loaded at {stops[load.stop].site}, not {want_load}"
+        yield Violation("coverage", vehicle, order.id, msg)
+    if stops[unload.stop].site != want_unload:
+        msg = f"{tag} ({order.kind}) is unloaded at {stops[unload.stop].site}, not {want_unload}"
+        yield Violation("coverage", vehicle, order.id, msg)
+
+
+def _check_outcome(
+    plan: Plan, order: Order, outcome: OrderOutcome, on_routes: bool, p: _Placement | None
+) -> Found:
+    """The order's outcome agrees with the routes; an unserved order gives a reason."""
+    tag = f"order {order.id}"
+    if outcome.kind != order.kind:
+        msg = f"{tag} is a {order.kind} but its outcome says {outcome.kind}"
+        yield Violation("coverage", None, order.id, msg)
+    if outcome.served != on_routes:
+        where = "appears" if on_routes else "does not appear"
+        msg = f"{tag} is marked served={outcome.served} but {where} on routes"
+        yield Violation("coverage", None, order.id, msg)
+    if not on_routes and not (outcome.reason or "").strip():
+        need = "required" if order.penalty is None else "optional"
+        yield Violation("coverage", None, order.id, f"{tag} ({need}) is unserved with no reason")
+    if p is None:
+        return
+    route = plan.routes[p.route]
+    v = route.vehicle
+    if outcome.vehicle is not None and outcome.vehicle != v:
+        msg = f"{tag} outcome names vehicle {outcome.vehicle}, the routes put it on {v}"
+        yield Violation("coverage", v, order.id, msg)
+    loaded, arrived = route.stops[p.load].departure, route.stops[p.unload].start
+    if outcome.loaded_at is not None and not _close(outcome.loaded_at, loaded):
+        msg = f"{tag} reports loaded_at {_n(outcome.loaded_at)}, its stop departs {_n(loaded)}"
+        yield Violation("schedule", v, order.id, msg)
+    if outcome.arrived_at is not None and not _close(outcome.arrived_at, arrived):
+        msg = f"{tag} reports arrived_at {_n(outcome.arrived_at)}, its stop starts {_n(arrived)}"
+        yield Violation("schedule", v, order.id, msg)
+
+
+def _check_coverage(
+    ctx: _Context, plan: Plan, visits: dict[str, list[_Visit]], placements: dict[str, _Placement]
+) -> Found:
+    """Every order once in plan.orders and, if served, soundly on exactly one route."""
+    for oid, vs in visits.items():
+        if ctx.order(oid) is None:
+            v = plan.routes[vs[0].route].vehicle
+            yield Violation("coverage", v, oid, f"unknown order {oid} on {v} stop {vs[0].stop}")
+    outcomes: dict[str, list[OrderOutcome]] = defaultdict(list)
+    for oc in plan.orders:
+        outcomes[oc.order].append(oc)
+    for oid in outcomes:
+        if ctx.order(oid) is None:
+            yield Violation("coverage", None, oid, f"unknown order {oid} in plan.orders")
+    for order in ctx.batch.orders:
+        ocs = outcomes.get(order.id, [])
+        if len(ocs) != 1:
+            msg = (
+                "is missing from plan.orders" if not ocs else f"is {len(ocs)} times in plan.orders"
+            )
+            yield Violation("coverage", None, order.id, f"order {order.id} {msg}")
+        vs = visits.get(order.id, [])
+        if vs:
+            yield from _check_visits(plan, order, vs)
+        if ocs:
+            yield from _check_outcome(plan, order, ocs[0], bool(vs), placements.get(order.id))
+
+
+# -- per route --------------------------------------------------------------------------------
+
+
+def _check_vehicle(ctx: _Context, route: Route, used: set[str]) -> Found:
+    """A real, unused vehicle of the declared type, starting and ending at its depots."""
+    v = route.vehicle
+    real = ctx.vehicles.get(v)
+    if real is None:
+        known = ", ".join(list(ctx.vehicles)[:20])
+        yield Violation("vehicle", v, None, f"route {v}: no such vehicle (known: {known})")
+    elif real.id != route.vehicle_type:
+        msg = f"route {v}: vehicle {v} is a {real.id}, the route says {route.vehicle_type}"
+        yield Violation("vehicle", v, None, msg)
+    if real is None and route.vehicle_type not in ctx.batch.fleet_by_id:
+        yield Violation("vehicle", v, None, f"route {v}: unknown type {route.vehicle_type}")
+    if v in used:
+        yield Violation("vehicle", v, None, f"route {v}: vehicle {v} drives more than one route")
+    used.add(v)
+    if len(route.stops) < 2:
+        msg = f"route {v} has {len(route.stops)} stops; a route needs at least 2"
+        yield Violation("vehicle", v, None, msg)
+    vt = ctx.vehicle_type(route)
+    if vt is None or not route.stops:
+        return
+    first, last = route.stops[0].site, route.stops[-1].site
+    if first != vt.start:
+        msg = f"route {v} starts at {first}; {vt.id} vehicles start at {vt.start}"
+        yield Violation("vehicle", v, None, msg)
+    if last != vt.end:
+        yield Violation("vehicle", v, None, f"route {v} ends at {last}; {vt.id} end at {vt.end}")
+
+
+def _check_travel(ctx: _Context, route: Route) -> Found:
+    """Legs take at least their matrix minutes and report their matrix km."""
+    v, stops = route.vehicle, route.stops
+    for i, stop in enumerate(stops):
+        if ctx.site(stop.site) is None:
+            yield Violation("travel", v, None, f"route {v} stop {i}: unknown site {stop.site}")
+    if stops and stops[0].km_from_previous != 0:
+        msg = f"route {v} stop 0 reports km_from_previous {_n(stops[0].km_from_previous)}, not 0"
+        yield Violation("travel", v, None, msg)
+    for i in range(1, len(stops)):
+        a, b = stops[i - 1], stops[i]
+        leg = ctx.leg(a.site, b.site)
+        if leg is None:
+            continue
+        km, minutes = leg
+        earliest = a.departure + minutes
+        if b.arrival < earliest - EPS:
+            msg = (
+                f"route {v} stop {i} at {b.site} arrives {_t(b.arrival)}; leaving {a.site} at "
+                f"{_t(a.departure)} and driving {_n(minutes)} min it arrives {_t(earliest)}"
+            )
+            yield Violation("travel", v, None, msg)
+        if not _close(b.km_from_previous, km, rel=REL):
+            msg = f"route {v} stop {i}: {a.site}→{b.site} reports {_n(b.km_from_previous)} km, "
+            yield Violation("travel", v, None, msg + f"the matrix says {_n(km)} km")
+
+
+def _service_min(ctx: _Context, stop: Stop) -> float:
+    """Service is charged once per stop that loads or unloads anything."""
+    site = ctx.site(stop.site)
+    return site.service_min if site is not None and _has_actions(stop) else 0.0
+
+
+def _route_km(ctx: _Context, route: Route) -> float:
+    legs = (ctx.leg(a.site, b.site) for a, b in zip(route.stops, route.stops[1:], strict=False))
+    return sum(leg[0] for leg in legs if leg is not None)
+
+
+def _duration(route: Route) -> float:
+    return route.stops[-1].departure - route.stops[0].start
+
+
+def _check_schedule(ctx: _Context, route: Route) -> Found:
+    """Service starts after arrival and lasts its service time; route km and duration add up."""
+    v = route.vehicle
+    for i, stop in enumerate(route.stops):
+        where = f"route {v} stop {i} at {stop.site}"
+        if stop.start < stop.arrival - EPS:
+            msg = f"{where} starts {_t(stop.start)}, before it arrives {_t(stop.arrival)}"
+            yield Violation("schedule", v, None, msg)
+        service = _service_min(ctx, stop)
+        if stop.departure < stop.start + service - EPS:
+            msg = f"{where} departs {_t(stop.departure)}, before start {_t(stop.start)} + "
+            yield Violation("schedule", v, None, msg + f"{_n(service)} min service")
+    km = _route_km(ctx, route)
+    if not _close(route.km, km, rel=REL):
+        msg = f"route {v} reports {_n(route.km)} km; its legs add up to {_n(km)} km"
+        yield Violation("schedule", v, None, msg)
+    duration = _duration(route)
+    if not _close(route.duration_min, duration):
+        msg = f"route {v} reports {_n(route.duration_min)} min; last departure - first start is "
+        yield Violation("schedule", v, None, msg + f"{_n(duration)} min")
+
+
+def _in_windows(site: Site, t: float) -> bool:
+    if not site.time_windows:
+        return True
+    return any(w.start - EPS <= t <= w.end + EPS for w in site.time_windows)
+
+
+def _check_time_windows(ctx: _Context, route: Route) -> Found:
+    """Action stops start inside a window, after ready times and, at centres, by the cutoff."""
+    v = route.vehicle
+    for i, stop in enumerate(route.stops):
+        site = ctx.site(stop.site)
+        if site is None or not _has_actions(stop):
+            continue
+        where = f"route {v} stop {i} at {stop.site}"
+        if not _in_windows(site, stop.start):
+            windows = ", ".join(f"{_t(w.start)}-{_t(w.end)}" for w in site.time_windows)
+            msg = f"{where} starts {_t(stop.start)}, outside its windows {windows}"
+            yield Violation("time_window", v, None, msg)
+        for oid in stop.load:
+            order = ctx.order(oid)
+            if order is not None and order.ready is not None and stop.start < order.ready - EPS:
+                msg = f"{where} loads {oid} at {_t(stop.start)}, before it is ready at "
+                yield Violation("time_window", v, oid, msg + _t(order.ready))
+        if site.cutoff is not None and stop.start > site.cutoff + EPS:
+            for oid in stop.unload:
+                msg = f"{where} unloads {oid} at {_t(stop.start)}, after the cutoff "
+                yield Violation("time_window", v, oid, msg + _t(site.cutoff))
+
+
+def _check_shift(route: Route, vt: VehicleType) -> Found:
+    """The route fits its vehicle type's shift and maximum duration."""
+    v = route.vehicle
+    first, last = route.stops[0], route.stops[-1]
+    if first.start < vt.shift_start - EPS:
+        msg = f"route {v} starts {_t(first.start)}, before the {vt.id} shift start "
+        yield Violation("shift", v, None, msg + _t(vt.shift_start))
+    if last.departure > vt.shift_end + EPS:
+        msg = f"route {v} ends {_t(last.departure)}, after the {vt.id} shift end "
+        yield Violation("shift", v, None, msg + _t(vt.shift_end))
+    duration = _duration(route)
+    if duration > vt.max_duration_min + EPS:
+        msg = f"route {v} lasts {_n(duration)} min, over the {vt.id} maximum of "
+        yield Violation("shift", v, None, msg + f"{_n(vt.max_duration_min)} min")
+
+
+def _check_load(where: str, v: str, unit: str, amount: float, cap: float, reported: float) -> Found:
+    if amount > cap + EPS:
+        msg = f"{where} leaves with {_n(amount)} {unit} on board, over the capacity {_n(cap)}"
+        yield Violation("capacity", v, None, msg)
+    if amount < -EPS:
+        yield Violation("capacity", v, None, f"{where} leaves with {_n(amount)} {unit}, negative")
+    if not _close(reported, amount):
+        msg = f"{where} reports {_n(reported)} {unit} on board, the simulation {_n(amount)}"
+        yield Violation("capacity", v, None, msg)
+
+
+def _check_capacity(ctx: _Context, route: Route, vt: VehicleType) -> Found:
+    """Simulate kg and m³ on board stop by stop (unloads, then loads)."""
+    v = route.vehicle
+    kg = m3 = 0.0
+    for i, stop in enumerate(route.stops):
+        for oid, sign in [(o, -1.0) for o in stop.unload] + [(o, 1.0) for o in stop.load]:
+            order = ctx.order(oid)
+            if order is not None:
+                kg += sign * order.kg
+                m3 += sign * order.m3
+        where = f"route {v} stop {i} at {stop.site}"
+        yield from _check_load(where, v, "kg", kg, vt.capacity_kg, stop.kg_on_board)
+        yield from _check_load(where, v, "m³", m3, vt.capacity_m3, stop.m3_on_board)
+
+
+def _check_refrigeration(ctx: _Context, route: Route, vt: VehicleType) -> Found:
+    """Every order loaded rides in a compartment its product tolerates."""
+    v = route.vehicle
+    room = f"{_n(vt.compartment_temp_c)} °C" if vt.refrigerated else "ambient"
+    for i, stop in enumerate(route.stops):
+        for oid in stop.load:
+            order = ctx.order(oid)
+            if order is None:
+                continue
+            product = ctx.batch.products_by_id[order.product]
+            if not freshness.can_carry(vt, product):
+                msg = f"route {v} stop {i}: {oid} ({product.id}, {product.temperature_class}) "
+                yield Violation("refrigeration", v, oid, msg + f"cannot ride on {vt.id} ({room})")
+
+
+def _is_kind(ctx: _Context, oid: str, kind: str) -> bool:
+    order = ctx.order(oid)
+    return order is not None and order.kind == kind
+
+
+def _check_deliveries_first(ctx: _Context, route: Route) -> Found:
+    """deliveries_first: no delivery is unloaded after the stop of the first pickup load.
+
+    Within one stop unloads come before loads, so a station may take its delivery and
+    hand over its produce in the same visit.
+    """
+    stops = route.stops
+    first_pickup = next(
+        (i for i, s in enumerate(stops) if any(_is_kind(ctx, o, "pickup") for o in s.load)), None
+    )
+    if first_pickup is None:
+        return
+    v = route.vehicle
+    for i in range(first_pickup + 1, len(stops)):
+        for oid in stops[i].unload:
+            if _is_kind(ctx, oid, "delivery"):
+                msg = f"route {v}: delivery {oid} is unloaded at stop {i}, after the first "
+                yield Violation(
+                    "deliveries_first", v, oid, msg + f"pickup load (stop {first_pickup})"
+                )
+
+
+def _check_cost(ctx: _Context, route: Route, vt: VehicleType) -> Found:
+    """Fixed, distance and time cost parts (unweighted CNY) and their total."""
+    fixed = vt.fixed_cost if any(_has_actions(s) for s in route.stops) else 0.0
+    distance = _route_km(ctx, route) * vt.cost_per_km
+    time = _duration(route) / 60.0 * vt.cost_per_hour
+    expected = {
+        "fixed": fixed,
+        "distance": distance,
+        "time": time,
+        "total": fixed + distance + time,
+    }
+    v = route.vehicle
+    for name, want in expected.items():
+        got = getattr(route.cost, name)
+        if not _close(got, want, rel=REL):
+            msg = f"route {v} reports {name} cost {_n(got)} CNY, recomputed {_n(want)} CNY"
+            yield Violation("cost", v, None, msg)
+
+
+def _check_route(ctx: _Context, route: Route, used: set[str]) -> Found:
+    yield from _check_vehicle(ctx, route, used)
+    if not route.stops:
+        return
+    yield from _check_travel(ctx, route)
+    yield from _check_schedule(ctx, route)
+    yield from _check_time_windows(ctx, route)
+    vt = ctx.vehicle_type(route)
+    if vt is not None:
+        yield from _check_shift(route, vt)
+        yield from _check_capacity(ctx, route, vt)
+        yield from _check_refrigeration(ctx, route, vt)
+        yield from _check_cost(ctx, route, vt)
+    if ctx.batch.options.backhaul == "deliveries_first":
+        yield from _check_deliveries_first(ctx, route)
+
+
+# -- freshness --------------------------------------------------------------------------------
+
+
+def _check_order_freshness(
+    ctx: _Context, route: Route, p: _Placement, order: Order, reported: OrderOutcome | None
+) -> Found:
+    """A perishable arrives with at least min_freshness left; reported figures match."""
+    vt = ctx.vehicle_type(route)
+    if vt is None:
+        return
+    v, oid = route.vehicle, order.id
+    load_departure, arrival = route.stops[p.load].departure, route.stops[p.unload].start
+    used = freshness.used_minutes(order, ctx.batch, vt, load_departure, arrival)
+    share = freshness.remaining_share(order, ctx.batch, used)
+    claimed = None if reported is None else reported.remaining_share
+    if share is None:
+        if claimed is not None:
+            msg = f"order {oid} is not perishable but reports remaining_share {_n(claimed)}"
+            yield Violation("freshness", v, oid, msg)
+        return
+    if share < order.min_freshness - FRESHNESS_EPS:
+        msg = f"order {oid} arrives on {v} with {share:.4%} of its shelf life left, below "
+        yield Violation("freshness", v, oid, msg + f"its minimum {order.min_freshness:.4%}")
+    if reported is not None and (claimed is None or not _close(claimed, share)):
+        msg = f"order {oid} reports remaining_share {_n(claimed)}, recomputed {_n(share)}"
+        yield Violation("freshness", v, oid, msg)
+    life = freshness.shelf_life_min(ctx.batch.products_by_id[order.product])
+    if reported is not None and reported.remaining_h is not None and life is not None:
+        hours = (life - used) / 60.0
+        if not _close(reported.remaining_h, hours, rel=REL):
+            msg = f"order {oid} reports remaining_h {_n(reported.remaining_h)}, recomputed "
+            yield Violation("freshness", v, oid, msg + _n(hours))
+
+
+def _check_freshness(ctx: _Context, plan: Plan, placements: dict[str, _Placement]) -> Found:
+    outcomes: dict[str, OrderOutcome] = {}
+    for oc in plan.orders:
+        outcomes.setdefault(oc.order, oc)
+    for oid, p in placements.items():
+        order = ctx.batch.orders_by_id[oid]
+        yield from _check_order_freshness(ctx, plan.routes[p.route], p, order, outcomes.get(oid))
+
+
+# -- entry points -----------------------------------------------------------------------------
+
+
+def validate_plan(batch: Batch, plan: Plan) -> list[Violation]:
+    """Every hard violation of ``plan`` against ``batch``, recomputed from the batch alone."""
+    ctx = _Context.of(batch)
+    visits = _collect_visits(plan)
+    placements = {
+        order.id: p
+        for order in batch.orders
+        if order.id in visits and (p := _place(plan, order, visits[order.id])) is not None
+    }
+    out = list(_check_coverage(ctx, plan, visits, placements))
+    used: set[str] = set()
+    for route in plan.routes:
+        out.extend(_check_route(ctx, route, used))
+    out.extend(_check_freshness(ctx, plan, placements))
+    return out
+
+
+def format_violations(violations: Iterable[Violation]) -> str:
+    """One line per violation: ``[kind] route X order Y: message`` (absent parts left out)."""
+    lines = []
+    for v in violations:
+        parts = [f"[{v.kind}]"]
+        if v.route is not None:
+            parts.append(f"route {v.route}")
+        if v.order is not None:
+            parts.append(f"order {v.order}")
+        lines.append(" ".join(parts) + ": " + v.message)
+    return "\n".join(lines)
