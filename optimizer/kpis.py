@@ -20,8 +20,8 @@ def route_cost(vt: VehicleType, km: float, duration_min: float) -> RouteCost:
 def compute_kpis(batch: Batch, routes: list[Route], orders: list[OrderOutcome]) -> KPIs:
     """KPIs of a set of routes and order outcomes.
 
-    A *return leg* is the leg from a route's last village station to the depot that
-    follows it; it runs empty when nothing is on board. Load factor is the km-weighted
+    A *return leg* is any leg from a village station back to a depot (hub or collection
+    centre): a truck coming back from the villages. It runs empty when nothing is on board. Load factor is the km-weighted
     mean of kg on board over capacity.
     """
     station = {s.id for s in batch.sites if s.kind == "station"}
@@ -35,13 +35,10 @@ def compute_kpis(batch: Batch, routes: list[Route], orders: list[OrderOutcome]) 
         km += legs.sum()
         empty_km += legs[on_board <= 1e-9].sum()
         loaded_km_share += float((legs * kg_on_board / cap).sum())
-        last_station = max(
-            (i for i, s in enumerate(route.stops[:-1]) if s.site in station), default=None
-        )
-        if last_station is not None:
-            returns += 1
-            stop = route.stops[last_station]
-            empty_returns += int(stop.kg_on_board + stop.m3_on_board <= 1e-9)
+        for prev, stop in zip(route.stops[:-1], route.stops[1:], strict=True):
+            if prev.site in station and stop.site not in station:
+                returns += 1
+                empty_returns += int(prev.kg_on_board + prev.m3_on_board <= 1e-9)
 
     order_by_id = batch.orders_by_id
     served = [o for o in orders if o.served]
@@ -74,7 +71,7 @@ def compute_kpis(batch: Batch, routes: list[Route], orders: list[OrderOutcome]) 
         empty_km=empty_km,
         vehicle_hours=sum(r.duration_min for r in routes) / 60.0,
         vehicles_used=len(routes),
-        routes_with_return_leg=returns,
+        return_legs=returns,
         empty_return_share=empty_returns / returns if returns else 0.0,
         load_factor=loaded_km_share / km if km > 0 else 0.0,
         pickups_on_delivery_routes_share=paired / len(pickups) if pickups else 0.0,

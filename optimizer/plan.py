@@ -75,10 +75,8 @@ class KPIs(_Out):
     empty_km: float = Field(description="km driven with nothing on board.")
     vehicle_hours: float
     vehicles_used: int
-    routes_with_return_leg: int
-    empty_return_share: float = Field(
-        description="Share of return legs (last station → depot) driven empty."
-    )
+    return_legs: int = Field(description="Legs from a village station back to a hub or centre.")
+    empty_return_share: float = Field(description="Share of return legs driven empty.")
     load_factor: float = Field(description="Mean kg on board / capacity, weighted by km.")
     pickups_on_delivery_routes_share: float = Field(
         description="Share of served pickups carried on routes that also deliver."

@@ -275,7 +275,7 @@ def _kpis() -> KPIs:
     return KPIs(
         **zero,
         vehicles_used=2,
-        routes_with_return_leg=2,
+        return_legs=2,
         orders_served=5,
         orders_unassigned=1,
         required_unassigned=0,

@@ -52,39 +52,72 @@ def solve_ortools(
     on_solution: ProgressCallback | None = None,
     initial_routes: list[list[int]] | None = None,
 ) -> EngineResult:
-    """Solve with guided local search under ``time_limit_s``; routes with solver times."""
+    """Solve under ``time_limit_s``; routes with the solver's service-start times.
+
+    Shelf-life limits tie two time variables together through the vehicle's compartment
+    temperature, which OR-Tools' search filters cannot see, so its insertion heuristics
+    crawl on them. Phase 1 therefore replaces each limit by deadline windows that imply
+    it (conservative, but understood by the filters) and finds routes fast; phase 2 solves
+    the exact model warm-started from those routes. Where a batch has no perishable
+    pickups with a clock at a station, one exact phase is enough.
+    """
     started = time.perf_counter()
-    model = _Model(problem)
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    params.first_solution_strategy = (
-        routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-    )
-    params.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    )
-    params.time_limit.FromMilliseconds(max(100, int(time_limit_s * 1000)))
-    routing = model.routing
-    if on_solution is not None:
-        routing.AddAtSolutionCallback(
-            lambda: on_solution(
-                time.perf_counter() - started, routing.CostVar().Value() / COST_SCALE
-            )
+    deadline = started + time_limit_s
+
+    def remaining() -> float:
+        return max(0.1, deadline - time.perf_counter())
+
+    def callback(routing: pywrapcp.RoutingModel) -> Callable[[], None] | None:
+        if on_solution is None:
+            return None
+        return lambda: on_solution(
+            time.perf_counter() - started, routing.CostVar().Value() / COST_SCALE
         )
-    if initial_routes:
-        routing.CloseModelWithParameters(params)
-        start = routing.ReadAssignmentFromRoutes(
-            [[model.manager.NodeToIndex(n) for n in r] for r in initial_routes], True
+
+    exact = _Model(problem, exact=True)
+    warm = initial_routes
+    status = "not_solved"
+    if warm is None and exact.has_cp_constraints:
+        relaxed = _Model(problem, exact=False)
+        solution, status = relaxed.solve(
+            remaining() * PHASE1_SHARE, callback(relaxed.routing), None
         )
-        solution = routing.SolveFromAssignmentWithParameters(start, params)
-    else:
-        solution = routing.SolveWithParameters(params)
+        if solution is not None:
+            warm = _without_waits_inside_stops(problem, relaxed.routes(solution, keep_empty=True))
+    solution, exact_status = exact.solve(remaining(), callback(exact.routing), warm)
+    if solution is None and warm is not None:
+        # The phase-1 routes may break a constraint only the exact model has: start over.
+        solution, exact_status = exact.solve(remaining(), callback(exact.routing), None)
     seconds = time.perf_counter() - started
-    status = _STATUS.get(routing.status(), str(routing.status()))
     if solution is None:
-        return EngineResult([], math.inf, status, seconds)
+        return EngineResult([], math.inf, exact_status or status, seconds)
     return EngineResult(
-        model.routes(solution), solution.ObjectiveValue() / COST_SCALE, status, seconds
+        exact.routes(solution), solution.ObjectiveValue() / COST_SCALE, exact_status, seconds
     )
+
+
+def _without_waits_inside_stops(
+    problem: RoutingProblem, routes: list[EngineRoute]
+) -> list[list[int]]:
+    """Phase-1 routes minus orders served after a wait inside a stop.
+
+    The exact model serves a stop's orders together, so an order that made the truck wait
+    at a site after it had served another order there would make the routes infeasible.
+    Such orders are left out of the warm start; the search inserts them again.
+    """
+    p = problem
+    action = (p.node_role == LOAD) | (p.node_role == UNLOAD)
+    drop: set[int] = set()
+    for r in routes:
+        for a, b, ta, tb in zip(r.nodes, r.nodes[1:], r.times, r.times[1:], strict=False):
+            same_stop = p.node_site[a] == p.node_site[b] and action[a] and action[b]
+            if same_stop and tb > ta + 1e-9:
+                drop.add(int(p.node_order[b]))
+    return [[n for n in r.nodes[1:-1] if int(p.node_order[n]) not in drop] for r in routes]
+
+
+PHASE1_SHARE = 0.3  # of the time limit, for the fast conservative model
+LARGE_PROBLEM_NODES = 400  # above this, a cheaper first-solution heuristic
 
 
 _STATUS = {
@@ -102,8 +135,10 @@ _STATUS = {
 class _Model:
     """The OR-Tools model of one routing problem."""
 
-    def __init__(self, problem: RoutingProblem) -> None:
+    def __init__(self, problem: RoutingProblem, *, exact: bool = True) -> None:
         self.problem = p = problem
+        self.exact = exact
+        self.has_cp_constraints = False
         vehicles = p.vehicles
         self.manager = manager = pywrapcp.RoutingIndexManager(
             p.n_nodes,
@@ -179,7 +214,8 @@ class _Model:
                 routing.ActiveVar(ui).SetValue(0)
             self._freshness(k, li, ui)
 
-        self._stops_start_together()
+        if exact:
+            self._stops_start_together()
         if p.batch.options.backhaul == "deliveries_first":
             self._deliveries_first()
 
@@ -209,11 +245,47 @@ class _Model:
                 same = solver.IsMemberVar(routing.NextVar(i), peers)
                 solver.Add(self.time.SlackVar(i) <= big * (1 - same))
 
+    def solve(
+        self,
+        time_limit_s: float,
+        on_solution: Callable[[], None] | None,
+        warm: list[list[int]] | None,
+    ) -> tuple[pywrapcp.Assignment | None, str]:
+        routing = self.routing
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        strategy = routing_enums_pb2.FirstSolutionStrategy
+        params.first_solution_strategy = (
+            strategy.PARALLEL_CHEAPEST_INSERTION
+            if self.problem.n_nodes <= LARGE_PROBLEM_NODES
+            else strategy.LOCAL_CHEAPEST_INSERTION
+        )
+        params.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+        )
+        params.time_limit.FromMilliseconds(max(100, int(time_limit_s * 1000)))
+        if on_solution is not None:
+            routing.AddAtSolutionCallback(on_solution)
+        solution = None
+        if warm is not None:
+            routing.CloseModelWithParameters(params)
+            start = routing.ReadAssignmentFromRoutes(
+                [[self.manager.NodeToIndex(n) for n in r] for r in warm], True
+            )
+            if start is not None:
+                solution = routing.SolveFromAssignmentWithParameters(start, params)
+        else:
+            solution = routing.SolveWithParameters(params)
+        return solution, _STATUS.get(routing.status(), str(routing.status()))
+
     def _freshness(self, k: int, li: int, ui: int) -> None:
         """used ≤ budget, per compartment temperature of the vehicle that carries order k."""
         rule = self.problem.freshness[k]
         if rule is None:
             return
+        if not self.exact:
+            self._freshness_windows(k, li, ui)
+            return
+        self.has_cp_constraints = True
         p, routing, solver, t = self.problem, self.routing, self.routing.solver(), self.time
         service = _ceil(p.node_service[p.pairs[k, 0]])
         budget = math.floor(
@@ -236,11 +308,55 @@ class _Model:
             carried_here = solver.IsMemberVar(routing.VehicleVar(li), members)
             solver.Add(used <= budget + big * (1 - carried_here))
             # A plain deadline the search filters understand: implied by the constraint above.
-            slowest = min(rule.rate_by_temp[temp], rule.station_rate or math.inf)
-            if ready is not None and len(by_temp) == 1:
-                t.CumulVar(ui).SetMax(
-                    min(t.CumulVar(ui).Max(), ready + _floor(rule.budget / slowest))
-                )
+            slowest = min(min(rule.rate_by_temp.values()), rule.station_rate or math.inf)
+            if ready is not None:
+                self._deadline(li, ui, ui, (ready + _floor(rule.budget / slowest)) / TIME_SCALE)
+
+    def _freshness_windows(self, k: int, li: int, ui: int) -> None:
+        """Deadlines on loading and arrival whose box lies inside the shelf-life limit.
+
+        used = r_s·(D − ready) + r_v·(A − D) for departure D and arrival A. When the
+        station ages produce faster than the truck (r_s > r_v), loading within x of ready
+        (so waiting uses at most half the budget) and arriving by the matching deadline
+        keeps used ≤ budget; otherwise the arrival deadline at D = ready suffices. For
+        every compartment temperature allowed, the tightest deadline is kept.
+        """
+        p, t = self.problem, self.time
+        rule = p.freshness[k]
+        assert rule is not None
+        budget = rule.budget - FRESHNESS_MARGIN_MIN
+        service = float(p.node_service[p.pairs[k, 0]])
+        temps = {p.vehicles[i].temp_c for i in p.allowed_vehicles[k]}
+        if rule.ready is None:
+            # Deliveries: the clock starts at the hub; leaving no earlier than the hub's
+            # first opening (or ready), arriving within budget / r_v of that bound.
+            earliest = min(a for a, _ in p.node_windows[int(p.pairs[k, 0])]) + service
+            ride = min(budget / rule.rate_by_temp[temp] for temp in temps)
+            self._deadline(li, ui, ui, earliest + ride)
+            return
+        r_s = rule.station_rate
+        load_by, arrive_by = math.inf, math.inf
+        for temp in temps:
+            r_v = rule.rate_by_temp[temp]
+            if r_s > r_v:
+                x = budget / (2 * r_s)
+                load_by = min(load_by, rule.ready + x - service)
+                arrive_by = min(arrive_by, rule.ready + (budget - (r_s - r_v) * x) / r_v)
+            else:
+                arrive_by = min(arrive_by, rule.ready + budget / r_v)
+        self._deadline(li, ui, li, load_by)
+        self._deadline(li, ui, ui, arrive_by)
+
+    def _deadline(self, li: int, ui: int, index: int, minutes: float) -> None:
+        """Cap a node's service start; an order that cannot make it sits phase 1 out."""
+        if minutes == math.inf:
+            return
+        var = self.time.CumulVar(index)
+        if _floor(minutes) < var.Min():
+            self.routing.ActiveVar(li).SetValue(0)
+            self.routing.ActiveVar(ui).SetValue(0)
+        else:
+            var.SetMax(min(var.Max(), _floor(minutes)))
 
     def _deliveries_first(self) -> None:
         """A route unloads no delivery after it has loaded a pickup (classic VRPB)."""
@@ -253,12 +369,15 @@ class _Model:
         for node in np.flatnonzero((p.node_role == UNLOAD) & ~kinds):
             phase.CumulVar(self.manager.NodeToIndex(int(node))).SetMax(0)
 
-    def routes(self, solution: pywrapcp.Assignment) -> list[EngineRoute]:
+    def routes(
+        self, solution: pywrapcp.Assignment, *, keep_empty: bool = False
+    ) -> list[EngineRoute]:
+        """Routes per vehicle in vehicle order; empty ones only when ``keep_empty``."""
         routing, manager, t = self.routing, self.manager, self.time
         out = []
         for k in range(len(self.problem.vehicles)):
             index = routing.Start(k)
-            if routing.IsEnd(solution.Value(routing.NextVar(index))):
+            if not keep_empty and routing.IsEnd(solution.Value(routing.NextVar(index))):
                 continue
             nodes, times = [], []
             while True:

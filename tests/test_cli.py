@@ -1,0 +1,117 @@
+"""The command line: exit codes and messages for good and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from optimizer.cli import app
+from scenarios.generate import generate_county, write_batch
+
+runner = CliRunner()
+
+
+def small_batch(tmp_path: Path) -> tuple[Path, dict]:
+    path = write_batch(generate_county(8, 3), tmp_path / "batch.json")
+    return path, json.loads(path.read_text())
+
+
+def write(tmp_path: Path, data: object, name: str = "bad.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(data) if not isinstance(data, str) else data)
+    return path
+
+
+def test_solve_then_validate(tmp_path: Path) -> None:
+    batch, _ = small_batch(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["solve", str(batch), "--time-limit", "2", "--out", str(out), "--quiet"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "total cost" in result.output
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["schema"] == "freshroute.plan/v1"
+    geo = json.loads((out / "plan.geojson").read_text())
+    assert {f["properties"]["kind"] for f in geo["features"]} == {"site", "route"}
+    result = runner.invoke(app, ["validate", str(batch), str(out / "plan.json")])
+    assert result.exit_code == 0, result.output
+
+
+def test_validate_flags_a_tampered_plan(tmp_path: Path) -> None:
+    batch, _ = small_batch(tmp_path)
+    out = tmp_path / "out"
+    runner.invoke(
+        app,
+        ["solve", str(batch), "--time-limit", "1", "--out", str(out), "--quiet", "--no-baseline"],
+    )
+    plan = json.loads((out / "plan.json").read_text())
+    plan["routes"][0]["stops"][1]["arrival"] -= 500
+    tampered = write(tmp_path, plan, "plan.json")
+    result = runner.invoke(app, ["validate", str(batch), str(tampered)])
+    assert result.exit_code == 1
+    assert "[travel]" in result.output
+
+
+def test_schema_error_names_the_json_path(tmp_path: Path) -> None:
+    _, data = small_batch(tmp_path)
+    data["orders"][2]["kg"] = -5
+    result = runner.invoke(app, ["solve", str(write(tmp_path, data))])
+    assert result.exit_code == 2
+    assert "orders[2].kg" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unknown_references_are_named(tmp_path: Path) -> None:
+    _, data = small_batch(tmp_path)
+    data["orders"][0]["site"] = "NOWHERE"
+    data["orders"][1]["product"] = "caviar"
+    result = runner.invoke(app, ["solve", str(write(tmp_path, data))])
+    assert result.exit_code == 2
+    assert "orders[0].site: unknown site 'NOWHERE'" in result.output
+    assert "orders[1].product: unknown product 'caviar'" in result.output
+
+
+def test_order_heavier_than_every_vehicle(tmp_path: Path) -> None:
+    _, data = small_batch(tmp_path)
+    data["orders"][0]["kg"] = 50_000
+    result = runner.invoke(app, ["solve", str(write(tmp_path, data)), "--quiet"])
+    assert result.exit_code == 2
+    assert data["orders"][0]["id"] in result.output
+    assert "50000 kg" in result.output
+
+
+def test_unreachable_window(tmp_path: Path) -> None:
+    _, data = small_batch(tmp_path)
+    station = data["orders"][0]["site"]
+    for site in data["sites"]:
+        if site["id"] == station:
+            site["time_windows"] = [{"start": "02:00", "end": "02:30"}]
+    result = runner.invoke(app, ["solve", str(write(tmp_path, data)), "--quiet"])
+    assert result.exit_code == 2
+    assert data["orders"][0]["id"] in result.output
+
+
+def test_not_json_and_missing_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["solve", str(write(tmp_path, "{not json"))])
+    assert result.exit_code == 2
+    assert "not valid JSON" in result.output
+    result = runner.invoke(app, ["solve", str(tmp_path / "missing.json")])
+    assert result.exit_code == 2
+    assert "not found" in result.output
+
+
+def test_bad_time_limit(tmp_path: Path) -> None:
+    batch, _ = small_batch(tmp_path)
+    result = runner.invoke(app, ["solve", str(batch), "--time-limit", "-1"])
+    assert result.exit_code == 2
+    assert "--time-limit" in result.output
+
+
+def test_generate(tmp_path: Path) -> None:
+    out = tmp_path / "c.json"
+    result = runner.invoke(app, ["generate", "--villages", "20", "--seed", "4", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["schema"] == "freshroute.batch/v1"

@@ -1,0 +1,153 @@
+"""The routing engine end to end: every plan it returns passes the independent validator."""
+
+from __future__ import annotations
+
+import pytest
+
+from optimizer.model import Batch, with_orders
+from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
+from optimizer.routing.problem import compile_problem
+from optimizer.routing.solve import plan_batch
+from optimizer.validate import validate_plan
+from scenarios.generate import generate_county
+
+LIMIT = 2.0
+
+
+def county(seed: int, villages: int = 12) -> Batch:
+    return generate_county(villages, seed)
+
+
+def solve_valid(batch: Batch, **kw: object):
+    plan = plan_batch(batch, time_limit_s=LIMIT, baseline=False, **kw)  # type: ignore[arg-type]
+    assert validate_plan(batch, plan) == []
+    return plan
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_mixed_batches_are_served_and_valid(seed: int) -> None:
+    batch = county(seed)
+    plan = solve_valid(batch)
+    assert plan.kpis.required_unassigned == 0
+    served = {o.order for o in plan.orders if o.served}
+    required = {o.id for o in batch.orders if o.penalty is None}
+    assert required <= served
+    # Every perishable served order reports its freshness on arrival.
+    perishable = {o.id for o in batch.orders if batch.products_by_id[o.product].shelf_life_h}
+    for outcome in plan.orders:
+        if outcome.served and outcome.order in perishable:
+            assert outcome.remaining_share is not None
+            assert outcome.remaining_share >= batch.orders_by_id[outcome.order].min_freshness
+
+
+def test_only_deliveries() -> None:
+    batch = county(4)
+    only = with_orders(batch, [o for o in batch.orders if o.kind == "delivery"])
+    plan = solve_valid(only)
+    assert all(o.kind == "delivery" for o in plan.orders)
+    assert plan.kpis.required_unassigned == 0
+    assert plan.kpis.pickups_on_delivery_routes_share == 0.0
+    assert 0 < plan.kpis.empty_km <= plan.kpis.km
+
+
+def test_only_pickups() -> None:
+    batch = county(5)
+    only = with_orders(batch, [o for o in batch.orders if o.kind == "pickup"])
+    plan = solve_valid(only)
+    assert plan.kpis.required_unassigned == 0
+    assert plan.kpis.pickups_on_delivery_routes_share == 0.0
+
+
+def test_deliveries_first_keeps_backhauls_last() -> None:
+    batch = county(6)
+    batch.options.backhaul = "deliveries_first"
+    plan = solve_valid(batch)
+    kinds = {o.id: o.kind for o in batch.orders}
+    for route in plan.routes:
+        first_pickup = next(
+            (i for i, s in enumerate(route.stops) if any(kinds[o] == "pickup" for o in s.load)),
+            len(route.stops),
+        )
+        for stop in route.stops[first_pickup + 1 :]:
+            assert not any(kinds[o] == "delivery" for o in stop.unload)
+
+
+def test_all_optional_orders_with_tiny_penalties_are_left_out() -> None:
+    batch = county(7)
+    cheap = [o.model_copy(update={"penalty": 0.01}) for o in batch.orders]
+    plan = solve_valid(with_orders(batch, cheap))
+    assert plan.routes == []
+    assert all(not o.served and o.reason and "penalty" in o.reason for o in plan.orders)
+    assert plan.kpis.penalty_cost == pytest.approx(0.01 * len(cheap))
+
+
+def test_all_optional_orders_with_high_penalties_are_served() -> None:
+    batch = county(8)
+    dear = [o.model_copy(update={"penalty": 100_000.0}) for o in batch.orders]
+    plan = solve_valid(with_orders(batch, dear))
+    assert plan.kpis.orders_unassigned == 0
+
+
+def test_chilled_goods_ride_refrigerated() -> None:
+    batch = county(9)
+    plan = solve_valid(batch)
+    chilled = {
+        o.id for o in batch.orders if batch.products_by_id[o.product].temperature_class == "chilled"
+    }
+    assert chilled
+    for route in plan.routes:
+        carried = {oid for s in route.stops for oid in s.load}
+        if carried & chilled:
+            assert batch.fleet_by_id[route.vehicle_type].refrigerated
+
+
+def test_capacity_tight_fleet_still_valid() -> None:
+    """One small van and one reefer: mixed loads must respect capacity at every stop."""
+    batch = county(10)
+    for vt in batch.fleet:
+        vt.count = 2
+    plan = plan_batch(batch, time_limit_s=LIMIT, baseline=False)
+    assert validate_plan(batch, plan) == []
+
+
+def test_infeasible_order_is_reported_before_solving() -> None:
+    batch = county(11)
+    heavy = batch.orders[0].model_copy(update={"kg": 99_999.0})
+    bad = with_orders(batch, [heavy, *batch.orders[1:]])
+    issues = check_feasibility(compile_problem(bad))
+    assert [i.order for i in issues] == [heavy.id]
+    assert "kg" in issues[0].reason
+    with pytest.raises(InfeasibleBatch) as err:
+        plan_batch(bad, time_limit_s=LIMIT)
+    assert heavy.id in str(err.value)
+
+
+def test_unreachable_window_and_freshness_are_reported() -> None:
+    batch = county(12)
+    pickup = next(o for o in batch.orders if o.kind == "pickup")
+    late = pickup.model_copy(update={"id": "late", "ready": 23 * 60.0})
+    fussy = pickup.model_copy(update={"id": "fussy", "min_freshness": 0.99999})
+    bad = with_orders(batch, [*batch.orders, late, fussy])
+    reasons = {i.order: i.reason for i in check_feasibility(compile_problem(bad))}
+    assert set(reasons) == {"late", "fussy"}
+    assert "ready" in reasons["late"]
+    assert "shelf life" in reasons["fussy"]
+
+
+def test_no_refrigerated_vehicle_for_chilled_goods() -> None:
+    batch = county(13)
+    batch.fleet = [vt for vt in batch.fleet if not vt.refrigerated]
+    issues = check_feasibility(compile_problem(Batch.model_validate(batch.model_dump())))
+    assert issues and all("refrigerated" in i.reason for i in issues)
+
+
+def test_baseline_reports_savings() -> None:
+    batch = county(14, villages=10)
+    plan = plan_batch(batch, time_limit_s=LIMIT, baseline=True)
+    assert plan.baseline is not None
+    base = plan.baseline.kpis
+    assert base.orders_served == plan.kpis.orders_served
+    assert base.pickups_on_delivery_routes_share == 0.0
+    assert plan.baseline.cost_saving_share == pytest.approx(
+        1 - plan.kpis.total_cost / base.total_cost
+    )
