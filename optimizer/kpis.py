@@ -21,8 +21,8 @@ def compute_kpis(batch: Batch, routes: list[Route], orders: list[OrderOutcome]) 
     """KPIs of a set of routes and order outcomes.
 
     A *return leg* is any leg from a village station back to a depot (hub or collection
-    centre): a truck coming back from the villages. It runs empty when nothing is on board. Load factor is the km-weighted
-    mean of kg on board over capacity.
+    centre): a truck coming back from the villages. It runs empty when nothing is on
+    board. Load factor is the km-weighted mean of kg on board over capacity.
     """
     station = {s.id for s in batch.sites if s.kind == "station"}
     km = empty_km = loaded_km_share = 0.0

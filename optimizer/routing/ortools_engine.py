@@ -8,6 +8,7 @@ solution is feasible in floating point; the validator rechecks the plan anyway.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -56,10 +57,11 @@ def solve_ortools(
 
     Shelf-life limits tie two time variables together through the vehicle's compartment
     temperature, which OR-Tools' search filters cannot see, so its insertion heuristics
-    crawl on them. Phase 1 therefore replaces each limit by deadline windows that imply
-    it (conservative, but understood by the filters) and finds routes fast; phase 2 solves
-    the exact model warm-started from those routes. Where a batch has no perishable
-    pickups with a clock at a station, one exact phase is enough.
+    crawl on them. Phase 1 (half the time) therefore replaces each limit by deadline
+    windows that imply it (conservative, but understood by the filters) and finds routes
+    fast; phase 2 solves the exact model warm-started from those routes, and phase 1's
+    routes are kept when they are cheaper (they satisfy the exact limits too). A batch
+    with no perishable orders needs only the exact phase.
     """
     started = time.perf_counter()
     deadline = started + time_limit_s
@@ -76,24 +78,37 @@ def solve_ortools(
 
     exact = _Model(problem, exact=True)
     warm = initial_routes
-    status = "not_solved"
+    fallback: EngineResult | None = None
     if warm is None and exact.has_cp_constraints:
         relaxed = _Model(problem, exact=False)
         solution, status = relaxed.solve(
             remaining() * PHASE1_SHARE, callback(relaxed.routing), None
         )
         if solution is not None:
-            warm = _without_waits_inside_stops(problem, relaxed.routes(solution, keep_empty=True))
-    solution, exact_status = exact.solve(remaining(), callback(exact.routing), warm)
-    if solution is None and warm is not None:
+            routes = relaxed.routes(solution, keep_empty=True)
+            warm = _without_waits_inside_stops(problem, routes)
+            if sum(map(len, warm)) == sum(len(r.nodes) - 2 for r in routes):
+                # Deadline windows imply the shelf-life limits: these routes are exact too.
+                objective = solution.ObjectiveValue() / COST_SCALE
+                used = [r for r in routes if len(r.nodes) > 2]
+                fallback = EngineResult(used, objective, status, 0.0)
+    solution, status = exact.solve(remaining(), callback(exact.routing), warm)
+    if solution is None and warm is not None and fallback is None:
         # The phase-1 routes may break a constraint only the exact model has: start over.
-        solution, exact_status = exact.solve(remaining(), callback(exact.routing), None)
+        solution, status = exact.solve(remaining(), callback(exact.routing), None)
     seconds = time.perf_counter() - started
-    if solution is None:
-        return EngineResult([], math.inf, exact_status or status, seconds)
-    return EngineResult(
-        exact.routes(solution), solution.ObjectiveValue() / COST_SCALE, exact_status, seconds
-    )
+    result = None
+    if solution is not None:
+        objective = solution.ObjectiveValue() / COST_SCALE
+        result = EngineResult(exact.routes(solution), objective, status, seconds)
+    if fallback is not None and (result is None or fallback.objective < result.objective):
+        fallback.seconds = seconds
+        result = fallback
+    return result or EngineResult([], math.inf, status, seconds)
+
+
+PHASE1_SHARE = 0.5  # of the time limit, for the fast conservative model
+LARGE_PROBLEM_NODES = 400  # above this, a cheaper first-solution heuristic
 
 
 def _without_waits_inside_stops(
@@ -114,10 +129,6 @@ def _without_waits_inside_stops(
             if same_stop and tb > ta + 1e-9:
                 drop.add(int(p.node_order[b]))
     return [[n for n in r.nodes[1:-1] if int(p.node_order[n]) not in drop] for r in routes]
-
-
-PHASE1_SHARE = 0.3  # of the time limit, for the fast conservative model
-LARGE_PROBLEM_NODES = 400  # above this, a cheaper first-solution heuristic
 
 
 _STATUS = {
@@ -158,7 +169,7 @@ class _Model:
                 matrix = np.rint(km * vt.cost_per_km * weights.distance * COST_SCALE)
                 cost_cb[vt.id] = routing.RegisterTransitMatrix(matrix.astype(np.int64).tolist())
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[vt.id], k)
-            routing.SetFixedCostOfVehicle(int(round(vt.fixed_cost * weights.fixed * COST_SCALE)), k)
+            routing.SetFixedCostOfVehicle(round(vt.fixed_cost * weights.fixed * COST_SCALE), k)
 
         # Time: travel rounded up; service charged once per stop (see problem.node_times).
         ticks = np.ceil(p.node_times() * TIME_SCALE - 1e-9).astype(np.int64)
@@ -173,7 +184,7 @@ class _Model:
             time_dim.CumulVar(end).SetRange(_ceil(vt.shift_start), _floor(vt.shift_end))
             time_dim.SetSpanUpperBoundForVehicle(_floor(vt.max_duration_min), k)
             per_tick = vt.cost_per_hour * weights.time / 60.0 / TIME_SCALE * COST_SCALE
-            time_dim.SetSpanCostCoefficientForVehicle(int(round(per_tick)), k)
+            time_dim.SetSpanCostCoefficientForVehicle(round(per_tick), k)
             routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(end))
             routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(start))
 
@@ -190,7 +201,7 @@ class _Model:
             demand = (np.sign(amounts) * np.ceil(np.abs(amounts) * scale - 1e-9)).astype(np.int64)
             cb = routing.RegisterUnaryTransitVector(demand.tolist())
             routing.AddDimensionWithVehicleCapacity(
-                cb, 0, [int(math.floor(c * scale + 1e-9)) for c in caps], True, name
+                cb, 0, [math.floor(c * scale + 1e-9) for c in caps], True, name
             )
 
         # Orders: pairs, allowed vehicles, optional or required.
@@ -207,7 +218,7 @@ class _Model:
                 routing.VehicleVar(li).SetValues([-1, *allowed])
                 routing.VehicleVar(ui).SetValues([-1, *allowed])
             penalty = REQUIRED_PENALTY_CNY if np.isnan(p.penalty[k]) else p.penalty[k]
-            routing.AddDisjunction([li], int(round(penalty * COST_SCALE)))
+            routing.AddDisjunction([li], round(penalty * COST_SCALE))
             routing.AddDisjunction([ui], 0)
             if not p.node_windows[int(load)] or not p.node_windows[int(unload)]:
                 routing.ActiveVar(li).SetValue(0)
@@ -321,7 +332,7 @@ class _Model:
         keeps used ≤ budget; otherwise the arrival deadline at D = ready suffices. For
         every compartment temperature allowed, the tightest deadline is kept.
         """
-        p, t = self.problem, self.time
+        p, _t = self.problem, self.time
         rule = p.freshness[k]
         assert rule is not None
         budget = rule.budget - FRESHNESS_MARGIN_MIN
@@ -405,6 +416,6 @@ def _set_windows(var: pywrapcp.IntVar, windows: list[tuple[float, float]]) -> No
     if not ticks:
         return
     var.SetRange(ticks[0][0], ticks[-1][1])
-    for (_, b), (a, _) in zip(ticks, ticks[1:], strict=False):
+    for (_, b), (a, _) in itertools.pairwise(ticks):
         if a > b + 1:
             var.RemoveInterval(b + 1, a - 1)
