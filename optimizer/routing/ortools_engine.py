@@ -17,7 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from optimizer.routing.problem import END, LOAD, START, UNLOAD, RoutingProblem
+from optimizer.routing.problem import (
+    END,
+    LOAD,
+    START,
+    UNLOAD,
+    RoutingProblem,
+    freshness_deadlines,
+)
 
 TIME_SCALE = 10  # units per minute
 COST_SCALE = 1000  # units per CNY
@@ -51,7 +58,7 @@ def solve_ortools(
     time_limit_s: float,
     *,
     on_solution: ProgressCallback | None = None,
-    initial_routes: list[list[int]] | None = None,
+    initial: EngineResult | None = None,
 ) -> EngineResult:
     """Solve under ``time_limit_s``; routes with the solver's service-start times.
 
@@ -62,6 +69,9 @@ def solve_ortools(
     fast; phase 2 solves the exact model warm-started from those routes, and phase 1's
     routes are kept when they are cheaper (they satisfy the exact limits too). A batch
     with no perishable orders needs only the exact phase.
+
+    ``initial`` is a feasible solution to start from (e.g. separate delivery and pickup
+    routes); it is also returned when the search finds nothing cheaper.
     """
     started = time.perf_counter()
     deadline = started + time_limit_s
@@ -76,35 +86,47 @@ def solve_ortools(
             time.perf_counter() - started, routing.CostVar().Value() / COST_SCALE
         )
 
+    best: list[EngineResult] = [initial] if initial is not None else []
+    given = _by_vehicle(problem, initial) if initial is not None else None
     exact = _Model(problem, exact=True)
-    warm = initial_routes
-    fallback: EngineResult | None = None
-    if warm is None and exact.has_cp_constraints:
+    warm = given
+    status = "not_solved"
+    if exact.has_cp_constraints:
+        # Phase 1; when the given routes break a deadline window it finds nothing and
+        # phase 2 starts from the given routes instead.
         relaxed = _Model(problem, exact=False)
         solution, status = relaxed.solve(
-            remaining() * PHASE1_SHARE, callback(relaxed.routing), None
+            remaining() * PHASE1_SHARE, callback(relaxed.routing), given
         )
         if solution is not None:
             routes = relaxed.routes(solution, keep_empty=True)
             warm = _without_waits_inside_stops(problem, routes)
             if sum(map(len, warm)) == sum(len(r.nodes) - 2 for r in routes):
                 # Deadline windows imply the shelf-life limits: these routes are exact too.
-                objective = solution.ObjectiveValue() / COST_SCALE
                 used = [r for r in routes if len(r.nodes) > 2]
-                fallback = EngineResult(used, objective, status, 0.0)
+                best.append(
+                    EngineResult(used, solution.ObjectiveValue() / COST_SCALE, status, 0.0)
+                )
     solution, status = exact.solve(remaining(), callback(exact.routing), warm)
-    if solution is None and warm is not None and fallback is None:
-        # The phase-1 routes may break a constraint only the exact model has: start over.
+    if solution is None and warm is not None and not best:
+        # The warm routes may break a constraint only the exact model has: start over.
         solution, status = exact.solve(remaining(), callback(exact.routing), None)
-    seconds = time.perf_counter() - started
-    result = None
     if solution is not None:
         objective = solution.ObjectiveValue() / COST_SCALE
-        result = EngineResult(exact.routes(solution), objective, status, seconds)
-    if fallback is not None and (result is None or fallback.objective < result.objective):
-        fallback.seconds = seconds
-        result = fallback
-    return result or EngineResult([], math.inf, status, seconds)
+        best.append(EngineResult(exact.routes(solution), objective, status, 0.0))
+    seconds = time.perf_counter() - started
+    if not best:
+        return EngineResult([], math.inf, status, seconds)
+    result = min(best, key=lambda r: r.objective)
+    return EngineResult(result.routes, result.objective, result.status, seconds)
+
+
+def _by_vehicle(problem: RoutingProblem, result: EngineResult) -> list[list[int]]:
+    """Per vehicle (all of them, in order), the action nodes it visits."""
+    routes: list[list[int]] = [[] for _ in problem.vehicles]
+    for r in result.routes:
+        routes[r.vehicle] = list(r.nodes[1:-1])
+    return routes
 
 
 PHASE1_SHARE = 0.5  # of the time limit, for the fast conservative model
@@ -150,6 +172,7 @@ class _Model:
         self.problem = p = problem
         self.exact = exact
         self.has_cp_constraints = False
+        self._callback_set = False
         vehicles = p.vehicles
         self.manager = manager = pywrapcp.RoutingIndexManager(
             p.n_nodes,
@@ -274,16 +297,18 @@ class _Model:
             routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
         )
         params.time_limit.FromMilliseconds(max(100, int(time_limit_s * 1000)))
-        if on_solution is not None:
+        if on_solution is not None and not self._callback_set:
             routing.AddAtSolutionCallback(on_solution)
+            self._callback_set = True
         solution = None
         if warm is not None:
             routing.CloseModelWithParameters(params)
             start = routing.ReadAssignmentFromRoutes(
                 [[self.manager.NodeToIndex(n) for n in r] for r in warm], True
             )
-            if start is not None:
-                solution = routing.SolveFromAssignmentWithParameters(start, params)
+            if start is None:
+                return None, "warm start rejected"
+            solution = routing.SolveFromAssignmentWithParameters(start, params)
         else:
             solution = routing.SolveWithParameters(params)
         return solution, _STATUS.get(routing.status(), str(routing.status()))
@@ -324,37 +349,8 @@ class _Model:
                 self._deadline(li, ui, ui, (ready + _floor(rule.budget / slowest)) / TIME_SCALE)
 
     def _freshness_windows(self, k: int, li: int, ui: int) -> None:
-        """Deadlines on loading and arrival whose box lies inside the shelf-life limit.
-
-        used = r_s·(D − ready) + r_v·(A − D) for departure D and arrival A. When the
-        station ages produce faster than the truck (r_s > r_v), loading within x of ready
-        (so waiting uses at most half the budget) and arriving by the matching deadline
-        keeps used ≤ budget; otherwise the arrival deadline at D = ready suffices. For
-        every compartment temperature allowed, the tightest deadline is kept.
-        """
-        p, _t = self.problem, self.time
-        rule = p.freshness[k]
-        assert rule is not None
-        budget = rule.budget - FRESHNESS_MARGIN_MIN
-        service = float(p.node_service[p.pairs[k, 0]])
-        temps = {p.vehicles[i].temp_c for i in p.allowed_vehicles[k]}
-        if rule.ready is None:
-            # Deliveries: the clock starts at the hub; leaving no earlier than the hub's
-            # first opening (or ready), arriving within budget / r_v of that bound.
-            earliest = min(a for a, _ in p.node_windows[int(p.pairs[k, 0])]) + service
-            ride = min(budget / rule.rate_by_temp[temp] for temp in temps)
-            self._deadline(li, ui, ui, earliest + ride)
-            return
-        r_s = rule.station_rate
-        load_by, arrive_by = math.inf, math.inf
-        for temp in temps:
-            r_v = rule.rate_by_temp[temp]
-            if r_s > r_v:
-                x = budget / (2 * r_s)
-                load_by = min(load_by, rule.ready + x - service)
-                arrive_by = min(arrive_by, rule.ready + (budget - (r_s - r_v) * x) / r_v)
-            else:
-                arrive_by = min(arrive_by, rule.ready + budget / r_v)
+        """Phase 1: deadlines that imply the shelf-life limit (``freshness_deadlines``)."""
+        load_by, arrive_by = freshness_deadlines(self.problem, k, FRESHNESS_MARGIN_MIN)
         self._deadline(li, ui, li, load_by)
         self._deadline(li, ui, ui, arrive_by)
 

@@ -15,6 +15,7 @@ resulting plan in floating point.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -226,3 +227,37 @@ def _freshness_rule(batch: Batch, order: Order, temps: list[float]) -> Freshness
         station_rate=station_rate,
         rate_by_temp={t: decay_rate(product, t) for t in temps},
     )
+
+
+def freshness_deadlines(problem: RoutingProblem, k: int, margin: float) -> tuple[float, float]:
+    """Latest service starts (load node, unload node) that together imply order k's limit.
+
+    used = r_s·(D − ready) + r_v·(A − D) for departure D and arrival A. When the station
+    ages produce faster than the truck (r_s > r_v), loading so that waiting uses at most
+    half the budget and arriving by the matching deadline keeps used ≤ budget; otherwise
+    the arrival deadline at D = ready suffices. Deliveries leave the hub no earlier than
+    its first opening (or ready). For every compartment temperature allowed, the tightest
+    deadline is kept; ``margin`` reference minutes are held back. No limit: (inf, inf).
+    """
+    rule = problem.freshness[k]
+    if rule is None:
+        return math.inf, math.inf
+    budget = rule.budget - margin
+    load = int(problem.pairs[k, 0])
+    service = float(problem.node_service[load])
+    temps = {problem.vehicles[i].temp_c for i in problem.allowed_vehicles[k]}
+    if rule.ready is None:
+        earliest = min((a for a, _ in problem.node_windows[load]), default=0.0) + service
+        ride = min(budget / rule.rate_by_temp[t] for t in temps)
+        return math.inf, earliest + ride
+    r_s = rule.station_rate
+    load_by = arrive_by = math.inf
+    for t in temps:
+        r_v = rule.rate_by_temp[t]
+        if r_s > r_v:
+            x = budget / (2 * r_s)
+            load_by = min(load_by, rule.ready + x - service)
+            arrive_by = min(arrive_by, rule.ready + (budget - (r_s - r_v) * x) / r_v)
+        else:
+            arrive_by = min(arrive_by, rule.ready + budget / r_v)
+    return load_by, arrive_by

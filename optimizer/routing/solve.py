@@ -1,4 +1,11 @@
-"""Plan a batch end to end: feasibility check, engine, plan, validation, baseline."""
+"""Plan a batch end to end: feasibility check, engine, plan, validation, baseline.
+
+A batch with both deliveries and pickups is solved in two steps. First deliveries and
+pickups are planned as two independent sets of routes (the *separate-fleets baseline*,
+what a county runs today). Those routes together are a feasible paired plan, so they
+warm-start the paired search, which can only improve on them: pairing is never worse
+than the baseline, and the whole solve stays within one time limit.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +14,16 @@ from collections.abc import Callable
 
 from optimizer.kpis import compute_kpis
 from optimizer.model import Batch, with_orders
-from optimizer.plan import Baseline, KPIs, Plan
+from optimizer.plan import Baseline, Plan
 from optimizer.routing.assemble import build_plan
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
-from optimizer.routing.ortools_engine import solve_ortools
+from optimizer.routing.ortools_engine import EngineResult, EngineRoute, solve_ortools
 from optimizer.routing.problem import RoutingProblem, compile_problem
 from optimizer.validate import Violation, format_violations, validate_plan
 
 Progress = Callable[[str, float, float], None]  # (phase, elapsed s, best cost CNY)
+
+BASELINE_SHARE = 0.4  # of the time limit, split between the deliveries and the pickups
 
 
 class InvalidPlan(RuntimeError):
@@ -42,24 +51,8 @@ def _reasons(problem: RoutingProblem, served: set[str]) -> dict[str, str]:
     return out
 
 
-def solve_problem(
-    problem: RoutingProblem,
-    time_limit_s: float,
-    *,
-    engine: str = "ortools",
-    phase: str = "paired",
-    progress: Progress | None = None,
-) -> Plan:
-    """Solve a compiled problem and return its validated plan."""
-    if engine != "ortools":
-        raise ValueError(f"unknown engine '{engine}' (available: ortools)")
-    callback = None
-    if progress is not None:
-
-        def callback(elapsed: float, cost: float) -> None:
-            progress(phase, elapsed, cost)
-
-    result = solve_ortools(problem, time_limit_s, on_solution=callback)
+def _plan(problem: RoutingProblem, result: EngineResult, engine: str) -> Plan:
+    """The validated plan of an engine result."""
     served = {
         problem.orders[problem.node_order[n]].id
         for r in result.routes
@@ -79,6 +72,54 @@ def solve_problem(
     return plan
 
 
+def _callback(progress: Progress | None, phase: str) -> Callable[[float, float], None] | None:
+    if progress is None:
+        return None
+    return lambda elapsed, cost: progress(phase, elapsed, cost)
+
+
+def _merge(
+    problem: RoutingProblem, parts: list[tuple[RoutingProblem, EngineResult]]
+) -> EngineResult | None:
+    """Routes of separately solved parts as one solution of ``problem``.
+
+    Parts share the fleet (same vehicle order); a route whose vehicle is taken goes to a
+    free vehicle of the same type. None when the fleet cannot host all routes.
+    """
+    node_of = {
+        (problem.orders[problem.node_order[n]].id, int(problem.node_role[n])): n
+        for n in range(problem.n_nodes)
+        if problem.node_order[n] >= 0
+    }
+    taken: set[int] = set()
+    routes: list[EngineRoute] = []
+    objective = 0.0
+    for part, result in parts:
+        objective += result.objective
+        for r in result.routes:
+            vehicle = r.vehicle
+            if vehicle in taken:
+                vt = problem.vehicles[vehicle].type.id
+                free = [
+                    k
+                    for k, v in enumerate(problem.vehicles)
+                    if v.type.id == vt and k not in taken
+                ]
+                if not free:
+                    return None
+                vehicle = free[0]
+            taken.add(vehicle)
+            v = problem.vehicles[vehicle]
+            inner = [
+                node_of[(part.orders[part.node_order[n]].id, int(part.node_role[n]))]
+                for n in r.nodes[1:-1]
+            ]
+            routes.append(
+                EngineRoute(vehicle, [v.start_node, *inner, v.end_node], list(r.times))
+            )
+    return EngineResult(routes, objective, "merged", 0.0)
+
+
 def plan_batch(
     batch: Batch,
     *,
@@ -89,8 +130,7 @@ def plan_batch(
     """The validated plan of a batch, with the separate-fleets baseline when asked.
 
     Raises ``InfeasibleBatch`` (before solving) when some order cannot be served by any
-    vehicle even alone. The baseline plans deliveries and pickups as two independent sets
-    of routes, each with the whole fleet and half the time limit.
+    vehicle even alone.
     """
     started = time.perf_counter()
     limit = time_limit_s if time_limit_s is not None else batch.options.time_limit_s
@@ -98,39 +138,41 @@ def plan_batch(
     issues = check_feasibility(problem)
     if issues:
         raise InfeasibleBatch(issues)
-    plan = solve_problem(problem, limit, progress=progress)
-    if baseline if baseline is not None else batch.options.baseline:
-        base = separate_fleets_baseline(problem, limit / 2, progress=progress)
-        if base is not None:
-            plan.baseline = Baseline(
-                kpis=base,
-                cost_saving_share=_saving(plan.kpis.total_cost, base.total_cost),
-                empty_km_saving_share=_saving(plan.kpis.empty_km, base.empty_km),
-            )
-    plan.solve_seconds = time.perf_counter() - started
-    return plan
-
-
-def separate_fleets_baseline(
-    problem: RoutingProblem, time_limit_s: float, *, progress: Progress | None = None
-) -> KPIs | None:
-    """KPIs of deliveries and pickups planned separately; None unless the batch has both."""
-    batch = problem.batch
+    want_baseline = baseline if baseline is not None else batch.options.baseline
     kinds = {o.kind for o in batch.orders}
     if kinds != {"delivery", "pickup"}:
-        return None
-    routes, outcomes = [], []
+        result = solve_ortools(problem, limit, on_solution=_callback(progress, "solving"))
+        plan = _plan(problem, result, "ortools")
+        plan.solve_seconds = time.perf_counter() - started
+        return plan
+
+    parts = []
     for kind in ("delivery", "pickup"):
-        part = with_orders(batch, [o for o in batch.orders if o.kind == kind])
-        plan = solve_problem(
-            compile_problem(part, problem.travel),
-            time_limit_s,
-            phase=f"baseline {kind}s",
-            progress=progress,
+        part = compile_problem(
+            with_orders(batch, [o for o in batch.orders if o.kind == kind]), problem.travel
         )
-        routes += plan.routes
-        outcomes += plan.orders
-    return compute_kpis(batch, routes, outcomes)
+        share = limit * BASELINE_SHARE / 2
+        parts.append(
+            (part, solve_ortools(part, share, on_solution=_callback(progress, f"{kind}s alone")))
+        )
+    merged = _merge(problem, parts)
+    remaining = max(0.1, limit - (time.perf_counter() - started))
+    result = solve_ortools(
+        problem, remaining, on_solution=_callback(progress, "pairing"), initial=merged
+    )
+    plan = _plan(problem, result, "ortools")
+    if want_baseline:
+        part_plans = [_plan(part, res, "ortools") for part, res in parts]
+        routes = [r for p in part_plans for r in p.routes]
+        outcomes = [o for p in part_plans for o in p.orders]
+        base = compute_kpis(batch, routes, outcomes)
+        plan.baseline = Baseline(
+            kpis=base,
+            cost_saving_share=_saving(plan.kpis.total_cost, base.total_cost),
+            empty_km_saving_share=_saving(plan.kpis.empty_km, base.empty_km),
+        )
+    plan.solve_seconds = time.perf_counter() - started
+    return plan
 
 
 def _saving(paired: float, baseline: float) -> float:
