@@ -21,7 +21,7 @@ from optimizer.geojson import plan_geojson
 from optimizer.model import Batch, format_clock
 from optimizer.plan import KPIs, Plan
 from optimizer.routing.feasibility import InfeasibleBatch
-from optimizer.routing.solve import plan_batch
+from optimizer.routing.solve import ENGINES, plan_batch
 from optimizer.validate import format_violations, validate_plan
 
 app = typer.Typer(
@@ -121,6 +121,10 @@ def solve(
         typer.Option("--baseline/--no-baseline", help="Also plan separate fleets to compare."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    engine: Annotated[
+        str,
+        typer.Option(help="auto (PyVRP routes, exact OR-Tools finish), ortools or pyvrp."),
+    ] = "auto",
 ) -> None:
     """Plan one day's batch; writes plan.json and plan.geojson to --out."""
     batch = load_batch_file(batch_file)
@@ -128,6 +132,8 @@ def solve(
         raise _fail(
             [f"--time-limit: {time_limit:g} is not a positive number of seconds"], "bad option"
         )
+    if engine not in ENGINES:
+        raise _fail([f"--engine: '{engine}' is not one of {', '.join(ENGINES)}"], "bad option")
     if seed is not None:
         batch.options.seed = seed
     limit = time_limit if time_limit is not None else batch.options.time_limit_s
@@ -148,7 +154,9 @@ def solve(
             )
 
         try:
-            plan = plan_batch(batch, time_limit_s=limit, baseline=baseline, progress=progress)
+            plan = plan_batch(
+                batch, time_limit_s=limit, baseline=baseline, progress=progress, engine=engine
+            )
         except InfeasibleBatch as e:
             raise _fail(
                 [str(i) for i in e.issues], "some orders cannot be served by any vehicle"

@@ -4,7 +4,9 @@ A route is a sequence of stops. A stop is one visit to one site, where orders ar
 loaded (deliveries at a hub, pickups at a station) and unloaded (deliveries at a
 station, pickups at a collection centre). The first stop is at the vehicle's start
 site and the last at its end site. Service time is charged once per stop that loads or
-unloads anything; stops with no actions (start or end of a route) take no service.
+unloads anything; stops with no actions (start or end of a route) take no service. The
+engines give each order at a village station a stop of its own (unload the parcels,
+then load the produce), so a truck may wait there between two orders.
 All times are minutes after midnight, floating point.
 """
 

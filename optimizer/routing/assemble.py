@@ -1,6 +1,7 @@
 """Turn an engine's routes (node sequences with service-start times) into a plan.
 
-Consecutive nodes at one site form one stop. Times come from the engine, whose integer
+Consecutive nodes at one hub or centre form one stop; at a village station every node
+is a stop of its own (see ``problem.py``). Times come from the engine, whose integer
 schedule rounds travel up, so the floating-point arrival at every stop is no later than
 the engine's service start: the schedule it promised can be kept.
 """
@@ -30,7 +31,8 @@ def _route(problem: RoutingProblem, er: EngineRoute) -> Route:
     site_ids = p.travel.site_ids
     groups: list[list[int]] = []
     for pos, node in enumerate(er.nodes):
-        if groups and p.node_site[er.nodes[groups[-1][-1]]] == p.node_site[node]:
+        prev = er.nodes[groups[-1][-1]] if groups else -1
+        if prev >= 0 and p.node_site[prev] == p.node_site[node] and p.node_shared[node]:
             groups[-1].append(pos)
         else:
             groups.append([pos])

@@ -59,6 +59,7 @@ def solve_ortools(
     *,
     on_solution: ProgressCallback | None = None,
     initial: EngineResult | None = None,
+    warm: EngineResult | None = None,
 ) -> EngineResult:
     """Solve under ``time_limit_s``; routes with the solver's service-start times.
 
@@ -70,8 +71,9 @@ def solve_ortools(
     routes are kept when they are cheaper (they satisfy the exact limits too). A batch
     with no perishable orders needs only the exact phase.
 
-    ``initial`` is a feasible solution to start from (e.g. separate delivery and pickup
-    routes); it is also returned when the search finds nothing cheaper.
+    ``initial`` is an exactly feasible solution to start from (e.g. separate delivery and
+    pickup routes); it is also returned when the search finds nothing cheaper. ``warm``
+    only seeds the search (e.g. PyVRP's routes, whose times are approximate).
     """
     started = time.perf_counter()
     deadline = started + time_limit_s
@@ -87,7 +89,10 @@ def solve_ortools(
         )
 
     best: list[EngineResult] = [initial] if initial is not None else []
-    given = _by_vehicle(problem, initial) if initial is not None else None
+    seed_routes = initial
+    if warm is not None and (initial is None or warm.objective < initial.objective):
+        seed_routes = warm
+    given = _by_vehicle(problem, seed_routes) if seed_routes is not None else None
     exact = _Model(problem, exact=True)
     warm = given
     status = "not_solved"
@@ -104,9 +109,7 @@ def solve_ortools(
             if sum(map(len, warm)) == sum(len(r.nodes) - 2 for r in routes):
                 # Deadline windows imply the shelf-life limits: these routes are exact too.
                 used = [r for r in routes if len(r.nodes) > 2]
-                best.append(
-                    EngineResult(used, solution.ObjectiveValue() / COST_SCALE, status, 0.0)
-                )
+                best.append(EngineResult(used, solution.ObjectiveValue() / COST_SCALE, status, 0.0))
     solution, status = exact.solve(remaining(), callback(exact.routing), warm)
     if solution is None and warm is not None and not best:
         # The warm routes may break a constraint only the exact model has: start over.
@@ -143,7 +146,7 @@ def _without_waits_inside_stops(
     Such orders are left out of the warm start; the search inserts them again.
     """
     p = problem
-    action = (p.node_role == LOAD) | (p.node_role == UNLOAD)
+    action = ((p.node_role == LOAD) | (p.node_role == UNLOAD)) & p.node_shared
     drop: set[int] = set()
     for r in routes:
         for a, b, ta, tb in zip(r.nodes, r.nodes[1:], r.times, r.times[1:], strict=False):
@@ -254,7 +257,7 @@ class _Model:
             self._deliveries_first()
 
     def _stops_start_together(self) -> None:
-        """No waiting between two nodes of one stop, where a perishable order is at the site.
+        """No waiting between two nodes of one hub or centre stop where perishables are.
 
         The plan serves a stop's orders together, so a stop departs when its last node is
         served. Waiting between its nodes would let a pickup's freshness be judged on an
@@ -263,7 +266,7 @@ class _Model:
         """
         p, routing, manager = self.problem, self.routing, self.manager
         solver = routing.solver()
-        action = np.flatnonzero((p.node_role == LOAD) | (p.node_role == UNLOAD))
+        action = np.flatnonzero(((p.node_role == LOAD) | (p.node_role == UNLOAD)) & p.node_shared)
         perishable = np.array([rule is not None for rule in p.freshness] + [False])
         fresh_sites = set(p.node_site[action[perishable[p.node_order[action]]]].tolist())
         by_site: dict[int, list[int]] = {}

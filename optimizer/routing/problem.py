@@ -6,9 +6,12 @@ collection centre. Vehicles start and end at depot nodes (one per distinct site)
 uniform pickup-and-delivery view covers mixed routes, reloads at the hub, trucks that
 end at a collection centre, and Li & Lim style shipments with one code path.
 
-Service is charged once per *stop*: a run of consecutive nodes at the same site. The
-time to go from node i to node j is ``service(i) + travel(i, j)``, except between two
-nodes at the same site, which is 0 unless j ends the route. Engines scale these floats
+At a hub or collection centre, service is charged once per *stop*: a run of consecutive
+nodes at the same site (loading a truck's parcels, unloading its produce). At a village
+station every order is its own stop (unload the parcels, then load the produce), so a
+truck may wait there between two orders, e.g. for a later harvest. The time from node i
+to node j is ``service(i) + travel(i, j)``, except between two nodes at the same hub or
+centre, which is 0 unless j ends the route. Engines scale these floats
 to integers at their own boundary (rounding travel up) and the validator rechecks the
 resulting plan in floating point.
 """
@@ -54,6 +57,7 @@ class RoutingProblem:
     node_kg: np.ndarray  # + when loaded, - when unloaded
     node_m3: np.ndarray
     node_service: np.ndarray  # site service minutes for action nodes, 0 for depots
+    node_shared: np.ndarray  # True where consecutive nodes share one stop (hubs, centres)
     node_windows: list[list[tuple[float, float]]]  # allowed service starts
     vehicles: list[Vehicle]
     orders: list[Order]
@@ -70,7 +74,7 @@ class RoutingProblem:
         """Minutes from node i to node j: service at i (when the stop ends) plus travel."""
         site = self.node_site
         travel = self.travel.minutes[np.ix_(site, site)]
-        same = site[:, None] == site[None, :]
+        same = (site[:, None] == site[None, :]) & self.node_shared[:, None]
         ends_route = (self.node_role == END)[None, :]
         times = self.node_service[:, None] + travel
         return np.where(same & ~ends_route, 0.0, times)
@@ -143,6 +147,7 @@ def compile_problem(batch: Batch, travel: TravelMatrices | None = None) -> Routi
             for s, r in zip(node_site, node_role, strict=True)
         ]
     )
+    shared = np.array([sites[site_ids[s]].kind != "station" for s in node_site])
     windows = [
         _node_windows(batch, site_ids[s], r, orders[o] if o >= 0 else None)
         for s, r, o in zip(node_site, node_role, node_order, strict=True)
@@ -164,6 +169,7 @@ def compile_problem(batch: Batch, travel: TravelMatrices | None = None) -> Routi
         node_kg=kg * sign,
         node_m3=m3 * sign,
         node_service=service,
+        node_shared=shared,
         node_windows=windows,
         vehicles=vehicles,
         orders=orders,

@@ -19,11 +19,14 @@ from optimizer.routing.assemble import build_plan
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
 from optimizer.routing.ortools_engine import EngineResult, EngineRoute, solve_ortools
 from optimizer.routing.problem import RoutingProblem, compile_problem
+from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
 from optimizer.validate import Violation, format_violations, validate_plan
 
 Progress = Callable[[str, float, float], None]  # (phase, elapsed s, best cost CNY)
 
 BASELINE_SHARE = 0.4  # of the time limit, split between the deliveries and the pickups
+PYVRP_SHARE = 0.5  # of an engine run's time, for PyVRP's route construction
+ENGINES = ("auto", "ortools", "pyvrp")
 
 
 class InvalidPlan(RuntimeError):
@@ -78,6 +81,40 @@ def _callback(progress: Progress | None, phase: str) -> Callable[[float, float],
     return lambda elapsed, cost: progress(phase, elapsed, cost)
 
 
+def run_engine(
+    problem: RoutingProblem,
+    time_limit_s: float,
+    *,
+    engine: str = "auto",
+    progress: Progress | None = None,
+    phase: str = "solving",
+    initial: EngineResult | None = None,
+) -> EngineResult:
+    """Routes for ``problem`` whose times meet every constraint exactly.
+
+    ``auto`` and ``pyvrp``: PyVRP builds routes on a conservative model for part of the
+    time, then the exact OR-Tools model re-times and improves them; where PyVRP cannot
+    express the batch (``pyvrp_engine.unsupported``), OR-Tools works alone. ``ortools``:
+    OR-Tools alone. ``initial`` is an exact solution kept when nothing beats it.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+    started = time.perf_counter()
+    warm = None
+    if engine != "ortools" and unsupported(problem) is None:
+        warm = solve_pyvrp(problem, time_limit_s * PYVRP_SHARE, problem.batch.options.seed)
+        if progress is not None:
+            progress(f"{phase} (pyvrp)", warm.seconds, warm.objective)
+    remaining = max(0.1, time_limit_s - (time.perf_counter() - started))
+    return solve_ortools(
+        problem,
+        remaining,
+        on_solution=_callback(progress, phase),
+        initial=initial,
+        warm=warm,
+    )
+
+
 def _merge(
     problem: RoutingProblem, parts: list[tuple[RoutingProblem, EngineResult]]
 ) -> EngineResult | None:
@@ -101,9 +138,7 @@ def _merge(
             if vehicle in taken:
                 vt = problem.vehicles[vehicle].type.id
                 free = [
-                    k
-                    for k, v in enumerate(problem.vehicles)
-                    if v.type.id == vt and k not in taken
+                    k for k, v in enumerate(problem.vehicles) if v.type.id == vt and k not in taken
                 ]
                 if not free:
                     return None
@@ -114,9 +149,7 @@ def _merge(
                 node_of[(part.orders[part.node_order[n]].id, int(part.node_role[n]))]
                 for n in r.nodes[1:-1]
             ]
-            routes.append(
-                EngineRoute(vehicle, [v.start_node, *inner, v.end_node], list(r.times))
-            )
+            routes.append(EngineRoute(vehicle, [v.start_node, *inner, v.end_node], list(r.times)))
     return EngineResult(routes, objective, "merged", 0.0)
 
 
@@ -126,6 +159,7 @@ def plan_batch(
     time_limit_s: float | None = None,
     baseline: bool | None = None,
     progress: Progress | None = None,
+    engine: str = "auto",
 ) -> Plan:
     """The validated plan of a batch, with the separate-fleets baseline when asked.
 
@@ -141,8 +175,8 @@ def plan_batch(
     want_baseline = baseline if baseline is not None else batch.options.baseline
     kinds = {o.kind for o in batch.orders}
     if kinds != {"delivery", "pickup"}:
-        result = solve_ortools(problem, limit, on_solution=_callback(progress, "solving"))
-        plan = _plan(problem, result, "ortools")
+        result = run_engine(problem, limit, engine=engine, progress=progress)
+        plan = _plan(problem, result, engine)
         plan.solve_seconds = time.perf_counter() - started
         return plan
 
@@ -153,16 +187,19 @@ def plan_batch(
         )
         share = limit * BASELINE_SHARE / 2
         parts.append(
-            (part, solve_ortools(part, share, on_solution=_callback(progress, f"{kind}s alone")))
+            (
+                part,
+                run_engine(part, share, engine=engine, progress=progress, phase=f"{kind}s alone"),
+            )
         )
     merged = _merge(problem, parts)
     remaining = max(0.1, limit - (time.perf_counter() - started))
-    result = solve_ortools(
-        problem, remaining, on_solution=_callback(progress, "pairing"), initial=merged
+    result = run_engine(
+        problem, remaining, engine=engine, progress=progress, phase="pairing", initial=merged
     )
-    plan = _plan(problem, result, "ortools")
+    plan = _plan(problem, result, engine)
     if want_baseline:
-        part_plans = [_plan(part, res, "ortools") for part, res in parts]
+        part_plans = [_plan(part, res, engine) for part, res in parts]
         routes = [r for p in part_plans for r in p.routes]
         outcomes = [o for p in part_plans for o in p.orders]
         base = compute_kpis(batch, routes, outcomes)

@@ -1,0 +1,261 @@
+"""PyVRP engine: fast route construction with PyVRP's iterated local search.
+
+Every order is a PyVRP *shipment* (load step, unload step), so the node model of
+``problem.py`` maps one to one. What PyVRP cannot hold exactly is expressed
+conservatively or left to the exact OR-Tools model, which re-times PyVRP's routes:
+
+- service: at hubs and centres once per stop, charged on the edges leaving the site, so
+  consecutive steps there cost nothing extra (leaving a depot also pays it: a slight
+  overestimate); at stations on each step;
+- shelf life: deadline windows that imply the limit (``freshness_deadlines``);
+- refrigeration: one extra load dimension per set of allowed vehicles, with capacity
+  only on the vehicles allowed.
+
+Batches with several time windows at a site or deliveries-first are not expressed:
+``unsupported`` says why, and the portfolio skips this engine for them.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import numpy as np
+import pyvrp
+from pyvrp.stop import MaxRuntime
+
+from optimizer.routing.ortools_engine import (
+    COST_SCALE,
+    FRESHNESS_MARGIN_MIN,
+    KG_SCALE,
+    M3_SCALE,
+    REQUIRED_PENALTY_CNY,
+    TIME_SCALE,
+    EngineResult,
+    EngineRoute,
+)
+from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, freshness_deadlines
+
+DIST_SCALE = 100  # distance units per km (10 m)
+BIG = 2**40
+
+
+def unsupported(problem: RoutingProblem) -> str | None:
+    """Why PyVRP cannot express this problem, or None when it can."""
+    if problem.batch.options.backhaul == "deliveries_first":
+        return "deliveries_first"
+    action = (problem.node_role == LOAD) | (problem.node_role == UNLOAD)
+    if any(len(problem.node_windows[n]) > 1 for n in np.flatnonzero(action)):
+        return "a site with several time windows"
+    return None
+
+
+def solve_pyvrp(problem: RoutingProblem, time_limit_s: float, seed: int = 0) -> EngineResult:
+    """Routes from PyVRP; times are PyVRP's (approximate: the exact model re-times them)."""
+    started = time.perf_counter()
+    p = problem
+    data, index = _problem_data(p)
+    with warnings.catch_warnings():
+        # PyVRP warns while its penalties search for feasibility; the plan's validator and
+        # the unassigned-order reasons are what the user needs, not these.
+        warnings.simplefilter("ignore")
+        result = pyvrp.solve(data, stop=MaxRuntime(time_limit_s), seed=seed, display=False)
+    best = result.best
+    routes = _routes(p, best, index)
+    objective = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost()
+    objective += best.uncollected_prizes()
+    status = "success" if best.is_feasible() else "infeasible"
+    return EngineResult(routes, objective / COST_SCALE, status, time.perf_counter() - started)
+
+
+def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
+    """PyVRP data and, per PyVRP vehicle type, the indices of our vehicles of that type."""
+    travel = p.travel
+    n_sites = len(travel.site_ids)
+    locations = [pyvrp.Location(0, 0, name=s) for s in travel.site_ids]
+
+    # Hubs and centres: service is paid when leaving the site, so a stop pays it once.
+    # Stations: every order pays its own service (the step's service duration).
+    service = np.zeros(n_sites)
+    for node in np.flatnonzero((p.node_role == LOAD) | (p.node_role == UNLOAD)):
+        if p.node_shared[node]:
+            service[p.node_site[node]] = p.node_service[node]
+    minutes = travel.minutes + service[:, None]
+    np.fill_diagonal(minutes, 0.0)
+    duration = np.ceil(minutes * TIME_SCALE - 1e-9).astype(np.int64)
+    distance = np.rint(travel.km * DIST_SCALE).astype(np.int64)
+
+    depot_sites = sorted(
+        {int(p.node_site[v.start_node]) for v in p.vehicles}
+        | {int(p.node_site[v.end_node]) for v in p.vehicles}
+    )
+    depot_index = {site: i for i, site in enumerate(depot_sites)}
+    depots = [pyvrp.Depot(site) for site in depot_sites]
+
+    # Extra load dimensions: one per set of allowed vehicles that is not the whole fleet.
+    everyone = set(range(len(p.vehicles)))
+    restricted = sorted({tuple(a) for a in p.allowed_vehicles if set(a) != everyone})
+    dim_of = {a: 2 + i for i, a in enumerate(restricted)}
+    n_dims = 2 + len(restricted)
+
+    starts = {int(p.node_site[v.start_node]) for v in p.vehicles}
+    clients, client_orders, shipments, shipment_orders = [], [], [], []
+    for k, order in enumerate(p.orders):
+        load, unload = (int(n) for n in p.pairs[k])
+        if not p.node_windows[load] or not p.node_windows[unload]:
+            raise ValueError("PyVRP engine needs every order servable (run check_feasibility)")
+        load_by, arrive_by = freshness_deadlines(p, k, FRESHNESS_MARGIN_MIN)
+        (a_lo, a_hi), (b_lo, b_hi) = p.node_windows[load][0], p.node_windows[unload][0]
+        amount = [0] * n_dims
+        amount[0] = math.ceil(order.kg * KG_SCALE - 1e-9)
+        amount[1] = math.ceil(order.m3 * M3_SCALE - 1e-9)
+        allowed = tuple(p.allowed_vehicles[k])
+        if allowed in dim_of:
+            # Measured like kg so that PyVRP prices an excess at the kg dimension's scale.
+            amount[dim_of[allowed]] = max(1, amount[0])
+        required = bool(np.isnan(p.penalty[k]))
+        prize = round((REQUIRED_PENALTY_CNY if required else float(p.penalty[k])) * COST_SCALE)
+        if order.kind == "delivery" and int(p.node_site[load]) in starts and len(starts) == 1:
+            # Loaded where every vehicle starts (and reloads): a plain client with a
+            # delivery amount, PyVRP's fastest path; loading may not start before ready.
+            clients.append(
+                pyvrp.Client(
+                    int(p.node_site[unload]),
+                    delivery=amount,
+                    service_duration=_step_service(p, unload),
+                    tw_early=_ceil(b_lo),
+                    tw_late=_late(min(b_hi, arrive_by)),
+                    release_time=_ceil(a_lo),
+                    prize=prize,
+                    required=required,
+                    name=order.id,
+                )
+            )
+            client_orders.append(k)
+            continue
+        shipments.append(
+            pyvrp.Shipment(
+                int(p.node_site[load]),
+                int(p.node_site[unload]),
+                pickup_tw_early=_ceil(a_lo),
+                pickup_tw_late=_late(min(a_hi, load_by)),
+                pickup_service_duration=_step_service(p, load),
+                delivery_tw_early=_ceil(b_lo),
+                delivery_tw_late=_late(min(b_hi, arrive_by)),
+                delivery_service_duration=_step_service(p, unload),
+                amount=amount,
+                prize=prize,
+                required=required,
+                name=order.id,
+            )
+        )
+        shipment_orders.append(k)
+
+    types: list[list[int]] = []
+    vehicle_types = []
+    seen: dict[str, int] = {}
+    for idx, v in enumerate(p.vehicles):
+        if v.type.id in seen:
+            types[seen[v.type.id]].append(idx)
+            continue
+        vt = v.type
+        capacity = [
+            math.floor(vt.capacity_kg * KG_SCALE + 1e-9),
+            math.floor(vt.capacity_m3 * M3_SCALE + 1e-9),
+        ]
+        capacity += [capacity[0] if idx in a else 0 for a in restricted]
+        weights = p.batch.options.weights
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                num_available=vt.count,
+                capacity=capacity,
+                start_depot=depot_index[int(p.node_site[v.start_node])],
+                end_depot=depot_index[int(p.node_site[v.end_node])],
+                fixed_cost=round(vt.fixed_cost * weights.fixed * COST_SCALE),
+                tw_early=_ceil(vt.shift_start),
+                tw_late=math.floor(vt.shift_end * TIME_SCALE + 1e-9),
+                shift_duration=math.floor(vt.max_duration_min * TIME_SCALE + 1e-9),
+                unit_distance_cost=round(
+                    vt.cost_per_km * weights.distance * COST_SCALE / DIST_SCALE
+                ),
+                unit_duration_cost=round(
+                    vt.cost_per_hour * weights.time / 60.0 / TIME_SCALE * COST_SCALE
+                ),
+                reload_depots=[depot_index[s] for s in starts if s in depot_index],
+                name=vt.id,
+            )
+        )
+        seen[vt.id] = len(types)
+        types.append([idx])
+    data = pyvrp.ProblemData(
+        locations=locations,
+        clients=clients,
+        depots=depots,
+        vehicle_types=vehicle_types,
+        distance_matrices=[distance],
+        duration_matrices=[duration],
+        shipments=shipments,
+    )
+    return data, _Index(types, client_orders, shipment_orders)
+
+
+class _Index:
+    """How PyVRP's vehicle types, clients and shipments map back to the problem."""
+
+    def __init__(self, types: list[list[int]], clients: list[int], shipments: list[int]):
+        self.types, self.clients, self.shipments = types, clients, shipments
+
+
+def _routes(p: RoutingProblem, solution: pyvrp.Solution, index: _Index) -> list[EngineRoute]:
+    """PyVRP routes as node sequences of ``p`` (depots first and last).
+
+    A delivery client's load node goes at the start of its trip (the depot visit that
+    opens the trip), its unload node where PyVRP serves the client.
+    """
+    free = [list(t) for t in index.types]
+    out = []
+    for route in solution.routes():
+        vehicle = free[route.vehicle_type()].pop(0)
+        v = p.vehicles[vehicle]
+        nodes, times = [v.start_node], [route.start_time() / TIME_SCALE]
+        trip: list[tuple[int, float]] = []  # (node, time) of the current trip
+        trips: list[list[tuple[int, float]]] = []
+        for act in route.schedule():
+            t = act.start_time / TIME_SCALE
+            if act.is_depot():
+                if trip:
+                    trips.append(trip)
+                trip = [(-1, t)]  # marks where the trip's loads go
+                continue
+            if act.is_client():
+                k = index.clients[act.idx]
+                trip.append((int(p.pairs[k, 1]), t))
+                trip[0:1] = [trip[0], (int(p.pairs[k, 0]), trip[0][1])]
+            else:
+                k = index.shipments[act.idx]
+                trip.append((int(p.pairs[k, 0 if act.is_pickup() else 1]), t))
+        if trip:
+            trips.append(trip)
+        for tr in trips:
+            for node, t in tr:
+                if node >= 0:
+                    nodes.append(node)
+                    times.append(t)
+        nodes.append(v.end_node)
+        times.append(route.end_time() / TIME_SCALE)
+        out.append(EngineRoute(vehicle, nodes, times))
+    return out
+
+
+def _step_service(p: RoutingProblem, node: int) -> int:
+    """Service on the step itself: stations only (hubs and centres pay it on leaving)."""
+    return 0 if p.node_shared[node] else _ceil(float(p.node_service[node]))
+
+
+def _ceil(minutes: float) -> int:
+    return math.ceil(minutes * TIME_SCALE - 1e-9)
+
+
+def _late(minutes: float) -> int:
+    return BIG if minutes == math.inf else math.floor(minutes * TIME_SCALE + 1e-9)
