@@ -18,8 +18,11 @@ from rich.table import Table
 
 from optimizer.errors import input_errors
 from optimizer.geojson import plan_geojson
+from optimizer.i18n import KPI_ROWS, format_kpi, normalize_lang, t
+from optimizer.io.spreadsheet import SpreadsheetError, import_batch
 from optimizer.model import Batch, format_clock
 from optimizer.plan import KPIs, Plan
+from optimizer.report import write_reports
 from optimizer.routing.feasibility import InfeasibleBatch
 from optimizer.routing.solve import ENGINES, plan_batch
 from optimizer.validate import format_violations, validate_plan
@@ -34,8 +37,27 @@ out = Console()
 err = Console(stderr=True, soft_wrap=True)
 
 
-def _fail(lines: list[str], title: str) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {title}")
+LangOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        envvar="FRESHROUTE_LANG",
+        help="zh-CN or en: messages (default en) and reports (default zh-CN).",
+    ),
+]
+TilesOption = Annotated[
+    str | None,
+    typer.Option("--tiles", help="Tile URL template for map.html (default: offline, no tiles)."),
+]
+
+
+def _msg_lang(lang: str | None) -> str:
+    """Messages default to English; reports (for county staff) to Chinese."""
+    return normalize_lang(lang) if lang else "en"
+
+
+def _fail(lines: list[str], title: str, lang: str = "en") -> typer.Exit:
+    err.print(f"[bold red]{t('error.prefix', lang)}[/] {title}")
     for line in lines:
         err.print(f"  - {line}", markup=False, highlight=False)
     return typer.Exit(2)
@@ -59,42 +81,31 @@ def load_batch_file(path: Path) -> Batch:
         raise _fail(input_errors(e), f"{path} is not a valid batch") from None
 
 
-def _kpi_table(kpis: KPIs, baseline: KPIs | None) -> Table:
-    table = Table(title="Plan KPIs", show_lines=False)
-    table.add_column("KPI")
-    table.add_column("paired plan", justify="right")
+def _kpi_table(kpis: KPIs, baseline: KPIs | None, lang: str = "en") -> Table:
+    table = Table(title=t("cli.kpi_title", lang), show_lines=False)
+    table.add_column(t("cli.kpi", lang))
+    table.add_column(t("cli.paired", lang), justify="right")
     if baseline is not None:
-        table.add_column("separate fleets", justify="right")
-    rows: list[tuple[str, str, float | int | None]] = [
-        ("total cost (CNY)", "{:,.0f}", "total_cost"),
-        ("km", "{:,.1f}", "km"),
-        ("empty km", "{:,.1f}", "empty_km"),
-        ("empty return legs", "{:.0%}", "empty_return_share"),
-        ("vehicles used", "{}", "vehicles_used"),
-        ("vehicle hours", "{:.1f}", "vehicle_hours"),
-        ("load factor", "{:.0%}", "load_factor"),
-        ("pickups on delivery routes", "{:.0%}", "pickups_on_delivery_routes_share"),
-        ("freshness on arrival, min", "{:.1%}", "freshness_min"),
-        ("freshness on arrival, mean", "{:.1%}", "freshness_mean"),
-        ("orders served", "{}", "orders_served"),
-        ("orders unassigned", "{}", "orders_unassigned"),
-    ]
-    for label, fmt, field in rows:
-        cells = [label]
-        for k in (kpis, baseline) if baseline is not None else (kpis,):
-            value = getattr(k, str(field))
-            cells.append("-" if value is None else fmt.format(value))
+        table.add_column(t("cli.separate", lang), justify="right")
+    for field, _ in KPI_ROWS:
+        cells = [t(f"kpi.{field}", lang), format_kpi(field, getattr(kpis, field))]
+        if baseline is not None:
+            cells.append(format_kpi(field, getattr(baseline, field)))
         table.add_row(*cells)
     return table
 
 
-def print_summary(plan: Plan) -> None:
+def print_summary(plan: Plan, lang: str = "en") -> None:
     base = plan.baseline.kpis if plan.baseline else None
-    out.print(_kpi_table(plan.kpis, base))
+    out.print(_kpi_table(plan.kpis, base, lang))
     if plan.baseline is not None:
         out.print(
-            f"Pairing saves {plan.baseline.cost_saving_share:.1%} of cost and "
-            f"{plan.baseline.empty_km_saving_share:.1%} of empty km against separate fleets."
+            t(
+                "cli.saving",
+                lang,
+                cost=plan.baseline.cost_saving_share,
+                empty_km=plan.baseline.empty_km_saving_share,
+            )
         )
     for route in plan.routes:
         sites = " → ".join(s.site for s in route.stops)
@@ -105,7 +116,9 @@ def print_summary(plan: Plan) -> None:
         )
     for o in plan.orders:
         if not o.served:
-            out.print(f"[yellow]unassigned[/] {o.order}: {o.reason}", highlight=False)
+            out.print(
+                f"[yellow]{t('cli.unassigned', lang)}[/] {o.order}: {o.reason}", highlight=False
+            )
 
 
 @app.command()
@@ -125,8 +138,15 @@ def solve(
         str,
         typer.Option(help="auto (PyVRP routes, exact OR-Tools finish), ortools or pyvrp."),
     ] = "auto",
+    lang: LangOption = None,
+    report: Annotated[
+        bool,
+        typer.Option("--report/--no-report", help="Also write map, run sheets and timeline."),
+    ] = True,
+    tiles: TilesOption = None,
 ) -> None:
-    """Plan one day's batch; writes plan.json and plan.geojson to --out."""
+    """Plan one day's batch; writes plan.json, plan.geojson, map.html, run sheets and
+    timeline.png to --out."""
     batch = load_batch_file(batch_file)
     if time_limit is not None and time_limit <= 0:
         raise _fail(
@@ -168,8 +188,12 @@ def solve(
     (out_dir / "plan.geojson").write_text(
         json.dumps(plan_geojson(batch, plan), ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    print_summary(plan)
-    out.print(f"wrote {out_dir / 'plan.json'} and {out_dir / 'plan.geojson'}", highlight=False)
+    written = [out_dir / "plan.json", out_dir / "plan.geojson"]
+    if report:
+        written += write_reports(batch, plan, out_dir, normalize_lang(lang), tiles_url=tiles)
+    msg = _msg_lang(lang)
+    print_summary(plan, msg)
+    out.print(t("cli.wrote", msg, files=", ".join(map(str, written))), highlight=False)
 
 
 @app.command()
@@ -190,6 +214,49 @@ def validate(
         err.print(f"[bold red]{len(violations)} violation(s)[/]")
         raise typer.Exit(1)
     out.print(f"valid: {len(plan.routes)} routes, {plan.kpis.orders_served} orders served")
+
+
+@app.command()
+def report(
+    batch_file: Annotated[Path, typer.Argument(help="The batch the plan is for.")],
+    plan_file: Annotated[Path, typer.Argument(help="A plan.json.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Where report files go.")] = Path("out"),
+    lang: LangOption = None,
+    tiles: TilesOption = None,
+) -> None:
+    """Write map.html, runsheets.xlsx/.html/.csv and timeline.png for a plan."""
+    batch = load_batch_file(batch_file)
+    try:
+        plan = Plan.model_validate(_read_json(plan_file, "plan"))
+    except ValidationError as e:
+        raise _fail(input_errors(e), f"{plan_file} is not a valid plan") from None
+    paths = write_reports(batch, plan, out_dir, normalize_lang(lang), tiles_url=tiles)
+    out.print(t("cli.wrote", _msg_lang(lang), files=", ".join(map(str, paths))), highlight=False)
+
+
+@app.command("import")
+def import_sheets(
+    orders: Annotated[Path, typer.Argument(help="Orders .xlsx or .csv.")],
+    sites: Annotated[Path, typer.Argument(help="Sites .xlsx or .csv (may be the same workbook).")],
+    fleet: Annotated[
+        Path | None,
+        typer.Option("--fleet", help="Fleet .xlsx/.csv (default: reefers and vans per hub)."),
+    ] = None,
+    output: Annotated[Path, typer.Option("--out", help="Batch JSON to write.")] = Path(
+        "batch.json"
+    ),
+    name: Annotated[str | None, typer.Option(help="Batch name (default: the file name).")] = None,
+    lang: LangOption = None,
+) -> None:
+    """Build a batch from spreadsheets with English or Chinese headers."""
+    msg = _msg_lang(lang)
+    try:
+        batch = import_batch(orders, sites, fleet_path=fleet, name=name, lang=msg)
+    except SpreadsheetError as e:
+        raise _fail(e.errors, t("error.spreadsheet", msg), msg) from None
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(batch.model_dump_json(by_alias=True, indent=2) + "\n", encoding="utf-8")
+    out.print(t("cli.wrote", msg, files=str(output)), highlight=False)
 
 
 @app.command()

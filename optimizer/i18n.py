@@ -1,0 +1,443 @@
+"""Message catalogues (zh-CN, en) for the CLI, the API and the reports.
+
+County staff read Chinese, so every text a person sees goes through ``t(key, lang, **kw)``.
+Keys are dotted (``kpi.empty_km``); values are ``str.format`` templates. A key missing in
+zh-CN falls back to English, and an unknown key comes back as the key itself, so a missing
+translation shows up visibly instead of raising in front of a user.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Lang = Literal["zh-CN", "en"]
+LANGS: tuple[Lang, ...] = ("zh-CN", "en")
+DEFAULT_LANG: Lang = "zh-CN"
+
+# KPI fields of ``optimizer.plan.KPIs`` in display order, with their number format.
+# Labels are ``t("kpi." + field)``; shared by the CLI summary and the map's KPI panel.
+KPI_ROWS: tuple[tuple[str, str], ...] = (
+    ("total_cost", "{:,.0f}"),
+    ("km", "{:,.1f}"),
+    ("empty_km", "{:,.1f}"),
+    ("empty_return_share", "{:.0%}"),
+    ("vehicles_used", "{}"),
+    ("vehicle_hours", "{:.1f}"),
+    ("load_factor", "{:.0%}"),
+    ("pickups_on_delivery_routes_share", "{:.0%}"),
+    ("freshness_min", "{:.1%}"),
+    ("freshness_mean", "{:.1%}"),
+    ("orders_served", "{}"),
+    ("orders_unassigned", "{}"),
+)
+
+# Chinese names of the catalogue categories (optimizer.model.PRODUCT_CATALOGUE); the report
+# shows them in zh-CN and the spreadsheet import accepts them.
+CATEGORY_ZH: dict[str, str] = {
+    "strawberry": "草莓",
+    "leafy_greens": "叶菜",
+    "mushroom": "食用菌",
+    "broccoli": "西兰花",
+    "sweet_corn": "甜玉米",
+    "lychee": "荔枝",
+    "cherry": "樱桃",
+    "peach": "桃",
+    "tomato": "番茄",
+    "citrus": "柑橘",
+    "cabbage": "白菜",
+    "eggs": "鸡蛋",
+    "apple": "苹果",
+    "potato": "土豆",
+    "milk": "牛奶",
+    "pork": "猪肉",
+    "frozen_food": "冷冻食品",
+    "parcels": "快递包裹",
+}
+
+_EN: dict[str, str] = {
+    # CLI summary and error titles
+    "cli.kpi_title": "Plan KPIs",
+    "cli.kpi": "KPI",
+    "cli.paired": "paired plan",
+    "cli.separate": "separate fleets",
+    "cli.saving": (
+        "Pairing saves {cost:.1%} of cost and {empty_km:.1%} of empty km against separate fleets."
+    ),
+    "cli.unassigned": "unassigned",
+    "cli.wrote": "wrote {files}",
+    "cli.valid": "valid: {routes} routes, {served} orders served",
+    "cli.violations": "{n} violation(s)",
+    "error.prefix": "error:",
+    "error.file_not_found": "{what} file not found",
+    "error.not_json": "{what} is not valid JSON",
+    "error.invalid_batch": "{path} is not a valid batch",
+    "error.invalid_plan": "{path} is not a valid plan",
+    "error.infeasible": "some orders cannot be served by any vehicle",
+    "error.bad_option": "bad option",
+    "error.spreadsheet": "the spreadsheets do not make a valid batch",
+    "what.batch": "batch",
+    "what.plan": "plan",
+    # KPIs
+    "kpi.total_cost": "total cost (CNY)",
+    "kpi.km": "km",
+    "kpi.empty_km": "empty km",
+    "kpi.empty_return_share": "empty return legs",
+    "kpi.vehicles_used": "vehicles used",
+    "kpi.vehicle_hours": "vehicle hours",
+    "kpi.load_factor": "load factor",
+    "kpi.pickups_on_delivery_routes_share": "pickups on delivery routes",
+    "kpi.freshness_min": "freshness on arrival, min",
+    "kpi.freshness_mean": "freshness on arrival, mean",
+    "kpi.orders_served": "orders served",
+    "kpi.orders_unassigned": "orders unassigned",
+    "kpi.cost_saving": "cost saved by pairing",
+    "kpi.empty_km_saving": "empty km saved by pairing",
+    # domain words
+    "site.hub": "county hub",
+    "site.collection_centre": "collection centre",
+    "site.station": "village station",
+    "order.delivery": "delivery",
+    "order.pickup": "pickup",
+    "vehicle.reefer": "refrigerated truck",
+    "vehicle.ambient": "ambient vehicle",
+    "temp.class.frozen": "frozen",
+    "temp.class.chilled": "chilled",
+    "temp.class.cool": "cool",
+    "temp.class.ambient": "ambient",
+    "unit.kg": "kg",
+    "unit.m3": "m³",
+    "unit.km": "km",
+    "unit.h": "h",
+    "unit.cny": "CNY",
+    # map
+    "map.title": "Route map: {name}",
+    "map.legend": "Legend",
+    "map.routes": "Routes",
+    "map.sites": "Sites",
+    "map.kpis": "Key figures",
+    "map.baseline": "separate fleets",
+    "map.paired": "paired",
+    "map.station_delivery": "station: delivery",
+    "map.station_pickup": "station: pickup",
+    "map.station_both": "station: delivery and pickup",
+    "map.station_none": "station: no orders",
+    "map.unserved": "has unserved orders",
+    "map.direction": "arrows show the driving direction",
+    "map.toggle_hint": "click a route to show or hide it",
+    "map.no_tiles": "no base map: lines join the stops",
+    "map.visit": "{vehicle}, stop {seq}",
+    "map.stops": "{n} stops",
+    "map.orders_here": "Orders here",
+    "map.unserved_order": "not served: {reason}",
+    "map.route_summary": "{start}-{end}, {km:.1f} km, {stops} stops, {cost:,.0f} CNY",
+    "map.on_board": "on board when leaving: {kg:,.0f} kg, {m3:.1f} m³",
+    "map.window": "open {windows}",
+    "map.cold_room": "cold room {temp:g} °C",
+    "map.cutoff": "cut-off {time}",
+    "map.arrive_leave": "arrives {arrival}, leaves {departure}",
+    "map.ready": "ready",
+    "map.served_by": "vehicle",
+    "map.hub_letter": "H",
+    "map.centre_letter": "C",
+    "map.attribution": "freshroute · Leaflet",
+    "map.visits": "Visits",
+    "map.unserved_count": "{n} orders not served",
+    # run sheets
+    "rs.title": "Run sheets: {name}",
+    "rs.sheet_title": "Run sheet: {vehicle}",
+    "rs.summary": "Summary",
+    "rs.vehicle": "vehicle",
+    "rs.vehicle_type": "vehicle type",
+    "rs.compartment": "compartment",
+    "rs.compartment_value_reefer": "refrigerated, {temp:g} °C",
+    "rs.compartment_value_ambient": "not refrigerated (ambient {temp:g} °C)",
+    "rs.shift": "on duty",
+    "rs.distance": "distance",
+    "rs.cost": "cost",
+    "rs.stop": "stop",
+    "rs.site_id": "site id",
+    "rs.site_name": "site",
+    "rs.site_kind": "site type",
+    "rs.arrival": "arrival",
+    "rs.service_start": "service start",
+    "rs.departure": "departure",
+    "rs.wait_min": "wait (min)",
+    "rs.wait_note": "waits {min:.0f} min",
+    "rs.stops": "stops",
+    "rs.action": "action",
+    "rs.load": "load",
+    "rs.unload": "unload",
+    "rs.order": "order",
+    "rs.order_kind": "order type",
+    "rs.product": "product",
+    "rs.temp_class": "temperature class",
+    "rs.kg": "kg",
+    "rs.m3": "m³",
+    "rs.compartment_c": "compartment °C",
+    "rs.deadline": "deliver by (freshness)",
+    "rs.remaining": "shelf life left on arrival",
+    "rs.remaining_h": "shelf life left (h)",
+    "rs.kg_on_board": "kg on board",
+    "rs.m3_on_board": "m³ on board",
+    "rs.start_route": "start",
+    "rs.end_route": "end",
+    "rs.signature": "Driver signature",
+    "rs.timeline": "Timeline",
+    "rs.unserved": "Orders not served",
+    "rs.reason": "reason",
+    "rs.generated": "Plan {batch}, engine {engine}",
+    "rs.no_routes": "No vehicle is used in this plan.",
+    # timeline
+    "tl.title": "Vehicles over the day",
+    "tl.driving": "driving",
+    "tl.service": "service",
+    "tl.waiting": "waiting",
+    "tl.time": "time of day",
+    # spreadsheet import
+    "imp.where_sheet": "{file}, sheet '{sheet}'",
+    "imp.where_file": "{file}",
+    "imp.row": "row {row}",
+    "imp.column": "column '{column}'",
+    "imp.not_found": "file not found",
+    "imp.default_fleet": "default fleet",
+    "imp.bad_format": "is not an .xlsx or .csv file",
+    "imp.unreadable": "cannot be read: {reason}",
+    "imp.no_sheet": "no sheet named {wanted} (sheets: {sheets})",
+    "imp.empty": "is empty: no header row",
+    "imp.missing_column": "missing column '{column}' (also accepted: {aliases})",
+    "imp.duplicate_column": "columns '{a}' and '{b}' both mean '{field}'",
+    "imp.no_rows": "has no data rows",
+    "imp.required": "a value is required",
+    "imp.not_number": "'{value}' is not a number",
+    "imp.not_integer": "'{value}' is not a whole number",
+    "imp.not_clock": "'{value}' is not a clock time; use HH:MM or minutes after midnight",
+    "imp.not_bool": "'{value}' is not yes/no",
+    "imp.not_share": "'{value}' is not a share; use 0-1 or a percentage like 90%",
+    "imp.bad_window": "'{value}' is not a time window list like 08:00-12:00;14:00-18:00",
+    "imp.bad_kind": "'{value}' is not one of {choices}",
+    "imp.unknown_product": "product '{value}' is not in the catalogue (known: {known})",
+}
+
+_ZH: dict[str, str] = {
+    "cli.kpi_title": "方案指标",
+    "cli.kpi": "指标",
+    "cli.paired": "往返配对方案",
+    "cli.separate": "配送、揽收分车",
+    "cli.saving": (
+        "与配送、揽收分车相比，配对方案节省成本 {cost:.1%}，减少空驶里程 {empty_km:.1%}。"
+    ),
+    "cli.unassigned": "未安排",
+    "cli.wrote": "已写入 {files}",
+    "cli.valid": "方案有效：{routes} 条线路，完成 {served} 个订单",
+    "cli.violations": "{n} 处违反约束",
+    "error.prefix": "错误：",
+    "error.file_not_found": "找不到{what}文件",
+    "error.not_json": "{what}不是有效的 JSON",
+    "error.invalid_batch": "{path} 不是有效的批次文件",
+    "error.invalid_plan": "{path} 不是有效的方案文件",
+    "error.infeasible": "有订单任何车辆都无法完成",
+    "error.bad_option": "参数有误",
+    "error.spreadsheet": "表格内容有误，无法生成批次",
+    "what.batch": "批次",
+    "what.plan": "方案",
+    "kpi.total_cost": "总成本（元）",
+    "kpi.km": "总里程（公里）",
+    "kpi.empty_km": "空驶里程（公里）",
+    "kpi.empty_return_share": "回程空载率",
+    "kpi.vehicles_used": "出车数",
+    "kpi.vehicle_hours": "车辆工时（小时）",
+    "kpi.load_factor": "装载率",
+    "kpi.pickups_on_delivery_routes_share": "揽收由配送车顺带比例",
+    "kpi.freshness_min": "到达时剩余保鲜期（最低）",
+    "kpi.freshness_mean": "到达时剩余保鲜期（平均）",
+    "kpi.orders_served": "已完成订单",
+    "kpi.orders_unassigned": "未安排订单",
+    "kpi.cost_saving": "配对节省成本",
+    "kpi.empty_km_saving": "配对减少空驶",
+    "site.hub": "县级枢纽",
+    "site.collection_centre": "集货中心（产地仓）",
+    "site.station": "村级站点",
+    "order.delivery": "配送",
+    "order.pickup": "揽收",
+    "vehicle.reefer": "冷藏车",
+    "vehicle.ambient": "常温车",
+    "temp.class.frozen": "冷冻",
+    "temp.class.chilled": "冷藏",
+    "temp.class.cool": "阴凉",
+    "temp.class.ambient": "常温",
+    "unit.kg": "公斤",
+    "unit.m3": "立方米",
+    "unit.km": "公里",
+    "unit.h": "小时",
+    "unit.cny": "元",
+    "map.title": "线路图：{name}",
+    "map.legend": "图例",
+    "map.routes": "线路",
+    "map.sites": "站点",
+    "map.kpis": "主要指标",
+    "map.baseline": "分车方案",
+    "map.paired": "配对方案",
+    "map.station_delivery": "村级站点：配送",
+    "map.station_pickup": "村级站点：揽收",
+    "map.station_both": "村级站点：配送和揽收",
+    "map.station_none": "村级站点：无订单",
+    "map.unserved": "有未安排订单",
+    "map.direction": "箭头表示行驶方向",
+    "map.toggle_hint": "点击线路名称可显示或隐藏",
+    "map.no_tiles": "无底图：按站点顺序连线",
+    "map.visit": "{vehicle}，第 {seq} 站",
+    "map.stops": "{n} 站",
+    "map.orders_here": "本站订单",
+    "map.unserved_order": "未安排：{reason}",
+    "map.route_summary": "{start}-{end}，{km:.1f} 公里，{stops} 站，{cost:,.0f} 元",
+    "map.on_board": "离站时车上：{kg:,.0f} 公斤，{m3:.1f} 立方米",
+    "map.window": "作业时间 {windows}",
+    "map.cold_room": "冷库 {temp:g} °C",
+    "map.cutoff": "截单 {time}",
+    "map.arrive_leave": "到达 {arrival}，离开 {departure}",
+    "map.ready": "就绪",
+    "map.served_by": "车辆",
+    "map.hub_letter": "枢",
+    "map.centre_letter": "仓",
+    "map.attribution": "freshroute · Leaflet",
+    "map.visits": "到站记录",
+    "map.unserved_count": "{n} 个订单未安排",
+    "rs.title": "司机路单：{name}",
+    "rs.sheet_title": "路单：{vehicle}",
+    "rs.summary": "总览",
+    "rs.vehicle": "车辆",
+    "rs.vehicle_type": "车型",
+    "rs.compartment": "车厢温度",
+    "rs.compartment_value_reefer": "冷藏，{temp:g} °C",
+    "rs.compartment_value_ambient": "非冷藏（常温 {temp:g} °C）",
+    "rs.shift": "出车时间",
+    "rs.distance": "里程",
+    "rs.cost": "成本",
+    "rs.stop": "站序",
+    "rs.site_id": "站点编号",
+    "rs.site_name": "站点名称",
+    "rs.site_kind": "站点类型",
+    "rs.arrival": "到达",
+    "rs.service_start": "开始作业",
+    "rs.departure": "离开",
+    "rs.wait_min": "等待（分钟）",
+    "rs.wait_note": "等待 {min:.0f} 分钟",
+    "rs.stops": "站数",
+    "rs.action": "作业",
+    "rs.load": "装货",
+    "rs.unload": "卸货",
+    "rs.order": "订单",
+    "rs.order_kind": "订单类型",
+    "rs.product": "产品",
+    "rs.temp_class": "温层",
+    "rs.kg": "重量（公斤）",
+    "rs.m3": "体积（立方米）",
+    "rs.compartment_c": "车厢温度 °C",
+    "rs.deadline": "最晚送达（保鲜）",
+    "rs.remaining": "到达时剩余保鲜期",
+    "rs.remaining_h": "剩余保鲜期（小时）",
+    "rs.kg_on_board": "车上重量（公斤）",
+    "rs.m3_on_board": "车上体积（立方米）",
+    "rs.start_route": "出发",
+    "rs.end_route": "收车",
+    "rs.signature": "司机签字",
+    "rs.timeline": "时间轴",
+    "rs.unserved": "未安排订单",
+    "rs.reason": "原因",
+    "rs.generated": "方案 {batch}，求解器 {engine}",
+    "rs.no_routes": "本方案没有出车。",
+    "tl.title": "车辆全天时间轴",
+    "tl.driving": "行驶",
+    "tl.service": "装卸作业",
+    "tl.waiting": "等待",
+    "tl.time": "时刻",
+    "imp.where_sheet": "{file}，工作表“{sheet}”",
+    "imp.where_file": "{file}",
+    "imp.row": "第 {row} 行",
+    "imp.column": "“{column}”列",
+    "imp.not_found": "找不到文件",
+    "imp.default_fleet": "默认车队",
+    "imp.bad_format": "不是 .xlsx 或 .csv 文件",
+    "imp.unreadable": "无法读取：{reason}",
+    "imp.no_sheet": "没有名为 {wanted} 的工作表（现有：{sheets}）",
+    "imp.empty": "是空表：没有表头行",
+    "imp.missing_column": "缺少“{column}”列（也可写作：{aliases}）",
+    "imp.duplicate_column": "“{a}”列和“{b}”列都表示“{field}”",
+    "imp.no_rows": "没有数据行",
+    "imp.required": "不能为空",
+    "imp.not_number": "“{value}”不是数字",
+    "imp.not_integer": "“{value}”不是整数",
+    "imp.not_clock": "“{value}”不是时刻，请写成 HH:MM 或零点起的分钟数",
+    "imp.not_bool": "“{value}”不是 是/否",
+    "imp.not_share": "“{value}”不是比例，请写 0-1 之间的小数或 90% 这样的百分数",
+    "imp.bad_window": "“{value}”不是时间窗，请写成 08:00-12:00;14:00-18:00",
+    "imp.bad_kind": "“{value}”不是以下之一：{choices}",
+    "imp.unknown_product": "产品“{value}”不在产品目录中（目录：{known}）",
+}
+
+CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}
+
+
+def normalize_lang(lang: str | None) -> Lang:
+    """Map ``zh``, ``zh_CN``, ``zh-Hans``, ``ZH-cn`` … to ``zh-CN``; anything else to ``en``.
+
+    ``None`` or an empty string gives the default, zh-CN (the users are county staff).
+    """
+    if not lang:
+        return DEFAULT_LANG
+    code = lang.strip().replace("_", "-").lower()
+    if code.startswith("zh"):
+        return "zh-CN"
+    return "en"
+
+
+def lang_from_accept_language(header: str | None) -> Lang:
+    """Pick zh-CN or en from an HTTP ``Accept-Language`` header, by q-value; default zh-CN."""
+    if not header:
+        return DEFAULT_LANG
+    best: tuple[float, int, Lang] | None = None
+    for pos, part in enumerate(header.split(",")):
+        pieces = part.strip().split(";")
+        code = pieces[0].strip().lower()
+        if not code:
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q <= 0 or not (code.startswith("zh") or code.startswith("en")):
+            continue
+        cand = (q, -pos, normalize_lang(code))
+        if best is None or cand[:2] > best[:2]:
+            best = cand
+    return best[2] if best else DEFAULT_LANG
+
+
+def t(key: str, lang: str | None = DEFAULT_LANG, /, **kw: object) -> str:
+    """The text for ``key`` in ``lang``, formatted with ``kw``.
+
+    Falls back to English, then to the key itself, so nothing raises in front of a user.
+    """
+    code = normalize_lang(lang)
+    template = CATALOGUES[code].get(key) or _EN.get(key)
+    if template is None:
+        return key
+    try:
+        return template.format(**kw) if kw else template
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def format_share(value: float) -> str:
+    """A share as a percentage with one decimal, without a ``-0.0%`` for tiny negatives."""
+    return f"{0.0 if abs(value) < 5e-4 else value:.1%}"
+
+
+def format_kpi(field: str, value: float | int | None) -> str:
+    """A KPI value in its display format (``KPI_ROWS``); ``-`` when missing."""
+    fmt = dict(KPI_ROWS).get(field, "{}")
+    return "-" if value is None else fmt.format(value)

@@ -1,0 +1,52 @@
+"""Reports for people: the route map, the drivers' run sheets and the day's timeline.
+
+``write_reports`` writes them all; the modules can also be used one by one:
+``map.render_map``, ``runsheets.render_runsheets_html`` / ``write_runsheets_xlsx`` /
+``write_runsheets_csv`` and ``timeline.write_timeline_png``. Texts come in zh-CN (default)
+and en from ``optimizer.i18n``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from optimizer.model import Batch
+from optimizer.plan import Plan
+
+REPORT_FILES = ("map.html", "runsheets.xlsx", "runsheets.html", "runsheets.csv", "timeline.png")
+
+
+def write_reports(
+    batch: Batch,
+    plan: Plan,
+    out_dir: Path,
+    lang: str = "zh-CN",
+    *,
+    tiles_url: str | None = None,
+) -> list[Path]:
+    """Write map.html, runsheets.xlsx, runsheets.html, runsheets.csv and timeline.png.
+
+    Returns the paths written, in that order; ``out_dir`` is created when missing.
+    """
+    from optimizer.report.map import write_map
+    from optimizer.report.runsheets import (
+        render_runsheets_html,
+        write_runsheets_csv,
+        write_runsheets_xlsx,
+    )
+    from optimizer.report.timeline import write_timeline_png
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    html_path = out / "runsheets.html"
+    html_path.write_text(render_runsheets_html(batch, plan, lang), encoding="utf-8")
+    return [
+        write_map(batch, plan, out / "map.html", lang, tiles_url),
+        write_runsheets_xlsx(batch, plan, out / "runsheets.xlsx", lang),
+        html_path,
+        write_runsheets_csv(batch, plan, out / "runsheets.csv", lang),
+        write_timeline_png(batch, plan, out / "timeline.png", lang),
+    ]
+
+
+__all__ = ["REPORT_FILES", "write_reports"]
