@@ -9,6 +9,7 @@ than the baseline, and the whole solve stays within one time limit.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -17,7 +18,12 @@ from optimizer.model import Batch, with_orders
 from optimizer.plan import Baseline, Plan
 from optimizer.routing.assemble import build_plan
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
-from optimizer.routing.ortools_engine import EngineResult, EngineRoute, solve_ortools
+from optimizer.routing.ortools_engine import (
+    REQUIRED_PENALTY_CNY,
+    EngineResult,
+    EngineRoute,
+    solve_ortools,
+)
 from optimizer.routing.problem import RoutingProblem, compile_problem
 from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
 from optimizer.validate import Violation, format_violations, validate_plan
@@ -25,7 +31,9 @@ from optimizer.validate import Violation, format_violations, validate_plan
 Progress = Callable[[str, float, float], None]  # (phase, elapsed s, best cost CNY)
 
 BASELINE_SHARE = 0.4  # of the time limit, split between the deliveries and the pickups
-PYVRP_SHARE = 0.5  # of an engine run's time, for PyVRP's route construction
+PYVRP_SHARE = 0.5  # of an engine run's time, for PyVRP, when its model is conservative
+PYVRP_SHARE_EXACT = 0.85  # when PyVRP's model is exact (no shelf-life limits to imply)
+ORTOOLS_MAX_NODES = 3000  # above this, OR-Tools' node matrices cost too much memory
 ENGINES = ("auto", "ortools", "pyvrp")
 
 
@@ -81,6 +89,18 @@ def _callback(progress: Progress | None, phase: str) -> Callable[[float, float],
     return lambda elapsed, cost: progress(phase, elapsed, cost)
 
 
+def true_cost(problem: RoutingProblem, result: EngineResult) -> float:
+    """CNY of a result's plan as the validator sees it; inf when the plan is not valid.
+
+    Candidates from different engines are compared on this, not on the engines' own
+    (scaled, rounded) objectives. A required order left unserved counts as its penalty.
+    """
+    plan = build_plan(problem, result.routes, engine="check", seconds=0.0, reasons={})
+    if validate_plan(problem.batch, plan):
+        return math.inf
+    return plan.kpis.total_cost + REQUIRED_PENALTY_CNY * plan.kpis.required_unassigned
+
+
 def run_engine(
     problem: RoutingProblem,
     time_limit_s: float,
@@ -92,27 +112,45 @@ def run_engine(
 ) -> EngineResult:
     """Routes for ``problem`` whose times meet every constraint exactly.
 
-    ``auto`` and ``pyvrp``: PyVRP builds routes on a conservative model for part of the
-    time, then the exact OR-Tools model re-times and improves them; where PyVRP cannot
-    express the batch (``pyvrp_engine.unsupported``), OR-Tools works alone. ``ortools``:
-    OR-Tools alone. ``initial`` is an exact solution kept when nothing beats it.
+    ``auto``/``pyvrp``: PyVRP builds routes (on a conservative model where shelf life must
+    be implied by deadlines). Its routes are a candidate plan when the validator accepts
+    them; the exact OR-Tools model then starts from them with the remaining time, on
+    problems small enough for its node matrices. Where PyVRP cannot express the batch
+    (``pyvrp_engine.unsupported``), OR-Tools works alone; ``ortools`` forces that.
+    ``initial`` is an exact solution kept when nothing beats it. The candidate with the
+    lowest validated cost wins.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
     started = time.perf_counter()
+    candidates = [initial] if initial is not None else []
     warm = None
-    if engine != "ortools" and unsupported(problem) is None:
-        warm = solve_pyvrp(problem, time_limit_s * PYVRP_SHARE, problem.batch.options.seed)
+    use_pyvrp = engine != "ortools" and unsupported(problem) is None
+    if use_pyvrp:
+        exact = all(rule is None for rule in problem.freshness)
+        big = problem.n_nodes > ORTOOLS_MAX_NODES
+        share = 1.0 if big else PYVRP_SHARE_EXACT if exact else PYVRP_SHARE
+        warm = solve_pyvrp(problem, time_limit_s * share, problem.batch.options.seed)
         if progress is not None:
             progress(f"{phase} (pyvrp)", warm.seconds, warm.objective)
-    remaining = max(0.1, time_limit_s - (time.perf_counter() - started))
-    return solve_ortools(
-        problem,
-        remaining,
-        on_solution=_callback(progress, phase),
-        initial=initial,
-        warm=warm,
-    )
+        if warm.status == "success" and true_cost(problem, warm) < math.inf:
+            candidates.append(warm)
+    if not use_pyvrp or problem.n_nodes <= ORTOOLS_MAX_NODES:
+        remaining = max(0.1, time_limit_s - (time.perf_counter() - started))
+        exact_start = min(candidates, key=lambda c: c.objective) if candidates else None
+        candidates.append(
+            solve_ortools(
+                problem,
+                remaining,
+                on_solution=_callback(progress, phase),
+                initial=exact_start,
+                warm=warm,
+            )
+        )
+    if not candidates:
+        return EngineResult([], math.inf, "not_solved", time.perf_counter() - started)
+    best = min(candidates, key=lambda c: true_cost(problem, c))
+    return EngineResult(best.routes, best.objective, best.status, time.perf_counter() - started)
 
 
 def _merge(
