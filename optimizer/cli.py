@@ -20,7 +20,9 @@ from optimizer.errors import input_errors
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, normalize_lang, t
 from optimizer.io.spreadsheet import SpreadsheetError, import_batch
-from optimizer.model import Batch, format_clock
+from optimizer.model import Batch, RoadNetworkTravel, format_clock
+from optimizer.network import travel_matrices
+from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import KPIs, Plan
 from optimizer.report import write_reports
 from optimizer.routing.feasibility import InfeasibleBatch
@@ -73,12 +75,18 @@ def _read_json(path: Path, what: str) -> Any:
 
 
 def load_batch_file(path: Path) -> Batch:
-    """Read and validate a batch file, exiting with code 2 on any input error."""
+    """Read and validate a batch file, exiting with code 2 on any input error.
+
+    A relative road-network path is taken relative to the batch file's folder.
+    """
     data = _read_json(path, "batch")
     try:
-        return Batch.model_validate(data)
+        batch = Batch.model_validate(data)
     except ValidationError as e:
         raise _fail(input_errors(e), f"{path} is not a valid batch") from None
+    if isinstance(batch.travel, RoadNetworkTravel) and not Path(batch.travel.path).is_absolute():
+        batch.travel.path = str((path.parent / batch.travel.path).resolve())
+    return batch
 
 
 def _kpi_table(kpis: KPIs, baseline: KPIs | None, lang: str = "en") -> Table:
@@ -181,16 +189,24 @@ def solve(
             raise _fail(
                 [str(i) for i in e.issues], "some orders cannot be served by any vehicle"
             ) from None
+        except RoadNetworkError as e:
+            raise _fail([str(e)], "the road network cannot be used") from None
+    travel = travel_matrices(batch)  # cached on disk for road networks
+    for warning in travel.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "plan.json").write_text(
         plan.model_dump_json(indent=2, by_alias=True) + "\n", encoding="utf-8"
     )
+    geojson = plan_geojson(batch, plan, travel)
     (out_dir / "plan.geojson").write_text(
-        json.dumps(plan_geojson(batch, plan), ensure_ascii=False) + "\n", encoding="utf-8"
+        json.dumps(geojson, ensure_ascii=False) + "\n", encoding="utf-8"
     )
     written = [out_dir / "plan.json", out_dir / "plan.geojson"]
     if report:
-        written += write_reports(batch, plan, out_dir, normalize_lang(lang), tiles_url=tiles)
+        written += write_reports(
+            batch, plan, out_dir, normalize_lang(lang), tiles_url=tiles, geojson=geojson
+        )
     msg = _msg_lang(lang)
     print_summary(plan, msg)
     out.print(t("cli.wrote", msg, files=", ".join(map(str, written))), highlight=False)

@@ -21,7 +21,7 @@ def input_errors(error: ValidationError) -> list[str]:
     lines = []
     for e in error.errors():
         # Tagged unions add the tag to the location ("travel.matrix.km"); keep the real path.
-        loc = tuple(p for p in e["loc"] if p not in ("haversine", "matrix"))
+        loc = tuple(p for p in e["loc"] if p not in ("haversine", "matrix", "road_network"))
         msg = str(e["msg"]).removeprefix("Value error, ")
         for part in msg.split("; ") if not loc else [msg]:
             lines.append(f"{json_path(loc)}: {part}" if loc else part)

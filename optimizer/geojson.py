@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from optimizer.model import Batch, format_clock
-from optimizer.plan import Plan
+from optimizer.network import TravelMatrices
+from optimizer.plan import Plan, Stop
 
 
-def plan_geojson(batch: Batch, plan: Plan) -> dict[str, Any]:
-    """FeatureCollection of sites (with the orders served there) and one line per route."""
+def plan_geojson(batch: Batch, plan: Plan, travel: TravelMatrices | None = None) -> dict[str, Any]:
+    """FeatureCollection of sites (with the orders served there) and one line per route.
+
+    With road travel (``travel.road``) each route follows the roads of its legs;
+    otherwise it joins its stops with straight segments.
+    """
     sites = batch.sites_by_id
     features: list[dict[str, Any]] = []
     orders_at: dict[str, list[str]] = {}
@@ -29,8 +35,11 @@ def plan_geojson(batch: Batch, plan: Plan) -> dict[str, Any]:
                 },
             }
         )
+    road_legs = _road_legs(plan, travel)
     for route in plan.routes:
         coords = [[sites[s.site].lon, sites[s.site].lat] for s in route.stops]
+        if road_legs:
+            coords = _along_roads(route.stops, road_legs) or coords
         features.append(
             {
                 "type": "Feature",
@@ -48,3 +57,27 @@ def plan_geojson(batch: Batch, plan: Plan) -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def _road_legs(plan: Plan, travel: TravelMatrices | None) -> dict[tuple[str, str], list]:
+    """Road polyline of every distinct leg of the plan, drawn in one batch."""
+    if travel is None or travel.road is None:
+        return {}
+    pairs = sorted(
+        {
+            (a.site, b.site)
+            for r in plan.routes
+            for a, b in zip(r.stops, r.stops[1:], strict=False)
+            if a.site != b.site
+        }
+    )
+    lines = travel.road.route_lonlat(pairs) if pairs else []
+    return {pair: line.tolist() for pair, line in zip(pairs, lines, strict=True)}
+
+
+def _along_roads(stops: list[Stop], legs: dict[tuple[str, str], list]) -> list:
+    coords: list = []
+    for a, b in pairwise(stops):
+        line = legs.get((a.site, b.site), [])
+        coords.extend(line[1:] if coords and line else line)
+    return coords

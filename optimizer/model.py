@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from optimizer.network.spec import RoadNetworkTravel
+
 BATCH_SCHEMA_ID = "freshroute.batch/v1"
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -309,7 +311,9 @@ class MatrixTravel(_Strict):
         return self
 
 
-Travel = Annotated[HaversineTravel | MatrixTravel, Field(discriminator="mode")]
+Travel = Annotated[
+    HaversineTravel | MatrixTravel | RoadNetworkTravel, Field(discriminator="mode")
+]
 
 
 class ObjectiveWeights(_Strict):

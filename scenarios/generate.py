@@ -36,6 +36,7 @@ from optimizer.freshness import can_carry, remaining_share, used_minutes
 from optimizer.model import (
     Batch,
     HaversineTravel,
+    RoadNetworkTravel,
     Options,
     Order,
     Product,
@@ -43,13 +44,14 @@ from optimizer.model import (
     TimeWindow,
     VehicleType,
 )
-from optimizer.network.haversine import haversine_matrices
+from optimizer.network import travel_matrices
+from optimizer.network.synthetic import synthetic_roads, write_roads
 
 SCENARIO_DIR = Path(__file__).resolve().parent
-BUNDLED: dict[str, tuple[int, int]] = {
-    # file stem: (villages, seed)
-    "demo-county": (60, 1),
-    "county-400": (400, 7),
+BUNDLED: dict[str, tuple[int, int, bool]] = {
+    # file stem: (villages, seed, with a road network in <stem>.roads.geojson)
+    "demo-county": (60, 1, True),
+    "county-400": (400, 7, False),
 }
 
 # -- geography -------------------------------------------------------------------------
@@ -180,8 +182,14 @@ def generate_county(
     *,
     centres: int | None = None,
     name: str | None = None,
+    roads: str | Path | None = None,
 ) -> Batch:
-    """A validated synthetic county batch with ``villages`` village stations."""
+    """A validated synthetic county batch with ``villages`` village stations.
+
+    With ``roads`` (a .geojson/.gpkg path), a synthetic county road network is written
+    there and the batch travels on it (``travel: road_network``, path relative to the
+    batch file, which should sit in the same folder); otherwise straight-line estimates.
+    """
     if villages < 1:
         raise ValueError("villages must be at least 1")
     if seed < 0:
@@ -323,16 +331,23 @@ def generate_county(
     ]
 
     batch_name = name if name is not None else f"county-{villages}"
+    travel: HaversineTravel | RoadNetworkTravel = HaversineTravel()  # domain.md §1.4, §1.5
+    if roads is not None:
+        # Township seats (the hub's among them) get county roads; villages hang off them.
+        seat_points = [lonlat(xy) for xy in seats]
+        points = seat_points + [(st.lon, st.lat) for st in sites]
+        write_roads(synthetic_roads(points, list(range(len(seat_points))), seed), roads)
+        travel = RoadNetworkTravel(path=Path(roads).name)
     frame = Batch(
         name=batch_name,
         sites=sites,
         products=products,
         orders=[],
         fleet=fleet,
-        travel=HaversineTravel(),  # domain.md §1.4, §1.5: circuity 1.30, 48 km/h, 5 min
+        travel=travel,
         options=Options(time_limit_s=10.0, seed=seed, backhaul="mixed", ambient_temp_c=25.0),
     )
-    minutes = TravelMinutes(frame)
+    minutes = TravelMinutes(frame, Path(roads).parent if roads is not None else None)
 
     # -- orders ----------------------------------------------------------------------------
     orders: list[Order] = []
@@ -411,28 +426,26 @@ def write_batch(batch: Batch, path: str | Path) -> Path:
     return path
 
 
-def bundled_batch(stem: str) -> Batch:
-    """The batch behind a bundled scenario file, e.g. ``bundled_batch('demo-county')``."""
-    villages, seed = BUNDLED[stem]
-    return generate_county(villages, seed=seed, name=stem)
+def bundled_batch(stem: str, folder: Path = SCENARIO_DIR) -> Batch:
+    """The batch behind a bundled scenario file, e.g. ``bundled_batch('demo-county')``.
+
+    Its road network, if it has one, is written to ``folder/<stem>.roads.geojson``.
+    """
+    villages, seed, with_roads = BUNDLED[stem]
+    roads = folder / f"{stem}.roads.geojson" if with_roads else None
+    return generate_county(villages, seed=seed, name=stem, roads=roads)
 
 
 # ======================================================================================
 # single-order feasibility (a direct trip by one vehicle)
 # ======================================================================================
 class TravelMinutes:
-    """Travel minutes between site ids under the batch's haversine travel."""
+    """Travel minutes between site ids, from the same matrices the solver uses."""
 
-    def __init__(self, batch: Batch) -> None:
-        travel = batch.travel
-        if not isinstance(travel, HaversineTravel):
-            raise TypeError("the generator only uses haversine travel")
-        self.index = {s.id: i for i, s in enumerate(batch.sites)}
-        lon = np.array([s.lon for s in batch.sites])
-        lat = np.array([s.lat for s in batch.sites])
-        _, self.matrix = haversine_matrices(
-            lon, lat, travel.circuity, travel.speed_kmh, travel.access_min
-        )
+    def __init__(self, batch: Batch, base_dir: Path | None = None) -> None:
+        travel = travel_matrices(batch, base_dir)
+        self.index = travel.index()
+        self.matrix = travel.minutes
 
     def __call__(self, a: str, b: str) -> float:
         return float(self.matrix[self.index[a], self.index[b]])
@@ -707,14 +720,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--centres", type=int)
     parser.add_argument("--name")
     parser.add_argument("--out", type=Path, help="output file (default: scenarios/<name>.json)")
+    parser.add_argument("--roads", action="store_true", help="also a road network beside it")
     args = parser.parse_args(argv)
     if args.villages is None:
         for stem in BUNDLED:
             path = write_batch(bundled_batch(stem), SCENARIO_DIR / f"{stem}.json")
             print(f"wrote {path}")
         return
-    batch = generate_county(args.villages, args.seed, centres=args.centres, name=args.name)
-    path = write_batch(batch, args.out or SCENARIO_DIR / f"{batch.name}.json")
+    name = args.name or f"county-{args.villages}"
+    out = args.out or SCENARIO_DIR / f"{name}.json"
+    roads = out.with_suffix(".roads.geojson") if args.roads else None
+    batch = generate_county(args.villages, args.seed, centres=args.centres, name=name, roads=roads)
+    path = write_batch(batch, out)
     print(f"wrote {path}")
 
 

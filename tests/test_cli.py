@@ -115,3 +115,38 @@ def test_generate(tmp_path: Path) -> None:
     result = runner.invoke(app, ["generate", "--villages", "20", "--seed", "4", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert json.loads(out.read_text())["schema"] == "freshroute.batch/v1"
+
+
+def test_road_network_paths_are_relative_to_the_batch(tmp_path: Path) -> None:
+    batch = generate_county(8, 5, roads=tmp_path / "b.roads.geojson")
+    path = write_batch(batch, tmp_path / "b.json")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "solve",
+            str(path),
+            "--time-limit",
+            "1",
+            "--out",
+            str(out),
+            "--quiet",
+            "--no-baseline",
+            "--no-report",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    geo = json.loads((out / "plan.geojson").read_text())
+    routes = [f for f in geo["features"] if f["properties"]["kind"] == "route"]
+    stops = {len(f["properties"]["stops"]) for f in routes}
+    # Road geometry has far more vertices than the stops it joins.
+    assert all(len(f["geometry"]["coordinates"]) > max(stops) for f in routes)
+
+
+def test_missing_road_file_is_a_clear_error(tmp_path: Path) -> None:
+    _, data = small_batch(tmp_path)
+    data["travel"] = {"mode": "road_network", "path": "nowhere.geojson"}
+    result = runner.invoke(app, ["solve", str(write(tmp_path, data)), "--quiet"])
+    assert result.exit_code == 2
+    assert "nowhere.geojson" in result.output
+    assert "Traceback" not in result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -11,16 +12,18 @@ import numpy as np
 import pytest
 
 from optimizer.model import Batch, Order, VehicleType
-from scenarios.generate import batch_json, generate_county, write_batch
+from optimizer.network import travel_matrices
+from scenarios.generate import batch_json, bundled_batch, generate_county, write_batch
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 BUNDLED = {"demo-county": (60, 1), "county-400": (400, 7)}
+ROADS_DIR = Path(tempfile.mkdtemp(prefix="freshroute-roads-"))
 
 
 @cache
 def bundled(stem: str) -> Batch:
-    villages, seed = BUNDLED[stem]
-    return generate_county(villages, seed=seed, name=stem)
+    """The generator's batch; its road network (if any) goes to ROADS_DIR for comparison."""
+    return bundled_batch(stem, ROADS_DIR)
 
 
 def stations(batch: Batch):
@@ -52,6 +55,10 @@ def test_bundled_file_is_what_the_generator_produces(stem: str):
     assert text == batch_json(batch), f"regenerate with: python -m scenarios.generate ({stem})"
     assert Batch.model_validate(json.loads(text)) == batch
     assert batch.name == stem
+    roads = f"{stem}.roads.geojson"
+    if (ROADS_DIR / roads).exists():
+        committed = (SCENARIOS / roads).read_text(encoding="utf-8")
+        assert committed == (ROADS_DIR / roads).read_text(encoding="utf-8")
 
 
 def test_write_batch_round_trips(tmp_path: Path):
@@ -197,9 +204,17 @@ class DirectTrips:
         self.sites = {s.id: s for s in batch.sites}
         self.products = {p.id: p for p in batch.products}
         t = batch.travel
-        self.circuity, self.speed, self.access = t.circuity, t.speed_kmh, t.access_min
+        self.road = None
+        if t.mode == "road_network":
+            # Road times come from the network module (what the solver uses too).
+            self.road = travel_matrices(batch, ROADS_DIR)
+            self.index = self.road.index()
+        else:
+            self.circuity, self.speed, self.access = t.circuity, t.speed_kmh, t.access_min
 
     def minutes(self, a: str, b: str) -> float:
+        if self.road is not None:
+            return float(self.road.minutes[self.index[a], self.index[b]])
         sa, sb = self.sites[a], self.sites[b]
         km = _km(sa.lon, sa.lat, sb.lon, sb.lat) * self.circuity
         return 0.0 if km == 0 else self.access + km / self.speed * 60

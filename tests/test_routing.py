@@ -151,3 +151,19 @@ def test_baseline_reports_savings() -> None:
     assert plan.baseline.cost_saving_share == pytest.approx(
         1 - plan.kpis.total_cost / base.total_cost
     )
+
+
+def test_road_network_batch_solves_and_validates(tmp_path) -> None:
+    batch = generate_county(10, 15, roads=tmp_path / "roads.geojson")
+    assert batch.travel.mode == "road_network"
+    from optimizer.network import travel_matrices
+
+    travel = travel_matrices(batch, tmp_path)
+    assert travel.road is not None
+    # Roads are longer than the straight line between any two distinct sites.
+    straight = generate_county(10, 15)
+    assert (travel.km >= compile_problem(straight).travel.km / 1.30 - 1e-6).all()
+    batch.travel.path = str(tmp_path / "roads.geojson")
+    plan = plan_batch(batch, time_limit_s=LIMIT, baseline=False)
+    assert validate_plan(batch, plan) == []
+    assert plan.kpis.required_unassigned == 0

@@ -68,7 +68,8 @@ class RoadNetworkTravel(BaseModel):
     class_field: str = Field(default="highway", description="Attribute holding the road class.")
     oneway_field: str | None = Field(
         default="oneway",
-        description="Attribute marking one-way lines: yes/true/1 along, -1/reverse against.",
+        description="Attribute marking one-way lines: yes/true/1 along, -1/reverse against. "
+        "A layer without the default 'oneway' attribute is all two-way; null: ignore it.",
     )
     access_speed_kmh: float = Field(
         default=15.0, gt=0, description="Speed on the straight leg from a site to its road."

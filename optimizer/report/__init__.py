@@ -23,10 +23,13 @@ def write_reports(
     lang: str = "zh-CN",
     *,
     tiles_url: str | None = None,
+    geojson: dict | None = None,
 ) -> list[Path]:
     """Write map.html, runsheets.xlsx, runsheets.html, runsheets.csv and timeline.png.
 
     Returns the paths written, in that order; ``out_dir`` is created when missing.
+    ``geojson`` is the plan's GeoJSON (``optimizer.geojson.plan_geojson``), whose route
+    lines the map draws (road geometry when the plan has it).
     """
     from optimizer.report.map import write_map
     from optimizer.report.runsheets import (
@@ -41,7 +44,7 @@ def write_reports(
     html_path = out / "runsheets.html"
     html_path.write_text(render_runsheets_html(batch, plan, lang), encoding="utf-8")
     return [
-        write_map(batch, plan, out / "map.html", lang, tiles_url),
+        write_map(batch, plan, out / "map.html", lang, tiles_url, geojson=geojson),
         write_runsheets_xlsx(batch, plan, out / "runsheets.xlsx", lang),
         html_path,
         write_runsheets_csv(batch, plan, out / "runsheets.csv", lang),

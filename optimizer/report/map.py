@@ -46,10 +46,14 @@ RouteLines = dict[str, list[list[tuple[float, float]]]]
 RouteLinesFn = Callable[[Batch, Plan], RouteLines]
 
 
-def route_lines_from_geojson(batch: Batch, plan: Plan) -> RouteLines:
-    """Route geometry from the plan GeoJSON: LineString or MultiLineString per route."""
+def route_lines_from_geojson(batch: Batch, plan: Plan, geojson: dict | None = None) -> RouteLines:
+    """Route geometry from the plan GeoJSON: LineString or MultiLineString per route.
+
+    ``geojson`` is the plan's GeoJSON when already built (e.g. with road geometry);
+    otherwise it is built here with straight legs.
+    """
     lines: RouteLines = {}
-    for feature in plan_geojson(batch, plan)["features"]:
+    for feature in (geojson or plan_geojson(batch, plan))["features"]:
         props = feature.get("properties") or {}
         if props.get("kind") != "route":
             continue
@@ -126,8 +130,15 @@ def _site_popup(
     out = [f"<h4>{_e(site_label(site))}</h4>", f'<div class="muted">{_e(" · ".join(meta))}</div>']
     orders = [o for o in batch.orders if o.site == site.id]
     if orders:
-        heads = ("rs.order", "rs.order_kind", "rs.product", "rs.kg", "map.served_by",
-                 "rs.arrival", "rs.remaining")
+        heads = (
+            "rs.order",
+            "rs.order_kind",
+            "rs.product",
+            "rs.kg",
+            "map.served_by",
+            "rs.arrival",
+            "rs.remaining",
+        )
         out.append(f"<div><b>{_e(t('map.orders_here', lang))}</b></div><table><tr>")
         out.append("".join(f"<th>{_e(t(h, lang))}</th>" for h in heads) + "</tr>")
         for o in orders:
@@ -137,7 +148,8 @@ def _site_popup(
             if res is None or not res.served:
                 reason = res.reason if res else ""
                 out.append(
-                    "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in cells)
+                    "<tr>"
+                    + "".join(f"<td>{_e(c)}</td>" for c in cells)
                     + f'<td colspan="3" class="late">'
                     f"{_e(t('map.unserved_order', lang, reason=reason))}</td></tr>"
                 )
@@ -146,8 +158,9 @@ def _site_popup(
             late = res.remaining_share is not None and res.remaining_share < o.min_freshness
             arrival = "" if res.arrived_at is None else format_clock(res.arrived_at)
             out.append(
-                "<tr>" + "".join(f"<td>{_e(c)}</td>" for c in [*cells, res.vehicle, arrival])
-                + f'<td{" class=late" if late else ""}>{_e(share)}</td></tr>'
+                "<tr>"
+                + "".join(f"<td>{_e(c)}</td>" for c in [*cells, res.vehicle, arrival])
+                + f"<td{' class=late' if late else ''}>{_e(share)}</td></tr>"
             )
         out.append("</table>")
     if visits:
@@ -155,8 +168,12 @@ def _site_popup(
     for sheet, index in visits:
         row = sheet.stops[index]
         head = t("map.visit", lang, vehicle=sheet.vehicle, seq=row.seq)
-        times = t("map.arrive_leave", lang, arrival=format_clock(row.arrival),
-                  departure=format_clock(row.departure))
+        times = t(
+            "map.arrive_leave",
+            lang,
+            arrival=format_clock(row.arrival),
+            departure=format_clock(row.departure),
+        )
         lines = [f'<span style="color:{sheet.color}">■</span> <b>{_e(head)}</b>: {_e(times)}']
         for action in ("unload", "load"):
             ids = [a.order.id for a in row.actions if a.action == action]
@@ -186,20 +203,24 @@ def _route_popup(sheet: RunSheet, batch: Batch, lang: str) -> str:
     return (
         f'<h4><span style="color:{sheet.color}">■</span> {_e(route.vehicle)}</h4>'
         f"<div>{_e(vt.name or vt.id)} · {_e(compartment_text(vt, batch, lang))}</div>"
-        f"<div>{_e(summary)}</div><div class=\"muted\">{_e(path)}</div>"
+        f'<div>{_e(summary)}</div><div class="muted">{_e(path)}</div>'
     )
 
 
 def _kpi_html(plan: Plan, lang: str) -> str:
     base = plan.baseline.kpis if plan.baseline else None
-    rows = [f"<h3>{_e(t('map.kpis', lang))}</h3><table><tr><th></th>"
-            f"<th>{_e(t('map.paired', lang))}</th>"]
+    rows = [
+        f"<h3>{_e(t('map.kpis', lang))}</h3><table><tr><th></th>"
+        f"<th>{_e(t('map.paired', lang))}</th>"
+    ]
     if base is not None:
         rows.append(f"<th>{_e(t('map.baseline', lang))}</th>")
     rows.append("</tr>")
     for field, _ in KPI_ROWS:
-        rows.append(f"<tr><td>{_e(t(f'kpi.{field}', lang))}</td>"
-                    f"<td>{_e(format_kpi(field, getattr(plan.kpis, field)))}</td>")
+        rows.append(
+            f"<tr><td>{_e(t(f'kpi.{field}', lang))}</td>"
+            f"<td>{_e(format_kpi(field, getattr(plan.kpis, field)))}</td>"
+        )
         if base is not None:
             rows.append(f"<td>{_e(format_kpi(field, getattr(base, field)))}</td>")
         rows.append("</tr>")
@@ -209,15 +230,22 @@ def _kpi_html(plan: Plan, lang: str) -> str:
             ("kpi.empty_km_saving", plan.baseline.empty_km_saving_share),
         ):
             cls = "fr-loss" if format_share(value).startswith("-") else "fr-saving"
-            rows.append(f'<tr class="{cls}"><td>{_e(t(key, lang))}</td>'
-                        f'<td colspan="2">{format_share(value)}</td></tr>')
+            rows.append(
+                f'<tr class="{cls}"><td>{_e(t(key, lang))}</td>'
+                f'<td colspan="2">{format_share(value)}</td></tr>'
+            )
     rows.append("</table>")
     return "".join(rows)
 
 
 def map_data(
-    batch: Batch, plan: Plan, lang: str = "zh-CN", *, tiles_url: str | None = None,
-    tiles_attribution: str = "", route_lines: RouteLinesFn | None = None,
+    batch: Batch,
+    plan: Plan,
+    lang: str = "zh-CN",
+    *,
+    tiles_url: str | None = None,
+    tiles_attribution: str = "",
+    route_lines: RouteLinesFn | None = None,
 ) -> dict[str, Any]:
     """Everything the page's script draws, as JSON-ready data (popups as HTML strings)."""
     code = normalize_lang(lang)
@@ -246,24 +274,28 @@ def map_data(
             f"{_e(route.vehicle)} · {format_clock(route.stops[0].start)}-"
             f"{format_clock(route.stops[-1].departure)} · {route.km:.1f} {_e(t('unit.km', code))}"
         )
-        routes.append({
-            "vehicle": route.vehicle,
-            "color": sheet.color,
-            "lines": latlngs,
-            "popup": _route_popup(sheet, batch, code),
-            "legend": legend,
-        })
+        routes.append(
+            {
+                "vehicle": route.vehicle,
+                "color": sheet.color,
+                "lines": latlngs,
+                "popup": _route_popup(sheet, batch, code),
+                "legend": legend,
+            }
+        )
     sites = []
     for site in batch.sites:
-        sites.append({
-            "id": site.id,
-            "lat": site.lat,
-            "lon": site.lon,
-            "icon": _site_icon(site, batch),
-            "unserved": site.id in unserved_sites,
-            "tooltip": site_label(site),
-            "popup": _site_popup(site, batch, outcomes, visits.get(site.id, []), code),
-        })
+        sites.append(
+            {
+                "id": site.id,
+                "lat": site.lat,
+                "lon": site.lon,
+                "icon": _site_icon(site, batch),
+                "unserved": site.id in unserved_sites,
+                "tooltip": site_label(site),
+                "popup": _site_popup(site, batch, outcomes, visits.get(site.id, []), code),
+            }
+        )
     present = {s["icon"] for s in sites}
     legend_sites = [
         {"icon": icon, "unserved": False, "label": _e(t(key, code))}
@@ -298,8 +330,16 @@ def map_data(
         "tiles": {"url": tiles_url, "attribution": tiles_attribution} if tiles_url else None,
         "labels": {
             key: t(f"map.{key}", code)
-            for key in ("legend", "routes", "sites", "direction", "no_tiles", "toggle_hint",
-                        "hub_letter", "centre_letter")
+            for key in (
+                "legend",
+                "routes",
+                "sites",
+                "direction",
+                "no_tiles",
+                "toggle_hint",
+                "hub_letter",
+                "centre_letter",
+            )
         }
         | {"attribution_prefix": t("map.attribution", code)},
     }
@@ -338,31 +378,52 @@ def render_map(
     it out for an offline page. ``route_lines`` overrides the ``ROUTE_LINES`` hook.
     """
     code = normalize_lang(lang)
-    data = map_data(batch, plan, code, tiles_url=tiles_url, tiles_attribution=tiles_attribution,
-                    route_lines=route_lines)
+    data = map_data(
+        batch,
+        plan,
+        code,
+        tiles_url=tiles_url,
+        tiles_attribution=tiles_attribution,
+        route_lines=route_lines,
+    )
     title = t("map.title", code, name=batch.name or plan.batch)
-    return "\n".join([
-        "<!DOCTYPE html>",
-        f'<html lang="{code}"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_e(title)}</title>",
-        f"<script>{_ERROR_HOOK}</script>",
-        f"<style>{_leaflet_css()}</style>",
-        f"<style>{_asset(ASSETS / 'map.css')}</style>",
-        "</head><body>",
-        '<div id="map"></div>',
-        f'<div id="render-status" hidden data-status="pending" data-routes-drawn="0" '
-        f'data-routes-expected="{len(plan.routes)}" data-errors="0"></div>',
-        f'<script type="application/json" id="plan-data">{_script_json(data)}</script>',
-        f"<script>{_leaflet_js()}</script>",
-        f"<script>{_asset(ASSETS / 'map.js')}</script>",
-        "</body></html>",
-    ])
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            f'<html lang="{code}"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{_e(title)}</title>",
+            f"<script>{_ERROR_HOOK}</script>",
+            f"<style>{_leaflet_css()}</style>",
+            f"<style>{_asset(ASSETS / 'map.css')}</style>",
+            "</head><body>",
+            '<div id="map"></div>',
+            f'<div id="render-status" hidden data-status="pending" data-routes-drawn="0" '
+            f'data-routes-expected="{len(plan.routes)}" data-errors="0"></div>',
+            f'<script type="application/json" id="plan-data">{_script_json(data)}</script>',
+            f"<script>{_leaflet_js()}</script>",
+            f"<script>{_asset(ASSETS / 'map.js')}</script>",
+            "</body></html>",
+        ]
+    )
 
 
-def write_map(batch: Batch, plan: Plan, path: Path, lang: str = "zh-CN",
-              tiles_url: str | None = None) -> Path:
-    """Write ``render_map`` to ``path``."""
+def write_map(
+    batch: Batch,
+    plan: Plan,
+    path: Path,
+    lang: str = "zh-CN",
+    tiles_url: str | None = None,
+    *,
+    geojson: dict | None = None,
+) -> Path:
+    """Write ``render_map`` to ``path``; route lines from ``geojson`` when given."""
     path = Path(path)
-    path.write_text(render_map(batch, plan, lang, tiles_url), encoding="utf-8")
+    lines = None
+    if geojson is not None:
+
+        def lines(b: Batch, p: Plan) -> RouteLines:
+            return route_lines_from_geojson(b, p, geojson)
+
+    path.write_text(render_map(batch, plan, lang, tiles_url, route_lines=lines), encoding="utf-8")
     return path

@@ -1,0 +1,75 @@
+"""Disk cache of road matrices, keyed by the road file's bytes, the travel spec and the sites.
+
+Entries are ``.npz`` files (no pickles) under ``$FRESHROUTE_CACHE_DIR`` or, when that is
+unset, ``.freshroute-cache/`` in the working directory. Writes are atomic (temp file +
+rename), so concurrent runs never read half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from optimizer.network.spec import RoadNetworkTravel
+
+CACHE_VERSION = "road-matrix-v1"
+_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
+
+
+def cache_dir() -> Path:
+    """Where entries live: ``$FRESHROUTE_CACHE_DIR`` or ``./.freshroute-cache``."""
+    env = os.environ.get("FRESHROUTE_CACHE_DIR")
+    return Path(env) if env else Path.cwd() / ".freshroute-cache"
+
+
+def _file_digest(path: Path, h: hashlib._Hash) -> None:
+    files = [path]
+    if path.suffix.lower() == ".shp":
+        files += [path.with_suffix(s) for s in _SIDECARS if path.with_suffix(s).exists()]
+    for f in files:
+        h.update(f.suffix.lower().encode())
+        with f.open("rb") as fh:
+            for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                h.update(block)
+
+
+def cache_key(
+    road_file: Path, spec: RoadNetworkTravel, sites: list[tuple[str, float, float]]
+) -> str:
+    """sha256 of the code version, the road file(s), the spec (not its path) and the sites."""
+    h = hashlib.sha256(CACHE_VERSION.encode())
+    _file_digest(road_file, h)
+    params = spec.model_dump(mode="json", exclude={"path"})
+    h.update(json.dumps(params, sort_keys=True).encode())
+    h.update(json.dumps([[s, repr(float(x)), repr(float(y))] for s, x, y in sites]).encode())
+    return h.hexdigest()[:32]
+
+
+def load_entry(key: str, directory: Path | None = None) -> dict[str, np.ndarray] | None:
+    """The cached arrays for ``key``, or None when absent or unreadable."""
+    path = (directory or cache_dir()) / f"{key}.npz"
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {name: data[name] for name in data.files}
+    except (OSError, ValueError):
+        return None
+
+
+def save_entry(key: str, arrays: dict[str, np.ndarray], directory: Path | None = None) -> None:
+    """Store arrays under ``key``; a cache that cannot be written is silently skipped."""
+    folder = directory or cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, folder / f"{key}.npz")
+    except OSError:
+        return
