@@ -152,10 +152,17 @@ def solve(
         typer.Option("--report/--no-report", help="Also write map, run sheets and timeline."),
     ] = True,
     tiles: TilesOption = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            help="Read a benchmark file instead of a batch: solomon, vrplib, lkh or lilim.",
+        ),
+    ] = None,
 ) -> None:
     """Plan one day's batch; writes plan.json, plan.geojson, map.html, run sheets and
     timeline.png to --out."""
-    batch = load_batch_file(batch_file)
+    batch = load_batch_file(batch_file) if fmt is None else _read_benchmark(batch_file, fmt)
     if time_limit is not None and time_limit <= 0:
         raise _fail(
             [f"--time-limit: {time_limit:g} is not a positive number of seconds"], "bad option"
@@ -210,6 +217,27 @@ def solve(
     msg = _msg_lang(lang)
     print_summary(plan, msg)
     out.print(t("cli.wrote", msg, files=", ".join(map(str, written))), highlight=False)
+
+
+def _read_benchmark(path: Path, fmt: str) -> Batch:
+    """A benchmark instance as a batch (stop ids are the file's node ids); exit 2 on error."""
+    from optimizer.io.instances import read_instance
+
+    if fmt not in BENCHMARK_FORMATS:
+        raise _fail(
+            [f"--format: '{fmt}' is not one of {', '.join(BENCHMARK_FORMATS)}"], "bad option"
+        )
+    if not path.exists():
+        raise _fail([str(path)], "benchmark file not found")
+    try:
+        return read_instance(path, fmt)  # type: ignore[arg-type]
+    except NotImplementedError as e:
+        raise _fail([str(e)], f"{path} cannot be expressed yet") from None
+    except (ValueError, KeyError, IndexError) as e:
+        raise _fail([f"{path}: {e}"], f"{path} is not a valid {fmt} file") from None
+
+
+BENCHMARK_FORMATS = ("solomon", "vrplib", "lkh", "lilim")
 
 
 @app.command()

@@ -266,6 +266,13 @@ class VehicleType(_Strict):
     max_duration_min: float = Field(
         default=720.0, gt=0, description="domain.md §2.5: 12 h hard maximum."
     )
+    single_trip: bool = Field(
+        default=False,
+        description=(
+            "Leave the start site once and come back once: no reloading at a hub between "
+            "stations, produce dropped only after the last station (classic VRP rules)."
+        ),
+    )
     start: str | None = Field(default=None, description="Start site (default: the only hub).")
     end: str | None = Field(default=None, description="End site (default: the start site).")
 
@@ -311,9 +318,7 @@ class MatrixTravel(_Strict):
         return self
 
 
-Travel = Annotated[
-    HaversineTravel | MatrixTravel | RoadNetworkTravel, Field(discriminator="mode")
-]
+Travel = Annotated[HaversineTravel | MatrixTravel | RoadNetworkTravel, Field(discriminator="mode")]
 
 
 class ObjectiveWeights(_Strict):

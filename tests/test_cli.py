@@ -150,3 +150,36 @@ def test_missing_road_file_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "nowhere.geojson" in result.output
     assert "Traceback" not in result.output
+
+
+def test_solve_a_benchmark_file(tmp_path: Path) -> None:
+    from optimizer.io.instances import data_dir
+
+    path = data_dir() / "solomon_vrptw_100" / "instances" / "C101.txt"
+    if not path.exists():
+        import pytest
+
+        pytest.skip(f"benchmark data not found at {path} (set FRESHROUTE_DATA)")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "solve",
+            str(path),
+            "--format",
+            "solomon",
+            "--time-limit",
+            "2",
+            "--out",
+            str(out),
+            "--quiet",
+            "--no-report",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    plan = json.loads((out / "plan.json").read_text())
+    stops = {s["site"] for r in plan["routes"] for s in r["stops"]}
+    assert {"1", "50", "100"} <= stops  # stop ids are the file's node ids
+    result = runner.invoke(app, ["solve", str(path), "--format", "excel"])
+    assert result.exit_code == 2
+    assert "--format" in result.output

@@ -1,7 +1,8 @@
 """OR-Tools engine: the routing problem as an integer pickup-and-delivery model.
 
-Scaling at this boundary only: time in tenths of a minute (travel rounded up, windows
-rounded inwards), cost in thousandths of a CNY, kg in tenths, m³ in thousandths.
+Scaling at this boundary only: time in thousandths of a minute (travel rounded up,
+windows rounded inwards), cost in 1e-5 CNY (so that a per-tick time cost stays exact to
+under 1 %), kg in tenths, m³ in thousandths.
 Everything the engine cannot hold exactly is rounded so that an integer-feasible
 solution is feasible in floating point; the validator rechecks the plan anyway.
 """
@@ -26,8 +27,8 @@ from optimizer.routing.problem import (
     freshness_deadlines,
 )
 
-TIME_SCALE = 10  # units per minute
-COST_SCALE = 1000  # units per CNY
+TIME_SCALE = 1000  # units per minute: coarser ticks cut off optimal Solomon routes
+COST_SCALE = 100_000  # units per CNY
 KG_SCALE = 10
 M3_SCALE = 1000
 REQUIRED_PENALTY_CNY = 1e6  # keeps the model feasible; an unserved required order is reported
@@ -255,6 +256,27 @@ class _Model:
             self._stops_start_together()
         if p.batch.options.backhaul == "deliveries_first":
             self._deliveries_first()
+        if any(v.type.single_trip for v in p.vehicles):
+            self._single_trips()
+
+    def _single_trips(self) -> None:
+        """Single-trip vehicles load at depots only before their first station and unload
+        at depots only after their last one (two counters that only they advance)."""
+        p, routing = self.problem, self.routing
+        station = ~p.node_shared & ((p.node_role == LOAD) | (p.node_role == UNLOAD))
+        depot_load = p.node_shared & (p.node_role == LOAD)
+        depot_unload = p.node_shared & (p.node_role == UNLOAD)
+        zero = routing.RegisterUnaryTransitVector([0] * p.n_nodes)
+        for name, trigger, guarded in (
+            ("left_depot", station, depot_load),
+            ("back_at_depot", depot_unload, station),
+        ):
+            cb = routing.RegisterUnaryTransitVector(trigger.astype(np.int64).tolist())
+            per_vehicle = [cb if v.type.single_trip else zero for v in p.vehicles]
+            routing.AddDimensionWithVehicleTransits(per_vehicle, 0, p.n_nodes, True, name)
+            dim = routing.GetDimensionOrDie(name)
+            for node in np.flatnonzero(guarded):
+                dim.CumulVar(self.manager.NodeToIndex(int(node))).SetMax(0)
 
     def _stops_start_together(self) -> None:
         """No waiting between two nodes of one hub or centre stop where perishables are.

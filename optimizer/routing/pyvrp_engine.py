@@ -182,7 +182,9 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
                 unit_duration_cost=round(
                     vt.cost_per_hour * weights.time / 60.0 / TIME_SCALE * COST_SCALE
                 ),
-                reload_depots=[depot_index[s] for s in starts if s in depot_index],
+                reload_depots=(
+                    [] if vt.single_trip else [depot_index[s] for s in starts if s in depot_index]
+                ),
                 name=vt.id,
             )
         )

@@ -1,0 +1,285 @@
+"""Routing benchmarks as freshroute batches: one dispatcher, one compilation.
+
+``read_benchmark`` parses a file into a ``BenchmarkInstance`` (the file's own terms, which
+``evaluate.py`` checks solutions against); ``to_batch`` compiles it into the ordinary batch
+schema, so the solver sees a benchmark exactly as it sees a county:
+
+- travel is a ``matrix`` over the file's node ids (double precision, the benchmark's
+  convention); minutes are the file's travel times, or, for formats without times, km
+  scaled so that any route fits the 7-day clock (no windows depend on them);
+- the depot is the hub; when there are pickups or backhauls, a collection centre
+  ``<depot>-cc`` sits on the depot (same lon/lat, 0 km and 0 minutes to it);
+- every customer is a station: a delivery order (hub→station) for its delivery/linehaul
+  amount and a pickup order (station→centre) for its pickup/backhaul amount;
+- one product (``parcels``, not perishable) and one vehicle type: the file's fleet, 1 CNY
+  per km and nothing else, shift = the depot's window.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from optimizer.io.evaluate import BenchmarkInstance
+from optimizer.io.lilim import read_lilim
+from optimizer.io.lkh import read_lkh
+from optimizer.io.solomon import read_solomon
+from optimizer.io.vrplib_reader import min_vehicles, read_vrplib
+from optimizer.model import Batch, Order
+from optimizer.plan import Plan
+
+__all__ = [
+    "FORMATS",
+    "TRANSFER_EXTENSION",
+    "centre_id",
+    "data_dir",
+    "depot_aliases",
+    "fleet_size",
+    "plan_routes",
+    "read_benchmark",
+    "read_instance",
+    "routes_to_plan",
+    "to_batch",
+]
+
+Format = Literal["solomon", "vrplib", "lkh", "lilim"]
+FORMATS: tuple[str, ...] = typing.get_args(Format)
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CLOCK_MAX = 7 * 1440.0  # the batch schema's clock range, minutes
+PRODUCT = "parcels"
+VEHICLE_TYPE = "veh"
+LARGE_M3 = 1e6
+
+TRANSFER_EXTENSION = (
+    "Li & Lim shipments go from one customer to another, which the batch schema cannot "
+    "express (orders go hub→station or station→centre only). Needed: Order.kind "
+    "'transfer' with 'origin' (the station it is loaded at) and 'site' (the station it is "
+    "unloaded at); see optimizer/io/instances.py:_transfer_orders for the orders this "
+    "reader would emit."
+)
+
+
+def data_dir() -> Path:
+    """Benchmark data folder: ``$FRESHROUTE_DATA`` or ``../shared/data`` beside the repo."""
+    env = os.environ.get("FRESHROUTE_DATA")
+    return Path(env) if env else (REPO_ROOT.parent / "shared" / "data").resolve()
+
+
+def read_benchmark(path: str | Path, fmt: Format) -> BenchmarkInstance:
+    """Parse a benchmark file (``fmt``: solomon, vrplib, lkh or lilim)."""
+    readers = {"solomon": read_solomon, "vrplib": read_vrplib, "lkh": read_lkh, "lilim": read_lilim}
+    if fmt not in readers:
+        raise ValueError(f"unknown format '{fmt}' (choose from {', '.join(FORMATS)})")
+    return readers[fmt](path)
+
+
+def read_instance(path: str | Path, fmt: Format) -> Batch:
+    """A benchmark file as a freshroute batch."""
+    return to_batch(read_benchmark(path, fmt))
+
+
+def centre_id(inst: BenchmarkInstance) -> str:
+    """Id of the collection centre co-located with the depot."""
+    return f"{inst.node_ids[inst.depot]}-cc"
+
+
+def fleet_size(inst: BenchmarkInstance) -> int:
+    """The file's fleet; for files without one (CVRPLIB), ample: ⌈1.25·k⌉ + 2."""
+    if inst.vehicles > 0:
+        return inst.vehicles
+    return math.ceil(1.25 * min_vehicles(inst)) + 2
+
+
+def to_batch(inst: BenchmarkInstance) -> Batch:
+    """Compile a benchmark instance into the batch schema (see the module docstring)."""
+    if inst.max_distance is not None:
+        raise NotImplementedError(
+            f"{inst.name}: route-length limit {inst.max_distance:g}; the batch schema has "
+            "no per-route km limit (would need VehicleType.max_km)"
+        )
+    if inst.kind == "pdptw" and not _schema_has_transfers():
+        raise NotImplementedError(f"{inst.name}: {TRANSFER_EXTENSION}")
+    timed = inst.duration is not None and inst.windows is not None
+    with_centre = inst.kind != "pdptw" and bool(np.any(inst.pickup > 0))
+    ids = list(inst.node_ids) + ([centre_id(inst)] if with_centre else [])
+    km = _with_centre(inst.distance, inst.depot, with_centre)
+    if timed:
+        assert inst.duration is not None
+        minutes = _with_centre(inst.duration, inst.depot, with_centre)
+    else:
+        minutes = km * _time_factor(inst.distance)
+    lon, lat = _display_coords(inst)
+    service = inst.service if inst.service is not None else np.zeros(inst.n)
+    windows = inst.windows if timed else None
+    if windows is not None and float(windows.max()) > CLOCK_MAX:
+        raise ValueError(f"{inst.name}: windows run past the schema's 7-day clock")
+
+    def site(i: int, kind: str) -> dict:
+        out: dict = {
+            "id": inst.node_ids[i],
+            "kind": kind,
+            "lon": lon[i],
+            "lat": lat[i],
+            "service_min": float(service[i]) if kind == "station" else 0.0,
+        }
+        if windows is not None:
+            out["time_windows"] = [{"start": float(windows[i, 0]), "end": float(windows[i, 1])}]
+        return out
+
+    sites = [site(inst.depot, "hub")]
+    if with_centre:
+        sites.append({**site(inst.depot, "collection_centre"), "id": centre_id(inst)})
+        sites[-1].pop("time_windows", None)
+    sites += [site(i, "station") for i in inst.customers]
+    shift = (0.0, CLOCK_MAX) if windows is None else tuple(float(x) for x in windows[inst.depot])
+    data = {
+        "schema": "freshroute.batch/v1",
+        "name": inst.name,
+        "sites": sites,
+        "products": [{"id": PRODUCT, "category": "parcels"}],
+        "orders": _transfer_orders(inst) if inst.kind == "pdptw" else _orders(inst),
+        "fleet": [
+            {
+                "id": VEHICLE_TYPE,
+                "count": fleet_size(inst),
+                "capacity_kg": inst.capacity,
+                "capacity_m3": LARGE_M3,
+                "cost_per_km": 1.0,
+                "cost_per_hour": 0.0,
+                "fixed_cost": 0.0,
+                "shift_start": shift[0],
+                "shift_end": shift[1],
+                "max_duration_min": CLOCK_MAX,
+                "single_trip": True,  # classic sets: one tour per vehicle, no reloads
+            }
+        ],
+        "travel": {
+            "mode": "matrix",
+            "site_ids": ids,
+            "km": km.tolist(),
+            "minutes": minutes.tolist(),
+        },
+        "options": {
+            "backhaul": "deliveries_first" if inst.kind in ("vrpb", "vrpbtw") else "mixed",
+            "baseline": False,
+        },
+    }
+    return Batch.model_validate(data)
+
+
+def _schema_has_transfers() -> bool:
+    return "transfer" in typing.get_args(Order.model_fields["kind"].annotation)
+
+
+def _orders(inst: BenchmarkInstance) -> list[dict]:
+    """Delivery (hub→station) and pickup (station→centre) orders per customer."""
+    orders = []
+    for i in inst.customers:
+        sid = inst.node_ids[i]
+        d, p = float(inst.delivery[i]), float(inst.pickup[i])
+        if d > 0 or p <= 0:  # a customer with nothing to move still gets its visit
+            orders.append(
+                {"id": f"D{sid}", "kind": "delivery", "site": sid, "product": PRODUCT, "kg": d}
+            )
+        if p > 0:
+            orders.append(
+                {"id": f"P{sid}", "kind": "pickup", "site": sid, "product": PRODUCT, "kg": p}
+            )
+    return orders
+
+
+def _transfer_orders(inst: BenchmarkInstance) -> list[dict]:
+    """Li & Lim pairs as the proposed 'transfer' orders (origin station → site station)."""
+    assert inst.pairs is not None
+    return [
+        {
+            "id": f"T{inst.node_ids[p]}-{inst.node_ids[d]}",
+            "kind": "transfer",
+            "origin": inst.node_ids[p],
+            "site": inst.node_ids[d],
+            "product": PRODUCT,
+            "kg": float(inst.pickup[p]),
+        }
+        for p, d in inst.pairs
+    ]
+
+
+def _with_centre(matrix: np.ndarray, depot: int, add: bool) -> np.ndarray:
+    """The matrix with a last row/column copying the depot's (0 between the two)."""
+    if not add:
+        return np.asarray(matrix, dtype=float)
+    n = len(matrix)
+    out = np.zeros((n + 1, n + 1))
+    out[:n, :n] = matrix
+    out[n, :n] = matrix[depot]
+    out[:n, n] = matrix[:, depot]
+    out[n, depot] = out[depot, n] = 0.0
+    return out
+
+
+def _time_factor(distance: np.ndarray) -> float:
+    """Minutes per km for formats without times: 1, or less so any route fits the clock.
+
+    A route uses each node's outgoing arc at most once, so the sum of row maxima bounds
+    every route's length.
+    """
+    bound = float(distance.max(axis=1).sum())
+    return 1.0 if bound <= CLOCK_MAX else 0.5 * CLOCK_MAX / bound
+
+
+def _display_coords(inst: BenchmarkInstance) -> tuple[list[float], list[float]]:
+    """lon/lat for display only: 100 + x/s, 30 + y/s (s keeps them in range)."""
+    if inst.coords is None:
+        xy = np.stack([np.arange(inst.n) % 10, np.arange(inst.n) // 10], axis=1).astype(float)
+    else:
+        xy = np.asarray(inst.coords, dtype=float)
+    scale = max(1000.0, float(np.abs(xy).max()) / 50.0)
+    return (100 + xy[:, 0] / scale).tolist(), (30 + xy[:, 1] / scale).tolist()
+
+
+def plan_routes(plan: Plan) -> list[list[str]]:
+    """The site ids each plan route visits, for ``evaluate`` (hub and centre included)."""
+    return [[stop.site for stop in route.stops] for route in plan.routes]
+
+
+def depot_aliases(inst: BenchmarkInstance) -> list[str]:
+    """Ids that stand for the depot in a plan: the co-located collection centre."""
+    return [centre_id(inst)]
+
+
+def routes_to_plan(batch: Batch, routes: Sequence[Sequence[str]]) -> Plan:
+    """A freshroute plan serving each route's stations in order (earliest-start times).
+
+    Used to check a compiled batch against published solutions with freshroute's own
+    validator: deliveries are loaded at the hub, pickups unloaded at the centre.
+    """
+    from optimizer.routing.assemble import build_plan
+    from optimizer.routing.ortools_engine import EngineRoute
+    from optimizer.routing.problem import LOAD, UNLOAD, compile_problem
+
+    problem = compile_problem(batch)
+    by_site: dict[str, list[int]] = {}
+    for k, order in enumerate(problem.orders):
+        by_site.setdefault(order.site, []).append(k)
+    out = []
+    for v, route in enumerate(routes):
+        ks = [k for s in route for k in by_site.get(s, [])]
+        loads = [int(problem.pairs[k, 0]) for k in ks if problem.orders[k].kind == "delivery"]
+        unloads = [int(problem.pairs[k, 1]) for k in ks if problem.orders[k].kind == "pickup"]
+        middle = []
+        for s in route:
+            for k in by_site.get(s, []):
+                role = UNLOAD if problem.orders[k].kind == "delivery" else LOAD
+                middle.append(int(problem.pairs[k, 0 if role == LOAD else 1]))
+        vehicle = problem.vehicles[v]
+        nodes = [vehicle.start_node, *loads, *middle, *unloads, vehicle.end_node]
+        times = [min((a for a, _ in problem.node_windows[n]), default=0.0) for n in nodes]
+        times[0] = vehicle.type.shift_start
+        out.append(EngineRoute(v, nodes, times))
+    return build_plan(problem, out, engine="published", seconds=0.0, reasons={})
