@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -324,6 +325,160 @@ def generate(
         f"{sum(v.count for v in batch.fleet)} vehicles",
         highlight=False,
     )
+
+
+site_app = typer.Typer(help="Collection-centre siting: optimise, evaluate, compare.")
+app.add_typer(site_app, name="site")
+
+
+def _load_scenario(path: Path):  # -> tuple[Scenario, Batch]
+    from optimizer.siting.scenario import load_scenario
+
+    if not path.exists():
+        raise _fail([str(path)], "scenario file not found")
+    try:
+        return load_scenario(path)
+    except ValidationError as e:
+        raise _fail(input_errors(e), f"{path} (or its batch) is not valid") from None
+    except (OSError, json.JSONDecodeError) as e:
+        raise _fail([str(e)], f"{path} cannot be read") from None
+
+
+@site_app.command("optimize")
+def site_optimize(
+    batch_file: Annotated[Path, typer.Argument(help="County batch: stations with produce.")],
+    model: Annotated[str, typer.Option(help="pmedian, mclp or cflp.")] = "pmedian",
+    p: Annotated[int, typer.Option("--p", min=1, help="Centres to open.")] = 1,
+    radius: Annotated[
+        float, typer.Option(help="mclp: minutes within which produce counts as covered.")
+    ] = 60.0,
+    opening_cost: Annotated[
+        float, typer.Option(help="cflp: CNY per day to run a centre (domain.md §4.5).")
+    ] = 500.0,
+    capacity_kg: Annotated[float, typer.Option(help="cflp: kg per day a centre takes.")] = 20000.0,
+    must_open: Annotated[list[str] | None, typer.Option(help="Site ids that stay open.")] = None,
+    forbid: Annotated[list[str] | None, typer.Option(help="Site ids that may not open.")] = None,
+    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1)] = 60.0,
+    output: Annotated[Path, typer.Option("--out", help="Scenario file to write.")] = Path(
+        "scenario.json"
+    ),
+) -> None:
+    """Choose centre sites among the batch's centres and villages, proven optimal or with
+    its gap; writes a scenario file for `site evaluate` / `site compare`."""
+    from optimizer.siting import SitingError, solve_cflp, solve_mclp, solve_pmedian
+
+    batch = load_batch_file(batch_file)
+    candidates = [s.id for s in batch.sites if s.kind in ("collection_centre", "station")]
+    kg: dict[str, float] = {}
+    for o in batch.orders:
+        if o.kind == "pickup":
+            kg[o.site] = kg.get(o.site, 0.0) + o.kg
+    if not kg:
+        raise _fail(["orders: no pickups, so no produce to site centres for"], "nothing to site")
+    stations = sorted(kg)
+    travel = travel_matrices(batch)
+    index = travel.index()
+    cost = travel.minutes[np.ix_([index[c] for c in candidates], [index[s] for s in stations])]
+    demand = np.array([kg[s] for s in stations])
+    pos = {c: i for i, c in enumerate(candidates)}
+    bad = [x for x in (must_open or []) + (forbid or []) if x not in pos]
+    if bad:
+        raise _fail([f"unknown candidate site ids: {', '.join(bad)}"], "bad option")
+    must = [pos[x] for x in must_open or []]
+    forbidden = [pos[x] for x in forbid or []]
+    try:
+        if model == "pmedian":
+            res = solve_pmedian(
+                cost, p, demand, must_open=must, forbidden=forbidden, time_limit=time_limit
+            )
+        elif model == "mclp":
+            res = solve_mclp(
+                cost,
+                radius,
+                p,
+                demand,
+                must_open=must,
+                forbidden=forbidden,
+                skip_uncoverable=True,
+                time_limit=time_limit,
+            )
+        elif model == "cflp":
+            per_kg_min = 0.01  # CNY per kg per minute of haul, a transport-cost proxy
+            res = solve_cflp(
+                cost * per_kg_min,  # CNY per kg served from candidate i to station j
+                demand,
+                np.full(len(candidates), capacity_kg),
+                np.full(len(candidates), opening_cost),
+                must_open=must,
+                forbidden=forbidden,
+                time_limit=time_limit,
+            )
+        else:
+            raise _fail([f"--model: '{model}' is not pmedian, mclp or cflp"], "bad option")
+    except SitingError as e:
+        raise _fail([str(e)], "the siting problem cannot be solved") from None
+    chosen = [candidates[i] for i in np.flatnonzero(np.asarray(res.open_sites) > 0)]
+    scenario = {
+        "schema": "freshroute.siting/v1",
+        "name": f"{model}-p{len(chosen)}",
+        "batch": str(Path(batch_file).resolve()),
+        "open": chosen,
+    }
+    output.write_text(json.dumps(scenario, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    out.print(
+        f"{model}: open {', '.join(chosen)}; objective {res.objective:,.1f}, bound "
+        f"{res.bound:,.1f}, gap {res.gap:.2%} ({res.status}, {res.time_s:.1f} s)",
+        highlight=False,
+    )
+    out.print(f"wrote {output}", highlight=False)
+
+
+@site_app.command("evaluate")
+def site_evaluate(
+    scenario_file: Annotated[Path, typer.Argument(help="A freshroute.siting/v1 scenario.")],
+) -> None:
+    """Access, freshness coverage and a routing simulation of one scenario."""
+    from optimizer.siting.scenario import comparison_markdown, evaluate_scenario
+
+    scenario, batch = _load_scenario(scenario_file)
+    try:
+        result = evaluate_scenario(scenario, batch)
+    except ValueError as e:
+        raise _fail([str(e)], f"{scenario_file} cannot be evaluated") from None
+    out.print(comparison_markdown([result]), markup=False, highlight=False)
+
+
+@site_app.command("compare")
+def site_compare(
+    base: Annotated[Path, typer.Argument(help="The base scenario.")],
+    others: Annotated[list[Path], typer.Argument(help="Scenarios to compare with it.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Where tables and GeoJSON go.")] = Path(
+        "out/siting"
+    ),
+) -> None:
+    """Scenarios side by side (same sampled days for all): comparison.md, .csv, .geojson."""
+    from optimizer.siting.scenario import (
+        comparison_csv,
+        comparison_geojson,
+        comparison_markdown,
+        evaluate_scenario,
+    )
+
+    loaded = [_load_scenario(p) for p in [base, *others]]
+    results = []
+    for scenario, batch in loaded:
+        try:
+            results.append(evaluate_scenario(scenario, batch))
+        except ValueError as e:
+            raise _fail([str(e)], f"scenario '{scenario.name}' cannot be evaluated") from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table = comparison_markdown(results)
+    (out_dir / "comparison.md").write_text(table, encoding="utf-8")
+    (out_dir / "comparison.csv").write_text(comparison_csv(results), encoding="utf-8")
+    geo = comparison_geojson(loaded[0][1], results)
+    (out_dir / "comparison.geojson").write_text(json.dumps(geo, ensure_ascii=False) + "\n")
+    out.print(table, markup=False, highlight=False)
+    out.print(f"wrote {out_dir}/comparison.md, .csv, .geojson", highlight=False)
 
 
 if __name__ == "__main__":
