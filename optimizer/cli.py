@@ -21,7 +21,7 @@ from optimizer.errors import input_errors
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, normalize_lang, t
 from optimizer.io.spreadsheet import SpreadsheetError, import_batch
-from optimizer.model import Batch, RoadNetworkTravel, format_clock
+from optimizer.model import Batch, format_clock, read_batch
 from optimizer.network import travel_matrices
 from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import KPIs, Plan
@@ -80,14 +80,11 @@ def load_batch_file(path: Path) -> Batch:
 
     A relative road-network path is taken relative to the batch file's folder.
     """
-    data = _read_json(path, "batch")
+    _read_json(path, "batch")  # clear messages for a missing file or bad JSON
     try:
-        batch = Batch.model_validate(data)
+        return read_batch(path)
     except ValidationError as e:
         raise _fail(input_errors(e), f"{path} is not a valid batch") from None
-    if isinstance(batch.travel, RoadNetworkTravel) and not Path(batch.travel.path).is_absolute():
-        batch.travel.path = str((path.parent / batch.travel.path).resolve())
-    return batch
 
 
 def _kpi_table(kpis: KPIs, baseline: KPIs | None, lang: str = "en") -> Table:

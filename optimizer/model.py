@@ -8,8 +8,10 @@ for shelf life. Defaults cite ``../shared/reference/domain.md`` by section.
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cached_property
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -460,6 +462,18 @@ def with_orders(batch: Batch, orders: list[Order]) -> Batch:
     data = batch.model_dump(by_alias=True)
     data["orders"] = [o.model_dump() for o in orders]
     return Batch.model_validate(data)
+
+
+def read_batch(path: str | Path) -> Batch:
+    """A batch file, with a relative road-network path taken from the file's folder.
+
+    Raises ``OSError``, ``json.JSONDecodeError`` or pydantic's ``ValidationError``.
+    """
+    path = Path(path)
+    batch = Batch.model_validate(json.loads(path.read_text(encoding="utf-8")))
+    if isinstance(batch.travel, RoadNetworkTravel) and not Path(batch.travel.path).is_absolute():
+        batch.travel.path = str((path.parent / batch.travel.path).resolve())
+    return batch
 
 
 def load_batch(data: dict) -> Batch:

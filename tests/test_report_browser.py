@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.model import Batch
+from optimizer.model import Batch, read_batch
 from optimizer.plan import Plan
 from optimizer.report.map import write_map
 from optimizer.routing.solve import plan_batch
@@ -77,7 +77,7 @@ def browser() -> str:
 
 @pytest.fixture(scope="module")
 def demo() -> tuple[Batch, Plan]:
-    batch = Batch.model_validate_json(DEMO.read_text(encoding="utf-8"))
+    batch = read_batch(DEMO)
     return batch, plan_batch(batch, time_limit_s=2, baseline=True)
 
 

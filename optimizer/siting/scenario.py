@@ -18,7 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from optimizer.freshness import decay_rate, freshness_budget_min, vehicle_temp
-from optimizer.model import Batch, Order, RoadNetworkTravel, Site
+from optimizer.model import Batch, Order, Site, read_batch
 from optimizer.network import TravelMatrices, travel_matrices
 from optimizer.routing.feasibility import check_feasibility
 from optimizer.routing.problem import compile_problem
@@ -66,11 +66,7 @@ class ScenarioResult(BaseModel):
 def load_scenario(path: Path) -> tuple[Scenario, Batch]:
     """A scenario file and its county batch (road paths resolved next to the batch)."""
     scenario = Scenario.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
-    batch_path = (Path(path).parent / scenario.batch).resolve()
-    batch = Batch.model_validate(json.loads(batch_path.read_text(encoding="utf-8")))
-    if isinstance(batch.travel, RoadNetworkTravel) and not Path(batch.travel.path).is_absolute():
-        batch.travel.path = str((batch_path.parent / batch.travel.path).resolve())
-    return scenario, batch
+    return scenario, read_batch((Path(path).parent / scenario.batch).resolve())
 
 
 def county_with_centres(batch: Batch, open_ids: list[str]) -> Batch:
