@@ -21,7 +21,7 @@ from pathlib import Path
 
 import ortools
 
-from optimizer.model import Batch
+from optimizer.model import read_batch
 from optimizer.routing.solve import plan_batch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +43,7 @@ FIELDS = [
 
 
 def run(scenario: str, limit: float) -> list[dict[str, object]]:
-    batch = Batch.model_validate(json.loads((ROOT / "scenarios" / f"{scenario}.json").read_text()))
+    batch = read_batch(ROOT / "scenarios" / f"{scenario}.json")
     plan = plan_batch(batch, time_limit_s=limit, baseline=True)
     assert plan.baseline is not None
     rows = []
