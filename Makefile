@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export FRESHROUTE_DATA ?= $(abspath ../shared/data)
 
-.PHONY: demo test bench lint schema clean
+.PHONY: demo test test-postgres serve bench lint schema clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-postgres: $(STAMP)
+	api/testing/postgres.sh $(BIN)/python -m pytest tests/test_api_store.py -k postgres
+
+serve: $(STAMP)
+	$(BIN)/freshroute serve
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/batch_kpis.py

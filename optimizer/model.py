@@ -65,7 +65,7 @@ RoundedFloat = Annotated[float, PlainSerializer(lambda v: round(v, 4), return_ty
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class TimeWindow(_Strict):

@@ -102,6 +102,9 @@ def check_feasibility(problem: RoutingProblem) -> list[Issue]:
     for k, order in enumerate(problem.orders):
         path = f"orders[{index[order.id]}]"
         allowed = problem.allowed_vehicles[k]
+        if not problem.vehicles:
+            issues.append(Issue(path, order.id, "the fleet has no vehicles (every count is 0)"))
+            continue
         if not allowed:
             product = batch.products_by_id[order.product]
             issues.append(

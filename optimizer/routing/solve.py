@@ -125,7 +125,7 @@ def run_engine(
     started = time.perf_counter()
     candidates = [initial] if initial is not None else []
     warm = None
-    use_pyvrp = engine != "ortools" and unsupported(problem) is None
+    use_pyvrp = engine != "ortools" and unsupported(problem) is None and bool(problem.vehicles)
     if use_pyvrp:
         exact = all(rule is None for rule in problem.freshness)
         big = problem.n_nodes > ORTOOLS_MAX_NODES
@@ -227,7 +227,13 @@ def plan_batch(
         parts.append(
             (
                 part,
-                run_engine(part, share, engine=engine, progress=progress, phase=f"{kind}s alone"),
+                run_engine(
+                    part,
+                    share,
+                    engine=engine,
+                    progress=progress,
+                    phase=f"{'deliveries' if kind == 'delivery' else 'pickups'} alone",
+                ),
             )
         )
     merged = _merge(problem, parts)

@@ -1,0 +1,67 @@
+"""The ``freshroute`` command line with the service commands: ``serve`` and ``apikey``.
+
+``optimizer`` never imports ``api``: this module adds the service commands to the
+optimizer's typer app, and the ``freshroute`` console script points at ``main`` here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from optimizer.cli import app
+
+apikey_app = typer.Typer(help="Manage API keys (one county per key).", no_args_is_help=True)
+app.add_typer(apikey_app, name="apikey")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[
+        int | None,
+        typer.Option(min=0, help="Solver processes (default FRESHROUTE_WORKERS or the cores)."),
+    ] = None,
+    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log")] = True,
+) -> None:
+    """Run the HTTP API (uvicorn); the database is FRESHROUTE_DATABASE_URL or ./freshroute.db."""
+    import uvicorn
+
+    from api.main import create_app
+    from api.settings import Settings
+
+    settings = Settings.from_env(**({"workers": workers} if workers is not None else {}))
+    uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
+
+
+@apikey_app.command("create")
+def apikey_create(
+    county: Annotated[str, typer.Option("--county", help="The county (tenant) the key is for.")],
+) -> None:
+    """Create an API key for a county; the key is printed once, as the last line."""
+    from api.db import make_engine, upgrade
+    from api.settings import Settings
+    from api.store import Store
+
+    engine = make_engine(Settings.from_env().database_url)
+    try:
+        upgrade(engine)
+        try:
+            key = Store(engine).create_api_key(county)
+        except ValueError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(2) from None
+    finally:
+        engine.dispose()
+    typer.echo(f"API key for county '{county.strip()}' (shown once; only its hash is stored):")
+    typer.echo(key)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Request bodies to batches: size, content type, JSON, limits and schema, with JSON paths.
+
+Every problem becomes ``{"path": "orders[3].kg", "reason": "..."}`` (the same paths and
+reasons as the CLI, from the pydantic error locations). Nothing a client sends may
+cause a 500: bad JSON, non-finite or huge numbers, invalid Unicode and oversized
+batches are all reported as input errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from pydantic import ValidationError
+
+from optimizer.errors import json_path
+from optimizer.model import Batch
+from optimizer.routing.feasibility import check_feasibility
+from optimizer.routing.problem import compile_problem
+
+JSON_TYPES = ("application/json",)
+_REF_ERROR = re.compile(r"^(?P<path>[A-Za-z_]\w*(?:\[\d+\]|\.\w+)*): (?P<reason>.+)$", re.S)
+_TAGS = ("haversine", "matrix")  # discriminator tags pydantic adds to union locations
+
+
+class InputError(Exception):
+    """The request cannot be accepted; ``detail`` lists each problem with its path."""
+
+    def __init__(self, status: int, detail: list[dict[str, str]] | str) -> None:
+        self.status = status
+        self.detail = detail
+        super().__init__(str(detail))
+
+
+def problem(path: str, reason: str) -> dict[str, str]:
+    return {"path": path, "reason": reason}
+
+
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The raw body, refusing non-JSON media types (415) and more than ``max_bytes`` (413)."""
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media and media not in JSON_TYPES and not media.endswith("+json"):
+        raise InputError(415, f"send the batch as application/json, not {media[:100]}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise InputError(413, f"request body is larger than {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json(raw: bytes) -> Any:
+    """Parse a JSON body; NaN and Infinity literals and undecodable text are errors."""
+    if not raw.strip():
+        raise InputError(422, [problem("", "the body is empty; send a batch as JSON")])
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except json.JSONDecodeError as e:
+        raise InputError(422, [problem("", f"not valid JSON: {e}")]) from None
+    except RecursionError:
+        raise InputError(422, [problem("", "not valid JSON: nested too deeply")]) from None
+    except ValueError as e:  # bad encoding, NaN literal, integer with too many digits
+        raise InputError(422, [problem("", f"not valid JSON: {e}")]) from None
+
+
+def bad_values(data: Any, limit: int = 20) -> list[dict[str, str]]:
+    """Numbers that are not finite (e.g. 1e999) and strings with lone surrogates."""
+    found: list[dict[str, str]] = []
+    stack: list[tuple[tuple[int | str, ...], Any]] = [((), data)]
+    while stack and len(found) < limit:
+        loc, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            found.append(problem(json_path(loc), "number is out of range (not finite)"))
+        elif isinstance(value, str) and not _encodable(value):
+            found.append(problem(json_path(loc), "string is not valid Unicode (lone surrogate)"))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if not _encodable(key):
+                    found.append(problem(json_path(loc), "a key is not valid Unicode"))
+                    continue
+                stack.append(((*loc, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*loc, i), item) for i, item in enumerate(value))
+    return sorted(found, key=lambda p: p["path"])
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def schema_errors(error: ValidationError) -> list[dict[str, str]]:
+    """One ``{path, reason}`` per problem, like ``optimizer.errors.input_errors``."""
+    out = []
+    for e in error.errors():
+        loc = tuple(p for p in e["loc"] if p not in _TAGS)
+        msg = str(e["msg"]).removeprefix("Value error, ")
+        if loc:
+            out.append(problem(json_path(loc), msg))
+            continue
+        # Batch-level reference checks join "path: reason" parts with "; ".
+        for part in msg.split("; "):
+            match = _REF_ERROR.match(part)
+            out.append(problem(match["path"], match["reason"]) if match else problem("", part))
+    return out
+
+
+def canonical_sha256(data: Any) -> str:
+    """Hash of a JSON document independent of key order and whitespace."""
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_orders: int
+    max_vehicles: int
+
+
+def checked_json(raw: bytes, limits: Limits) -> Any:
+    """Parse a body and check what pydantic would not: finite numbers, Unicode, order count.
+
+    Runs before the schema so that an oversized batch costs no validation.
+    """
+    data = parse_json(raw)
+    found = bad_values(data)
+    if found:
+        raise InputError(422, found)
+    if isinstance(data, dict):
+        orders = data.get("orders")
+        if isinstance(orders, list) and len(orders) > limits.max_orders:
+            raise InputError(
+                422,
+                [
+                    problem(
+                        "orders",
+                        f"{len(orders)} orders, more than the limit of {limits.max_orders} "
+                        "per batch (FRESHROUTE_MAX_ORDERS)",
+                    )
+                ],
+            )
+    return data
+
+
+def to_batch(data: Any, limits: Limits) -> Batch:
+    """Validate a checked body as a batch within the vehicle limit (422 otherwise)."""
+    try:
+        batch = Batch.model_validate(data)
+    except ValidationError as e:
+        raise InputError(422, schema_errors(e)) from None
+    vehicles = sum(v.count for v in batch.fleet)
+    if vehicles > limits.max_vehicles:
+        raise InputError(
+            422,
+            [
+                problem(
+                    "fleet",
+                    f"{vehicles} vehicles in all, more than the limit of {limits.max_vehicles} "
+                    "per batch (FRESHROUTE_MAX_VEHICLES)",
+                )
+            ],
+        )
+    return batch
+
+
+def infeasible(batch: Batch) -> list[dict[str, str]]:
+    """Orders no vehicle could serve even alone (the pre-solve check of the CLI)."""
+    issues = check_feasibility(compile_problem(batch))
+    return [{"path": i.path, "order": i.order, "reason": i.reason} for i in issues]

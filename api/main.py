@@ -1,0 +1,155 @@
+"""The app factory: ``create_app(settings)`` wires storage, workers, routes and errors.
+
+At startup the app migrates the database (``alembic upgrade head``), re-queues the jobs a
+previous process left running (or fails them after a second interruption), and starts
+the worker processes. At shutdown running jobs go back to the queue.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from anyio import CapacityLimiter, to_thread
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.db import make_engine, upgrade
+from api.inputs import InputError, problem
+from api.metrics import HTTPMetricsMiddleware, Metrics
+from api.routes import router
+from api.security import KeyCache
+from api.settings import Settings
+from api.store import IdempotencyConflict, QueueFull, Store
+from api.worker import WorkerPool
+from optimizer.errors import json_path
+from optimizer.model import Batch
+
+log = logging.getLogger("freshroute.api")
+
+
+def _version() -> str:
+    try:
+        return version("freshroute")
+    except PackageNotFoundError:
+        return "0.0.0"
+
+
+class BodyLimitMiddleware:
+    """413 before reading a body whose Content-Length is over the limit (any route)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            length = dict(scope["headers"]).get(b"content-length")
+            status, detail = 0, ""
+            if length is not None:
+                if not length.isdigit():
+                    status, detail = 400, "Content-Length is not a number"
+                elif int(length) > self.max_bytes:
+                    status, detail = 413, f"request body is larger than {self.max_bytes} bytes"
+            if status:
+                response = JSONResponse({"detail": detail}, status_code=status)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """OpenAPI with the batch schema of ``optimizer.model`` as the request body."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    batch = Batch.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(batch.pop("$defs", {}))
+    components["Batch"] = batch
+    app.openapi_schema = schema
+    return schema
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(InputError)
+    async def input_error(_: Request, exc: InputError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def request_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = [
+            problem(json_path(tuple(e.get("loc", ()))), str(e.get("msg", ""))) for e in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(QueueFull)
+    async def queue_full(_: Request, exc: QueueFull) -> JSONResponse:
+        return JSONResponse(
+            {"detail": f"{exc}; retry in {exc.retry_after} s"},
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+
+    @app.exception_handler(IdempotencyConflict)
+    async def conflict(_: Request, exc: IdempotencyConflict) -> JSONResponse:
+        return JSONResponse(
+            {"detail": "Idempotency-Key was already used with a different batch"},
+            status_code=409,
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A configured app; storage and workers start with its lifespan."""
+    settings = settings or Settings.from_env()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        to_thread.current_default_thread_limiter().total_tokens = settings.threads
+        app.state.batch_limiter = CapacityLimiter(settings.batch_threads)
+        engine = make_engine(settings.database_url)
+        await run_in_threadpool(upgrade, engine)
+        store = Store(engine)
+        requeued, failed = await run_in_threadpool(store.recover)
+        if requeued or failed:
+            log.warning("after a restart: %d jobs re-queued, %d failed", requeued, failed)
+        pool = WorkerPool(settings, store, metrics)
+        app.state.store, app.state.pool = store, pool
+        metrics.store, metrics.pool = store, pool
+        pool.start()
+        pool.wake()
+        try:
+            yield
+        finally:
+            await run_in_threadpool(pool.stop)
+            engine.dispose()
+
+    app = FastAPI(
+        title="freshroute",
+        version=_version(),
+        description=(
+            "Route and cold-chain planning for rural counties. Submit a batch, poll its job, "
+            "fetch the plan. Every route but /healthz, /readyz (and /metrics from loopback) "
+            "needs a county's `X-API-Key`."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.state.keys = KeyCache()
+    app.include_router(router)
+    _handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HTTPMetricsMiddleware, metrics=metrics)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,346 @@
+"""Solves run in worker processes, never in the server's event loop.
+
+``WorkerPool`` keeps ``FRESHROUTE_WORKERS`` long-lived *spawned* processes, each driven by
+one thread of the server (a *slot*). A dispatcher thread hands the oldest queued job to a
+free slot; the slot sends the batch to its process over a pipe and waits for progress
+and the result, writing both to the database. One process per slot (rather than a
+``ProcessPoolExecutor``) lets the server kill the process of a single job, which is how
+a running job is cancelled and how the hard time limit is enforced: OR-Tools cannot be
+interrupted from Python, so the process is killed and a fresh one spawned in its place.
+
+Worker processes run at a lower CPU priority (``nice`` 10 by default) so that the API
+stays responsive while every core solves, and they die with the server (Linux
+``PR_SET_PDEATHSIG`` plus a watchdog thread).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import math
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+
+    from api.metrics import Metrics
+    from api.settings import Settings
+    from api.store import Claim, Store
+
+log = logging.getLogger("freshroute.api")
+_ctx = multiprocessing.get_context("spawn")
+
+
+# -- inside the worker process -------------------------------------------------------------
+def _die_with_parent(parent_pid: int) -> None:
+    """Exit when the server process goes away, even if it was killed with SIGKILL."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            time.sleep(1.0)
+
+    if os.getppid() != parent_pid:
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="parent-watchdog").start()
+
+
+def _solve(
+    job_id: str, body: Any, limit: float, send: Callable[[tuple], None], interval: float
+) -> tuple:
+    """Plan one batch; the message for the server (``done`` or ``failed``)."""
+    from pydantic import ValidationError
+
+    from optimizer.errors import input_errors
+    from optimizer.model import Batch
+    from optimizer.routing.feasibility import InfeasibleBatch
+    from optimizer.routing.solve import plan_batch
+
+    best: dict[str, Any] = {"phase": None, "cost": math.inf, "sent": 0.0, "pending": False}
+
+    def progress(phase: str, elapsed: float, cost: float) -> None:
+        # plan_batch reports every solution found, per phase; keep the best of the phase.
+        if phase != best["phase"]:
+            best.update(phase=phase, cost=math.inf)
+        if cost < best["cost"]:
+            best.update(cost=cost, pending=True)
+        now = time.monotonic()
+        if best["pending"] and now - best["sent"] >= interval:
+            send(("progress", job_id, phase, best["cost"]))
+            best.update(sent=now, pending=False)
+
+    try:
+        batch = Batch.model_validate(body)
+        plan = plan_batch(batch, time_limit_s=limit, progress=progress)
+        return ("done", job_id, plan.model_dump(mode="json", by_alias=True), plan.kpis.total_cost)
+    except InfeasibleBatch as e:
+        return ("failed", job_id, "infeasible: " + "; ".join(str(i) for i in e.issues))
+    except ValidationError as e:
+        return ("failed", job_id, "invalid batch: " + "; ".join(input_errors(e)))
+    except Exception as e:  # a bug in the optimizer: report it, keep the worker
+        traceback.print_exc()
+        return ("failed", job_id, f"solver error: {type(e).__name__}: {e}"[:2000])
+
+
+def worker_main(conn: Connection, parent_pid: int, nice: int, interval: float) -> None:
+    """Entry point of a worker process: solve jobs from the pipe until told to stop."""
+    _die_with_parent(parent_pid)
+    if nice:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
+    import optimizer.routing.solve  # noqa: F401  (warm up before the first job)
+
+    conn.send(("ready",))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        job_id, body, limit = message
+        try:
+            conn.send(_solve(job_id, body, limit, conn.send, interval))
+        except (BrokenPipeError, OSError):
+            return
+
+
+# -- in the server -------------------------------------------------------------------------
+class WorkerSlot:
+    """One worker process and the server thread that drives it."""
+
+    def __init__(self, index: int, pool: WorkerPool) -> None:
+        self.index = index
+        self.pool = pool
+        self.process: BaseProcess | None = None
+        self.conn: Connection | None = None
+        self.current: str | None = None
+        self.ready = False  # the process has imported the optimizer
+        self._cancel = threading.Event()
+        self._jobs: queue.SimpleQueue[Claim | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, daemon=True, name=f"solve-slot-{index}")
+
+    @property
+    def busy(self) -> bool:
+        return self.current is not None
+
+    def alive(self) -> bool:
+        """The slot can solve now: its thread runs, its process is up and warm."""
+        return (
+            self.ready
+            and self.thread.is_alive()
+            and self.process is not None
+            and self.process.is_alive()
+        )
+
+    def assign(self, claim: Claim) -> None:
+        self.current = claim.job_id
+        self._jobs.put(claim)
+
+    def cancel(self, job_id: str) -> bool:
+        if self.current == job_id:
+            self._cancel.set()
+            return True
+        return False
+
+    def stop(self) -> None:
+        self._cancel.set()
+        self._jobs.put(None)
+
+    def _spawn(self, warm_timeout: float = 120.0) -> None:
+        """Start a worker process and wait until it has imported the optimizer."""
+        settings = self.pool.settings
+        self.ready = False
+        parent, child = _ctx.Pipe()
+        process = _ctx.Process(
+            target=worker_main,
+            args=(child, os.getpid(), settings.worker_nice, settings.progress_interval_s),
+            name=f"freshroute-worker-{self.index}",
+            daemon=True,
+        )
+        process.start()
+        child.close()
+        self.process, self.conn = process, parent
+        deadline = time.monotonic() + warm_timeout
+        while process.is_alive() and time.monotonic() < deadline and not self.pool.stopping:
+            try:
+                if parent.poll(0.1):
+                    self.ready = parent.recv() == ("ready",)
+                    return
+            except (EOFError, OSError):
+                return
+
+    def _kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.join(5)
+        if self.conn is not None:
+            self.conn.close()
+        self.process, self.conn = None, None
+        self.ready = False
+
+    def _restart(self) -> None:
+        self._kill()
+        if not self.pool.stopping:
+            self._spawn()
+
+    def _run(self) -> None:
+        try:
+            self._spawn()
+        except Exception:  # retried before the next job (see _execute)
+            log.exception("worker slot %d could not start its process", self.index)
+        while True:
+            claim = self._jobs.get()
+            if claim is None:
+                break
+            started = time.monotonic()
+            outcome = "error"
+            try:
+                outcome = self._execute(claim)
+            except Exception:
+                log.exception("worker slot %d failed on job %s", self.index, claim.job_id)
+                self._restart()
+                with contextlib.suppress(Exception):
+                    self.pool.store.fail(claim.job_id, "internal error while running the job")
+            finally:
+                self.pool.observe(outcome, time.monotonic() - started)
+                self.current = None
+                self._cancel.clear()
+                self.pool.wake()
+        self._kill()
+
+    def _execute(self, claim: Claim) -> str:
+        """Run one claimed job to its end; the outcome for the metrics."""
+        store, settings = self.pool.store, self.pool.settings
+        job_id, limit = claim.job_id, claim.time_limit_s
+        if self.process is None or not self.process.is_alive():
+            self._restart()
+        assert self.conn is not None and self.process is not None
+        hard = settings.hard_timeout(limit)
+        deadline = time.monotonic() + hard
+        self.conn.send((job_id, claim.body, limit))
+        checked = time.monotonic()
+        while True:
+            if self._cancel.is_set():
+                self._restart()
+                if self.pool.stopping:
+                    store.release(job_id)
+                    return "released"
+                return "cancelled"
+            now = time.monotonic()
+            if now > deadline:
+                self._restart()
+                store.fail(job_id, f"killed: still solving {hard:.0f} s after it started")
+                return "killed"
+            if now - checked > 1.0:  # cancelled by another server process?
+                checked = now
+                if store.job_state(job_id) != "running":
+                    self._restart()
+                    return "cancelled"
+            try:
+                ready = self.conn.poll(0.1)
+                message = self.conn.recv() if ready else None
+            except (EOFError, OSError):
+                ready, message = True, None
+            if message is None:
+                if ready or not self.process.is_alive():
+                    code = self.process.exitcode
+                    self._restart()
+                    store.fail(job_id, f"worker process died (exit code {code})")
+                    return "crashed"
+                continue
+            kind = message[0]
+            if kind == "ready":  # a late warm-up notice (see _spawn)
+                self.ready = True
+            elif kind == "progress":
+                if not store.set_progress(job_id, message[2], message[3]):
+                    self._restart()
+                    return "cancelled"
+            elif kind == "done":
+                plan_id = store.finish(job_id, message[2], message[3])
+                return "done" if plan_id else "cancelled"
+            else:
+                store.fail(job_id, message[2])
+                return "failed"
+
+
+class WorkerPool:
+    """Worker slots plus the dispatcher that feeds them from the database queue."""
+
+    def __init__(self, settings: Settings, store: Store, metrics: Metrics | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.metrics = metrics
+        self.stopping = False
+        self._wake = threading.Event()
+        self.slots = [WorkerSlot(i, self) for i in range(settings.workers)]
+        self._dispatcher = threading.Thread(target=self._dispatch, daemon=True, name="dispatch")
+
+    @property
+    def size(self) -> int:
+        return len(self.slots)
+
+    def start(self) -> None:
+        for slot in self.slots:
+            slot.thread.start()
+        self._dispatcher.start()
+
+    def wake(self) -> None:
+        """Look at the queue now (after a submit or when a slot frees up)."""
+        self._wake.set()
+
+    def alive(self) -> int:
+        return sum(slot.alive() for slot in self.slots)
+
+    def running(self) -> int:
+        return sum(slot.busy for slot in self.slots)
+
+    def cancel(self, job_id: str) -> bool:
+        """Stop the job's solve if it runs here (the process is killed)."""
+        return any(slot.cancel(job_id) for slot in self.slots)
+
+    def observe(self, outcome: str, seconds: float) -> None:
+        if self.metrics is not None:
+            self.metrics.solve_seconds.labels(outcome=outcome).observe(seconds)
+
+    def _dispatch(self) -> None:
+        while not self.stopping:
+            self._wake.wait(timeout=1.0)
+            self._wake.clear()
+            while not self.stopping:
+                slot = next((s for s in self.slots if not s.busy), None)
+                if slot is None:
+                    break
+                try:
+                    claim = self.store.claim_next()
+                except Exception:
+                    log.exception("could not claim a job")
+                    break
+                if claim is None:
+                    break
+                slot.assign(claim)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop dispatching, kill the workers, put their running jobs back in the queue."""
+        self.stopping = True
+        self._wake.set()
+        for slot in self.slots:
+            slot.stop()
+        for slot in self.slots:
+            slot.thread.join(timeout)
+        self._dispatcher.join(timeout)

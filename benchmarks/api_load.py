@@ -1,0 +1,435 @@
+"""Load test of the HTTP API on loopback: concurrent clients submit and poll while solves run.
+
+Starts ``freshroute serve`` (``python -m api.cli serve``) on a free loopback port with a
+fresh SQLite database and two solver workers, then runs CLIENTS asyncio clients (httpx).
+Each client submits a small county (8 villages, 1 s time limit, no baseline) with a
+unique Idempotency-Key, retries it after ``Retry-After`` while the queue is full (429),
+polls the job every POLL_S until it is final, and starts over, until SUBMISSIONS batches
+were accepted or MAX_SECONDS passed. Reported: p50/p95 latency of submit and poll,
+solves per minute, errors (anything but 2xx, and 429 counted apart), and a database audit:
+every accepted job exists once, none is lost or duplicated, and all finished.
+
+    .venv/bin/python benchmarks/api_load.py [--clients 50] [--submissions 200]
+
+Writes benchmarks/results/api_load.md (the latest run) and appends a row to api_load.csv.
+All traffic goes to 127.0.0.1; request loops are bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import os
+import platform
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import create_engine, func, select
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from api.db import BatchRow, JobRow, PlanRow  # noqa: E402
+from api.testing.helpers import Server, children, create_key, small_batch  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+FINAL = ("done", "failed", "cancelled")
+
+
+@dataclass
+class Stats:
+    submit_ms: list[float] = field(default_factory=list)
+    poll_ms: list[float] = field(default_factory=list)
+    rejected_ms: list[float] = field(default_factory=list)  # 429 answers
+    statuses: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    accepted: dict[str, str] = field(default_factory=dict)  # idempotency key → job id
+    final: dict[str, str] = field(default_factory=dict)  # job id → final state
+    busy_samples: list[int] = field(default_factory=list)
+    server: dict[str, float] = field(default_factory=dict)  # /metrics histogram lines
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+async def client_loop(
+    n: int,
+    http: httpx.AsyncClient,
+    bodies: list[dict[str, Any]],
+    stats: Stats,
+    budget: dict[str, Any],
+    poll_s: float,
+    delay: float,
+) -> None:
+    """One coordinator: submit, poll to the end, repeat while the budget lasts."""
+    await asyncio.sleep(delay)
+    async with http:
+        i = 0
+        while budget["left"] > 0 and time.monotonic() < budget["deadline"]:
+            budget["left"] -= 1
+            key = f"c{n}-{i}-{uuid.uuid4().hex[:8]}"
+            body = bodies[(n + i) % len(bodies)]
+            i += 1
+            job_id = None
+            while job_id is None and time.monotonic() < budget["deadline"]:
+                t = time.perf_counter()
+                try:
+                    r = await http.post("/v1/batches", json=body, headers={"Idempotency-Key": key})
+                except httpx.HTTPError as e:
+                    stats.errors.append(f"submit: {type(e).__name__}: {e}")
+                    await asyncio.sleep(0.5)
+                    continue
+                ms = (time.perf_counter() - t) * 1000
+                stats.statuses[f"POST {r.status_code}"] += 1
+                if r.status_code == 202:
+                    stats.submit_ms.append(ms)
+                    job_id = r.json()["job_id"]
+                    stats.accepted[key] = job_id
+                elif r.status_code == 429:
+                    stats.rejected_ms.append(ms)
+                    await asyncio.sleep(min(float(r.headers.get("Retry-After", 1)), 2.0))
+                else:
+                    stats.errors.append(f"submit {r.status_code}: {r.text[:200]}")
+                    break
+            while job_id is not None and time.monotonic() < budget["deadline"] + 60:
+                await asyncio.sleep(poll_s)
+                t = time.perf_counter()
+                try:
+                    r = await http.get(f"/v1/jobs/{job_id}")
+                except httpx.HTTPError as e:
+                    stats.errors.append(f"poll: {type(e).__name__}: {e}")
+                    continue
+                stats.poll_ms.append((time.perf_counter() - t) * 1000)
+                stats.statuses[f"GET {r.status_code}"] += 1
+                if r.status_code != 200:
+                    stats.errors.append(f"poll {r.status_code}: {r.text[:200]}")
+                    break
+                state = r.json()["state"]
+                if state in FINAL:
+                    stats.final[job_id] = state
+                    break
+
+
+async def watch_workers(url: str, stats: Stats, stop: asyncio.Event) -> None:
+    """Sample how many workers are solving (from /metrics, open on loopback)."""
+    async with httpx.AsyncClient(base_url=url, timeout=10) as http:
+        while True:
+            try:
+                text = (await http.get("/metrics")).text
+                for line in text.splitlines():
+                    if line.startswith("freshroute_workers_busy "):
+                        stats.busy_samples.append(int(float(line.split()[1])))
+                    if line.startswith("freshroute_http_request_seconds_"):
+                        name, value = line.rsplit(" ", 1)
+                        stats.server[name] = float(value)
+            except httpx.HTTPError:
+                pass
+            if stop.is_set():
+                break
+            await asyncio.sleep(1.0)
+
+
+def server_mean_ms(stats: Stats, method: str, route: str) -> float:
+    """Mean server-side time of a route (from the service's own histogram)."""
+    labels = f'{{method="{method}",route="{route}"}}'
+    count = stats.server.get(f"freshroute_http_request_seconds_count{labels}", 0)
+    total = stats.server.get(f"freshroute_http_request_seconds_sum{labels}", 0)
+    return round(total / count * 1000, 1) if count else float("nan")
+
+
+async def warm_up(url: str, key: str, body: dict[str, Any], stats: Stats) -> None:
+    """One validate and one solved job before the clock starts (not measured)."""
+    async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": key}, timeout=60) as http:
+        (await http.post("/v1/batches/validate", json=body)).raise_for_status()
+        r = await http.post("/v1/batches", json=body, headers={"Idempotency-Key": "warm-up"})
+        job_id = r.json()["job_id"]
+        stats.accepted["warm-up"] = job_id
+        for _ in range(600):
+            if (await http.get(f"/v1/jobs/{job_id}")).json()["state"] in FINAL:
+                break
+            await asyncio.sleep(0.1)
+
+
+async def run_clients(args: argparse.Namespace, url: str, key: str) -> tuple[Stats, float]:
+    bodies = [small_batch(seed=s, time_limit_s=args.time_limit) for s in range(1, 11)]
+    stats = Stats()
+    await warm_up(url, key, bodies[0], stats)
+    budget = {"left": args.submissions, "deadline": time.monotonic() + args.max_seconds}
+    # Clients are made first: building one loads CA certificates (~30 ms of CPU), which
+    # would otherwise stall the event loop while other clients' requests are timed.
+    clients = [
+        httpx.AsyncClient(base_url=url, headers={"X-API-Key": key}, timeout=30)
+        for _ in range(args.clients)
+    ]
+    stop = asyncio.Event()
+    watcher = asyncio.create_task(watch_workers(url, stats, stop))
+    started = time.perf_counter()
+    budget["deadline"] = time.monotonic() + args.max_seconds
+    await asyncio.gather(
+        *(
+            client_loop(n, http, bodies, stats, budget, args.poll, n * args.ramp_up / args.clients)
+            for n, http in enumerate(clients)
+        )
+    )
+    elapsed = time.perf_counter() - started
+    stop.set()
+    await watcher
+    return stats, elapsed
+
+
+def audit(db_url: str, stats: Stats) -> dict[str, int]:
+    """Lost, duplicated and unfinished jobs, checked in the database."""
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        jobs = dict(conn.execute(select(JobRow.id, JobRow.state)).all())
+        per_key = conn.execute(
+            select(BatchRow.idempotency_key, func.count()).group_by(BatchRow.idempotency_key)
+        ).all()
+        plans = conn.scalar(select(func.count()).select_from(PlanRow)) or 0
+    engine.dispose()
+    lost = sum(1 for job_id in stats.accepted.values() if job_id not in jobs)
+    duplicated = sum(n - 1 for _, n in per_key if n > 1)
+    return {
+        "jobs_in_db": len(jobs),
+        "lost": lost,
+        "duplicated": duplicated,
+        "not_accepted_but_stored": len(set(jobs) - set(stats.accepted.values())),
+        "unfinished": sum(1 for s in jobs.values() if s not in FINAL),
+        "done": sum(1 for s in jobs.values() if s == "done"),
+        "failed": sum(1 for s in jobs.values() if s == "failed"),
+        "plans": plans,
+    }
+
+
+def busy_jiffies() -> int:
+    """CPU time all processes of the machine used so far (jiffies, /proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
+    return user + nice + system + irq + softirq + steal
+
+
+def tree_jiffies(pids: list[int]) -> int:
+    """CPU time (user + system) of the given processes so far."""
+    total = 0
+    for pid in pids:
+        try:
+            parts = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(parts[11]) + int(parts[12])
+    return total
+
+
+class CpuMeter:
+    """How much CPU this benchmark (client, server, workers) and everything else used."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.start = (time.monotonic(), busy_jiffies(), tree_jiffies(self.pids()))
+        self.result: dict[str, float] = {}
+
+    def pids(self) -> list[int]:
+        assert self.server.process is not None
+        return [os.getpid(), self.server.process.pid, *children(self.server.process.pid)]
+
+    def stop(self) -> None:
+        t0, busy0, ours0 = self.start
+        seconds = time.monotonic() - t0
+        hz = os.sysconf("SC_CLK_TCK")
+        busy = (busy_jiffies() - busy0) / hz / seconds
+        ours = (tree_jiffies(self.pids()) - ours0) / hz / seconds
+        self.result = {"cores_busy": round(busy, 2), "cores_ours": round(ours, 2)}
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.release()}"
+    )
+
+
+def report(args: argparse.Namespace, stats: Stats, elapsed: float, db: dict[str, int]) -> dict:
+    done = db["done"] - 1  # the warm-up job
+    busy = stats.busy_samples
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "clients": args.clients,
+        "workers": args.workers,
+        "max_queue": args.max_queue,
+        "ramp_up_s": args.ramp_up,
+        "time_limit_s": args.time_limit,
+        "accepted": len(stats.submit_ms),
+        "duration_s": round(elapsed, 1),
+        "submit_p50_ms": round(pct(stats.submit_ms, 50), 1),
+        "submit_p95_ms": round(pct(stats.submit_ms, 95), 1),
+        "poll_p50_ms": round(pct(stats.poll_ms, 50), 1),
+        "poll_p95_ms": round(pct(stats.poll_ms, 95), 1),
+        "server_submit_mean_ms": server_mean_ms(stats, "POST", "/v1/batches"),
+        "server_poll_mean_ms": server_mean_ms(stats, "GET", "/v1/jobs/{job_id}"),
+        "rejected_429": len(stats.rejected_ms),
+        "rejected_p95_ms": round(pct(stats.rejected_ms, 95), 1),
+        "polls": len(stats.poll_ms),
+        "solves_per_min": round(done / elapsed * 60, 1),
+        "errors": len(stats.errors),
+        "lost": db["lost"],
+        "duplicated": db["duplicated"],
+        "unfinished": db["unfinished"],
+        "failed_jobs": db["failed"],
+        "both_workers_busy_share": round(sum(b >= 2 for b in busy) / len(busy), 2) if busy else 0,
+    }
+
+
+def write(row: dict, stats: Stats, command: str) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    csv_path = RESULTS / "api_load.csv"
+    new = not csv_path.exists()
+    with csv_path.open("a", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(row))
+        if new:
+            writer.writeheader()
+        writer.writerow(row)
+    target = 100.0
+    ok = row["submit_p95_ms"] < target and row["poll_p95_ms"] < target
+    lines = [
+        "# API load benchmark",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {machine()}  ",
+        f"Date: {row['date']}",
+        "",
+        f"{row['clients']} asyncio clients (httpx), started evenly over {row['ramp_up_s']:g} s, "
+        "on loopback against `freshroute serve` "
+        f"(uvicorn, SQLite WAL, {row['workers']} solver workers at nice 10). Each client "
+        f"submits an 8-village county ({row['time_limit_s']:g} s time limit, no baseline) "
+        "with a unique Idempotency-Key, waits out 429s (Retry-After), polls its job every "
+        "0.5 s until it is final, then submits the next. One warm-up job is solved before "
+        "the clock starts (the first requests of a fresh process compile SQL and fill the "
+        "key cache).",
+        "",
+        "| metric | value |",
+        "| --- | --- |",
+        f"| batches accepted | {row['accepted']} in {row['duration_s']} s |",
+        f"| submit latency p50 / p95 (202) | {row['submit_p50_ms']} / {row['submit_p95_ms']} ms |",
+        f"| poll latency p50 / p95 | {row['poll_p50_ms']} / {row['poll_p95_ms']} ms "
+        f"({row['polls']} polls) |",
+        f"| 429 (queue full, retried) | {row['rejected_429']}, p95 {row['rejected_p95_ms']} ms |",
+        f"| solves per minute | {row['solves_per_min']} |",
+        f"| share of samples with both workers solving | {row['both_workers_busy_share']:.0%} |",
+        f"| errors | {row['errors']} |",
+        f"| lost / duplicated / unfinished jobs (DB audit) | {row['lost']} / "
+        f"{row['duplicated']} / {row['unfinished']} |",
+        f"| failed jobs | {row['failed_jobs']} |",
+        f"| CPU: cores busy on the machine / used by other processes | {row['cores_busy']} / "
+        f"{row['cores_used_by_others']} of {os.cpu_count()} (load average before: "
+        f"{row['load_avg_before']}) |",
+        "",
+        f"Target p95 submit and poll < {target:g} ms with two solves running: "
+        f"**{'met' if ok else 'not met'}**.",
+        "",
+        "Status counts: " + ", ".join(f"{k}: {v}" for k, v in sorted(stats.statuses.items())),
+        "",
+    ]
+    if stats.errors:
+        lines += ["First errors:", "", *[f"- {e}" for e in stats.errors[:10]], ""]
+    lines += history(csv_path)
+    (RESULTS / "api_load.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def history(csv_path: Path) -> list[str]:
+    """All runs in api_load.csv as a table (the latest last)."""
+    with csv_path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    cols = [
+        ("date", "date"),
+        ("clients", "clients"),
+        ("ramp_up_s", "ramp-up s"),
+        ("accepted", "accepted"),
+        ("submit_p50_ms", "submit p50"),
+        ("submit_p95_ms", "submit p95"),
+        ("poll_p50_ms", "poll p50"),
+        ("poll_p95_ms", "poll p95"),
+        ("solves_per_min", "solves/min"),
+        ("errors", "errors"),
+        ("lost", "lost"),
+        ("duplicated", "dup."),
+        ("cores_used_by_others", "other CPU (cores)"),
+    ]
+    out = [
+        'All runs (`api_load.csv`; latencies in ms; "other CPU" is what processes outside '
+        "the benchmark used on this shared machine during the run):",
+        "",
+        "| " + " | ".join(label for _, label in cols) + " |",
+        "|" + " --- |" * len(cols),
+    ]
+    out += ["| " + " | ".join(row.get(key, "") for key, _ in cols) + " |" for row in rows]
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--submissions", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--time-limit", type=float, default=1.0)
+    parser.add_argument("--poll", type=float, default=0.5, help="seconds between polls")
+    parser.add_argument("--max-seconds", type=float, default=180.0)
+    parser.add_argument("--max-queue", type=int, default=20, help="FRESHROUTE_MAX_QUEUE")
+    parser.add_argument(
+        "--ramp-up", type=float, default=2.0, help="seconds over which clients start (0: at once)"
+    )
+    parser.add_argument("--no-write", action="store_true", help="print only")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="freshroute-load-") as tmp:
+        db_url = f"sqlite:///{Path(tmp) / 'load.db'}"
+        key = create_key("load-test", db_url)
+        server = Server(
+            db_url,
+            workers=args.workers,
+            log=Path(tmp) / "server.log",
+            env={"FRESHROUTE_MAX_QUEUE": str(args.max_queue)},
+        )
+        load_before = os.getloadavg()[0]
+        with server:
+            meter = CpuMeter(server)
+            stats, elapsed = asyncio.run(run_clients(args, server.url, key))
+            meter.stop()
+        db = audit(db_url, stats)
+    row = report(args, stats, elapsed, db)
+    row["load_avg_before"] = round(load_before, 2)
+    row["cores_busy"] = meter.result["cores_busy"]
+    row["cores_used_by_others"] = round(
+        max(0.0, meter.result["cores_busy"] - meter.result["cores_ours"]), 2
+    )
+    for k, v in row.items():
+        print(f"{k:>26}: {v}")
+    for e in stats.errors[:10]:
+        print("error:", e)
+    if not args.no_write:
+        command = "python benchmarks/api_load.py " + " ".join(sys.argv[1:])
+        write(row, stats, command.strip())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""Storage on SQLite and, with FRESHROUTE_TEST_POSTGRES_URL set, on PostgreSQL.
+
+Run the PostgreSQL half with ``api/testing/postgres.sh .venv/bin/python -m pytest
+tests/test_api_store.py``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import inspect, select
+
+from api.db import ApiKey, BatchRow, make_engine, upgrade
+from api.settings import Settings
+from api.store import INTERRUPTED, IdempotencyConflict, QueueFull, Store
+from api.testing.helpers import Api, small_batch
+
+pytest_plugins = ["api.testing.fixtures"]
+
+BODY = small_batch(seed=1)
+
+
+@pytest.fixture
+def store(db_url: str) -> Iterator[Store]:
+    engine = make_engine(db_url)
+    upgrade(engine)
+    upgrade(engine)  # idempotent
+    yield Store(engine)
+    engine.dispose()
+
+
+def submit(store: Store, county_id: int, body: Any = BODY, key: str | None = None, **kw: Any):
+    return store.submit(
+        county_id,
+        body,
+        body_sha256=str(hash(str(body))),
+        name=str(body.get("name", "")),
+        n_orders=len(body.get("orders", [])),
+        time_limit_s=kw.pop("time_limit_s", 1.0),
+        max_queue=kw.pop("max_queue", 20),
+        idempotency_key=key,
+    )
+
+
+def county(store: Store, name: str) -> int:
+    key = store.create_api_key(name)
+    found = store.county_for_key(key)
+    assert found is not None and found[1] == name
+    return found[0]
+
+
+def test_migration_creates_the_tables(store: Store) -> None:
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"counties", "api_keys", "batches", "jobs", "plans", "alembic_version"} <= tables
+
+
+def test_keys_are_hashed_and_bound_to_a_county(store: Store) -> None:
+    key_a = store.create_api_key("A")
+    key_a2 = store.create_api_key("A")
+    assert store.county_for_key(key_a) == store.county_for_key(key_a2)
+    assert store.county_for_key("fr_unknown") is None
+    with store.sessions() as s:
+        stored = s.scalars(select(ApiKey.key_hash)).all()
+    assert key_a not in stored and len(stored) == 2
+    with pytest.raises(ValueError):
+        store.create_api_key("  ")
+
+
+def test_batches_round_trip_unicode_and_nul(store: Store) -> None:
+    a = county(store, "县 A")
+    body = {**BODY, "name": "草莓 🍓 \u0000 end"}
+    job = submit(store, a, body).job
+    with store.sessions() as s:
+        stored = s.scalar(select(BatchRow.body).where(BatchRow.id == job.batch_id))
+    assert stored == body
+
+
+def test_idempotency_and_queue_bound(store: Store) -> None:
+    a = county(store, "A")
+    first = submit(store, a, key="k1")
+    again = submit(store, a, key="k1")
+    assert again.replayed and again.job.id == first.job.id
+    with pytest.raises(IdempotencyConflict):
+        submit(store, a, {**BODY, "name": "other"}, key="k1")
+    submit(store, a, {**BODY, "name": "2"})
+    with pytest.raises(QueueFull) as full:
+        submit(store, a, {**BODY, "name": "3"}, max_queue=2)
+    assert full.value.retry_after >= 1
+    assert store.counts_by_state()["queued"] == 2
+
+
+def test_concurrent_submissions_keep_the_bound_and_the_keys(store: Store) -> None:
+    a = county(store, "A")
+    results: list[Any] = []
+    lock = threading.Lock()
+
+    def run(body: dict[str, Any], key: str | None) -> None:
+        try:
+            out: Any = submit(store, a, body, key=key, max_queue=10)
+        except Exception as e:
+            out = e
+        with lock:
+            results.append(out)
+
+    calls = [({**BODY, "name": f"n{i}"}, None) for i in range(12)]
+    calls += [({**BODY, "name": "same"}, "same-key")] * 6
+    threads = [threading.Thread(target=run, args=c) for c in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    ok = [r for r in results if not isinstance(r, Exception)]
+    assert all(isinstance(r, QueueFull) for r in results if isinstance(r, Exception))
+    assert store.counts_by_state()["queued"] == 10 == len({r.job.id for r in ok})
+    keyed = {r.job.id for r in ok if r.job.id and r.replayed}
+    assert len(keyed) <= 1  # every replay points at the one job stored for the key
+
+
+def test_claims_are_fifo_and_never_doubled(store: Store) -> None:
+    a = county(store, "A")
+    ids = [submit(store, a, {**BODY, "name": str(i)}).job.id for i in range(12)]
+    claimed: list[str] = []
+    lock = threading.Lock()
+
+    def claim_all() -> None:
+        while (c := store.claim_next()) is not None:
+            with lock:
+                claimed.append(c.job_id)
+
+    threads = [threading.Thread(target=claim_all) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(claimed) == sorted(ids) and len(set(claimed)) == len(ids)
+    assert store.counts_by_state()["running"] == 12
+
+
+def test_job_lifecycle_and_tenant_scoping(store: Store) -> None:
+    a, b = county(store, "A"), county(store, "B")
+    job_id = submit(store, a).job.id
+    claim = store.claim_next()
+    assert claim is not None and claim.job_id == job_id and claim.body == BODY
+    assert claim.attempts == 1
+    assert store.set_progress(job_id, "pairing", 123.5)
+    job = store.get_job(a, job_id)
+    assert (job.state, job.phase, job.best_cost) == ("running", "pairing", 123.5)
+    plan_id = store.finish(job_id, {"schema": "freshroute.plan/v1"}, 120.0)
+    assert plan_id is not None
+    assert store.get_job(a, job_id).plan_id == plan_id
+    assert store.get_plan(a, plan_id) == ({"schema": "freshroute.plan/v1"}, BODY)
+    assert store.get_job(b, job_id) is None and store.get_plan(b, plan_id) is None
+    assert not store.set_progress(job_id, "late", 1.0)  # only running jobs take progress
+
+
+def test_a_cancelled_job_keeps_its_state(store: Store) -> None:
+    a = county(store, "A")
+    job_id = submit(store, a).job.id
+    store.claim_next()
+    job, before = store.cancel(a, job_id)
+    assert (job.state, before) == ("cancelled", "running")
+    assert store.finish(job_id, {}, 1.0) is None
+    assert not store.fail(job_id, "late")
+    assert store.get_job(a, job_id).state == "cancelled"
+
+
+def test_recovery_reruns_once_then_fails(store: Store) -> None:
+    a = county(store, "A")
+    job_id = submit(store, a).job.id
+    store.claim_next()
+    assert store.recover() == (1, 0)  # first interruption: back in the queue
+    assert store.get_job(a, job_id).state == "queued"
+    assert store.claim_next().attempts == 2
+    assert store.recover() == (0, 1)  # second: failed
+    job = store.get_job(a, job_id)
+    assert (job.state, job.error) == ("failed", INTERRUPTED)
+
+
+def test_the_api_solves_on_this_backend(db_url: str) -> None:
+    with Api(Settings(database_url=db_url, workers=1)) as api:
+        a, b = api.headers("A"), api.headers("B")
+        body = {**BODY, "name": "县 🍓 \u0000"}  # NUL: PostgreSQL text columns refuse it
+        r = api.client.post("/v1/batches", json=body, headers={**a, "Idempotency-Key": "x"})
+        again = api.client.post("/v1/batches", json=body, headers={**a, "Idempotency-Key": "x"})
+        assert again.json()["job_id"] == r.json()["job_id"]
+        job = api.wait(r.json()["job_id"], a)
+        assert job["state"] == "done", job
+        plan = api.client.get(job["links"]["plan"], headers=a).json()
+        assert plan["batch"] == body["name"]
+        assert api.client.get(job["links"]["plan"], headers=b).status_code == 404
+        assert api.client.get("/readyz").json()["ready"] is True
