@@ -36,10 +36,10 @@ from optimizer.freshness import can_carry, remaining_share, used_minutes
 from optimizer.model import (
     Batch,
     HaversineTravel,
-    RoadNetworkTravel,
     Options,
     Order,
     Product,
+    RoadNetworkTravel,
     Site,
     TimeWindow,
     VehicleType,
