@@ -323,27 +323,22 @@ def solve_cflp(
         step = 1e-3 * max(1.0, abs(lb))
         while True:
             target = min(ub, lb + step)
-            final = target >= ub - 1e-9 * abs(ub)
-            # a trial round below the incumbent is time-boxed: it is there to find a good
-            # incumbent cheaply or to prove the optimum is at most the target
-            round_end = deadline if final else min(deadline, time.perf_counter() + 0.2 * time_limit)
             y_lo, y_hi = _fix_sites(pb, lag.lam, lag.bound, target)
             stats.update(target=target, sites_free=int((y_hi & ~y_lo).sum()),
                          sites_open_fixed=int(y_lo.sum()))
             stats["mip_rounds"] = stats.get("mip_rounds", 0) + 1
-            sol, cols = _solve_mip(pb, y_lo, y_hi, budget, ub_flows, round_end, solver)
+            sol, cols = _solve_mip(pb, y_lo, y_hi, budget, ub_flows, deadline, solver)
             stats["mip_time_s"] = round(stats.get("mip_time_s", 0.0) + sol.time_s, 3)
             if sol.values is not None and _improves(sol.objective, ub):
                 ub, ub_flows = sol.objective, _flows(pb, sol.values, cols)
             done = sol.status in (Status.OPTIMAL, Status.INFEASIBLE)
             if done and target >= ub - 1e-9 * abs(ub):
                 return _result(pb, ub, ub, ub_flows, Status.OPTIMAL, t0, solver, stats)
-            if done:
-                lb = max(lb, target)  # nothing at or below the target exists
-            if time.perf_counter() > deadline or (final and not done):
-                bound = max(lb, min(ub, sol.bound)) if final else lb
+            if not done or time.perf_counter() > deadline:
+                # the restricted model holds every solution ≤ target, nothing more
+                bound = max(lb, min(target, sol.bound)) if not done else max(lb, target)
                 return _result(pb, ub, bound, ub_flows, Status.FEASIBLE, t0, solver, stats)
-            step *= 4
+            lb, step = max(lb, target), step * 4  # nothing at or below the target exists
     stats.update(sites_free=int((y_hi & ~y_lo).sum()), sites_open_fixed=int(y_lo.sum()))
     sol, cols = _solve_mip(pb, y_lo, y_hi, budget, ub_flows, deadline, solver)
     stats["mip_time_s"] = round(sol.time_s, 3)
