@@ -17,23 +17,12 @@ from optimizer.i18n import (
     normalize_lang,
     t,
 )
-from optimizer.io.spreadsheet import import_batch
-from optimizer.model import Batch, Order, with_orders
+from optimizer.model import Batch
 from optimizer.plan import KPIs, Plan
 from optimizer.report import map as report_map
 from optimizer.report.map import map_data, render_map, route_lines_from_geojson
-from optimizer.routing.solve import plan_batch
 
 FIX = Path(__file__).parent / "fixtures" / "import"
-
-
-@pytest.fixture(scope="module")
-def solved() -> tuple[Batch, Plan]:
-    batch = import_batch(FIX / "orders_en.csv", FIX / "sites_en.csv")
-    extra = Order(id="D-skip", kind="delivery", site="V4", product="parcels", kg=5,
-                  penalty=0.01)
-    batch = with_orders(batch, [*batch.orders, extra])
-    return batch, plan_batch(batch, time_limit_s=1, baseline=True)
 
 
 def _data(page: str) -> dict:
@@ -94,8 +83,9 @@ def test_route_lines_default_and_hook(
     lines = route_lines_from_geojson(batch, plan)
     for route in plan.routes:
         sites = batch.sites_by_id
-        assert lines[route.vehicle] == [[(sites[s.site].lon, sites[s.site].lat)
-                                         for s in route.stops]]
+        assert lines[route.vehicle] == [
+            [(sites[s.site].lon, sites[s.site].lat) for s in route.stops]
+        ]
 
     def roads(b: Batch, p: Plan) -> dict[str, list[list[tuple[float, float]]]]:
         out = {}

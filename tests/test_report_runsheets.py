@@ -12,8 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.freshness import remaining_share, used_minutes
 from optimizer.i18n import t
-from optimizer.io.spreadsheet import import_batch
-from optimizer.model import Batch, Order, format_clock, with_orders
+from optimizer.model import Batch, format_clock
 from optimizer.plan import Plan
 from optimizer.report import REPORT_FILES, write_reports
 from optimizer.report.data import build_runsheets, clock, freshness_deadline
@@ -24,19 +23,8 @@ from optimizer.report.runsheets import (
     write_runsheets_xlsx,
 )
 from optimizer.report.timeline import segments, timeline_png, timeline_svg
-from optimizer.routing.solve import plan_batch
 
 FIX = Path(__file__).parent / "fixtures" / "import"
-
-
-@pytest.fixture(scope="module")
-def solved() -> tuple[Batch, Plan]:
-    """The six-village fixture county, plus an optional order not worth serving."""
-    batch = import_batch(FIX / "orders_en.csv", FIX / "sites_en.csv")
-    extra = Order(id="D-skip", kind="delivery", site="V4", product="parcels", kg=5,
-                  penalty=0.01)
-    batch = with_orders(batch, [*batch.orders, extra])
-    return batch, plan_batch(batch, time_limit_s=1, baseline=True)
 
 
 def _header_row(ws: Worksheet, title: str) -> int:
@@ -57,8 +45,10 @@ def test_xlsx_round_trip(solved: tuple[Batch, Plan], tmp_path: Path, lang: str) 
         ws = wb[route.vehicle]
         head = _header_row(ws, t("rs.stop", lang))
         assert [c.value for c in ws[head]] == [t(k, lang) for _, k in COLUMNS]
-        records = [dict(zip(keys, (c.value for c in row), strict=True))
-                   for row in ws.iter_rows(min_row=head + 1)]
+        records = [
+            dict(zip(keys, (c.value for c in row), strict=True))
+            for row in ws.iter_rows(min_row=head + 1)
+        ]
         assert sorted({r["stop"] for r in records}) == list(range(1, len(route.stops) + 1))
         vt = batch.fleet_by_id[route.vehicle_type]
         expected_c = vt.compartment_temp_c if vt.refrigerated else batch.options.ambient_temp_c
