@@ -476,11 +476,6 @@ def read_batch(path: str | Path) -> Batch:
     return batch
 
 
-def load_batch(data: dict) -> Batch:
-    """Validate a batch from parsed JSON."""
-    return Batch.model_validate(data)
-
-
 def vehicle_ids(batch: Batch) -> list[tuple[str, VehicleType]]:
     """One id per physical vehicle, ``<type>-<n>`` (1-based), in fleet order."""
     return [(f"{vt.id}-{k + 1}", vt) for vt in batch.fleet for k in range(vt.count)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from optimizer import freshness
-from optimizer.model import Batch, VehicleType, load_batch, vehicle_ids
+from optimizer.model import Batch, VehicleType, vehicle_ids
 from optimizer.plan import KPIs, OrderOutcome, Plan, Route, RouteCost, Stop
 from optimizer.validate import KINDS, Violation, format_violations, validate_plan
 
@@ -32,7 +32,7 @@ Visit = tuple
 
 def make_batch(backhaul: str = "mixed") -> Batch:
     """Hub H, centre C (cutoff 12:00), stations S1-S3; strawberries and parcels; two types."""
-    return load_batch(
+    return Batch.model_validate(
         {
             "name": "validator-test",
             "sites": [

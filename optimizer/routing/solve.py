@@ -123,33 +123,42 @@ def run_engine(
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
     started = time.perf_counter()
-    candidates = [initial] if initial is not None else []
+    scored: list[tuple[float, EngineResult]] = []  # validated cost, candidate
+
+    def consider(candidate: EngineResult) -> None:
+        cost = true_cost(problem, candidate)
+        if cost < math.inf:
+            scored.append((cost, candidate))
+
+    if initial is not None:
+        consider(initial)
     warm = None
+    last: EngineResult | None = initial
     use_pyvrp = engine != "ortools" and unsupported(problem) is None and bool(problem.vehicles)
     if use_pyvrp:
         exact = all(rule is None for rule in problem.freshness)
         big = problem.n_nodes > ORTOOLS_MAX_NODES
         share = 1.0 if big else PYVRP_SHARE_EXACT if exact else PYVRP_SHARE
-        warm = solve_pyvrp(problem, time_limit_s * share, problem.batch.options.seed)
+        warm = last = solve_pyvrp(problem, time_limit_s * share, problem.batch.options.seed)
         if progress is not None:
             progress(f"{phase} (pyvrp)", warm.seconds, warm.objective)
-        if warm.status == "success" and true_cost(problem, warm) < math.inf:
-            candidates.append(warm)
+        if warm.status == "success":
+            consider(warm)
     if not use_pyvrp or problem.n_nodes <= ORTOOLS_MAX_NODES:
         remaining = max(0.1, time_limit_s - (time.perf_counter() - started))
-        exact_start = min(candidates, key=lambda c: c.objective) if candidates else None
-        candidates.append(
-            solve_ortools(
-                problem,
-                remaining,
-                on_solution=_callback(progress, phase),
-                initial=exact_start,
-                warm=warm,
-            )
+        exact_start = min(scored, key=lambda sc: sc[0])[1] if scored else None
+        last = solve_ortools(
+            problem,
+            remaining,
+            on_solution=_callback(progress, phase),
+            initial=exact_start,
+            warm=warm,
         )
-    if not candidates:
+        consider(last)
+    # No valid candidate: return the last one, whose plan then fails validation loudly.
+    best = min(scored, key=lambda sc: sc[0])[1] if scored else last
+    if best is None:
         return EngineResult([], math.inf, "not_solved", time.perf_counter() - started)
-    best = min(candidates, key=lambda c: true_cost(problem, c))
     return EngineResult(best.routes, best.objective, best.status, time.perf_counter() - started)
 
 
