@@ -109,6 +109,14 @@ class Site(_Strict):
             "Collection centres: unloading must start by this time to make the outbound trunk."
         ),
     )
+    single_visit: bool = Field(
+        default=False,
+        description=(
+            "Stations: one truck serves all of the station's orders in one stop (parcels "
+            "unloaded, then produce loaded; service charged once). Its orders are served "
+            "together or, where all are optional, not at all."
+        ),
+    )
 
     @model_validator(mode="after")
     def _windows_sorted(self) -> Site:
@@ -118,6 +126,8 @@ class Site(_Strict):
                 raise ValueError(f"time windows overlap: {a.start:g}-{a.end:g} and {b.start:g}")
         if self.cutoff is not None and self.kind != "collection_centre":
             raise ValueError("cutoff is only for collection centres")
+        if self.single_visit and self.kind != "station":
+            raise ValueError("single_visit is only for stations")
         return self
 
 
@@ -347,6 +357,22 @@ class Options(_Strict):
     )
 
 
+def _single_visit_mix(orders: list[Order], sites: dict[str, Site]) -> list[str]:
+    """Errors for single-visit stations mixing required and optional orders: served
+    together or not at all, a penalty on only some of them would have no meaning."""
+    required: dict[str, set[bool]] = {}
+    for o in orders:
+        site = sites.get(o.site)
+        if site is not None and site.single_visit:
+            required.setdefault(o.site, set()).add(o.penalty is None)
+    return [
+        f"sites['{sid}'].single_visit: its orders are served together, so either all or "
+        "none of them may have a penalty"
+        for sid, kinds in required.items()
+        if len(kinds) > 1
+    ]
+
+
 class Batch(_Strict):
     """One day's planning input."""
 
@@ -409,6 +435,7 @@ class Batch(_Strict):
                         )
                 elif o.centre not in centres:
                     errors.append(f"{where}.centre: '{o.centre}' is not a collection centre")
+        errors += _single_visit_mix(self.orders, site_by_id)
         vt_ids: set[str] = set()
         for i, v in enumerate(self.fleet):
             where = f"fleet[{i}]"

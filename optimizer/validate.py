@@ -37,6 +37,7 @@ KINDS = (
     "refrigeration",
     "freshness",
     "deliveries_first",
+    "single_visit",
     "cost",
 )
 
@@ -531,6 +532,34 @@ def _check_freshness(ctx: _Context, plan: Plan, placements: dict[str, _Placement
         yield from _check_order_freshness(ctx, plan.routes[p.route], p, order, outcomes.get(oid))
 
 
+def _check_single_visits(ctx: _Context, plan: Plan, visits: dict[str, list[_Visit]]) -> Found:
+    """A single-visit station's orders are all served in one stop, or none of them."""
+    at_station: dict[str, list[tuple[str, tuple[int, int] | None]]] = defaultdict(list)
+    for order in ctx.batch.orders:
+        site = ctx.site(order.site)
+        if site is None or not site.single_visit:
+            continue
+        action = "unload" if order.kind == "delivery" else "load"
+        stops = {(v.route, v.stop) for v in visits.get(order.id, []) if v.action == action}
+        at_station[order.site].append((order.id, min(stops) if stops else None))
+    for sid, served in at_station.items():
+        stops = {where for _, where in served if where is not None}
+        missing = [oid for oid, where in served if where is None]
+        if not stops or (len(stops) == 1 and not missing):
+            continue
+        detail = (
+            f"orders {', '.join(missing)} not served"
+            if missing and len(stops) == 1
+            else f"served in {len(stops)} stops"
+        )
+        yield Violation(
+            "single_visit",
+            plan.routes[min(stops)[0]].vehicle,
+            None,
+            f"single-visit station {sid}: {detail}; all its orders go in one stop",
+        )
+
+
 # -- entry points -----------------------------------------------------------------------------
 
 
@@ -548,6 +577,7 @@ def validate_plan(batch: Batch, plan: Plan) -> list[Violation]:
     for route in plan.routes:
         out.extend(_check_route(ctx, route, used))
     out.extend(_check_freshness(ctx, plan, placements))
+    out.extend(_check_single_visits(ctx, plan, visits))
     return out
 
 

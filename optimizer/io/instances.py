@@ -9,8 +9,9 @@ schema, so the solver sees a benchmark exactly as it sees a county:
   scaled so that any route fits the 7-day clock (no windows depend on them);
 - the depot is the hub; when there are pickups or backhauls, a collection centre
   ``<depot>-cc`` sits on the depot (same lon/lat, 0 km and 0 minutes to it);
-- every customer is a station: a delivery order (hub→station) for its delivery/linehaul
-  amount and a pickup order (station→centre) for its pickup/backhaul amount;
+- every customer is a single-visit station: a delivery order (hub→station) for its
+  delivery/linehaul amount and a pickup order (station→centre) for its pickup/backhaul
+  amount, both served in one stop; vehicles end at the centre;
 - one product (``parcels``, not perishable) and one vehicle type: the file's fleet, 1 CNY
   per km and nothing else, shift = the depot's window.
 """
@@ -130,6 +131,8 @@ def to_batch(inst: BenchmarkInstance) -> Batch:
         }
         if windows is not None:
             out["time_windows"] = [{"start": float(windows[i, 0]), "end": float(windows[i, 1])}]
+        if kind == "station":
+            out["single_visit"] = True  # the benchmarks visit each customer once
         return out
 
     sites = [site(inst.depot, "hub")]
@@ -157,6 +160,7 @@ def to_batch(inst: BenchmarkInstance) -> Batch:
                 "shift_end": shift[1],
                 "max_duration_min": CLOCK_MAX,
                 "single_trip": True,  # classic sets: one tour per vehicle, no reloads
+                **({"end": centre_id(inst)} if with_centre else {}),  # pickups ride home
             }
         ],
         "travel": {

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from optimizer.freshness import used_minutes
 from optimizer.model import VehicleType
 from optimizer.routing.problem import RoutingProblem, Vehicle
+from optimizer.routing.pyvrp_engine import unsupported
 
 
 @dataclass(frozen=True)
@@ -128,4 +129,26 @@ def check_feasibility(problem: RoutingProblem) -> list[Issue]:
             reasons.append(reason)
         else:
             issues.append(Issue(path, order.id, "; ".join(reasons)))
-    return issues
+    return issues + _single_visit_issues(problem)
+
+
+def _single_visit_issues(problem: RoutingProblem) -> list[Issue]:
+    """Single-visit stations the engines cannot build: OR-Tools keeps a combined stop
+    exactly but cannot insert one itself, so PyVRP must be able to hold the batch."""
+    if not problem.visits:
+        return []
+    why = unsupported(problem)
+    if why is None:
+        return []
+    batch = problem.batch
+    index = {s.id: i for i, s in enumerate(batch.sites)}
+    first = problem.orders[int(problem.node_order[problem.visits[0][0]])]
+    return [
+        Issue(
+            f"sites[{index[first.site]}].single_visit",
+            first.id,
+            "a single visit for parcels and produce can be planned only when every truck "
+            "is single-trip from one hub to one collection centre, without several time "
+            f"windows, deliveries-first or arrival deadlines on the produce (here: {why})",
+        )
+    ]

@@ -186,6 +186,13 @@ class _Model:
         )
         self.routing = routing = pywrapcp.RoutingModel(manager)
         weights = p.batch.options.weights
+        # A single-visit station's chain is one node of the model: its first node stands
+        # for the stop (amounts summed, windows intersected); the others stay out.
+        self.rep = np.arange(p.n_nodes)
+        self.chains = {chain[0]: chain for chain in p.visits}
+        for chain in p.visits:
+            self.rep[chain] = chain[0]
+        folded = self.rep != np.arange(p.n_nodes)
 
         # Arc costs per vehicle type (distance part), fixed costs.
         km = p.node_km()
@@ -215,10 +222,11 @@ class _Model:
             routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(end))
             routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(start))
 
+        windows = self._windows()
         for node in range(p.n_nodes):
-            if p.node_role[node] in (START, END):
+            if p.node_role[node] in (START, END) or folded[node]:
                 continue
-            _set_windows(time_dim.CumulVar(manager.NodeToIndex(node)), p.node_windows[node])
+            _set_windows(time_dim.CumulVar(manager.NodeToIndex(node)), windows[node])
 
         # Capacities: kg and m³, checked after every node.
         for name, amounts, scale, caps in (
@@ -226,7 +234,7 @@ class _Model:
             ("m3", p.node_m3, M3_SCALE, [v.type.capacity_m3 for v in vehicles]),
         ):
             demand = (np.sign(amounts) * np.ceil(np.abs(amounts) * scale - 1e-9)).astype(np.int64)
-            cb = routing.RegisterUnaryTransitVector(demand.tolist())
+            cb = routing.RegisterUnaryTransitVector(self._fold(demand).tolist())
             routing.AddDimensionWithVehicleCapacity(
                 cb, 0, [math.floor(c * scale + 1e-9) for c in caps], True, name
             )
@@ -234,9 +242,15 @@ class _Model:
         # Orders: pairs, allowed vehicles, optional or required.
         solver = routing.solver()
         everyone = len(vehicles)
+        chain_penalty: dict[int, float] = {}
         for k, (load, unload) in enumerate(p.pairs):
-            li, ui = manager.NodeToIndex(int(load)), manager.NodeToIndex(int(unload))
-            routing.AddPickupAndDelivery(li, ui)
+            load, unload = int(self.rep[load]), int(self.rep[unload])
+            li, ui = manager.NodeToIndex(load), manager.NodeToIndex(unload)
+            stop = load if load in self.chains else unload if unload in self.chains else None
+            if stop is None:
+                # A chain's stop stays out of the pairs: OR-Tools' pair bookkeeping breaks
+                # on a node in several pairs; the constraints below still hold it.
+                routing.AddPickupAndDelivery(li, ui)
             solver.Add(routing.VehicleVar(li) == routing.VehicleVar(ui))
             solver.Add(time_dim.CumulVar(li) <= time_dim.CumulVar(ui))
             allowed = p.allowed_vehicles[k]
@@ -245,12 +259,22 @@ class _Model:
                 routing.VehicleVar(li).SetValues([-1, *allowed])
                 routing.VehicleVar(ui).SetValues([-1, *allowed])
             penalty = REQUIRED_PENALTY_CNY if np.isnan(p.penalty[k]) else p.penalty[k]
-            routing.AddDisjunction([li], round(penalty * COST_SCALE))
-            routing.AddDisjunction([ui], 0)
-            if not p.node_windows[int(load)] or not p.node_windows[int(unload)]:
+            if stop is None:
+                routing.AddDisjunction([li], round(penalty * COST_SCALE))
+                routing.AddDisjunction([ui], 0)
+            else:  # the order's other end follows its station's stop (same vehicle or none)
+                chain_penalty[stop] = chain_penalty.get(stop, 0.0) + penalty
+                routing.AddDisjunction([ui if stop == load else li], 0)
+            if not windows[load] or not windows[unload]:
                 routing.ActiveVar(li).SetValue(0)
                 routing.ActiveVar(ui).SetValue(0)
             self._freshness(k, li, ui)
+        for stop, penalty in chain_penalty.items():
+            routing.AddDisjunction([manager.NodeToIndex(stop)], round(penalty * COST_SCALE))
+        for node in np.flatnonzero(folded):
+            index = manager.NodeToIndex(int(node))
+            routing.AddDisjunction([index], 0)
+            routing.ActiveVar(index).SetValue(0)
 
         if exact:
             self._stops_start_together()
@@ -263,20 +287,43 @@ class _Model:
         """Single-trip vehicles load at depots only before their first station and unload
         at depots only after their last one (two counters that only they advance)."""
         p, routing = self.problem, self.routing
-        station = ~p.node_shared & ((p.node_role == LOAD) | (p.node_role == UNLOAD))
-        depot_load = p.node_shared & (p.node_role == LOAD)
-        depot_unload = p.node_shared & (p.node_role == UNLOAD)
+        station = ~p.node_at_depot & ((p.node_role == LOAD) | (p.node_role == UNLOAD))
+        depot_load = p.node_at_depot & (p.node_role == LOAD)
+        depot_unload = p.node_at_depot & (p.node_role == UNLOAD)
         zero = routing.RegisterUnaryTransitVector([0] * p.n_nodes)
         for name, trigger, guarded in (
             ("left_depot", station, depot_load),
             ("back_at_depot", depot_unload, station),
         ):
-            cb = routing.RegisterUnaryTransitVector(trigger.astype(np.int64).tolist())
+            cb = routing.RegisterUnaryTransitVector(self._fold(trigger.astype(np.int64)).tolist())
             per_vehicle = [cb if v.type.single_trip else zero for v in p.vehicles]
             routing.AddDimensionWithVehicleTransits(per_vehicle, 0, p.n_nodes, True, name)
             dim = routing.GetDimensionOrDie(name)
-            for node in np.flatnonzero(guarded):
+            for node in np.unique(self.rep[guarded]):
                 dim.CumulVar(self.manager.NodeToIndex(int(node))).SetMax(0)
+
+    def _fold(self, per_node: np.ndarray) -> np.ndarray:
+        """A per-node transit vector with each single-visit chain summed into its stop."""
+        out = np.where(self.rep == np.arange(len(per_node)), per_node, 0)
+        for stop, chain in self.chains.items():
+            out[stop] = per_node[chain].sum()
+        return out
+
+    def _windows(self) -> list[list[tuple[float, float]]]:
+        """Service-start windows per node; a chain's stop gets the intersection of its
+        nodes' windows."""
+        windows = list(self.problem.node_windows)
+        for stop, chain in self.chains.items():
+            common = windows[chain[0]]
+            for node in chain[1:]:
+                common = [
+                    (max(a, c), min(b, d))
+                    for a, b in common
+                    for c, d in windows[node]
+                    if max(a, c) <= min(b, d)
+                ]
+            windows[stop] = common
+        return windows
 
     def _stops_start_together(self) -> None:
         """No waiting between two nodes of one hub or centre stop where perishables are.
@@ -288,7 +335,10 @@ class _Model:
         """
         p, routing, manager = self.problem, self.routing, self.manager
         solver = routing.solver()
-        action = np.flatnonzero(((p.node_role == LOAD) | (p.node_role == UNLOAD)) & p.node_shared)
+        in_model = self.rep == np.arange(p.n_nodes)
+        action = np.flatnonzero(
+            ((p.node_role == LOAD) | (p.node_role == UNLOAD)) & p.node_shared & in_model
+        )
         perishable = np.array([rule is not None for rule in p.freshness] + [False])
         fresh_sites = set(p.node_site[action[perishable[p.node_order[action]]]].tolist())
         by_site: dict[int, list[int]] = {}
@@ -328,8 +378,9 @@ class _Model:
         solution = None
         if warm is not None:
             routing.CloseModelWithParameters(params)
+            folded = [list(dict.fromkeys(int(self.rep[n]) for n in r)) for r in warm]
             start = routing.ReadAssignmentFromRoutes(
-                [[self.manager.NodeToIndex(n) for n in r] for r in warm], True
+                [[self.manager.NodeToIndex(n) for n in r] for r in folded], True
             )
             if start is None:
                 return None, "warm start rejected"
@@ -395,10 +446,10 @@ class _Model:
         p, routing = self.problem, self.routing
         kinds = np.array([o.kind == "pickup" for o in p.orders] + [False])[p.node_order]
         after_pickup = ((p.node_role == LOAD) & kinds).astype(np.int64)
-        cb = routing.RegisterUnaryTransitVector(after_pickup.tolist())
+        cb = routing.RegisterUnaryTransitVector(self._fold(after_pickup).tolist())
         routing.AddDimension(cb, 0, p.n_nodes, True, "phase")
         phase = routing.GetDimensionOrDie("phase")
-        for node in np.flatnonzero((p.node_role == UNLOAD) & ~kinds):
+        for node in np.unique(self.rep[(p.node_role == UNLOAD) & ~kinds]):
             phase.CumulVar(self.manager.NodeToIndex(int(node))).SetMax(0)
 
     def routes(
@@ -413,8 +464,10 @@ class _Model:
                 continue
             nodes, times = [], []
             while True:
-                nodes.append(manager.IndexToNode(index))
-                times.append(solution.Value(t.CumulVar(index)) / TIME_SCALE)
+                node = manager.IndexToNode(index)
+                for member in self.chains.get(node, [node]):
+                    nodes.append(member)
+                    times.append(solution.Value(t.CumulVar(index)) / TIME_SCALE)
                 if routing.IsEnd(index):
                     break
                 index = solution.Value(routing.NextVar(index))

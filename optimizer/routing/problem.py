@@ -7,12 +7,13 @@ uniform pickup-and-delivery view covers mixed routes, reloads at the hub, trucks
 end at a collection centre, and Li & Lim style shipments with one code path.
 
 At a hub or collection centre, service is charged once per *stop*: a run of consecutive
-nodes at the same site (loading a truck's parcels, unloading its produce). At a village
-station every order is its own stop (unload the parcels, then load the produce), so a
-truck may wait there between two orders, e.g. for a later harvest. The time from node i
-to node j is ``service(i) + travel(i, j)``, except between two nodes at the same hub or
-centre, which is 0 unless j ends the route. Engines scale these floats
-to integers at their own boundary (rounding travel up) and the validator rechecks the
+nodes at the same site (loading a truck's parcels, unloading its produce). A
+*single-visit* station is the same, and its nodes must form one stop (``visits``). At
+any other village station every order is its own stop (unload the parcels, then load the
+produce), so a truck may wait there between two orders, e.g. for a later harvest. The
+time from node i to node j is ``service(i) + travel(i, j)``, except between two nodes of
+one stop, which is 0 unless j ends the route. Engines scale these floats to integers at
+their own boundary (rounding travel up) and the validator rechecks the
 resulting plan in floating point.
 """
 
@@ -58,6 +59,7 @@ class RoutingProblem:
     node_m3: np.ndarray
     node_service: np.ndarray  # site service minutes for action nodes, 0 for depots
     node_shared: np.ndarray  # True where consecutive nodes share one stop (hubs, centres)
+    node_at_depot: np.ndarray  # True at hubs and centres (not village stations)
     node_windows: list[list[tuple[float, float]]]  # allowed service starts
     vehicles: list[Vehicle]
     orders: list[Order]
@@ -65,6 +67,7 @@ class RoutingProblem:
     allowed_vehicles: list[list[int]]  # per order; every vehicle when it equals all
     penalty: np.ndarray  # CNY per order; NaN for required orders
     freshness: list[FreshnessRule | None] = field(default_factory=list)
+    visits: list[list[int]] = field(default_factory=list)  # single-visit chains, in order
 
     @property
     def n_nodes(self) -> int:
@@ -147,7 +150,8 @@ def compile_problem(batch: Batch, travel: TravelMatrices | None = None) -> Routi
             for s, r in zip(node_site, node_role, strict=True)
         ]
     )
-    shared = np.array([sites[site_ids[s]].kind != "station" for s in node_site])
+    at_depot = np.array([sites[site_ids[s]].kind != "station" for s in node_site])
+    shared = at_depot | np.array([sites[site_ids[s]].single_visit for s in node_site])
     windows = [
         _node_windows(batch, site_ids[s], r, orders[o] if o >= 0 else None)
         for s, r, o in zip(node_site, node_role, node_order, strict=True)
@@ -170,6 +174,7 @@ def compile_problem(batch: Batch, travel: TravelMatrices | None = None) -> Routi
         node_m3=m3 * sign,
         node_service=service,
         node_shared=shared,
+        node_at_depot=at_depot,
         node_windows=windows,
         vehicles=vehicles,
         orders=orders,
@@ -177,7 +182,24 @@ def compile_problem(batch: Batch, travel: TravelMatrices | None = None) -> Routi
         allowed_vehicles=allowed,
         penalty=penalty,
         freshness=rules,
+        visits=_single_visits(batch, orders, pairs),
     )
+
+
+def _single_visits(batch: Batch, orders: list[Order], pairs: np.ndarray) -> list[list[int]]:
+    """Per single-visit station with several orders, its action nodes in stop order:
+    parcels unloaded first, then produce loaded (room is freed before it is used)."""
+    unloads: dict[str, list[int]] = {}
+    loads: dict[str, list[int]] = {}
+    for k, order in enumerate(orders):
+        if not batch.sites_by_id[order.site].single_visit:
+            continue
+        if order.kind == "delivery":
+            unloads.setdefault(order.site, []).append(int(pairs[k, 1]))
+        else:
+            loads.setdefault(order.site, []).append(int(pairs[k, 0]))
+    chains = [unloads.get(s, []) + loads.get(s, []) for s in dict.fromkeys([*unloads, *loads])]
+    return [c for c in chains if len(c) > 1]
 
 
 def _ends(order: Order) -> tuple[str, str]:

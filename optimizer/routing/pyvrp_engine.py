@@ -48,7 +48,45 @@ def unsupported(problem: RoutingProblem) -> str | None:
     action = (problem.node_role == LOAD) | (problem.node_role == UNLOAD)
     if any(len(problem.node_windows[n]) > 1 for n in np.flatnonzero(action)):
         return "a site with several time windows"
+    roles = _client_roles(problem)
+    for chain in problem.visits:
+        if any(roles[int(problem.node_order[n])] is None for n in chain):
+            site = problem.travel.site_ids[int(problem.node_site[chain[0]])]
+            return (
+                f"single-visit station {site} with an order PyVRP can only hold as a "
+                "shipment (its parcels not loaded where every truck starts, or its produce "
+                "not unloaded where every single-trip truck ends, without deadlines)"
+            )
     return None
+
+
+def _client_roles(p: RoutingProblem) -> list[str | None]:
+    """Per order, how PyVRP holds it as a plain client: 'delivery' (loaded where every
+    vehicle starts and reloads), 'pickup' (unloaded where every vehicle ends, all trucks
+    single-trip, no arrival deadline or binding centre window), or None (a shipment)."""
+    starts = {int(p.node_site[v.start_node]) for v in p.vehicles}
+    ends = {int(p.node_site[v.end_node]) for v in p.vehicles}
+    single_trip = all(v.type.single_trip for v in p.vehicles)
+    shift = (
+        min((v.type.shift_start for v in p.vehicles), default=0.0),
+        max((v.type.shift_end for v in p.vehicles), default=0.0),
+    )
+    roles: list[str | None] = []
+    for k, order in enumerate(p.orders):
+        load, unload = (int(n) for n in p.pairs[k])
+        role = None
+        if order.kind == "delivery" and len(starts) == 1 and int(p.node_site[load]) in starts:
+            role = "delivery"
+        elif order.kind == "pickup" and single_trip and ends == {int(p.node_site[unload])}:
+            windows = p.node_windows[unload]
+            _, arrive_by = freshness_deadlines(p, k, FRESHNESS_MARGIN_MIN)
+            open_all_shift = (
+                bool(windows) and windows[0][0] <= shift[0] <= shift[1] <= windows[0][1]
+            )
+            if arrive_by == math.inf and open_all_shift:
+                role = "pickup"
+        roles.append(role)
+    return roles
 
 
 def solve_pyvrp(problem: RoutingProblem, time_limit_s: float, seed: int = 0) -> EngineResult:
@@ -77,11 +115,17 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
 
     # Hubs and centres: service is paid when leaving the site, so a stop pays it once.
     # Stations: every order pays its own service (the step's service duration).
+    # Client pickups are unloaded at the end depot when the truck arrives: that service is
+    # paid on the edges into it.
+    roles = _client_roles(p)
     service = np.zeros(n_sites)
+    on_arrival = np.zeros(n_sites)
     for node in np.flatnonzero((p.node_role == LOAD) | (p.node_role == UNLOAD)):
-        if p.node_shared[node]:
+        if p.node_at_depot[node]:
             service[p.node_site[node]] = p.node_service[node]
-    minutes = travel.minutes + service[:, None]
+            if p.node_role[node] == UNLOAD and roles[int(p.node_order[node])] == "pickup":
+                on_arrival[p.node_site[node]] = p.node_service[node]
+    minutes = travel.minutes + service[:, None] + on_arrival[None, :]
     np.fill_diagonal(minutes, 0.0)
     duration = np.ceil(minutes * TIME_SCALE - 1e-9).astype(np.int64)
     distance = np.rint(travel.km * DIST_SCALE).astype(np.int64)
@@ -100,40 +144,24 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
     n_dims = 2 + len(restricted)
 
     starts = {int(p.node_site[v.start_node]) for v in p.vehicles}
-    clients, client_orders, shipments, shipment_orders = [], [], [], []
+    clients: list[pyvrp.Client] = []
+    client_orders: list[list[int]] = []
+    shipments, shipment_orders = [], []
+    groups: list[list[int]] = [[int(p.node_order[n]) for n in chain] for chain in p.visits]
+    grouped = {k for g in groups for k in g}
+    groups += [[k] for k, role in enumerate(roles) if role is not None and k not in grouped]
+    for group in groups:
+        clients.append(_client(p, group, roles, dim_of, n_dims))
+        client_orders.append(group)
     for k, order in enumerate(p.orders):
+        if roles[k] is not None:
+            continue
         load, unload = (int(n) for n in p.pairs[k])
         if not p.node_windows[load] or not p.node_windows[unload]:
             raise ValueError("PyVRP engine needs every order servable (run check_feasibility)")
         load_by, arrive_by = freshness_deadlines(p, k, FRESHNESS_MARGIN_MIN)
         (a_lo, a_hi), (b_lo, b_hi) = p.node_windows[load][0], p.node_windows[unload][0]
-        amount = [0] * n_dims
-        amount[0] = math.ceil(order.kg * KG_SCALE - 1e-9)
-        amount[1] = math.ceil(order.m3 * M3_SCALE - 1e-9)
-        allowed = tuple(p.allowed_vehicles[k])
-        if allowed in dim_of:
-            # Measured like kg so that PyVRP prices an excess at the kg dimension's scale.
-            amount[dim_of[allowed]] = max(1, amount[0])
-        required = bool(np.isnan(p.penalty[k]))
-        prize = round((REQUIRED_PENALTY_CNY if required else float(p.penalty[k])) * COST_SCALE)
-        if order.kind == "delivery" and int(p.node_site[load]) in starts and len(starts) == 1:
-            # Loaded where every vehicle starts (and reloads): a plain client with a
-            # delivery amount, PyVRP's fastest path; loading may not start before ready.
-            clients.append(
-                pyvrp.Client(
-                    int(p.node_site[unload]),
-                    delivery=amount,
-                    service_duration=_step_service(p, unload),
-                    tw_early=_ceil(b_lo),
-                    tw_late=_late(min(b_hi, arrive_by)),
-                    release_time=_ceil(a_lo),
-                    prize=prize,
-                    required=required,
-                    name=order.id,
-                )
-            )
-            client_orders.append(k)
-            continue
+        required, prize = _prize(p, k)
         shipments.append(
             pyvrp.Shipment(
                 int(p.node_site[load]),
@@ -144,7 +172,7 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
                 delivery_tw_early=_ceil(b_lo),
                 delivery_tw_late=_late(min(b_hi, arrive_by)),
                 delivery_service_duration=_step_service(p, unload),
-                amount=amount,
+                amount=_amount(p, k, dim_of, n_dims),
                 prize=prize,
                 required=required,
                 name=order.id,
@@ -202,18 +230,83 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
     return data, _Index(types, client_orders, shipment_orders)
 
 
+def _amount(p: RoutingProblem, k: int, dim_of: dict, n_dims: int) -> list[int]:
+    """Order k's load vector: kg, m³, and kg again in its restricted-vehicles dimension
+    (measured like kg so that PyVRP prices an excess at the kg dimension's scale)."""
+    order = p.orders[k]
+    amount = [0] * n_dims
+    amount[0] = math.ceil(order.kg * KG_SCALE - 1e-9)
+    amount[1] = math.ceil(order.m3 * M3_SCALE - 1e-9)
+    allowed = tuple(p.allowed_vehicles[k])
+    if allowed in dim_of:
+        amount[dim_of[allowed]] = max(1, amount[0])
+    return amount
+
+
+def _prize(p: RoutingProblem, k: int) -> tuple[bool, int]:
+    required = bool(np.isnan(p.penalty[k]))
+    return required, round((REQUIRED_PENALTY_CNY if required else float(p.penalty[k])) * COST_SCALE)
+
+
+def _client(
+    p: RoutingProblem, group: list[int], roles: list[str | None], dim_of: dict, n_dims: int
+) -> pyvrp.Client:
+    """One PyVRP client for orders served in one stop at one station: deliveries loaded
+    where the trucks start, pickups unloaded where they end (``_client_roles``)."""
+    delivery, pickup = [0] * n_dims, [0] * n_dims
+    early, late, release = 0.0, math.inf, 0.0
+    prize, required = 0, False
+    service = 0
+    for k in group:
+        load, unload = (int(n) for n in p.pairs[k])
+        if not p.node_windows[load] or not p.node_windows[unload]:
+            raise ValueError("PyVRP engine needs every order servable (run check_feasibility)")
+        load_by, arrive_by = freshness_deadlines(p, k, FRESHNESS_MARGIN_MIN)
+        (a_lo, a_hi), (b_lo, b_hi) = p.node_windows[load][0], p.node_windows[unload][0]
+        amount = _amount(p, k, dim_of, n_dims)
+        if roles[k] == "delivery":
+            delivery = [a + b for a, b in zip(delivery, amount, strict=True)]
+            early, late = max(early, b_lo), min(late, b_hi, arrive_by)
+            release = max(release, a_lo)  # loading may not start before ready
+            node = unload
+        else:
+            pickup = [a + b for a, b in zip(pickup, amount, strict=True)]
+            early, late = max(early, a_lo), min(late, a_hi, load_by)
+            node = load
+        service = max(service, _step_service(p, node))
+        order_required, order_prize = _prize(p, k)
+        required |= order_required
+        prize += order_prize
+    first = p.orders[group[0]]
+    return pyvrp.Client(
+        int(p.node_site[p.pairs[group[0], 1 if roles[group[0]] == "delivery" else 0]]),
+        delivery=delivery,
+        pickup=pickup,
+        service_duration=service,
+        tw_early=_ceil(early),
+        tw_late=_late(late),
+        release_time=_ceil(release),
+        prize=prize,
+        required=required,
+        name=first.id if len(group) == 1 else first.site,
+    )
+
+
 class _Index:
     """How PyVRP's vehicle types, clients and shipments map back to the problem."""
 
-    def __init__(self, types: list[list[int]], clients: list[int], shipments: list[int]):
+    def __init__(
+        self, types: list[list[int]], clients: list[list[int]], shipments: list[int]
+    ) -> None:
         self.types, self.clients, self.shipments = types, clients, shipments
 
 
 def _routes(p: RoutingProblem, solution: pyvrp.Solution, index: _Index) -> list[EngineRoute]:
     """PyVRP routes as node sequences of ``p`` (depots first and last).
 
-    A delivery client's load node goes at the start of its trip (the depot visit that
-    opens the trip), its unload node where PyVRP serves the client.
+    A delivery's load node goes at the start of its trip (the depot visit that opens the
+    trip), its unload node where PyVRP serves the client; a client pickup's load node goes
+    there too, and its unload node at the next depot visit (the end of a single trip).
     """
     free = [list(t) for t in index.types]
     out = []
@@ -223,17 +316,24 @@ def _routes(p: RoutingProblem, solution: pyvrp.Solution, index: _Index) -> list[
         nodes, times = [v.start_node], [route.start_time() / TIME_SCALE]
         trip: list[tuple[int, float]] = []  # (node, time) of the current trip
         trips: list[list[tuple[int, float]]] = []
+        carried: list[int] = []  # unload nodes of client pickups on board
         for act in route.schedule():
             t = act.start_time / TIME_SCALE
             if act.is_depot():
                 if trip:
                     trips.append(trip)
-                trip = [(-1, t)]  # marks where the trip's loads go
+                trip = [(-1, t), *((node, t) for node in carried)]  # -1: the trip's loads
+                carried = []
                 continue
             if act.is_client():
-                k = index.clients[act.idx]
-                trip.append((int(p.pairs[k, 1]), t))
-                trip[0:1] = [trip[0], (int(p.pairs[k, 0]), trip[0][1])]
+                for k in index.clients[act.idx]:
+                    load, unload = int(p.pairs[k, 0]), int(p.pairs[k, 1])
+                    if p.orders[k].kind == "delivery":
+                        trip.append((unload, t))
+                        trip[0:1] = [trip[0], (load, trip[0][1])]
+                    else:
+                        trip.append((load, t))
+                        carried.append(unload)
             else:
                 k = index.shipments[act.idx]
                 trip.append((int(p.pairs[k, 0 if act.is_pickup() else 1]), t))
@@ -252,7 +352,7 @@ def _routes(p: RoutingProblem, solution: pyvrp.Solution, index: _Index) -> list[
 
 def _step_service(p: RoutingProblem, node: int) -> int:
     """Service on the step itself: stations only (hubs and centres pay it on leaving)."""
-    return 0 if p.node_shared[node] else _ceil(float(p.node_service[node]))
+    return 0 if p.node_at_depot[node] else _ceil(float(p.node_service[node]))
 
 
 def _ceil(minutes: float) -> int:

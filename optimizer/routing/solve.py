@@ -221,7 +221,8 @@ def plan_batch(
         raise InfeasibleBatch(issues)
     want_baseline = baseline if baseline is not None else batch.options.baseline
     kinds = {o.kind for o in batch.orders}
-    if kinds != {"delivery", "pickup"}:
+    if kinds != {"delivery", "pickup"} or (problem.visits and not want_baseline):
+        # Separate delivery and pickup routes cannot seed single-visit stops.
         result = run_engine(problem, limit, engine=engine, progress=progress)
         plan = _plan(problem, result, engine)
         plan.solve_seconds = time.perf_counter() - started
