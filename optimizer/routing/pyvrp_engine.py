@@ -39,12 +39,15 @@ from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, freshness_de
 
 DIST_SCALE = 100  # distance units per km (10 m)
 BIG = 2**40
+FORBIDDEN_TICKS = 7 * 1440 * TIME_SCALE + 1  # beyond the 7-day clock
 
 
 def unsupported(problem: RoutingProblem) -> str | None:
     """Why PyVRP cannot express this problem, or None when it can."""
-    if problem.batch.options.backhaul == "deliveries_first":
-        return "deliveries_first"
+    if problem.batch.options.backhaul == "deliveries_first" and not all(
+        v.type.single_trip for v in problem.vehicles
+    ):
+        return "deliveries_first with trucks that may reload"
     action = (problem.node_role == LOAD) | (problem.node_role == UNLOAD)
     if any(len(problem.node_windows[n]) > 1 for n in np.flatnonzero(action)):
         return "a site with several time windows"
@@ -98,7 +101,13 @@ def solve_pyvrp(problem: RoutingProblem, time_limit_s: float, seed: int = 0) -> 
         # PyVRP warns while its penalties search for feasibility; the plan's validator and
         # the unassigned-order reasons are what the user needs, not these.
         warnings.simplefilter("ignore")
-        result = pyvrp.solve(data, stop=MaxRuntime(time_limit_s), seed=seed, display=False)
+        result = pyvrp.solve(
+            data,
+            stop=MaxRuntime(time_limit_s),
+            seed=seed,
+            display=False,
+            params=_params(data),
+        )
     best = result.best
     routes = _routes(p, best, index)
     objective = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost()
@@ -107,11 +116,27 @@ def solve_pyvrp(problem: RoutingProblem, time_limit_s: float, seed: int = 0) -> 
     return EngineResult(routes, objective / COST_SCALE, status, time.perf_counter() - started)
 
 
+def _params(data: pyvrp.ProblemData) -> pyvrp.SolveParams:
+    """PyVRP's defaults with penalty bounds scaled to our cost units.
+
+    PyVRP caps a penalty per unit of violation at 1e5, tuned for about one cost unit per
+    distance unit; ours cost ``unit_distance_cost`` each (CNY scaled to integers), so with
+    the default cap an overload can stay cheaper than a truck and PyVRP ends infeasible
+    (GJB D2: 7 overloaded routes; scaled: the best-known 11). Both bounds scale alike.
+    """
+    unit = max((vt.unit_distance_cost for vt in data.vehicle_types()), default=1)
+    factor = max(1.0, float(unit))
+    default = pyvrp.PenaltyParams()
+    penalty = pyvrp.PenaltyParams(
+        min_penalty=default.min_penalty * factor, max_penalty=default.max_penalty * factor
+    )
+    return pyvrp.SolveParams(penalty=penalty)
+
+
 def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
     """PyVRP data and, per PyVRP vehicle type, the indices of our vehicles of that type."""
     travel = p.travel
     n_sites = len(travel.site_ids)
-    locations = [pyvrp.Location(0, 0, name=s) for s in travel.site_ids]
 
     # Hubs and centres: service is paid when leaving the site, so a stop pays it once.
     # Stations: every order pays its own service (the step's service duration).
@@ -129,6 +154,19 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
     np.fill_diagonal(minutes, 0.0)
     duration = np.ceil(minutes * TIME_SCALE - 1e-9).astype(np.int64)
     distance = np.rint(travel.km * DIST_SCALE).astype(np.int64)
+    groups: list[list[int]] = [[int(p.node_order[n]) for n in chain] for chain in p.visits]
+    grouped = {k for g in groups for k in g}
+    groups += [[k] for k, role in enumerate(roles) if role is not None and k not in grouped]
+    phases = _Phases(p, groups)
+    loc_site = np.asarray(phases.loc_site)
+    duration = duration[np.ix_(loc_site, loc_site)]
+    distance = distance[np.ix_(loc_site, loc_site)]
+    for a, b in phases.forbidden():
+        # Longer than any shift, so driving it is infeasible; a modest cost on top keeps
+        # PyVRP's penalty scaling (set from the matrices) sane.
+        duration[np.ix_(a, b)] = FORBIDDEN_TICKS
+        distance[np.ix_(a, b)] += int(distance.max())
+    locations = [pyvrp.Location(0, 0, name=travel.site_ids[s]) for s in loc_site]
 
     depot_sites = sorted(
         {int(p.node_site[v.start_node]) for v in p.vehicles}
@@ -147,11 +185,8 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
     clients: list[pyvrp.Client] = []
     client_orders: list[list[int]] = []
     shipments, shipment_orders = [], []
-    groups: list[list[int]] = [[int(p.node_order[n]) for n in chain] for chain in p.visits]
-    grouped = {k for g in groups for k in g}
-    groups += [[k] for k, role in enumerate(roles) if role is not None and k not in grouped]
     for group in groups:
-        clients.append(_client(p, group, roles, dim_of, n_dims))
+        clients.append(_client(p, group, roles, dim_of, n_dims, phases.of_group(group)))
         client_orders.append(group)
     for k, order in enumerate(p.orders):
         if roles[k] is not None:
@@ -164,8 +199,8 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
         required, prize = _prize(p, k)
         shipments.append(
             pyvrp.Shipment(
-                int(p.node_site[load]),
-                int(p.node_site[unload]),
+                phases.of_node(load),
+                phases.of_node(unload),
                 pickup_tw_early=_ceil(a_lo),
                 pickup_tw_late=_late(min(a_hi, load_by)),
                 pickup_service_duration=_step_service(p, load),
@@ -249,7 +284,12 @@ def _prize(p: RoutingProblem, k: int) -> tuple[bool, int]:
 
 
 def _client(
-    p: RoutingProblem, group: list[int], roles: list[str | None], dim_of: dict, n_dims: int
+    p: RoutingProblem,
+    group: list[int],
+    roles: list[str | None],
+    dim_of: dict,
+    n_dims: int,
+    location: int,
 ) -> pyvrp.Client:
     """One PyVRP client for orders served in one stop at one station: deliveries loaded
     where the trucks start, pickups unloaded where they end (``_client_roles``)."""
@@ -279,7 +319,7 @@ def _client(
         prize += order_prize
     first = p.orders[group[0]]
     return pyvrp.Client(
-        int(p.node_site[p.pairs[group[0], 1 if roles[group[0]] == "delivery" else 0]]),
+        location,
         delivery=delivery,
         pickup=pickup,
         service_duration=service,
@@ -290,6 +330,81 @@ def _client(
         required=required,
         name=first.id if len(group) == 1 else first.site,
     )
+
+
+class _Phases:
+    """PyVRP locations that hold deliveries-first: a station's pickup steps get a copy of
+    its location, and arcs that would unload parcels after produce was loaded (from a
+    pickup copy, a single visit that loaded produce, or a centre) are forbidden. Without
+    deliveries-first the locations are the sites."""
+
+    def __init__(self, p: RoutingProblem, groups: list[list[int]]) -> None:
+        self.p = p
+        self.loc_site: list[int] = list(range(len(p.travel.site_ids)))
+        self.on = p.batch.options.backhaul == "deliveries_first"
+        self.pickup_copy: dict[int, int] = {}
+        self.turn_copy: dict[int, int] = {}  # single visits that unload, then load
+        self.delivery_side: set[int] = set()
+        if not self.on:
+            return
+        for group in groups:
+            kinds = {p.orders[k].kind for k in group}
+            site = self._station(group[0])
+            if kinds == {"delivery", "pickup"}:
+                self._copy(self.turn_copy, site)
+            elif kinds == {"pickup"}:
+                self._copy(self.pickup_copy, site)
+            else:
+                self.delivery_side.add(site)
+        for k, order in enumerate(p.orders):
+            site = self._station(k)
+            if order.kind == "pickup":
+                self._copy(self.pickup_copy, site)
+            else:
+                self.delivery_side.add(site)
+
+    def _station(self, k: int) -> int:
+        order = self.p.orders[k]
+        node = self.p.pairs[k, 1 if order.kind == "delivery" else 0]
+        return int(self.p.node_site[node])
+
+    def _copy(self, copies: dict[int, int], site: int) -> None:
+        if site not in copies:
+            copies[site] = len(self.loc_site)
+            self.loc_site.append(site)
+
+    def of_node(self, node: int) -> int:
+        """Location of a shipment step."""
+        p, site = self.p, int(self.p.node_site[node])
+        is_pickup = p.orders[int(p.node_order[node])].kind == "pickup"
+        if self.on and is_pickup and p.node_role[node] == LOAD and not p.node_at_depot[node]:
+            return self.pickup_copy[site]
+        return site
+
+    def of_group(self, group: list[int]) -> int:
+        """Location of a client (one order, or a single-visit station's orders)."""
+        site = self._station(group[0])
+        if not self.on:
+            return site
+        kinds = {self.p.orders[k].kind for k in group}
+        if kinds == {"delivery", "pickup"}:
+            return self.turn_copy[site]
+        return self.pickup_copy[site] if kinds == {"pickup"} else site
+
+    def forbidden(self) -> list[tuple[list[int], list[int]]]:
+        """(from, to) location sets whose arcs are forbidden."""
+        if not self.on:
+            return []
+        p = self.p
+        starts = {int(p.node_site[v.start_node]) for v in p.vehicles}
+        centres = {
+            int(p.node_site[n])
+            for n in np.flatnonzero(p.node_at_depot & (p.node_role == UNLOAD))
+            if p.orders[int(p.node_order[n])].kind == "pickup"
+        } - starts
+        after = [*self.pickup_copy.values(), *self.turn_copy.values(), *sorted(centres)]
+        before = [*sorted(self.delivery_side), *self.turn_copy.values()]
+        return [(after, before)] if after and before else []
 
 
 class _Index:
