@@ -62,16 +62,17 @@ def used_minutes(
     """Reference-temperature minutes used from the order's clock start to its arrival.
 
     ``load_departure`` is when the vehicle leaves the site where the order was loaded
-    (station for pickups, hub for deliveries); ``arrival`` is the start of service at
+    (station for pickups and transfers, hub for deliveries); ``arrival`` is the start of service at
     the destination. For a pickup the time from ``ready`` to ``load_departure`` counts at
     the station's storage temperature.
     """
     product = batch.products_by_id[order.product]
     ride = decay_rate(product, vehicle_temp(vehicle, batch)) * max(0.0, arrival - load_departure)
-    if order.kind == "delivery":
+    waits_at = order.waits_at()
+    if waits_at is None:
         return ride
     ready = order.ready if order.ready is not None else load_departure
-    station = batch.sites_by_id[order.site]
+    station = batch.sites_by_id[waits_at]
     wait = decay_rate(product, storage_temp(station, batch)) * max(0.0, load_departure - ready)
     return wait + ride
 

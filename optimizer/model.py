@@ -223,11 +223,13 @@ class Product(_Strict):
 
 
 class Order(_Strict):
-    """One consignment: ``delivery`` goes down hub→stop, ``pickup`` goes up stop→centre."""
+    """One consignment: ``delivery`` goes down hub→stop, ``pickup`` goes up stop→centre,
+    ``transfer`` goes across from one station (``origin``) to another (``site``)."""
 
     id: str = Field(min_length=1)
-    kind: Literal["delivery", "pickup"]
-    site: str = Field(description="The village station or farm served.")
+    kind: Literal["delivery", "pickup", "transfer"]
+    site: str = Field(description="The village station or farm served (transfers: unloaded).")
+    origin: str | None = Field(default=None, description="Transfers: the station it is loaded at.")
     hub: str | None = Field(
         default=None, description="Deliveries: the hub it is loaded at (default: the only hub)."
     )
@@ -256,6 +258,21 @@ class Order(_Strict):
         ge=0,
         description="CNY lost if the order is not served; set it to make the order optional.",
     )
+
+    def ends(self) -> tuple[str, str]:
+        """(where it is loaded, where it is unloaded), once the batch filled defaults in."""
+        if self.kind == "delivery":
+            assert self.hub is not None
+            return self.hub, self.site
+        if self.kind == "transfer":
+            assert self.origin is not None
+            return self.origin, self.site
+        assert self.centre is not None
+        return self.site, self.centre
+
+    def waits_at(self) -> str | None:
+        """The station where it waits for the truck (pickups, transfers), else None."""
+        return None if self.kind == "delivery" else self.ends()[0]
 
 
 class VehicleType(_Strict):
@@ -362,9 +379,10 @@ def _single_visit_mix(orders: list[Order], sites: dict[str, Site]) -> list[str]:
     together or not at all, a penalty on only some of them would have no meaning."""
     required: dict[str, set[bool]] = {}
     for o in orders:
-        site = sites.get(o.site)
-        if site is not None and site.single_visit:
-            required.setdefault(o.site, set()).add(o.penalty is None)
+        for sid in (o.site, o.origin):
+            site = sites.get(sid or "")
+            if site is not None and site.single_visit:
+                required.setdefault(site.id, set()).add(o.penalty is None)
     return [
         f"sites['{sid}'].single_visit: its orders are served together, so either all or "
         "none of them may have a penalty"
@@ -413,7 +431,21 @@ class Batch(_Strict):
                 errors.append(f"{where}.site: '{o.site}' is a {site.kind}, not a station")
             if o.product not in product_ids:
                 errors.append(f"{where}.product: unknown product '{o.product}'")
-            if o.kind == "delivery":
+            if o.kind != "transfer" and o.origin is not None:
+                errors.append(f"{where}.origin: only transfers start at another station")
+            if o.kind == "transfer":
+                if o.hub is not None or o.centre is not None:
+                    errors.append(f"{where}: a transfer goes station to station, no hub or centre")
+                origin = site_by_id.get(o.origin or "")
+                if o.origin is None:
+                    errors.append(f"{where}.origin: a transfer needs the station it is loaded at")
+                elif origin is None:
+                    errors.append(f"{where}.origin: unknown site '{o.origin}'")
+                elif origin.kind != "station":
+                    errors.append(f"{where}.origin: '{o.origin}' is a {origin.kind}, not a station")
+                elif o.origin == o.site:
+                    errors.append(f"{where}.origin: the same station as site")
+            elif o.kind == "delivery":
                 if o.centre is not None:
                     errors.append(f"{where}.centre: only pickups go to a collection centre")
                 if o.hub is None:

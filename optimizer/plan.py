@@ -53,7 +53,7 @@ class Route(_Out):
 
 class OrderOutcome(_Out):
     order: str
-    kind: Literal["delivery", "pickup"]
+    kind: Literal["delivery", "pickup", "transfer"]
     served: bool
     vehicle: str | None = None
     loaded_at: float | None = Field(default=None, description="Departure from the loading stop.")

@@ -125,6 +125,8 @@ def _expected_sites(order: Order) -> tuple[str | None, str | None]:
     """Where an order must be loaded and unloaded."""
     if order.kind == "delivery":
         return order.hub, order.site
+    if order.kind == "transfer":
+        return order.origin, order.site
     return order.site, order.centre
 
 
@@ -536,12 +538,13 @@ def _check_single_visits(ctx: _Context, plan: Plan, visits: dict[str, list[_Visi
     """A single-visit station's orders are all served in one stop, or none of them."""
     at_station: dict[str, list[tuple[str, tuple[int, int] | None]]] = defaultdict(list)
     for order in ctx.batch.orders:
-        site = ctx.site(order.site)
-        if site is None or not site.single_visit:
-            continue
-        action = "unload" if order.kind == "delivery" else "load"
-        stops = {(v.route, v.stop) for v in visits.get(order.id, []) if v.action == action}
-        at_station[order.site].append((order.id, min(stops) if stops else None))
+        origin, destination = _expected_sites(order)
+        for sid, action in ((origin, "load"), (destination, "unload")):
+            site = ctx.site(sid or "")
+            if site is None or not site.single_visit:
+                continue
+            stops = {(v.route, v.stop) for v in visits.get(order.id, []) if v.action == action}
+            at_station[site.id].append((order.id, min(stops) if stops else None))
     for sid, served in at_station.items():
         stops = {where for _, where in served if where is not None}
         missing = [oid for oid, where in served if where is None]

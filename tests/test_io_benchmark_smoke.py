@@ -1,11 +1,11 @@
-"""Smoke test of ``benchmarks/vrp.py``: four small instances, every engine, 1.5 s each.
+"""Smoke test of ``benchmarks/vrp.py``: five small instances, every engine, 1.5 s each.
 
 Asserts that every engine's solution is evaluated independently in double precision and
 its gap computed; that freshroute's plan passed its own validator; and that it is feasible
-under the benchmark's rules where freshroute's model holds them (Solomon, CVRP, and
-VRPSPD, whose customers are single-visit stations; the classic VRPB rules, exactly K
-routes and no backhaul-only route, are not in the model yet). Anchors may miss a solution in 1.5 s on a loaded machine. No timing or quality
-assertion.
+under the benchmark's rules where freshroute's model holds them (Solomon, CVRP, VRPSPD,
+whose customers are single-visit stations, and Li & Lim, whose requests are transfers;
+the classic VRPB rule of exactly K routes is not in the model). Anchors may miss a
+solution in 1.5 s on a loaded machine. No timing or quality assertion.
 """
 
 from __future__ import annotations
@@ -24,7 +24,13 @@ if str(ROOT) not in sys.path:
 
 DATA = data_dir()
 SECONDS = "1.5"
-CASES = [("solomon", "C201"), ("vrpb", "A1"), ("cvrp", "X-n101-k25"), ("vrpspd", "CON3-0")]
+CASES = [
+    ("solomon", "C201"),
+    ("vrpb", "A1"),
+    ("cvrp", "X-n101-k25"),
+    ("vrpspd", "CON3-0"),
+    ("lilim", "lc101"),
+]
 
 
 @pytest.mark.skipif(
@@ -49,6 +55,6 @@ def test_every_engine_feasible_with_gaps(
     ours = rows[0]
     assert ours["status"] == "validated", ours
     assert float(ours["distance"]) > 0
-    if bench_set in ("solomon", "cvrp", "vrpspd"):
+    if bench_set in ("solomon", "cvrp", "vrpspd", "lilim"):
         assert ours["feasible"] == "True", ours
     assert "## Summary" in out.read_text()

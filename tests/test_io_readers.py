@@ -112,9 +112,15 @@ def test_li_lim_sintef_solutions() -> None:
 
 
 @needs_data
-def test_li_lim_needs_a_schema_extension() -> None:
-    with pytest.raises(NotImplementedError, match="'transfer'"):
-        read_instance(DATA / "pdptw_li_lim_100" / "instances" / "lc101.txt", "lilim")
+def test_li_lim_requests_become_transfers() -> None:
+    path = DATA / "pdptw_li_lim_100" / "instances" / "lc101.txt"
+    inst = read_lilim(path)
+    batch = read_instance(path, "lilim")
+    assert inst.pairs is not None and len(batch.orders) == len(inst.pairs)
+    for order, (p, d) in zip(batch.orders, inst.pairs, strict=True):
+        assert order.kind == "transfer"
+        assert (order.origin, order.site) == (inst.node_ids[p], inst.node_ids[d])
+        assert order.kg == pytest.approx(float(inst.pickup[p]))
 
 
 # LKH-3 best tours (c4v4/LKH3@66443c2, VRPB/TOURS/G/A1.229885643.tour and

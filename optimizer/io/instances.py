@@ -11,7 +11,8 @@ schema, so the solver sees a benchmark exactly as it sees a county:
   ``<depot>-cc`` sits on the depot (same lon/lat, 0 km and 0 minutes to it);
 - every customer is a single-visit station: a delivery order (hub→station) for its
   delivery/linehaul amount and a pickup order (station→centre) for its pickup/backhaul
-  amount, both served in one stop; vehicles end at the centre;
+  amount, both served in one stop; vehicles end at the centre. A Li & Lim request is a
+  transfer order from its pickup station to its delivery station;
 - one product (``parcels``, not perishable) and one vehicle type: the file's fleet, 1 CNY
   per km and nothing else, shift = the depot's window.
 """
@@ -32,12 +33,11 @@ from optimizer.io.lilim import read_lilim
 from optimizer.io.lkh import read_lkh
 from optimizer.io.solomon import read_solomon
 from optimizer.io.vrplib_reader import min_vehicles, read_vrplib
-from optimizer.model import Batch, Order
+from optimizer.model import Batch
 from optimizer.plan import Plan
 
 __all__ = [
     "FORMATS",
-    "TRANSFER_EXTENSION",
     "centre_id",
     "data_dir",
     "depot_aliases",
@@ -56,14 +56,6 @@ CLOCK_MAX = 7 * 1440.0  # the batch schema's clock range, minutes
 PRODUCT = "parcels"
 VEHICLE_TYPE = "veh"
 LARGE_M3 = 1e6
-
-TRANSFER_EXTENSION = (
-    "Li & Lim shipments go from one customer to another, which the batch schema cannot "
-    "express (orders go hub→station or station→centre only). Needed: Order.kind "
-    "'transfer' with 'origin' (the station it is loaded at) and 'site' (the station it is "
-    "unloaded at); see optimizer/io/instances.py:_transfer_orders for the orders this "
-    "reader would emit."
-)
 
 
 def data_dir() -> Path:
@@ -104,8 +96,6 @@ def to_batch(inst: BenchmarkInstance) -> Batch:
             f"{inst.name}: route-length limit {inst.max_distance:g}; the batch schema has "
             "no per-route km limit (would need VehicleType.max_km)"
         )
-    if inst.kind == "pdptw" and not _schema_has_transfers():
-        raise NotImplementedError(f"{inst.name}: {TRANSFER_EXTENSION}")
     timed = inst.duration is not None and inst.windows is not None
     with_centre = inst.kind != "pdptw" and bool(np.any(inst.pickup > 0))
     ids = list(inst.node_ids) + ([centre_id(inst)] if with_centre else [])
@@ -177,10 +167,6 @@ def to_batch(inst: BenchmarkInstance) -> Batch:
     return Batch.model_validate(data)
 
 
-def _schema_has_transfers() -> bool:
-    return "transfer" in typing.get_args(Order.model_fields["kind"].annotation)
-
-
 def _orders(inst: BenchmarkInstance) -> list[dict]:
     """Delivery (hub→station) and pickup (station→centre) orders per customer."""
     orders = []
@@ -199,7 +185,7 @@ def _orders(inst: BenchmarkInstance) -> list[dict]:
 
 
 def _transfer_orders(inst: BenchmarkInstance) -> list[dict]:
-    """Li & Lim pairs as the proposed 'transfer' orders (origin station → site station)."""
+    """Li & Lim pairs as transfer orders (origin station → site station)."""
     assert inst.pairs is not None
     return [
         {

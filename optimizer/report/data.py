@@ -39,6 +39,7 @@ PALETTE: tuple[str, ...] = (
     "#A5AA99",
 )
 
+
 def route_color(index: int) -> str:
     """The colour of the ``index``-th route (cycles through ``PALETTE``)."""
     return PALETTE[index % len(PALETTE)]
@@ -98,9 +99,9 @@ def freshness_deadline(
         return None
     product = batch.products_by_id[order.product]
     wait = 0.0
-    if order.kind == "pickup":
+    if (waits_at := order.waits_at()) is not None:
         ready = order.ready if order.ready is not None else load_departure
-        station = batch.sites_by_id[order.site]
+        station = batch.sites_by_id[waits_at]
         wait = decay_rate(product, storage_temp(station, batch)) * max(0.0, load_departure - ready)
     rate = decay_rate(product, vehicle_temp(vehicle, batch))
     return load_departure + (budget - wait) / rate

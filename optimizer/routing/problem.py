@@ -131,7 +131,7 @@ def compile_problem(batch: Batch, travel: TravelMatrices | None = None) -> Routi
     orders = list(batch.orders)
     pairs = np.zeros((len(orders), 2), dtype=np.int64)
     for k, order in enumerate(orders):
-        origin, destination = _ends(order)
+        origin, destination = order.ends()
         for role, site_id in ((LOAD, origin), (UNLOAD, destination)):
             pairs[k, 0 if role == LOAD else 1] = len(node_site)
             node_site.append(site_index[site_id])
@@ -192,23 +192,13 @@ def _single_visits(batch: Batch, orders: list[Order], pairs: np.ndarray) -> list
     unloads: dict[str, list[int]] = {}
     loads: dict[str, list[int]] = {}
     for k, order in enumerate(orders):
-        if not batch.sites_by_id[order.site].single_visit:
-            continue
-        if order.kind == "delivery":
-            unloads.setdefault(order.site, []).append(int(pairs[k, 1]))
-        else:
-            loads.setdefault(order.site, []).append(int(pairs[k, 0]))
+        origin, destination = order.ends()
+        if batch.sites_by_id[origin].single_visit:  # only stations can be single-visit
+            loads.setdefault(origin, []).append(int(pairs[k, 0]))
+        if batch.sites_by_id[destination].single_visit:
+            unloads.setdefault(destination, []).append(int(pairs[k, 1]))
     chains = [unloads.get(s, []) + loads.get(s, []) for s in dict.fromkeys([*unloads, *loads])]
     return [c for c in chains if len(c) > 1]
-
-
-def _ends(order: Order) -> tuple[str, str]:
-    """(origin, destination) site ids of an order."""
-    if order.kind == "delivery":
-        assert order.hub is not None
-        return order.hub, order.site
-    assert order.centre is not None
-    return order.site, order.centre
 
 
 def _intersect(
@@ -246,8 +236,9 @@ def _freshness_rule(batch: Batch, order: Order, temps: list[float]) -> Freshness
     product = batch.products_by_id[order.product]
     station_rate = 0.0
     ready = None
-    if order.kind == "pickup":
-        station_rate = decay_rate(product, storage_temp(batch.sites_by_id[order.site], batch))
+    waits_at = order.waits_at()
+    if waits_at is not None:
+        station_rate = decay_rate(product, storage_temp(batch.sites_by_id[waits_at], batch))
         ready = order.ready
     return FreshnessRule(
         budget=budget,

@@ -357,6 +357,8 @@ class _Phases:
             else:
                 self.delivery_side.add(site)
         for k, order in enumerate(p.orders):
+            if order.kind == "transfer":
+                continue  # rides across; deliveries-first does not rank it
             site = self._station(k)
             if order.kind == "pickup":
                 self._copy(self.pickup_copy, site)
