@@ -116,10 +116,12 @@ def spread(items: list[Path], limit: int | None) -> list[Path]:
     return [items[i] for i in sorted(set(picks.tolist()))]
 
 
-def run_freshroute(inst: BenchmarkInstance, seconds: float) -> tuple[list[list[str]], str]:
+def run_freshroute(
+    inst: BenchmarkInstance, seconds: float, workers: int = 1
+) -> tuple[list[list[str]], str]:
     from optimizer.routing.solve import plan_batch
 
-    plan = plan_batch(to_batch(inst), time_limit_s=seconds, baseline=False)
+    plan = plan_batch(to_batch(inst), time_limit_s=seconds, baseline=False, workers=workers)
     status = "validated"
     if plan.kpis.required_unassigned:
         status = f"validated, {plan.kpis.required_unassigned} orders unassigned"
@@ -132,12 +134,13 @@ def solve(
     seconds: float,
     seed: int,
     ortools_first: str = "PATH_CHEAPEST_ARC",
+    workers: int = 1,
 ) -> dict[str, object]:
     """One engine on one instance: routes evaluated, or the error it raised."""
     started = time.perf_counter()
     try:
         if engine == "freshroute":
-            routes, status = run_freshroute(inst, seconds)
+            routes, status = run_freshroute(inst, seconds, workers)
         elif engine == "pyvrp":
             res = solve_pyvrp_direct(inst, seconds, seed)
             routes, status = res.routes, res.status
@@ -390,6 +393,9 @@ def main(argv: list[str] | None = None, progress: Callable[[str], None] = print)
     ap.add_argument("--freshroute-time-scale", type=int, default=None)
     ap.add_argument("--ortools-first-solution", default="PATH_CHEAPEST_ARC")
     ap.add_argument("--tag", default="", help="suffix for the result files")
+    ap.add_argument(
+        "--workers", type=int, default=1, help="freshroute's cores (2: engines side by side)"
+    )
     ap.add_argument("--precision", action="store_true", help="Solomon time-rounding check only")
     ap.add_argument("--rerender", action="store_true", help="rewrite the .md from the .csv")
     args = ap.parse_args(argv)
@@ -423,7 +429,9 @@ def main(argv: list[str] | None = None, progress: Callable[[str], None] = print)
         inst = read_benchmark(path, spec.fmt)  # type: ignore[arg-type]
         ref, note = reference(args.set, inst, root)
         for engine in engines:
-            res = solve(engine, inst, args.time_limit, args.seed, args.ortools_first_solution)
+            res = solve(
+                engine, inst, args.time_limit, args.seed, args.ortools_first_solution, args.workers
+            )
             row = {"instance": inst.name, "engine": engine, "reference": ref, "note": note, **res}
             row["gap_pct"] = gap(res.get("distance"), ref)
             rows.append(row)
@@ -447,7 +455,12 @@ def main(argv: list[str] | None = None, progress: Callable[[str], None] = print)
         f"{len(sorted(root.glob(spec.pattern)))} ({'named' if args.instances else 'spread'})",
         f"- Reference: {spec.reference}",
         "- Engines: freshroute = `plan_batch(read_instance(...), time_limit_s=S, "
-        "baseline=False)`, default engine"
+        f"baseline=False, workers={args.workers})`, default engine"
+        + (
+            " (PyVRP and OR-Tools side by side on two cores; the anchors use one)"
+            if args.workers > 1
+            else " (one core)"
+        )
         + (
             f", TIME_SCALE overridden to {args.freshroute_time_scale}"
             if args.freshroute_time_scale

@@ -157,6 +157,10 @@ def solve(
             help="Read a benchmark file instead of a batch: solomon, vrplib, lkh or lilim.",
         ),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(help="Cores to use: 2 runs PyVRP and OR-Tools side by side.", min=1, max=2),
+    ] = 1,
 ) -> None:
     """Plan one day's batch; writes plan.json, plan.geojson, map.html, run sheets and
     timeline.png to --out."""
@@ -188,7 +192,12 @@ def solve(
 
         try:
             plan = plan_batch(
-                batch, time_limit_s=limit, baseline=baseline, progress=progress, engine=engine
+                batch,
+                time_limit_s=limit,
+                baseline=baseline,
+                progress=progress,
+                engine=engine,
+                workers=workers,
             )
         except InfeasibleBatch as e:
             raise _fail(

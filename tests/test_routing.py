@@ -167,3 +167,9 @@ def test_road_network_batch_solves_and_validates(tmp_path) -> None:
     plan = plan_batch(batch, time_limit_s=LIMIT, baseline=False)
     assert validate_plan(batch, plan) == []
     assert plan.kpis.required_unassigned == 0
+
+
+def test_two_workers_run_the_engines_side_by_side() -> None:
+    batch = county(7)
+    plan = solve_valid(batch, workers=2)
+    assert plan.kpis.required_unassigned == 0

@@ -10,8 +10,10 @@ than the baseline, and the whole solve stays within one time limit.
 from __future__ import annotations
 
 import math
+import multiprocessing
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 
 from optimizer.kpis import compute_kpis
 from optimizer.model import Batch, with_orders
@@ -109,6 +111,7 @@ def run_engine(
     progress: Progress | None = None,
     phase: str = "solving",
     initial: EngineResult | None = None,
+    workers: int = 1,
 ) -> EngineResult:
     """Routes for ``problem`` whose times meet every constraint exactly.
 
@@ -119,6 +122,9 @@ def run_engine(
     (``pyvrp_engine.unsupported``), OR-Tools works alone; ``ortools`` forces that.
     ``initial`` is an exact solution kept when nothing beats it. The candidate with the
     lowest validated cost wins.
+
+    ``workers=2`` runs the two engines side by side on two cores instead, each for the
+    whole time limit: PyVRP in a child process, OR-Tools (from ``initial``) here.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
@@ -135,7 +141,12 @@ def run_engine(
     warm = None
     last: EngineResult | None = initial
     use_pyvrp = engine != "ortools" and unsupported(problem) is None and bool(problem.vehicles)
-    if use_pyvrp:
+    side_by_side = workers >= 2 and use_pyvrp and problem.n_nodes <= ORTOOLS_MAX_NODES
+    if side_by_side:
+        for candidate in _side_by_side(problem, time_limit_s, progress, phase, initial):
+            consider(candidate)
+            last = candidate
+    elif use_pyvrp:
         exact = all(rule is None for rule in problem.freshness)
         big = problem.n_nodes > ORTOOLS_MAX_NODES
         share = 1.0 if big else PYVRP_SHARE_EXACT if exact else PYVRP_SHARE
@@ -144,7 +155,7 @@ def run_engine(
             progress(f"{phase} (pyvrp)", warm.seconds, warm.objective)
         if warm.status == "success":
             consider(warm)
-    if not use_pyvrp or problem.n_nodes <= ORTOOLS_MAX_NODES:
+    if not side_by_side and (not use_pyvrp or problem.n_nodes <= ORTOOLS_MAX_NODES):
         remaining = max(0.1, time_limit_s - (time.perf_counter() - started))
         exact_start = min(scored, key=lambda sc: sc[0])[1] if scored else None
         last = solve_ortools(
@@ -160,6 +171,33 @@ def run_engine(
     if best is None:
         return EngineResult([], math.inf, "not_solved", time.perf_counter() - started)
     return EngineResult(best.routes, best.objective, best.status, time.perf_counter() - started)
+
+
+SIDE_BY_SIDE_SHARE = 0.95  # of the time limit per engine; the rest covers the process hop
+
+
+def _side_by_side(
+    problem: RoutingProblem,
+    time_limit_s: float,
+    progress: Progress | None,
+    phase: str,
+    initial: EngineResult | None,
+) -> list[EngineResult]:
+    """PyVRP in a forked child and OR-Tools here, at the same time; both results."""
+    limit = time_limit_s * SIDE_BY_SIDE_SHARE
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        child = pool.submit(solve_pyvrp, problem, limit, problem.batch.options.seed)
+        here = solve_ortools(
+            problem, limit, on_solution=_callback(progress, phase), initial=initial
+        )
+        pyvrp_result = child.result()
+    if progress is not None:
+        progress(f"{phase} (pyvrp)", pyvrp_result.seconds, pyvrp_result.objective)
+    out = [here]
+    if pyvrp_result.status == "success":
+        out.insert(0, pyvrp_result)
+    return out
 
 
 def _merge(
@@ -207,8 +245,11 @@ def plan_batch(
     baseline: bool | None = None,
     progress: Progress | None = None,
     engine: str = "auto",
+    workers: int = 1,
 ) -> Plan:
     """The validated plan of a batch, with the separate-fleets baseline when asked.
+
+    ``workers``: cores the solve may use; with 2, PyVRP and OR-Tools run side by side.
 
     Raises ``InfeasibleBatch`` (before solving) when some order cannot be served by any
     vehicle even alone.
@@ -223,7 +264,7 @@ def plan_batch(
     kinds = {o.kind for o in batch.orders}
     if kinds != {"delivery", "pickup"} or (problem.visits and not want_baseline):
         # Separate delivery and pickup routes cannot seed single-visit stops.
-        result = run_engine(problem, limit, engine=engine, progress=progress)
+        result = run_engine(problem, limit, engine=engine, progress=progress, workers=workers)
         plan = _plan(problem, result, engine)
         plan.solve_seconds = time.perf_counter() - started
         return plan
@@ -243,13 +284,20 @@ def plan_batch(
                     engine=engine,
                     progress=progress,
                     phase=f"{'deliveries' if kind == 'delivery' else 'pickups'} alone",
+                    workers=workers,
                 ),
             )
         )
     merged = _merge(problem, parts)
     remaining = max(0.1, limit - (time.perf_counter() - started))
     result = run_engine(
-        problem, remaining, engine=engine, progress=progress, phase="pairing", initial=merged
+        problem,
+        remaining,
+        engine=engine,
+        progress=progress,
+        phase="pairing",
+        initial=merged,
+        workers=workers,
     )
     plan = _plan(problem, result, engine)
     if want_baseline:
