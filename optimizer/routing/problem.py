@@ -150,8 +150,9 @@ def compile_problem(batch: Batch, travel: TravelMatrices | None = None) -> Routi
             for s, r in zip(node_site, node_role, strict=True)
         ]
     )
-    at_depot = np.array([sites[site_ids[s]].kind != "station" for s in node_site])
-    shared = at_depot | np.array([sites[site_ids[s]].single_visit for s in node_site])
+    at_depot = np.array([sites[site_ids[s]].kind != "station" for s in node_site], dtype=bool)
+    single = np.array([sites[site_ids[s]].single_visit for s in node_site], dtype=bool)
+    shared = at_depot | single
     windows = [
         _node_windows(batch, site_ids[s], r, orders[o] if o >= 0 else None)
         for s, r, o in zip(node_site, node_role, node_order, strict=True)
@@ -226,7 +227,8 @@ def _node_windows(
 
 def _allowed(batch: Batch, order: Order, vehicles: list[Vehicle]) -> list[int]:
     product = batch.products_by_id[order.product]
-    return [k for k, v in enumerate(vehicles) if can_carry(v.type, product)]
+    ok = {vt.id: can_carry(vt, product) for vt in batch.fleet}  # per type, not per truck
+    return [k for k, v in enumerate(vehicles) if ok[v.type.id]]
 
 
 def _freshness_rule(batch: Batch, order: Order, temps: list[float]) -> FreshnessRule | None:

@@ -186,8 +186,10 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
     client_orders: list[list[int]] = []
     shipments, shipment_orders = [], []
     for group in groups:
-        clients.append(_client(p, group, roles, dim_of, n_dims, phases.of_group(group)))
-        client_orders.append(group)
+        client = _client(p, group, roles, dim_of, n_dims, phases.of_group(group))
+        if client is not None:
+            clients.append(client)
+            client_orders.append(group)
     for k, order in enumerate(p.orders):
         if roles[k] is not None:
             continue
@@ -197,15 +199,18 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
         load_by, arrive_by = freshness_deadlines(p, k, FRESHNESS_MARGIN_MIN)
         (a_lo, a_hi), (b_lo, b_hi) = p.node_windows[load][0], p.node_windows[unload][0]
         required, prize = _prize(p, k)
+        load_late, unload_late = _late(min(a_hi, load_by)), _late(min(b_hi, arrive_by))
+        if load_late < _ceil(a_lo) or unload_late < _ceil(b_lo):
+            continue  # its implied deadlines cannot be met: left to the exact model
         shipments.append(
             pyvrp.Shipment(
                 phases.of_node(load),
                 phases.of_node(unload),
                 pickup_tw_early=_ceil(a_lo),
-                pickup_tw_late=_late(min(a_hi, load_by)),
+                pickup_tw_late=load_late,
                 pickup_service_duration=_step_service(p, load),
                 delivery_tw_early=_ceil(b_lo),
-                delivery_tw_late=_late(min(b_hi, arrive_by)),
+                delivery_tw_late=unload_late,
                 delivery_service_duration=_step_service(p, unload),
                 amount=_amount(p, k, dim_of, n_dims),
                 prize=prize,
@@ -279,8 +284,13 @@ def _amount(p: RoutingProblem, k: int, dim_of: dict, n_dims: int) -> list[int]:
 
 
 def _prize(p: RoutingProblem, k: int) -> tuple[bool, int]:
+    """(required in PyVRP, prize). A required perishable order is optional to PyVRP with
+    the required-order penalty as its prize: its deadlines here only imply the shelf-life
+    limit, so where they cannot all be met PyVRP leaves it out, keeps its other routes
+    feasible, and the exact model inserts it."""
     required = bool(np.isnan(p.penalty[k]))
-    return required, round((REQUIRED_PENALTY_CNY if required else float(p.penalty[k])) * COST_SCALE)
+    prize = round((REQUIRED_PENALTY_CNY if required else float(p.penalty[k])) * COST_SCALE)
+    return required and p.freshness[k] is None, prize
 
 
 def _client(
@@ -290,12 +300,13 @@ def _client(
     dim_of: dict,
     n_dims: int,
     location: int,
-) -> pyvrp.Client:
+) -> pyvrp.Client | None:
     """One PyVRP client for orders served in one stop at one station: deliveries loaded
-    where the trucks start, pickups unloaded where they end (``_client_roles``)."""
+    where the trucks start, pickups unloaded where they end (``_client_roles``). None
+    when its implied deadlines cannot be met (left to the exact model)."""
     delivery, pickup = [0] * n_dims, [0] * n_dims
     early, late, release = 0.0, math.inf, 0.0
-    prize, required = 0, False
+    prize, required = 0, True
     service = 0
     for k in group:
         load, unload = (int(n) for n in p.pairs[k])
@@ -315,8 +326,10 @@ def _client(
             node = load
         service = max(service, _step_service(p, node))
         order_required, order_prize = _prize(p, k)
-        required |= order_required
+        required &= order_required
         prize += order_prize
+    if _late(late) < max(_ceil(early), _ceil(release)):
+        return None
     first = p.orders[group[0]]
     return pyvrp.Client(
         location,

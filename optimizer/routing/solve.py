@@ -19,6 +19,7 @@ from optimizer.kpis import compute_kpis
 from optimizer.model import Batch, with_orders
 from optimizer.plan import Baseline, Plan
 from optimizer.routing.assemble import build_plan
+from optimizer.routing.decompose import parts_needed, plan_in_parts
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
 from optimizer.routing.ortools_engine import (
     REQUIRED_PENALTY_CNY,
@@ -250,6 +251,8 @@ def plan_batch(
     """The validated plan of a batch, with the separate-fleets baseline when asked.
 
     ``workers``: cores the solve may use; with 2, PyVRP and OR-Tools run side by side.
+    Batches above ``decompose.DECOMPOSE_ABOVE`` orders are planned in parts by location,
+    without a baseline.
 
     Raises ``InfeasibleBatch`` (before solving) when some order cannot be served by any
     vehicle even alone.
@@ -261,6 +264,25 @@ def plan_batch(
     if issues:
         raise InfeasibleBatch(issues)
     want_baseline = baseline if baseline is not None else batch.options.baseline
+    if parts_needed(batch) > 1:
+        plan = plan_in_parts(
+            batch,
+            limit,
+            lambda part, seconds: plan_batch(
+                part,
+                time_limit_s=seconds,
+                baseline=False,
+                progress=progress,
+                engine=engine,
+                workers=workers,
+            ),
+            batch.options.seed,
+        )
+        violations = validate_plan(batch, plan)
+        if violations:
+            raise InvalidPlan(violations)
+        plan.solve_seconds = time.perf_counter() - started
+        return plan
     kinds = {o.kind for o in batch.orders}
     if kinds != {"delivery", "pickup"} or (problem.visits and not want_baseline):
         # Separate delivery and pickup routes cannot seed single-visit stops.
