@@ -1,10 +1,11 @@
 """Plan a batch end to end: feasibility check, engine, plan, validation, baseline.
 
-A batch with both deliveries and pickups is solved in two steps. First deliveries and
-pickups are planned as two independent sets of routes (the *separate-fleets baseline*,
-what a county runs today). Those routes together are a feasible paired plan, so they
-warm-start the paired search, which can only improve on them: pairing is never worse
-than the baseline, and the whole solve stays within one time limit.
+A batch with both deliveries and pickups, when the baseline is asked for (the default),
+is solved in two steps. First deliveries and pickups are planned as two independent sets
+of routes (the *separate-fleets baseline*, what a county runs today). Those routes
+together are a feasible paired plan, so they warm-start the paired search, which can
+only improve on them: pairing is never worse than the baseline, and the whole solve
+stays within one time limit. Without a baseline the whole time goes to the paired search.
 """
 
 from __future__ import annotations
@@ -284,8 +285,8 @@ def plan_batch(
         plan.solve_seconds = time.perf_counter() - started
         return plan
     kinds = {o.kind for o in batch.orders}
-    if kinds != {"delivery", "pickup"} or (problem.visits and not want_baseline):
-        # Separate delivery and pickup routes cannot seed single-visit stops.
+    if kinds != {"delivery", "pickup"} or not want_baseline:
+        # No baseline asked for: the whole time goes to the paired search.
         result = run_engine(problem, limit, engine=engine, progress=progress, workers=workers)
         plan = _plan(problem, result, engine)
         plan.solve_seconds = time.perf_counter() - started
