@@ -5,8 +5,8 @@ centres and the village stations (delivery, pickup, both) have their own symbols
 give orders, HH:MM times, loads and the shelf life left; a legend and a KPI panel (with the
 separate-fleets baseline when the plan has one) sit on the map.
 
-The page needs no network: Leaflet's JS and CSS (``vendor/``, BSD-2-Clause) and the page's
-own script (``assets/``) are inlined, and the plan travels as JSON inside the page. Base
+The page needs no network (``optimizer.report.page``: Leaflet and the scripts are inlined,
+and the plan travels as JSON inside the page). Base
 tiles are optional (``tiles_url``); without them the lines are drawn on a plain background
 with a graticule and a scale bar. When drawing is done the page writes the number of
 routes drawn and of script errors into ``#render-status`` for browser tests.
@@ -17,11 +17,7 @@ Line geometry comes from ``ROUTE_LINES``, by default the route lines of the plan
 
 from __future__ import annotations
 
-import html
-import json
-import re
 from collections.abc import Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +32,8 @@ from optimizer.report.data import (
     product_label,
     site_label,
 )
-
-HERE = Path(__file__).resolve().parent
-VENDOR = HERE / "vendor"
-ASSETS = HERE / "assets"
+from optimizer.report.page import bounds, common_labels, leaflet_page, tiles_option
+from optimizer.report.page import esc as _e
 
 # Lines of each route, per vehicle id: a list of parts, each a list of (lon, lat).
 RouteLines = dict[str, list[list[tuple[float, float]]]]
@@ -70,32 +64,6 @@ def route_lines_from_geojson(batch: Batch, plan: Plan, geojson: dict | None = No
 
 # The hook: replace (or monkeypatch) to draw other geometry, e.g. roads from a provider.
 ROUTE_LINES: RouteLinesFn = route_lines_from_geojson
-
-
-@cache
-def _asset(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
-
-
-def _leaflet_css() -> str:
-    # The marker and layer-control images are not used (our icons are inline SVG); drop
-    # their relative URLs so the standalone page requests nothing.
-    return re.sub(r"url\(images/[^)]*\)", "none", _asset(VENDOR / "leaflet.css"))
-
-
-def _leaflet_js() -> str:
-    # Without the source-map comment a browser's developer tools ask for nothing either.
-    return re.sub(r"//# sourceMappingURL=\S+\s*$", "", _asset(VENDOR / "leaflet.js"))
-
-
-def _script_json(data: object) -> str:
-    """JSON safe inside a <script> element."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def _e(value: object) -> str:
-    return html.escape("" if value is None else str(value))
 
 
 def _windows(site: Site) -> str:
@@ -317,50 +285,18 @@ def map_data(
     title = f"<h1>{_e(t('map.title', code, name=name))}</h1>"
     if plan.kpis.orders_unassigned:
         title += f"<div>{_e(t('map.unserved_count', code, n=plan.kpis.orders_unassigned))}</div>"
-    lats = [p[0] for p in points]
-    lons = [p[1] for p in points]
     return {
         "lang": code,
         "title_html": title,
         "kpi_html": _kpi_html(plan, code),
-        "bounds": [[min(lats), min(lons)], [max(lats), max(lons)]],
+        "bounds": bounds((p[0], p[1]) for p in points),
         "routes": routes,
         "sites": sites,
         "legend_sites": legend_sites,
-        "tiles": {"url": tiles_url, "attribution": tiles_attribution} if tiles_url else None,
-        "labels": {
-            key: t(f"map.{key}", code)
-            for key in (
-                "legend",
-                "routes",
-                "sites",
-                "direction",
-                "no_tiles",
-                "toggle_hint",
-                "hub_letter",
-                "centre_letter",
-            )
-        }
-        | {"attribution_prefix": t("map.attribution", code)},
+        "tiles": tiles_option(tiles_url, tiles_attribution),
+        "labels": common_labels(code)
+        | {key: t(f"map.{key}", code) for key in ("routes", "sites", "direction", "toggle_hint")},
     }
-
-
-_ERROR_HOOK = """
-window.__errors = [];
-window.addEventListener("error", function (e) {
-  window.__errors.push(String(e.message || e.type) + (e.filename ? " @" + e.lineno : ""));
-});
-window.addEventListener("unhandledrejection", function (e) {
-  window.__errors.push(String(e.reason));
-});
-(function () {
-  var original = console.error;
-  console.error = function () {
-    window.__errors.push(Array.prototype.join.call(arguments, " "));
-    return original.apply(console, arguments);
-  };
-})();
-"""
 
 
 def render_map(
@@ -386,25 +322,13 @@ def render_map(
         tiles_attribution=tiles_attribution,
         route_lines=route_lines,
     )
-    title = t("map.title", code, name=batch.name or plan.batch)
-    return "\n".join(
-        [
-            "<!DOCTYPE html>",
-            f'<html lang="{code}"><head><meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{_e(title)}</title>",
-            f"<script>{_ERROR_HOOK}</script>",
-            f"<style>{_leaflet_css()}</style>",
-            f"<style>{_asset(ASSETS / 'map.css')}</style>",
-            "</head><body>",
-            '<div id="map"></div>',
-            f'<div id="render-status" hidden data-status="pending" data-routes-drawn="0" '
-            f'data-routes-expected="{len(plan.routes)}" data-errors="0"></div>',
-            f'<script type="application/json" id="plan-data">{_script_json(data)}</script>',
-            f"<script>{_leaflet_js()}</script>",
-            f"<script>{_asset(ASSETS / 'map.js')}</script>",
-            "</body></html>",
-        ]
+    return leaflet_page(
+        lang=code,
+        title=t("map.title", code, name=batch.name or plan.batch),
+        data=data,
+        data_id="plan-data",
+        script="map.js",
+        status={"routes-drawn": 0, "routes-expected": len(plan.routes)},
     )
 
 
