@@ -79,7 +79,8 @@ class ApiKey(Base):
 
 
 class BatchRow(Base):
-    """A submitted batch, exactly as parsed from the request body."""
+    """A submitted request body, exactly as parsed: a batch, or a siting request (the
+    job's ``kind`` says which)."""
 
     __tablename__ = "batches"
     __table_args__ = (UniqueConstraint("county_id", "idempotency_key", name="uq_batches_idem"),)
@@ -94,13 +95,19 @@ class BatchRow(Base):
 
 
 class JobRow(Base):
-    """One solve of one batch: queued → running → done | failed | cancelled."""
+    """One run of one request: queued → running → done | failed | cancelled.
+
+    ``kind`` says what runs: ``batch`` (a solve; the request is a batch, the result a
+    plan) or ``siting.optimize`` / ``siting.evaluate`` / ``siting.compare`` (the request
+    is a siting request with its county batch inline, the result a siting result).
+    """
 
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_state_created", "state", "created_at"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"), unique=True)
     county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32), default="batch", server_default="batch")
     state: Mapped[str] = mapped_column(String(16))
     time_limit_s: Mapped[float] = mapped_column(Float)
     phase: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -117,6 +124,17 @@ class PlanRow(Base):
     """The validated plan of a finished job (``freshroute.plan/v1`` JSON)."""
 
     __tablename__ = "plans"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), unique=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"), index=True)
+    body: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SitingResultRow(Base):
+    """The result of a finished siting job (see ``api.siting.SitingResultBody``)."""
+
+    __tablename__ = "siting_results"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), unique=True)
     county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"), index=True)

@@ -103,20 +103,32 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def schema_errors(error: ValidationError) -> list[dict[str, str]]:
-    """One ``{path, reason}`` per problem, like ``optimizer.errors.input_errors``."""
+def schema_errors(
+    error: ValidationError, prefix: tuple[int | str, ...] = ()
+) -> list[dict[str, str]]:
+    """One ``{path, reason}`` per problem, like ``optimizer.errors.input_errors``; paths
+    start with ``prefix`` when the validated document sits inside a request."""
     out = []
     for e in error.errors():
-        loc = tuple(p for p in e["loc"] if p not in _TAGS)
+        loc = (*prefix, *(p for p in e["loc"] if p not in _TAGS))
         msg = str(e["msg"]).removeprefix("Value error, ")
-        if loc:
+        # Batch-level reference checks join "path: reason" parts with "; ".
+        parts = [_REF_ERROR.match(part) for part in msg.split("; ")]
+        if loc and not all(parts):
             out.append(problem(json_path(loc), msg))
             continue
-        # Batch-level reference checks join "path: reason" parts with "; ".
-        for part in msg.split("; "):
-            match = _REF_ERROR.match(part)
-            out.append(problem(match["path"], match["reason"]) if match else problem("", part))
+        base = json_path(loc)
+        for part, match in zip(msg.split("; "), parts, strict=True):
+            if match is None:
+                out.append(problem(base, part))
+            else:
+                out.append(problem(_join(base, match["path"]), match["reason"]))
     return out
+
+
+def _join(base: str, path: str) -> str:
+    """``batch`` + ``orders[1].site`` → ``batch.orders[1].site``."""
+    return f"{base}.{path}" if base and path else base or path
 
 
 def canonical_sha256(data: Any) -> str:
@@ -131,23 +143,34 @@ class Limits:
     max_vehicles: int
 
 
-def checked_json(raw: bytes, limits: Limits) -> Any:
+@dataclass(frozen=True)
+class Checked:
+    """A valid request, ready to be stored and queued as a job."""
+
+    name: str
+    n_orders: int
+    time_limit_s: float
+
+
+def checked_json(raw: bytes, limits: Limits, batch_at: str | None = None) -> Any:
     """Parse a body and check what pydantic would not: finite numbers, Unicode, order count.
 
-    Runs before the schema so that an oversized batch costs no validation.
+    The batch is the body itself, or its member ``batch_at`` (siting requests). Runs
+    before the schema so that an oversized batch costs no validation.
     """
     data = parse_json(raw)
     found = bad_values(data)
     if found:
         raise InputError(422, found)
-    if isinstance(data, dict):
-        orders = data.get("orders")
+    batch = data.get(batch_at) if batch_at and isinstance(data, dict) else data
+    if isinstance(batch, dict):
+        orders = batch.get("orders")
         if isinstance(orders, list) and len(orders) > limits.max_orders:
             raise InputError(
                 422,
                 [
                     problem(
-                        "orders",
+                        _join(batch_at or "", "orders"),
                         f"{len(orders)} orders, more than the limit of {limits.max_orders} "
                         "per batch (FRESHROUTE_MAX_ORDERS)",
                     )
@@ -156,19 +179,20 @@ def checked_json(raw: bytes, limits: Limits) -> Any:
     return data
 
 
-def to_batch(data: Any, limits: Limits) -> Batch:
-    """Validate a checked body as a batch within the vehicle limit (422 otherwise)."""
+def to_batch(data: Any, limits: Limits, at: str = "") -> Batch:
+    """Validate a checked body (or its member ``at``) as a batch within the vehicle limit
+    (422 otherwise, with paths under ``at``)."""
     try:
         batch = Batch.model_validate(data)
     except ValidationError as e:
-        raise InputError(422, schema_errors(e)) from None
+        raise InputError(422, schema_errors(e, (at,) if at else ())) from None
     vehicles = sum(v.count for v in batch.fleet)
     if vehicles > limits.max_vehicles:
         raise InputError(
             422,
             [
                 problem(
-                    "fleet",
+                    _join(at, "fleet"),
                     f"{vehicles} vehicles in all, more than the limit of {limits.max_vehicles} "
                     "per batch (FRESHROUTE_MAX_VEHICLES)",
                 )

@@ -27,6 +27,7 @@ from api.metrics import HTTPMetricsMiddleware, Metrics
 from api.routes import router
 from api.security import KeyCache
 from api.settings import Settings
+from api.siting import REQUESTS
 from api.store import IdempotencyConflict, QueueFull, Store
 from api.worker import WorkerPool
 from optimizer.errors import json_path
@@ -66,16 +67,18 @@ class BodyLimitMiddleware:
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
-    """OpenAPI with the batch schema of ``optimizer.model`` as the request body."""
+    """OpenAPI with the request bodies (read raw by the routes) as component schemas: the
+    batch schema of ``optimizer.model`` and the siting requests of ``api.siting``."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
-    batch = Batch.model_json_schema(ref_template="#/components/schemas/{model}")
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    components.update(batch.pop("$defs", {}))
-    components["Batch"] = batch
+    for model in (Batch, *REQUESTS.values()):
+        body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(body.pop("$defs", {}))
+        components[model.__name__] = body
     app.openapi_schema = schema
     return schema
 
@@ -103,7 +106,7 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(IdempotencyConflict)
     async def conflict(_: Request, exc: IdempotencyConflict) -> JSONResponse:
         return JSONResponse(
-            {"detail": "Idempotency-Key was already used with a different batch"},
+            {"detail": "Idempotency-Key was already used with a different request"},
             status_code=409,
         )
 
@@ -139,8 +142,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=_version(),
         description=(
             "Route and cold-chain planning for rural counties. Submit a batch, poll its job, "
-            "fetch the plan. Every route but /healthz, /readyz (and /metrics from loopback) "
-            "needs a county's `X-API-Key`."
+            "fetch the plan; or submit a collection-centre siting request (optimize, evaluate, "
+            "compare) and fetch its result. Every route but /healthz, /readyz (and /metrics "
+            "from loopback) needs a county's `X-API-Key`."
         ),
         lifespan=lifespan,
     )

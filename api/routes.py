@@ -1,11 +1,9 @@
-"""HTTP routes: batches, jobs, plans and the operational endpoints.
+"""HTTP routes: batches, siting, jobs, plans and the operational endpoints.
 
-Handlers stay thin: parsing and limits are in ``api.inputs``, storage in ``api.store``,
-solving in ``api.worker``. Anything that touches the database or runs pydantic on a
-whole batch runs in the threadpool, so the event loop never waits on it.
-
-Siting what-ifs (``/v1/siting/...``) come once ``optimizer/siting`` has its public entry
-point; they are deliberately not stubbed here.
+Handlers stay thin: parsing and limits are in ``api.inputs`` (and ``api.siting`` for
+siting requests), storage in ``api.store``, solving in ``api.worker``. Anything that
+touches the database or runs pydantic on a whole batch runs in the threadpool, so the
+event loop never waits on it.
 """
 
 from __future__ import annotations
@@ -19,6 +17,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, R
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from api.inputs import (
+    Checked,
     InputError,
     Limits,
     canonical_sha256,
@@ -37,17 +36,26 @@ from api.schemas import (
     Message,
     Problems,
     Readiness,
+    SitingResultOut,
     ValidationReport,
 )
-from api.security import TenantDep, api_key_header, is_loopback, tenant_for
+from api.security import Tenant, TenantDep, api_key_header, is_loopback, tenant_for
 from api.settings import Settings
-from api.store import QueueFull, Store
+from api.siting import COMPARE, EVALUATE, OPTIMIZE, check_request
+from api.store import BATCH, Job, QueueFull, Store
 from api.worker import WorkerPool
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import lang_from_accept_language
 from optimizer.model import Batch
 from optimizer.plan import Plan
 from optimizer.report.map import render_map
+from optimizer.report.siting_map import render_siting_map
+from optimizer.siting.scenario import (
+    ScenarioResult,
+    comparison_csv,
+    comparison_geojson,
+    comparison_markdown,
+)
 
 log = logging.getLogger("freshroute.api")
 
@@ -58,6 +66,18 @@ BATCH_BODY: dict[str, Any] = {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Batch"}}},
     }
 }
+
+
+def _body(schema: str, description: str) -> dict[str, Any]:
+    """A JSON request body documented by a component schema (bodies are read raw)."""
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"application/json": {"schema": ref}},
+        }
+    }
 
 
 def _msg(description: str) -> dict[str, Any]:
@@ -75,6 +95,21 @@ BODY = {
     413: _msg("Body larger than FRESHROUTE_MAX_BODY_BYTES."),
     415: _msg("Body is not application/json."),
 }
+QUEUED = {
+    **AUTH,
+    409: _msg("Idempotency-Key reused with a different body."),
+    **BODY,
+    429: _msg("The queue is full; see Retry-After."),
+}
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Same key and body again → the same job, no second run.",
+    ),
+]
 
 
 def _limits(settings: Settings) -> Limits:
@@ -137,54 +172,38 @@ def metrics(request: Request, key: Annotated[str | None, Depends(api_key_header)
     return Response(request.app.state.metrics.render(), media_type=CONTENT_TYPE_LATEST)
 
 
-# -- batches -------------------------------------------------------------------------------
-@v1.post(
-    "/batches",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=Accepted,
-    openapi_extra=BATCH_BODY,
-    responses={
-        **AUTH,
-        409: _msg("Idempotency-Key reused with a different body."),
-        **BODY,
-        422: {"model": Problems, "description": "Bad fields or infeasible orders, by path."},
-        429: _msg("The queue is full; see Retry-After."),
-    },
-    tags=["batches"],
-)
-async def submit_batch(
+# -- queueing ------------------------------------------------------------------------------
+async def _enqueue(
     request: Request,
-    tenant: TenantDep,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=255,
-            description="Same key and body again → the same job, no second solve.",
-        ),
-    ] = None,
+    tenant: Tenant,
+    idempotency_key: str | None,
+    kind: str,
+    prepare: Callable[[Any, Limits], Checked],
+    batch_at: str | None = None,
 ) -> JSONResponse:
-    """Validate and store a batch, and queue its solve; 202 with the job id."""
+    """Check, store and queue a request as a job of ``kind``; 202 with the job id.
+
+    ``prepare`` validates the parsed body (422 with paths) and sizes the job; the batch
+    is the body itself or its member ``batch_at``. Idempotency keys work the same for
+    every kind, in one namespace per county.
+    """
     settings, store, pool = _state(request)
     raw = await read_body(request, settings.max_body_bytes)
+    limits = _limits(settings)
 
     def check() -> Accepted | Callable[[], Accepted]:
-        """CPU work (few threads): a replayed job, or the store step of a valid batch."""
+        """CPU work (few threads): a replayed job, or the store step of a valid request."""
         if idempotency_key is None or not store.key_used(tenant.county_id, idempotency_key):
             depth = store.queue_depth()  # a cheap 429 before parsing (rechecked in submit)
             if depth >= settings.max_queue:
                 raise QueueFull(depth, store.retry_after())
-        data = checked_json(raw, _limits(settings))
-        sha = canonical_sha256(data)
+        data = checked_json(raw, limits, batch_at)
+        sha = canonical_sha256(data if kind == BATCH else {"kind": kind, "request": data})
         if idempotency_key is not None:
             earlier = store.find_idempotent(tenant.county_id, idempotency_key, sha)
             if earlier is not None:
-                return _accepted(earlier.id, earlier.batch_id, earlier.state, True)
-        batch = to_batch(data, _limits(settings))
-        issues = _feasibility(batch)
-        if issues:
-            raise InputError(422, issues)
+                return _accepted(earlier, True)
+        checked = prepare(data, limits)
 
         def save() -> Accepted:
             """I/O work (any thread, so that concurrent submissions share one commit)."""
@@ -192,16 +211,16 @@ async def submit_batch(
                 tenant.county_id,
                 data,
                 body_sha256=sha,
-                name=batch.name,
-                n_orders=len(batch.orders),
-                time_limit_s=settings.time_limit(batch.options.time_limit_s),
+                name=checked.name,
+                n_orders=checked.n_orders,
+                time_limit_s=checked.time_limit_s,
                 max_queue=settings.max_queue,
                 idempotency_key=idempotency_key,
+                kind=kind,
             )
-            job = submitted.job
             if not submitted.replayed:
                 pool.wake()
-            return _accepted(job.id, job.batch_id, job.state, submitted.replayed)
+            return _accepted(submitted.job, submitted.replayed)
 
         return save
 
@@ -212,14 +231,44 @@ async def submit_batch(
     )
 
 
-def _accepted(job_id: str, batch_id: str, state: str, replayed: bool) -> Accepted:
+def _accepted(job: Job, replayed: bool) -> Accepted:
     return Accepted(
-        job_id=job_id,
-        batch_id=batch_id,
-        state=state,  # type: ignore[arg-type]
+        job_id=job.id,
+        batch_id=job.batch_id,
+        kind=job.kind,  # type: ignore[arg-type]
+        state=job.state,  # type: ignore[arg-type]
         replayed=replayed,
-        links=JobLinks(self=f"/v1/jobs/{job_id}"),
+        links=JobLinks(self=f"/v1/jobs/{job.id}"),
     )
+
+
+# -- batches -------------------------------------------------------------------------------
+@v1.post(
+    "/batches",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    openapi_extra=BATCH_BODY,
+    responses={
+        **QUEUED,
+        422: {"model": Problems, "description": "Bad fields or infeasible orders, by path."},
+    },
+    tags=["batches"],
+)
+async def submit_batch(
+    request: Request, tenant: TenantDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Validate and store a batch, and queue its solve; 202 with the job id."""
+    settings = request.app.state.settings
+
+    def prepare(data: Any, limits: Limits) -> Checked:
+        batch = to_batch(data, limits)
+        issues = _feasibility(batch)
+        if issues:
+            raise InputError(422, issues)
+        limit = settings.time_limit(batch.options.time_limit_s)
+        return Checked(name=batch.name, n_orders=len(batch.orders), time_limit_s=limit)
+
+    return await _enqueue(request, tenant, idempotency_key, BATCH, prepare)
 
 
 @v1.post(
@@ -245,6 +294,141 @@ async def validate_batch(request: Request, tenant: TenantDep) -> ValidationRepor
         return ValidationReport(valid=not issues, errors=[], infeasible=issues)  # type: ignore[arg-type]
 
     return await to_thread.run_sync(work, limiter=request.app.state.batch_limiter)
+
+
+# -- siting ----------------------------------------------------------------------------------
+SITING_422 = {422: {"model": Problems, "description": "Bad fields, by JSON path."}}
+
+
+async def _enqueue_siting(
+    request: Request, tenant: Tenant, idempotency_key: str | None, kind: str
+) -> JSONResponse:
+    max_limit = request.app.state.settings.max_time_limit_s
+
+    def prepare(data: Any, limits: Limits) -> Checked:
+        return check_request(kind, data, limits, max_limit)
+
+    return await _enqueue(request, tenant, idempotency_key, kind, prepare, batch_at="batch")
+
+
+@v1.post(
+    "/siting/optimize",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    openapi_extra=_body(
+        "SitingOptimizeRequest", "A county batch inline, plus the options of `site optimize`."
+    ),
+    responses={**QUEUED, **SITING_422},
+    tags=["siting"],
+)
+async def siting_optimize(
+    request: Request, tenant: TenantDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Choose collection-centre sites among the batch's centres and villages (p-median,
+    maximal coverage or capacitated facility location), proven optimal or with its gap;
+    202 with the job id. The result has the chosen sites as a scenario and their access."""
+    return await _enqueue_siting(request, tenant, idempotency_key, OPTIMIZE)
+
+
+@v1.post(
+    "/siting/evaluate",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    openapi_extra=_body("SitingEvaluateRequest", "A county batch inline and one scenario."),
+    responses={**QUEUED, **SITING_422},
+    tags=["siting"],
+)
+async def siting_evaluate(
+    request: Request, tenant: TenantDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Evaluate one scenario: access to the open centres, produce inside its freshness
+    radius, and a routing simulation of sampled days; 202 with the job id."""
+    return await _enqueue_siting(request, tenant, idempotency_key, EVALUATE)
+
+
+@v1.post(
+    "/siting/compare",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    openapi_extra=_body(
+        "SitingCompareRequest", "A county batch inline and 2 or more scenarios, base first."
+    ),
+    responses={**QUEUED, **SITING_422},
+    tags=["siting"],
+)
+async def siting_compare(
+    request: Request, tenant: TenantDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Evaluate scenarios side by side (the same sampled days for each seed); 202 with the
+    job id. The result is also a table (CSV, Markdown) and GeoJSON of the catchments."""
+    return await _enqueue_siting(request, tenant, idempotency_key, COMPARE)
+
+
+@v1.get(
+    "/siting/results/{result_id}",
+    response_model=SitingResultOut,
+    responses={
+        200: {
+            "content": {
+                "application/geo+json": {"schema": GeoJSON.model_json_schema()},
+                "text/csv": {"schema": {"type": "string"}},
+                "text/markdown": {"schema": {"type": "string"}},
+            },
+            "description": (
+                "The result; ?format=geojson for open centres and catchment lines, "
+                "csv or markdown for the comparison table (one row or column per scenario)."
+            ),
+        },
+        **AUTH,
+        **NOT_FOUND,
+    },
+    tags=["siting"],
+)
+def get_siting_result(
+    request: Request,
+    result_id: str,
+    tenant: TenantDep,
+    format: Annotated[Literal["json", "geojson", "csv", "markdown"], Query()] = "json",
+) -> Response:
+    """A finished siting job's result, as JSON, GeoJSON, CSV or Markdown."""
+    found = request.app.state.store.get_siting_result(tenant.county_id, result_id)
+    if found is None:
+        raise HTTPException(404, "siting result not found")
+    body, stored, job_id = found
+    if format == "json":
+        links = SitingResultOut.links_for(result_id, job_id).model_dump()
+        return JSONResponse({"id": result_id, "job_id": job_id, **body, "links": links})
+    results = [ScenarioResult.model_validate(r) for r in body["results"]]
+    if format == "csv":
+        return Response(comparison_csv(results), media_type="text/csv; charset=utf-8")
+    if format == "markdown":
+        return Response(comparison_markdown(results), media_type="text/markdown; charset=utf-8")
+    geo = comparison_geojson(Batch.model_validate(stored["batch"]), results)
+    return JSONResponse(geo, media_type="application/geo+json")
+
+
+@v1.get(
+    "/siting/results/{result_id}/map",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {}}}, **AUTH, **NOT_FOUND},
+    tags=["siting"],
+)
+def get_siting_map(
+    request: Request,
+    result_id: str,
+    tenant: TenantDep,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> HTMLResponse:
+    """The scenarios on one map (a layer each: open centres, catchments, freshness radius,
+    KPI panel): a self-contained page, Chinese or English by ``Accept-Language``."""
+    found = request.app.state.store.get_siting_result(tenant.county_id, result_id)
+    if found is None:
+        raise HTTPException(404, "siting result not found")
+    body, stored, _ = found
+    lang = lang_from_accept_language(accept_language)
+    results = [ScenarioResult.model_validate(r) for r in body["results"]]
+    page = render_siting_map(Batch.model_validate(stored["batch"]), results, lang)
+    return HTMLResponse(page, headers={"Content-Language": lang})
 
 
 # -- jobs ----------------------------------------------------------------------------------

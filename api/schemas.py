@@ -1,4 +1,5 @@
-"""Response models. Request bodies are ``optimizer.model.Batch``, the one batch schema."""
+"""Response models. Request bodies are ``optimizer.model.Batch``, the one batch schema,
+and the siting requests of ``api.siting`` (built from ``optimizer.siting``)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from api.siting import SitingResultBody
 from api.store import Job
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
+JobKind = Literal["batch", "siting.optimize", "siting.evaluate", "siting.compare"]
 
 
 class PathError(BaseModel):
@@ -35,28 +38,38 @@ class Message(BaseModel):
 
 class JobLinks(BaseModel):
     self: str
-    plan: str | None = None
+    plan: str | None = Field(default=None, description="A done batch job's plan.")
+    result: str | None = Field(default=None, description="A done siting job's result.")
 
 
 class JobOut(BaseModel):
     id: str
-    batch_id: str
+    batch_id: str = Field(description="The stored request: a batch, or a siting request.")
+    kind: JobKind = Field(description="batch: a solve; siting.*: a siting run.")
     state: JobState
     phase: str | None = Field(
-        default=None, description="Solver phase while running, e.g. 'pairing'."
+        default=None,
+        description="Phase while running, e.g. 'pairing' or 'scenario 2/3: east'.",
     )
     best_cost: float | None = Field(
         default=None,
-        description="Running: best cost (CNY) found so far in the phase; done: plan total cost.",
+        description=(
+            "Batch jobs: running, the best cost (CNY) found so far in the phase; done, the "
+            "plan's total cost. Siting jobs: none."
+        ),
     )
     error: str | None = Field(default=None, description="Why the job failed.")
     attempts: int = Field(description="Solves started (a job cut off by a restart runs again).")
-    time_limit_s: float = Field(description="The batch's limit, capped by the service.")
+    time_limit_s: float = Field(
+        description="The request's limit, capped by the service (siting simulations: the sum "
+        "of days × time_limit_s)."
+    )
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
     updated_at: datetime
     plan_id: str | None = None
+    result_id: str | None = Field(default=None, description="A done siting job's result.")
     links: JobLinks
 
     @classmethod
@@ -64,6 +77,7 @@ class JobOut(BaseModel):
         return cls(
             id=job.id,
             batch_id=job.batch_id,
+            kind=job.kind,  # type: ignore[arg-type]
             state=job.state,  # type: ignore[arg-type]
             phase=job.phase,
             best_cost=job.best_cost,
@@ -75,18 +89,21 @@ class JobOut(BaseModel):
             finished_at=job.finished_at,
             updated_at=job.updated_at,
             plan_id=job.plan_id,
+            result_id=job.result_id,
             links=JobLinks(
                 self=f"/v1/jobs/{job.id}",
                 plan=f"/v1/plans/{job.plan_id}" if job.plan_id else None,
+                result=f"/v1/siting/results/{job.result_id}" if job.result_id else None,
             ),
         )
 
 
 class Accepted(BaseModel):
-    """A batch stored and queued for solving."""
+    """A request stored and its job queued."""
 
     job_id: str
     batch_id: str
+    kind: JobKind
     state: JobState
     replayed: bool = Field(
         description="True when an earlier request with the same Idempotency-Key made the job."
@@ -118,3 +135,32 @@ class GeoJSON(BaseModel):
 
     type: Literal["FeatureCollection"]
     features: list[dict]
+
+
+class SitingLinks(BaseModel):
+    self: str
+    job: str
+    geojson: str
+    csv: str
+    markdown: str
+    map: str = Field(description="The scenarios on an offline map (HTML).")
+
+
+class SitingResultOut(SitingResultBody):
+    """A siting job's result; ``?format=geojson|csv|markdown`` for the other forms."""
+
+    id: str
+    job_id: str
+    links: SitingLinks
+
+    @staticmethod
+    def links_for(result_id: str, job_id: str) -> SitingLinks:
+        base = f"/v1/siting/results/{result_id}"
+        return SitingLinks(
+            self=base,
+            job=f"/v1/jobs/{job_id}",
+            geojson=f"{base}?format=geojson",
+            csv=f"{base}?format=csv",
+            markdown=f"{base}?format=markdown",
+            map=f"{base}/map",
+        )

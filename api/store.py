@@ -1,4 +1,7 @@
-"""Storage of counties, keys, batches, jobs and plans: every query the service makes.
+"""Storage of counties, keys, requests, jobs and results: every query the service makes.
+
+A job is a batch solve (its result is a plan) or a siting run (its result is a siting
+result); both share the queue, the limits and the idempotency keys of their county.
 
 The database is the job queue: a job is ``queued`` until a worker slot claims it with a
 conditional ``UPDATE ... WHERE state = 'queued'``, so a job runs once even if claims race.
@@ -26,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.db import ApiKey, BatchRow, County, JobRow, PlanRow, is_sqlite, utcnow
+from api.db import ApiKey, BatchRow, County, JobRow, PlanRow, SitingResultRow, is_sqlite, utcnow
 from api.security import hash_key, new_key
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
@@ -34,6 +37,7 @@ STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
 ACTIVE = (QUEUED, RUNNING)
 MAX_ATTEMPTS = 2  # a job interrupted by a restart is run once more, then failed
 INTERRUPTED = "interrupted by a restart"
+BATCH = "batch"  # the job kind of a batch solve; siting kinds start with "siting."
 
 
 def _text(value: str) -> str:
@@ -60,6 +64,7 @@ class Job:
 
     id: str
     batch_id: str
+    kind: str
     state: str
     time_limit_s: float
     phase: str | None
@@ -71,12 +76,14 @@ class Job:
     finished_at: datetime | None
     updated_at: datetime
     plan_id: str | None
+    result_id: str | None = None
 
     @classmethod
-    def of(cls, row: JobRow, plan_id: str | None) -> Job:
+    def of(cls, row: JobRow, plan_id: str | None, result_id: str | None = None) -> Job:
         return cls(
             id=row.id,
             batch_id=row.batch_id,
+            kind=row.kind or BATCH,
             state=row.state,
             time_limit_s=row.time_limit_s,
             phase=row.phase,
@@ -88,6 +95,7 @@ class Job:
             finished_at=row.finished_at,
             updated_at=row.updated_at,
             plan_id=plan_id,
+            result_id=result_id,
         )
 
 
@@ -109,6 +117,7 @@ class _Pending:
     time_limit_s: float
     max_queue: int
     idempotency_key: str | None
+    kind: str = BATCH
     outcome: Submitted | Exception | None = None
 
 
@@ -120,6 +129,7 @@ class Claim:
     body: Any
     time_limit_s: float
     attempts: int
+    kind: str = BATCH
 
 
 class Store:
@@ -231,8 +241,9 @@ class Store:
         time_limit_s: float,
         max_queue: int,
         idempotency_key: str | None = None,
+        kind: str = BATCH,
     ) -> Submitted:
-        """Store a batch and its queued job durably (or replay a keyed one).
+        """Store a request and its queued job of ``kind`` durably (or replay a keyed one).
 
         Group commit: submissions that arrive while another commit holds the write lock
         wait, and the next holder stores all of them in one transaction and one fsync.
@@ -247,6 +258,7 @@ class Store:
             time_limit_s,
             max_queue,
             idempotency_key,
+            kind,
         )
         with self._pending_lock:
             self._pending.append(item)
@@ -332,6 +344,7 @@ class Store:
                 id=str(uuid.uuid4()),
                 batch_id=batch.id,
                 county_id=item.county_id,
+                kind=item.kind,
                 state=QUEUED,
                 time_limit_s=item.time_limit_s,
                 attempts=0,
@@ -375,16 +388,18 @@ class Store:
     # -- reading -------------------------------------------------------------------------
     def _job(self, s: Session, row: JobRow) -> Job:
         plan_id = s.scalar(select(PlanRow.id).where(PlanRow.job_id == row.id))
-        return Job.of(row, plan_id)
+        result_id = s.scalar(select(SitingResultRow.id).where(SitingResultRow.job_id == row.id))
+        return Job.of(row, plan_id, result_id)
 
     def get_job(self, county_id: int, job_id: str) -> Job | None:
         with self.sessions() as s:
             row = s.execute(
-                select(JobRow, PlanRow.id)
+                select(JobRow, PlanRow.id, SitingResultRow.id)
                 .outerjoin(PlanRow, PlanRow.job_id == JobRow.id)
+                .outerjoin(SitingResultRow, SitingResultRow.job_id == JobRow.id)
                 .where(JobRow.id == job_id, JobRow.county_id == county_id)
             ).first()
-            return Job.of(row[0], row[1]) if row else None
+            return Job.of(row[0], row[1], row[2]) if row else None
 
     def get_plan(self, county_id: int, plan_id: str) -> tuple[Any, Any] | None:
         """(plan JSON, batch JSON) of a plan of this county."""
@@ -396,6 +411,17 @@ class Store:
                 .where(PlanRow.id == plan_id, PlanRow.county_id == county_id)
             ).first()
         return (row[0], row[1]) if row else None
+
+    def get_siting_result(self, county_id: int, result_id: str) -> tuple[Any, Any, str] | None:
+        """(result JSON, request JSON, job id) of a siting result of this county."""
+        with self.sessions() as s:
+            row = s.execute(
+                select(SitingResultRow.body, BatchRow.body, SitingResultRow.job_id)
+                .join(JobRow, JobRow.id == SitingResultRow.job_id)
+                .join(BatchRow, BatchRow.id == JobRow.batch_id)
+                .where(SitingResultRow.id == result_id, SitingResultRow.county_id == county_id)
+            ).first()
+        return (row[0], row[1], row[2]) if row else None
 
     def job_state(self, job_id: str) -> str | None:
         with self.sessions() as s:
@@ -463,11 +489,11 @@ class Store:
                 )
                 if taken.rowcount == 1:
                     row = s.execute(
-                        select(BatchRow.body, JobRow.time_limit_s, JobRow.attempts)
+                        select(BatchRow.body, JobRow.time_limit_s, JobRow.attempts, JobRow.kind)
                         .join(JobRow, JobRow.batch_id == BatchRow.id)
                         .where(JobRow.id == job_id)
                     ).one()
-                    return Claim(job_id, row[0], row[1], row[2])
+                    return Claim(job_id, row[0], row[1], row[2], row[3] or BATCH)
         return None
 
     def _update_running(self, job_id: str, durable: bool = False, **values: Any) -> bool:
@@ -483,16 +509,20 @@ class Store:
         cost = best_cost if math.isfinite(best_cost) else None
         return self._update_running(job_id, phase=_text(phase)[:64], best_cost=cost)
 
-    def finish(self, job_id: str, plan: Any, best_cost: float | None) -> str | None:
-        """Store the plan and mark the job done; the plan id, or None if it was cancelled."""
+    def finish(self, job_id: str, result: Any, best_cost: float | None) -> str | None:
+        """Store the result and mark the job done; the result's id (a plan's for a batch
+        job, a siting result's for a siting job), or None if the job was cancelled."""
         now = utcnow()
-        plan_id = str(uuid.uuid4())
+        result_id = str(uuid.uuid4())
         with self._write(durable=True) as s:
-            county_id = s.scalar(
-                select(JobRow.county_id).where(JobRow.id == job_id, JobRow.state == RUNNING)
-            )
-            if county_id is None:
+            found = s.execute(
+                select(JobRow.county_id, JobRow.kind).where(
+                    JobRow.id == job_id, JobRow.state == RUNNING
+                )
+            ).first()
+            if found is None:
                 return None
+            county_id, kind = found
             done = s.execute(
                 update(JobRow)
                 .where(JobRow.id == job_id, JobRow.state == RUNNING)
@@ -500,8 +530,9 @@ class Store:
             )
             if done.rowcount != 1:
                 return None
-            s.add(PlanRow(id=plan_id, job_id=job_id, county_id=county_id, body=plan))
-        return plan_id
+            table = PlanRow if (kind or BATCH) == BATCH else SitingResultRow
+            s.add(table(id=result_id, job_id=job_id, county_id=county_id, body=result))
+        return result_id
 
     def fail(self, job_id: str, reason: str) -> bool:
         return self._update_running(job_id, state=FAILED, error=_text(reason), finished_at=utcnow())

@@ -1,4 +1,4 @@
-"""Solves run in worker processes, never in the server's event loop.
+"""Solves and siting runs happen in worker processes, never in the server's event loop.
 
 ``WorkerPool`` keeps ``FRESHROUTE_WORKERS`` long-lived *spawned* processes, each driven by
 one thread of the server (a *slot*). A dispatcher thread hands the oldest queued job to a
@@ -97,6 +97,38 @@ def _solve(
         return ("failed", job_id, f"solver error: {type(e).__name__}: {e}"[:2000])
 
 
+def _site(job_id: str, kind: str, body: Any, limit: float, send: Callable[[tuple], None]) -> tuple:
+    """Run one siting request; the message for the server (``done`` or ``failed``)."""
+    from pydantic import ValidationError
+
+    from api.siting import run_siting
+    from optimizer.errors import input_errors
+    from optimizer.network.errors import RoadNetworkError
+    from optimizer.siting.result import SitingError
+
+    def progress(phase: str) -> None:
+        send(("progress", job_id, phase, math.inf))  # no cost to report: phases only
+
+    try:
+        return ("done", job_id, run_siting(kind, body, limit, progress), None)
+    except (SitingError, RoadNetworkError) as e:
+        return ("failed", job_id, f"siting: {e}"[:2000])
+    except ValidationError as e:
+        return ("failed", job_id, "invalid request: " + "; ".join(input_errors(e)))
+    except Exception as e:  # a bug in the optimizer: report it, keep the worker
+        traceback.print_exc()
+        return ("failed", job_id, f"siting error: {type(e).__name__}: {e}"[:2000])
+
+
+def run_job(
+    job_id: str, kind: str, body: Any, limit: float, send: Callable[[tuple], None], interval: float
+) -> tuple:
+    """Run one job of either kind: a batch solve, or a siting run."""
+    if kind == "batch":
+        return _solve(job_id, body, limit, send, interval)
+    return _site(job_id, kind, body, limit, send)
+
+
 def worker_main(conn: Connection, parent_pid: int, nice: int, interval: float) -> None:
     """Entry point of a worker process: solve jobs from the pipe until told to stop."""
     _die_with_parent(parent_pid)
@@ -113,9 +145,9 @@ def worker_main(conn: Connection, parent_pid: int, nice: int, interval: float) -
             return
         if message is None:
             return
-        job_id, body, limit = message
+        job_id, kind, body, limit = message
         try:
-            conn.send(_solve(job_id, body, limit, conn.send, interval))
+            conn.send(run_job(job_id, kind, body, limit, conn.send, interval))
         except (BrokenPipeError, OSError):
             return
 
@@ -233,7 +265,7 @@ class WorkerSlot:
         assert self.conn is not None and self.process is not None
         hard = settings.hard_timeout(limit)
         deadline = time.monotonic() + hard
-        self.conn.send((job_id, claim.body, limit))
+        self.conn.send((job_id, claim.kind, claim.body, limit))
         checked = time.monotonic()
         while True:
             if self._cancel.is_set():
@@ -272,8 +304,8 @@ class WorkerSlot:
                     self._restart()
                     return "cancelled"
             elif kind == "done":
-                plan_id = store.finish(job_id, message[2], message[3])
-                return "done" if plan_id else "cancelled"
+                result_id = store.finish(job_id, message[2], message[3])
+                return "done" if result_id else "cancelled"
             else:
                 store.fail(job_id, message[2])
                 return "failed"

@@ -10,7 +10,6 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from pydantic import ValidationError
 from rich.console import Console
@@ -371,69 +370,39 @@ def site_optimize(
 ) -> None:
     """Choose centre sites among the batch's centres and villages, proven optimal or with
     its gap; writes a scenario file for `site evaluate` / `site compare`."""
-    from optimizer.siting import SitingError, solve_cflp, solve_mclp, solve_pmedian
+    from optimizer.siting import SitingError
+    from optimizer.siting.county import CountyOptimize, SiteInputError, optimize_county
 
     batch = load_batch_file(batch_file)
-    candidates = [s.id for s in batch.sites if s.kind in ("collection_centre", "station")]
-    kg: dict[str, float] = {}
-    for o in batch.orders:
-        if o.kind == "pickup":
-            kg[o.site] = kg.get(o.site, 0.0) + o.kg
-    if not kg:
-        raise _fail(["orders: no pickups, so no produce to site centres for"], "nothing to site")
-    stations = sorted(kg)
-    travel = travel_matrices(batch)
-    index = travel.index()
-    cost = travel.minutes[np.ix_([index[c] for c in candidates], [index[s] for s in stations])]
-    demand = np.array([kg[s] for s in stations])
-    pos = {c: i for i, c in enumerate(candidates)}
-    bad = [x for x in (must_open or []) + (forbid or []) if x not in pos]
-    if bad:
-        raise _fail([f"unknown candidate site ids: {', '.join(bad)}"], "bad option")
-    must = [pos[x] for x in must_open or []]
-    forbidden = [pos[x] for x in forbid or []]
     try:
-        if model == "pmedian":
-            res = solve_pmedian(
-                cost, p, demand, must_open=must, forbidden=forbidden, time_limit=time_limit
-            )
-        elif model == "mclp":
-            res = solve_mclp(
-                cost,
-                radius,
-                p,
-                demand,
-                must_open=must,
-                forbidden=forbidden,
-                skip_uncoverable=True,
-                time_limit=time_limit,
-            )
-        elif model == "cflp":
-            per_kg_min = 0.01  # CNY per kg per minute of haul, a transport-cost proxy
-            res = solve_cflp(
-                cost * per_kg_min,  # CNY per kg served from candidate i to station j
-                demand,
-                np.full(len(candidates), capacity_kg),
-                np.full(len(candidates), opening_cost),
-                must_open=must,
-                forbidden=forbidden,
-                time_limit=time_limit,
-            )
-        else:
-            raise _fail([f"--model: '{model}' is not pmedian, mclp or cflp"], "bad option")
+        spec = CountyOptimize(
+            model=model,  # type: ignore[arg-type]
+            p=p,
+            radius_min=radius,
+            opening_cost=opening_cost,
+            capacity_kg=capacity_kg,
+            must_open=must_open or [],
+            forbid=forbid or [],
+            time_limit_s=time_limit,
+        )
+    except ValidationError as e:
+        raise _fail(input_errors(e), "bad option") from None
+    try:
+        res = optimize_county(batch, spec)
+    except SiteInputError as e:
+        raise _fail(e.lines(), "bad option") from None
     except SitingError as e:
         raise _fail([str(e)], "the siting problem cannot be solved") from None
-    chosen = [candidates[i] for i in np.flatnonzero(np.asarray(res.open_sites) > 0)]
-    scenario = {
-        "schema": "freshroute.siting/v1",
-        "name": f"{model}-p{len(chosen)}",
-        "batch": str(Path(batch_file).resolve()),
-        "open": chosen,
-    }
-    output.write_text(json.dumps(scenario, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    scenario = res.scenario(str(Path(batch_file).resolve()))
+    written = scenario.model_dump(by_alias=True, include={"schema_", "name", "batch", "open"})
+    output.write_text(json.dumps(written, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def num(x: float | None, fmt: str) -> str:
+        return "-" if x is None else format(x, fmt)
+
     out.print(
-        f"{model}: open {', '.join(chosen)}; objective {res.objective:,.1f}, bound "
-        f"{res.bound:,.1f}, gap {res.gap:.2%} ({res.status}, {res.time_s:.1f} s)",
+        f"{model}: open {', '.join(res.open)}; objective {num(res.objective, ',.1f')}, bound "
+        f"{num(res.bound, ',.1f')}, gap {num(res.gap, '.2%')} ({res.status}, {res.time_s:.1f} s)",
         highlight=False,
     )
     out.print(f"wrote {output}", highlight=False)
@@ -442,16 +411,28 @@ def site_optimize(
 @site_app.command("evaluate")
 def site_evaluate(
     scenario_file: Annotated[Path, typer.Argument(help="A freshroute.siting/v1 scenario.")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Also write the siting map DIR/scenario.html.")
+    ] = None,
+    lang: LangOption = None,
+    tiles: TilesOption = None,
 ) -> None:
     """Access, freshness coverage and a routing simulation of one scenario."""
+    from optimizer.report.siting_map import write_siting_map
     from optimizer.siting.scenario import comparison_markdown, evaluate_scenario
 
     scenario, batch = _load_scenario(scenario_file)
+    page = None if out_dir is None else out_dir / "scenario.html"
     try:
         result = evaluate_scenario(scenario, batch)
+        if page is not None:
+            page.parent.mkdir(parents=True, exist_ok=True)
+            write_siting_map(batch, [result], page, normalize_lang(lang), tiles)
     except ValueError as e:
         raise _fail([str(e)], f"{scenario_file} cannot be evaluated") from None
     out.print(comparison_markdown([result]), markup=False, highlight=False)
+    if page is not None:
+        out.print(f"wrote {page}", highlight=False)
 
 
 @site_app.command("compare")
@@ -461,8 +442,12 @@ def site_compare(
     out_dir: Annotated[Path, typer.Option("--out", help="Where tables and GeoJSON go.")] = Path(
         "out/siting"
     ),
+    lang: LangOption = None,
+    tiles: TilesOption = None,
 ) -> None:
-    """Scenarios side by side (same sampled days for all): comparison.md, .csv, .geojson."""
+    """Scenarios side by side (same sampled days for all): comparison.md, .csv, .geojson and
+    the siting map comparison.html."""
+    from optimizer.report.siting_map import write_siting_map
     from optimizer.siting.scenario import (
         comparison_csv,
         comparison_geojson,
@@ -483,8 +468,13 @@ def site_compare(
     (out_dir / "comparison.csv").write_text(comparison_csv(results), encoding="utf-8")
     geo = comparison_geojson(loaded[0][1], results)
     (out_dir / "comparison.geojson").write_text(json.dumps(geo, ensure_ascii=False) + "\n")
+    try:
+        page = out_dir / "comparison.html"
+        write_siting_map(loaded[0][1], results, page, normalize_lang(lang), tiles)
+    except ValueError as e:
+        raise _fail([str(e)], "the siting map cannot be drawn") from None
     out.print(table, markup=False, highlight=False)
-    out.print(f"wrote {out_dir}/comparison.md, .csv, .geojson", highlight=False)
+    out.print(f"wrote {out_dir}/comparison.md, .csv, .geojson, .html", highlight=False)
 
 
 if __name__ == "__main__":

@@ -51,7 +51,28 @@ def api_key() -> Iterator[None]:
     yield
 
 
-@schema.exclude(path="/readyz").parametrize()
+SITING_POSTS = r"^/v1/siting/(optimize|evaluate|compare)$"
+
+
+@schema.exclude(path="/readyz").exclude(method="POST", path_regex=SITING_POSTS).parametrize()
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_no_input_causes_a_server_error(case: Any) -> None:
     case.call_and_validate(headers=KEY, checks=[not_a_server_error])
+
+
+# The siting requests embed the batch schema fuzzed above through /v1/batches; fewer
+# examples each keep the run short while their own fields still get fuzzed.
+@schema.include(method="POST", path_regex=SITING_POSTS).parametrize()
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+def test_no_siting_request_causes_a_server_error(case: Any) -> None:
+    case.call_and_validate(headers=KEY, checks=[not_a_server_error])
+
+
+def test_the_siting_routes_are_fuzzed_too() -> None:
+    paths = set(schema.raw_schema["paths"])
+    fuzzed = [op.ok().path for op in schema.include(path_regex=SITING_POSTS).get_all_operations()]
+    assert sorted(fuzzed) == [f"/v1/siting/{n}" for n in ("compare", "evaluate", "optimize")]
+    siting = {f"/v1/siting/{name}" for name in ("optimize", "evaluate", "compare")}
+    assert (
+        siting | {"/v1/siting/results/{result_id}", "/v1/siting/results/{result_id}/map"} <= paths
+    )

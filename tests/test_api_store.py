@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
-from api.db import ApiKey, BatchRow, make_engine, upgrade
+from api.db import MIGRATIONS, ApiKey, BatchRow, make_engine, upgrade
 from api.settings import Settings
 from api.store import INTERRUPTED, IdempotencyConflict, QueueFull, Store
 from api.testing.helpers import Api, small_batch
@@ -21,6 +21,7 @@ from api.testing.helpers import Api, small_batch
 pytest_plugins = ["api.testing.fixtures"]
 
 BODY = small_batch(seed=1)
+NOW = "2026-11-22 00:00:00+00:00"
 
 
 @pytest.fixture
@@ -42,6 +43,7 @@ def submit(store: Store, county_id: int, body: Any = BODY, key: str | None = Non
         time_limit_s=kw.pop("time_limit_s", 1.0),
         max_queue=kw.pop("max_queue", 20),
         idempotency_key=key,
+        kind=kw.pop("kind", "batch"),
     )
 
 
@@ -55,6 +57,49 @@ def county(store: Store, name: str) -> int:
 def test_migration_creates_the_tables(store: Store) -> None:
     tables = set(inspect(store.engine).get_table_names())
     assert {"counties", "api_keys", "batches", "jobs", "plans", "alembic_version"} <= tables
+    assert "siting_results" in tables
+
+
+def test_a_database_of_the_first_release_upgrades(db_url: str) -> None:
+    """0001 → head: existing jobs become batch jobs, and siting results get a table."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = make_engine(db_url)
+    try:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0001")
+        with engine.begin() as conn:
+            conn.execute(
+                text("INSERT INTO counties (id, name, created_at) VALUES (1, 'A', :t)"), {"t": NOW}
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO batches (id, county_id, body_sha256, body, name, n_orders,"
+                    " created_at) VALUES ('b1', 1, 'x', '{}', 'old', 0, :t)"
+                ),
+                {"t": NOW},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO jobs (id, batch_id, county_id, state, time_limit_s, attempts,"
+                    " created_at, updated_at) VALUES ('j1', 'b1', 1, 'queued', 1, 0, :t, :t)"
+                ),
+                {"t": NOW},
+            )
+        assert "siting_results" not in inspect(engine).get_table_names()
+        upgrade(engine)
+        assert "siting_results" in inspect(engine).get_table_names()
+        store = Store(engine)
+        job = store.get_job(1, "j1")
+        assert job is not None and (job.kind, job.state, job.result_id) == ("batch", "queued", None)
+        claim = store.claim_next()
+        assert claim is not None and (claim.job_id, claim.kind) == ("j1", "batch")
+    finally:
+        engine.dispose()
 
 
 def test_keys_are_hashed_and_bound_to_a_county(store: Store) -> None:
@@ -154,6 +199,25 @@ def test_job_lifecycle_and_tenant_scoping(store: Store) -> None:
     assert store.get_plan(a, plan_id) == ({"schema": "freshroute.plan/v1"}, BODY)
     assert store.get_job(b, job_id) is None and store.get_plan(b, plan_id) is None
     assert not store.set_progress(job_id, "late", 1.0)  # only running jobs take progress
+
+
+def test_siting_jobs_store_their_results_apart(store: Store) -> None:
+    a, b = county(store, "A"), county(store, "B")
+    request = {"batch": BODY, "p": 2}
+    job = submit(store, a, request, kind="siting.optimize").job
+    assert (job.kind, job.batch_id is not None) == ("siting.optimize", True)
+    claim = store.claim_next()
+    assert claim is not None and (claim.kind, claim.body) == ("siting.optimize", request)
+    assert store.set_progress(job.id, "optimize", float("inf"))  # a phase, no cost
+    assert store.get_job(a, job.id).best_cost is None
+    result_id = store.finish(job.id, {"kind": "siting.optimize", "results": []}, None)
+    assert result_id is not None
+    done = store.get_job(a, job.id)
+    assert (done.state, done.result_id, done.plan_id) == ("done", result_id, None)
+    assert store.get_plan(a, result_id) is None  # not a plan
+    found = store.get_siting_result(a, result_id)
+    assert found == ({"kind": "siting.optimize", "results": []}, request, job.id)
+    assert store.get_siting_result(b, result_id) is None
 
 
 def test_a_cancelled_job_keeps_its_state(store: Store) -> None:

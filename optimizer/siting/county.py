@@ -1,0 +1,259 @@
+"""Choosing collection-centre sites for a county batch (``freshroute site optimize``).
+
+A batch's collection centres and village stations are the candidate sites; demand is each
+station's pickup kg, and cost is travel minutes from the batch's travel mode (road
+networks included). ``optimize_county`` runs one of the siting models on that and names
+the chosen sites. The CLI and the API both call it, so options, checks and errors are
+the same everywhere: bad input raises :class:`SiteInputError`, which names each bad
+field (``p``, ``must_open[1]``...) and the sites involved.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from optimizer.model import Batch
+from optimizer.network import travel_matrices
+from optimizer.siting.cflp import solve_cflp
+from optimizer.siting.coverage import solve_mclp
+from optimizer.siting.pmedian import solve_pmedian
+from optimizer.siting.result import SitingError, SitingResult, Status
+from optimizer.siting.scenario import SCENARIO_SCHEMA_ID, Scenario
+
+Model = Literal["pmedian", "mclp", "cflp"]
+CANDIDATE_KINDS = ("collection_centre", "station")
+CNY_PER_KG_MIN = 0.01  # cflp: transport-cost proxy per kg and minute of haul
+
+
+class SiteInputError(SitingError):
+    """Siting input that cannot be used: ``problems`` lists (field path, reason).
+
+    Paths are relative to the options, with the county batch under ``batch``
+    (``must_open[0]``, ``batch.orders``), so the API can report them as JSON paths.
+    """
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{path}: {reason}" for path, reason in problems))
+
+    def lines(self) -> list[str]:
+        return [f"{path}: {reason}" for path, reason in self.problems]
+
+
+class CountyOptimize(BaseModel):
+    """Options of one siting run on a county batch."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: Model = Field(
+        default="pmedian",
+        description=(
+            "pmedian: minimise produce-weighted travel time with p centres; mclp: maximise "
+            "the kg within radius_min of p centres; cflp: opening cost plus a transport "
+            "cost proxy of 0.01 CNY per kg per minute, with capacities."
+        ),
+    )
+    p: int = Field(default=1, ge=1, description="Centres to open (pmedian, mclp).")
+    radius_min: float = Field(
+        default=60.0, gt=0, description="mclp: minutes within which produce counts as covered."
+    )
+    opening_cost: float = Field(
+        default=500.0, ge=0, description="cflp: CNY per day to run a centre (domain.md §4.5)."
+    )
+    capacity_kg: float = Field(default=20000.0, gt=0, description="cflp: kg a centre takes a day.")
+    must_open: list[str] = Field(default_factory=list, description="Site ids that stay open.")
+    forbid: list[str] = Field(default_factory=list, description="Site ids that may not open.")
+    time_limit_s: float = Field(default=60.0, gt=0, le=3600, description="Solver time limit.")
+
+
+class CountySiting(BaseModel):
+    """The sites chosen by one model, with the solver's objective, proven bound and gap."""
+
+    name: str = Field(description="A scenario name for the result, e.g. 'pmedian-p2'.")
+    model: Model
+    open: list[str] = Field(description="Site ids where a centre is open.")
+    status: str = Field(description="optimal, feasible, infeasible or no_solution.")
+    objective: float | None
+    bound: float | None = Field(description="Proven bound on the objective.")
+    gap: float | None = Field(description="Relative gap between objective and bound.")
+    time_s: float
+    solver: str
+    candidates: int = Field(description="Candidate sites (centres and stations).")
+    stations: int = Field(description="Stations with produce (demand points).")
+
+    def scenario(self, batch: str) -> Scenario:
+        """A ``freshroute.siting/v1`` scenario opening the chosen sites of ``batch``."""
+        return Scenario(schema=SCENARIO_SCHEMA_ID, name=self.name, batch=batch, open=self.open)
+
+
+def candidate_sites(batch: Batch) -> list[str]:
+    """Sites where a centre could be: the batch's centres and village stations."""
+    return [s.id for s in batch.sites if s.kind in CANDIDATE_KINDS]
+
+
+def station_produce(batch: Batch) -> dict[str, float]:
+    """Pickup kg per station, in station-id order (the demand points)."""
+    kg: dict[str, float] = {}
+    for o in batch.orders:
+        if o.kind == "pickup":
+            kg[o.site] = kg.get(o.site, 0.0) + o.kg
+    return dict(sorted(kg.items()))
+
+
+def check_optimize(batch: Batch, spec: CountyOptimize) -> list[tuple[str, str]]:
+    """Problems with ``spec`` on ``batch`` that no solve is needed to see (cheap)."""
+    problems: list[tuple[str, str]] = []
+    produce = station_produce(batch)
+    if not produce:
+        problems.append(("batch.orders", "no pickups, so there is no produce to site centres for"))
+    candidates = set(candidate_sites(batch))
+    sites = batch.sites_by_id
+    for field in ("must_open", "forbid"):
+        for i, sid in enumerate(getattr(spec, field)):
+            if sid not in sites:
+                problems.append((f"{field}[{i}]", f"unknown site '{sid}'"))
+            elif sid not in candidates:
+                problems.append(
+                    (f"{field}[{i}]", f"'{sid}' is a {sites[sid].kind}, not a centre or station")
+                )
+    must, forbid = set(spec.must_open) & candidates, set(spec.forbid) & candidates
+    for i, sid in enumerate(spec.forbid):
+        if sid in must:
+            problems.append((f"forbid[{i}]", f"'{sid}' is also in must_open"))
+    allowed = len(candidates - forbid)
+    if spec.model in ("pmedian", "mclp"):
+        if spec.p > allowed:
+            problems.append(
+                (
+                    "p",
+                    f"p={spec.p} is larger than the {allowed} candidate sites that may open "
+                    f"({len(candidates)} centres and stations, {len(forbid)} forbidden)",
+                )
+            )
+        if len(must) > spec.p:
+            problems.append(
+                (
+                    "must_open",
+                    f"{len(must)} sites must open ({', '.join(sorted(must))}), "
+                    f"more than p={spec.p}",
+                )
+            )
+    elif produce and spec.capacity_kg * allowed < sum(produce.values()):
+        problems.append(
+            (
+                "capacity_kg",
+                f"{allowed} sites × {spec.capacity_kg:g} kg hold less than the "
+                f"{sum(produce.values()):g} kg of produce",
+            )
+        )
+    return problems
+
+
+def optimize_county(batch: Batch, spec: CountyOptimize) -> CountySiting:
+    """Choose centre sites for ``batch`` with ``spec.model`` within ``spec.time_limit_s``.
+
+    Raises :class:`SiteInputError` for bad options (naming the fields and sites) and
+    :class:`SitingError` when the model has no solution (e.g. unreachable stations).
+    """
+    problems = check_optimize(batch, spec)
+    if problems:
+        raise SiteInputError(problems)
+    candidates = candidate_sites(batch)
+    produce = station_produce(batch)
+    stations = list(produce)
+    travel = travel_matrices(batch)
+    index = travel.index()
+    cost = travel.minutes[np.ix_([index[c] for c in candidates], [index[s] for s in stations])]
+    demand = np.array(list(produce.values()))
+    pos = {c: i for i, c in enumerate(candidates)}
+    must = [pos[x] for x in dict.fromkeys(spec.must_open)]
+    forbidden = [pos[x] for x in dict.fromkeys(spec.forbid)]
+    res = _solve(spec, cost, demand, must, forbidden)
+    chosen = [candidates[int(i)] for i in sorted(res.open_sites)]  # indices of open sites
+    if res.status in (Status.NO_SOLUTION, Status.INFEASIBLE) or not chosen:
+        raise SitingError(
+            f"{spec.model}: no sites chosen ({res.status} after {res.time_s:.1f} s of a "
+            f"{spec.time_limit_s:g} s limit)"
+        )
+    summary = res.summary()
+    return CountySiting(
+        name=f"{spec.model}-p{len(chosen)}",
+        model=spec.model,
+        open=chosen,
+        status=res.status,
+        objective=summary["objective"],
+        bound=summary["bound"],
+        gap=summary["gap"],
+        time_s=summary["time_s"],
+        solver=res.solver,
+        candidates=len(candidates),
+        stations=len(stations),
+    )
+
+
+def _solve(
+    spec: CountyOptimize,
+    cost: np.ndarray,
+    demand: np.ndarray,
+    must: list[int],
+    forbidden: list[int],
+) -> SitingResult:
+    """Run the chosen model on candidates × stations travel minutes."""
+    limit = spec.time_limit_s
+    if spec.model == "pmedian":
+        return solve_pmedian(
+            cost, spec.p, demand, must_open=must, forbidden=forbidden, time_limit=limit
+        )
+    if spec.model == "mclp":
+        return solve_mclp(
+            cost,
+            spec.radius_min,
+            spec.p,
+            demand,
+            must_open=must,
+            forbidden=forbidden,
+            skip_uncoverable=True,
+            time_limit=limit,
+        )
+    m = cost.shape[0]
+    return solve_cflp(
+        cost * CNY_PER_KG_MIN,  # CNY per kg served from candidate i to station j
+        demand,
+        np.full(m, spec.capacity_kg),
+        np.full(m, spec.opening_cost),
+        must_open=must,
+        forbidden=forbidden,
+        time_limit=limit,
+    )
+
+
+def scenario_problems(batch: Batch, scenario: Scenario) -> list[tuple[str, str]]:
+    """Problems of a scenario on ``batch`` that ``evaluate_scenario`` would fail on, such as
+    an unknown open site (paths relative to the scenario)."""
+    problems: list[tuple[str, str]] = []
+    sites = batch.sites_by_id
+    opened = set(scenario.open)
+    seen: set[str] = set()
+    for i, sid in enumerate(scenario.open):
+        site = sites.get(sid)
+        new_id = f"CC-{sid}"
+        if site is None:
+            problems.append((f"open[{i}]", f"unknown site '{sid}'"))
+        elif sid in seen:
+            problems.append((f"open[{i}]", f"'{sid}' is listed twice"))
+        elif site.kind == "collection_centre":
+            pass
+        elif batch.travel.mode == "matrix":
+            problems.append(
+                (f"open[{i}]", f"'{sid}' is not a centre, and matrix travel has no new sites")
+            )
+        elif new_id in sites and (sites[new_id].kind != "collection_centre" or new_id in opened):
+            problems.append((f"open[{i}]", f"a new centre at '{sid}' would clash with '{new_id}'"))
+        seen.add(sid)
+    for sid in scenario.opening_cost:
+        if sid not in sites:
+            problems.append((f"opening_cost.{sid}", f"unknown site '{sid}'"))
+    return problems
