@@ -8,13 +8,32 @@ from optimizer.model import Batch, VehicleType
 from optimizer.plan import KPIs, OrderOutcome, Route, RouteCost
 
 
-def route_cost(vt: VehicleType, km: float, duration_min: float) -> RouteCost:
-    """Fixed cost of a used vehicle plus per-km and per-hour costs, in CNY (unweighted)."""
+def route_cost(
+    vt: VehicleType, km: float, duration_min: float, fuel: float = 0.0
+) -> RouteCost:
+    """Fixed cost of a used vehicle plus per-km, per-hour and fuel costs, in CNY
+    (unweighted)."""
     distance = km * vt.cost_per_km
     time = duration_min / 60.0 * vt.cost_per_hour
-    return RouteCost(
-        fixed=vt.fixed_cost, distance=distance, time=time, total=vt.fixed_cost + distance + time
-    )
+    total = vt.fixed_cost + distance + time + fuel
+    return RouteCost(fixed=vt.fixed_cost, distance=distance, time=time, fuel=fuel, total=total)
+
+
+def fuel_cost(vt: VehicleType, km: np.ndarray, kg: np.ndarray, price: float) -> float:
+    """CNY of fuel over legs of ``km`` carrying ``kg``: the rate grows linearly from empty
+    to full (domain.md §2.2, ρ(Q) = ρ0 + (ρ* − ρ0)·Q/Qmax); 0 without fuel rates."""
+    if not vt.has_fuel:
+        return 0.0
+    assert vt.fuel_l_per_km_empty is not None and vt.fuel_l_per_km_full is not None
+    share = np.clip(np.asarray(kg, dtype=float) / vt.capacity_kg, 0.0, 1.0)
+    rate = vt.fuel_l_per_km_empty + (vt.fuel_l_per_km_full - vt.fuel_l_per_km_empty) * share
+    return float((np.asarray(km, dtype=float) * rate).sum() * price)
+
+
+def engine_km_rate(vt: VehicleType, price: float) -> float:
+    """CNY per km the engines see: the non-fuel rate plus fuel when empty (the load's
+    extra fuel is what polishing prices)."""
+    return vt.cost_per_km + (vt.fuel_l_per_km_empty or 0.0) * price
 
 
 def compute_kpis(batch: Batch, routes: list[Route], orders: list[OrderOutcome]) -> KPIs:
@@ -61,11 +80,13 @@ def compute_kpis(batch: Batch, routes: list[Route], orders: list[OrderOutcome]) 
     fixed = sum(r.cost.fixed for r in routes)
     distance = sum(r.cost.distance for r in routes)
     time = sum(r.cost.time for r in routes)
+    fuel = sum(r.cost.fuel for r in routes)
     return KPIs(
-        total_cost=fixed + distance + time + penalty,
+        total_cost=fixed + distance + time + fuel + penalty,
         fixed_cost=fixed,
         distance_cost=distance,
         time_cost=time,
+        fuel_cost=fuel,
         penalty_cost=penalty,
         km=km,
         empty_km=empty_km,

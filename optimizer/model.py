@@ -287,7 +287,22 @@ class VehicleType(_Strict):
     compartment_temp_c: float | None = Field(
         default=None, description="Refrigerated vehicles: compartment °C (default 2 °C)."
     )
-    cost_per_km: float = Field(default=2.5, ge=0, description="domain.md §2.4: 2.5-3 CNY/km.")
+    cost_per_km: float = Field(
+        default=2.5,
+        ge=0,
+        description=(
+            "domain.md §2.4: 2.5-3 CNY/km. With fuel rates set it covers the rest of the "
+            "per-km cost (tyres, upkeep) and fuel is priced per leg by the load."
+        ),
+    )
+    fuel_l_per_km_empty: float | None = Field(
+        default=None, ge=0, description="Litres per km with nothing on board (domain.md §2: 0.08)."
+    )
+    fuel_l_per_km_full: float | None = Field(
+        default=None,
+        ge=0,
+        description="Litres per km at capacity_kg (domain.md §2.2: 0.102 light truck).",
+    )
     cost_per_hour: float = Field(default=35.0, ge=0, description="domain.md §2.4: driver 35 CNY/h.")
     fixed_cost: float = Field(default=250.0, ge=0, description="domain.md §0: 250 CNY a day used.")
     shift_start: Clock = 360.0
@@ -313,7 +328,16 @@ class VehicleType(_Strict):
             self.compartment_temp_c = 2.0
         if not self.refrigerated and self.compartment_temp_c is not None:
             raise ValueError("compartment_temp_c is only for refrigerated vehicles")
+        if (self.fuel_l_per_km_empty is None) != (self.fuel_l_per_km_full is None):
+            raise ValueError("give both fuel_l_per_km_empty and fuel_l_per_km_full, or neither")
+        if (self.fuel_l_per_km_full or 0.0) < (self.fuel_l_per_km_empty or 0.0):
+            raise ValueError("fuel_l_per_km_full is below fuel_l_per_km_empty")
         return self
+
+    @property
+    def has_fuel(self) -> bool:
+        """Fuel priced per leg by the load (both rates given)."""
+        return self.fuel_l_per_km_empty is not None
 
 
 class HaversineTravel(_Strict):
@@ -371,6 +395,9 @@ class Options(_Strict):
     )
     baseline: bool = Field(
         default=True, description="Also plan the separate-fleets baseline and report savings."
+    )
+    fuel_price_cny_per_l: float = Field(
+        default=7.5, gt=0, description="Diesel price for fuel rates (domain.md §2.3: 7.5 CNY/L)."
     )
 
 

@@ -39,6 +39,7 @@ class RouteCost(_Out):
     fixed: float
     distance: float
     time: float
+    fuel: float = Field(default=0.0, description="Load-dependent fuel, where rates are set.")
     total: float
 
 
@@ -72,6 +73,7 @@ class KPIs(_Out):
     fixed_cost: float
     distance_cost: float
     time_cost: float
+    fuel_cost: float = Field(default=0.0, description="Load-dependent fuel, where rates are set.")
     penalty_cost: float = Field(description="Penalties of optional orders left unserved.")
     km: float
     empty_km: float = Field(description="km driven with nothing on board.")
@@ -98,6 +100,15 @@ class Baseline(_Out):
     empty_km_saving_share: float = Field(description="1 - paired empty km / baseline empty km.")
 
 
+class Polishing(_Out):
+    """True-cost polishing of the engine's routes (fuel that grows with the load)."""
+
+    cost_before: float = Field(description="Validated total cost of the engine's plan, CNY.")
+    cost_after: float = Field(description="Validated total cost after polishing, CNY.")
+    moves: int
+    seconds: float
+
+
 class Plan(_Out):
     schema_: Literal["freshroute.plan/v1"] = Field(default=PLAN_SCHEMA_ID, alias="schema")
     batch: str = ""
@@ -107,3 +118,6 @@ class Plan(_Out):
     orders: list[OrderOutcome]
     kpis: KPIs
     baseline: Baseline | None = None
+    polishing: Polishing | None = Field(
+        default=None, description="Set when fuel rates made true-cost polishing run."
+    )

@@ -18,6 +18,7 @@ from typing import Literal
 import numpy as np
 
 from optimizer import freshness
+from optimizer.kpis import fuel_cost
 from optimizer.model import Batch, Order, Site, VehicleType, format_clock, vehicle_ids
 from optimizer.network import travel_matrices
 from optimizer.plan import OrderOutcome, Plan, Route, Stop
@@ -455,16 +456,31 @@ def _check_deliveries_first(ctx: _Context, route: Route) -> Found:
                 )
 
 
+def _fuel(ctx: _Context, route: Route, vt: VehicleType) -> float:
+    """Fuel from the matrix's leg km and the kg recomputed on board (not the plan's)."""
+    km, kg, on_board = [], [], 0.0
+    for a, b in zip(route.stops, route.stops[1:], strict=False):
+        for oid, sign in [(o, -1.0) for o in a.unload] + [(o, 1.0) for o in a.load]:
+            order = ctx.order(oid)
+            on_board += sign * (order.kg if order is not None else 0.0)
+        leg = ctx.leg(a.site, b.site)
+        km.append(leg[0] if leg is not None else 0.0)
+        kg.append(on_board)
+    return fuel_cost(vt, np.array(km), np.array(kg), ctx.batch.options.fuel_price_cny_per_l)
+
+
 def _check_cost(ctx: _Context, route: Route, vt: VehicleType) -> Found:
     """Fixed, distance and time cost parts (unweighted CNY) and their total."""
     fixed = vt.fixed_cost if any(_has_actions(s) for s in route.stops) else 0.0
     distance = _route_km(ctx, route) * vt.cost_per_km
     time = _duration(route) / 60.0 * vt.cost_per_hour
+    fuel = _fuel(ctx, route, vt)
     expected = {
         "fixed": fixed,
         "distance": distance,
         "time": time,
-        "total": fixed + distance + time,
+        "fuel": fuel,
+        "total": fixed + distance + time + fuel,
     }
     v = route.vehicle
     for name, want in expected.items():

@@ -145,6 +145,9 @@ FLEET_SPECS: tuple[dict, ...] = (
         fixed_cost=200.0,  # domain.md §2.4: 200 CNY per day used
     ),
 )
+# Litres per km empty and full (domain.md §0, §2.2: dry light truck 0.08 → 0.102 L/km,
+# reefer 0.125-0.15 L/km), for counties that price fuel by the load (``with_fuel_rates``).
+FUEL_RATES: dict[str, tuple[float, float]] = {"reefer": (0.125, 0.15), "van": (0.08, 0.102)}
 REEFER_MARGIN = 1.6  # fleet sizing margin on total pickup kg
 VAN_MARGIN = 1.3  # fleet sizing margin on total delivery kg
 
@@ -394,6 +397,22 @@ def generate_county(
         travel=frame.travel,
         options=frame.options,
     )
+
+
+def with_fuel_rates(batch: Batch) -> Batch:
+    """The batch with load-dependent fuel (``FUEL_RATES``) for the generator's fleet.
+
+    ``cost_per_km`` becomes the non-fuel part: the all-in rate minus empty fuel at the
+    batch's diesel price, so an empty truck costs what it did and a loaded one more.
+    """
+    data = batch.model_dump(by_alias=True)
+    price = batch.options.fuel_price_cny_per_l
+    for vt in data["fleet"]:
+        if vt["id"] in FUEL_RATES:
+            empty, full = FUEL_RATES[vt["id"]]
+            vt["cost_per_km"] = max(0.0, vt["cost_per_km"] - empty * price)
+            vt.update(fuel_l_per_km_empty=empty, fuel_l_per_km_full=full)
+    return Batch.model_validate(data)
 
 
 def batch_json(batch: Batch) -> str:

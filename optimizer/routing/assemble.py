@@ -8,8 +8,10 @@ the engine's service start: the schedule it promised can be kept.
 
 from __future__ import annotations
 
+import numpy as np
+
 from optimizer.freshness import remaining_share, shelf_life_min, used_minutes
-from optimizer.kpis import compute_kpis, route_cost
+from optimizer.kpis import compute_kpis, fuel_cost, route_cost
 from optimizer.plan import OrderOutcome, Plan, Route, Stop
 from optimizer.routing.ortools_engine import EngineRoute
 from optimizer.routing.problem import END, LOAD, START, UNLOAD, RoutingProblem
@@ -88,13 +90,19 @@ def _route(problem: RoutingProblem, er: EngineRoute) -> Route:
     assert p.node_role[er.nodes[0]] == START and p.node_role[er.nodes[-1]] == END
     km_total = sum(s.km_from_previous for s in stops)
     duration = stops[-1].departure - stops[0].start
+    fuel = fuel_cost(
+        vehicle.type,
+        np.array([s.km_from_previous for s in stops[1:]]),
+        np.array([s.kg_on_board for s in stops[:-1]]),
+        p.batch.options.fuel_price_cny_per_l,
+    )
     return Route(
         vehicle=vehicle.id,
         vehicle_type=vehicle.type.id,
         stops=stops,
         km=km_total,
         duration_min=duration,
-        cost=route_cost(vehicle.type, km_total, duration),
+        cost=route_cost(vehicle.type, km_total, duration, fuel),
     )
 
 

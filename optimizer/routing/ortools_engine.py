@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from optimizer.kpis import engine_km_rate
 from optimizer.routing.problem import (
     END,
     LOAD,
@@ -200,7 +201,8 @@ class _Model:
         for k, v in enumerate(vehicles):
             vt = v.type
             if vt.id not in cost_cb:
-                matrix = np.rint(km * vt.cost_per_km * weights.distance * COST_SCALE)
+                rate = engine_km_rate(vt, p.batch.options.fuel_price_cny_per_l)
+                matrix = np.rint(km * rate * weights.distance * COST_SCALE)
                 cost_cb[vt.id] = routing.RegisterTransitMatrix(matrix.astype(np.int64).tolist())
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[vt.id], k)
             routing.SetFixedCostOfVehicle(round(vt.fixed_cost * weights.fixed * COST_SCALE), k)

@@ -25,6 +25,7 @@ import numpy as np
 import pyvrp
 from pyvrp.stop import MaxRuntime
 
+from optimizer.kpis import engine_km_rate
 from optimizer.routing.ortools_engine import (
     COST_SCALE,
     FRESHNESS_MARGIN_MIN,
@@ -245,7 +246,10 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
                 tw_late=math.floor(vt.shift_end * TIME_SCALE + 1e-9),
                 shift_duration=math.floor(vt.max_duration_min * TIME_SCALE + 1e-9),
                 unit_distance_cost=round(
-                    vt.cost_per_km * weights.distance * COST_SCALE / DIST_SCALE
+                    engine_km_rate(vt, p.batch.options.fuel_price_cny_per_l)
+                    * weights.distance
+                    * COST_SCALE
+                    / DIST_SCALE
                 ),
                 unit_duration_cost=round(
                     vt.cost_per_hour * weights.time / 60.0 / TIME_SCALE * COST_SCALE

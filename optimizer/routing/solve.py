@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from optimizer.kpis import compute_kpis
 from optimizer.model import Batch, with_orders
-from optimizer.plan import Baseline, Plan
+from optimizer.plan import Baseline, Plan, Polishing
 from optimizer.routing.assemble import build_plan
 from optimizer.routing.decompose import parts_needed, plan_in_parts
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
@@ -28,6 +28,7 @@ from optimizer.routing.ortools_engine import (
     EngineRoute,
     solve_ortools,
 )
+from optimizer.routing.polish import polish
 from optimizer.routing.problem import RoutingProblem, compile_problem
 from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
 from optimizer.validate import Violation, format_violations, validate_plan
@@ -284,11 +285,13 @@ def plan_batch(
             raise InvalidPlan(violations)
         plan.solve_seconds = time.perf_counter() - started
         return plan
+    polish_s = limit * POLISH_SHARE if _polishes(problem) else 0.0
+    limit -= polish_s
     kinds = {o.kind for o in batch.orders}
     if kinds != {"delivery", "pickup"} or not want_baseline:
         # No baseline asked for: the whole time goes to the paired search.
         result = run_engine(problem, limit, engine=engine, progress=progress, workers=workers)
-        plan = _plan(problem, result, engine)
+        plan = _polished_plan(problem, result, engine, polish_s)
         plan.solve_seconds = time.perf_counter() - started
         return plan
 
@@ -322,7 +325,7 @@ def plan_batch(
         initial=merged,
         workers=workers,
     )
-    plan = _plan(problem, result, engine)
+    plan = _polished_plan(problem, result, engine, polish_s)
     if want_baseline:
         part_plans = [_plan(part, res, engine) for part, res in parts]
         routes = [r for p in part_plans for r in p.routes]
@@ -334,6 +337,33 @@ def plan_batch(
             empty_km_saving_share=_saving(plan.kpis.empty_km, base.empty_km),
         )
     plan.solve_seconds = time.perf_counter() - started
+    return plan
+
+
+POLISH_SHARE = 0.15  # of the time limit, for true-cost polishing when fuel is priced
+
+
+def _polishes(problem: RoutingProblem) -> bool:
+    """Polish when some vehicle's fuel grows with the load (the engines cannot price it)
+    and the node matrices are affordable."""
+    fuel = any(vt.has_fuel for vt in problem.batch.fleet)
+    return fuel and problem.n_nodes <= ORTOOLS_MAX_NODES
+
+
+def _polished_plan(
+    problem: RoutingProblem, result: EngineResult, engine: str, seconds: float
+) -> Plan:
+    """The validated plan of ``result``, polished under the true cost when asked."""
+    if seconds <= 0:
+        return _plan(problem, result, engine)
+    polished = polish(problem, result, seconds)
+    plan = _plan(problem, polished.result, engine)
+    plan.polishing = Polishing(
+        cost_before=polished.cost_before,
+        cost_after=polished.cost_after,
+        moves=polished.moves,
+        seconds=polished.seconds,
+    )
     return plan
 
 

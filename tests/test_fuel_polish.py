@@ -1,0 +1,119 @@
+"""Load-dependent fuel in the cost model, and true-cost polishing of the engines' routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from optimizer.kpis import fuel_cost
+from optimizer.model import VehicleType
+from optimizer.routing.ortools_engine import EngineResult, EngineRoute
+from optimizer.routing.polish import _schedule, _stops, _trips, exact_cost, polish
+from optimizer.routing.problem import compile_problem
+from optimizer.routing.solve import plan_batch
+from optimizer.validate import validate_plan
+from scenarios.generate import generate_county, with_fuel_rates
+
+
+def test_fuel_rate_grows_with_the_load() -> None:
+    vt = VehicleType(
+        id="t",
+        count=1,
+        capacity_kg=1000,
+        capacity_m3=10,
+        fuel_l_per_km_empty=0.08,
+        fuel_l_per_km_full=0.10,
+    )
+    # 10 km empty, 10 km half full, 10 km full (and over-full counts as full).
+    km, kg = np.array([10.0, 10.0, 10.0, 5.0]), np.array([0.0, 500.0, 1000.0, 2000.0])
+    litres = 10 * 0.08 + 10 * 0.09 + 10 * 0.10 + 5 * 0.10
+    assert fuel_cost(vt, km, kg, 7.5) == pytest.approx(litres * 7.5)
+    plain = vt.model_copy(update={"fuel_l_per_km_empty": None, "fuel_l_per_km_full": None})
+    assert fuel_cost(plain, km, kg, 7.5) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("rates", "message"),
+    [
+        ({"fuel_l_per_km_empty": 0.08}, "give both"),
+        ({"fuel_l_per_km_empty": 0.1, "fuel_l_per_km_full": 0.08}, "below"),
+    ],
+)
+def test_bad_fuel_rates_are_rejected(rates: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        VehicleType(id="t", count=1, capacity_kg=1000, capacity_m3=10, **rates)
+
+
+def test_plan_prices_fuel_and_reports_polishing() -> None:
+    batch = with_fuel_rates(generate_county(15, 2))
+    plan = plan_batch(batch, time_limit_s=3.0, baseline=False)
+    assert validate_plan(batch, plan) == []
+    assert plan.kpis.fuel_cost > 0
+    assert plan.kpis.fuel_cost == pytest.approx(sum(r.cost.fuel for r in plan.routes))
+    assert plan.polishing is not None
+    assert plan.polishing.cost_after <= plan.polishing.cost_before + 1e-9
+    assert plan.polishing.cost_after == pytest.approx(plan.kpis.total_cost)
+
+
+def test_validator_recomputes_fuel() -> None:
+    batch = with_fuel_rates(generate_county(8, 3))
+    plan = plan_batch(batch, time_limit_s=1.0, baseline=False)
+    route = plan.routes[0]
+    route.cost = route.cost.model_copy(update={"fuel": route.cost.fuel + 5.0})
+    kinds = {v.kind for v in validate_plan(batch, plan)}
+    assert "cost" in kinds
+
+
+def test_polishing_reorders_a_trip_to_save_fuel_and_km() -> None:
+    """A trip spoiled by visiting its stops in reverse is repaired by polishing."""
+    batch = with_fuel_rates(generate_county(15, 4))
+    plan = plan_batch(batch, time_limit_s=2.0, baseline=False)
+    problem = compile_problem(batch)
+    node_of = {
+        (problem.orders[int(problem.node_order[n])].id, int(problem.node_role[n])): n
+        for n in range(problem.n_nodes)
+        if problem.node_order[n] >= 0
+    }
+    vid = {v.id: k for k, v in enumerate(problem.vehicles)}
+    routes = []
+    for route in plan.routes:
+        nodes, times = [problem.vehicles[vid[route.vehicle]].start_node], [route.stops[0].start]
+        for stop in route.stops:
+            for oid in stop.unload:
+                nodes.append(node_of[(oid, 3)])
+                times.append(stop.start)
+            for oid in stop.load:
+                nodes.append(node_of[(oid, 2)])
+                times.append(stop.start)
+        nodes.append(problem.vehicles[vid[route.vehicle]].end_node)
+        times.append(route.stops[-1].departure)
+        routes.append(EngineRoute(vid[route.vehicle], nodes, times))
+    base = exact_cost(problem, routes)
+    assert base == pytest.approx(plan.kpis.total_cost)
+    # Spoil one trip: visit its stops in reverse, keeping a valid (but dearer) plan.
+    minutes = problem.node_times()
+    spoiled = None
+    for r, route in enumerate(routes):
+        for lo, hi in _trips(problem, route.nodes):
+            stops = _stops(problem, route.nodes, lo, hi)
+            blocks = [route.nodes[a:b] for a, b in stops][::-1]
+            nodes = route.nodes[:lo] + [n for b in blocks for n in b] + route.nodes[hi:]
+            times = _schedule(problem, minutes, route, nodes)
+            if times is None:
+                continue
+            trial = [*routes[:r], EngineRoute(route.vehicle, nodes, times), *routes[r + 1 :]]
+            cost = exact_cost(problem, trial)
+            if base + 1.0 < cost < float("inf"):
+                spoiled = (trial, cost)
+                break
+        if spoiled:
+            break
+    assert spoiled is not None, "no trip could be spoiled validly; pick another county"
+    polished = polish(problem, EngineResult(spoiled[0], 0.0, "test", 0.0), 5.0)
+    assert polished.cost_before == pytest.approx(spoiled[1])
+    assert polished.cost_after < polished.cost_before - 1.0
+    assert polished.moves >= 1
+    assert exact_cost(problem, polished.result.routes) == pytest.approx(polished.cost_after)
