@@ -24,6 +24,8 @@ test: $(STAMP)
 test-postgres: $(STAMP)
 	api/testing/postgres.sh $(BIN)/python -m pytest tests/test_api_store.py -k postgres
 
+# Road files named by batches are read from scenarios/ (FRESHROUTE_ROADS_DIR, unless set).
+serve: export FRESHROUTE_ROADS_DIR ?= $(abspath scenarios)
 serve: $(STAMP)
 	$(BIN)/freshroute serve
 

@@ -79,8 +79,8 @@ class ApiKey(Base):
 
 
 class BatchRow(Base):
-    """A submitted request body, exactly as parsed: a batch, or a siting request (the
-    job's ``kind`` says which)."""
+    """A submitted request body as parsed, a road-network path made absolute inside the
+    roads folder: a batch, or a siting request (the job's ``kind`` says which)."""
 
     __tablename__ = "batches"
     __table_args__ = (UniqueConstraint("county_id", "idempotency_key", name="uq_batches_idem"),)

@@ -4,6 +4,10 @@ Every problem becomes ``{"path": "orders[3].kg", "reason": "..."}`` (the same pa
 reasons as the CLI, from the pydantic error locations). Nothing a client sends may
 cause a 500: bad JSON, non-finite or huge numbers, invalid Unicode and oversized
 batches are all reported as input errors.
+
+Nor may a client make the server read its files: a ``road_network`` batch names a road
+file, which must lie inside ``FRESHROUTE_ROADS_DIR`` (``road_file``); without that
+setting such batches are refused.
 """
 
 from __future__ import annotations
@@ -11,15 +15,17 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from pydantic import ValidationError
 
 from optimizer.errors import json_path
-from optimizer.model import Batch
+from optimizer.model import Batch, RoadNetworkTravel
 from optimizer.routing.feasibility import check_feasibility
 from optimizer.routing.problem import compile_problem
 
@@ -141,6 +147,55 @@ def canonical_sha256(data: Any) -> str:
 class Limits:
     max_orders: int
     max_vehicles: int
+    roads_dir: Path | None = None  # FRESHROUTE_ROADS_DIR; None: no road files are read
+
+
+ROADS_OFF = (
+    "this service reads no road files unless FRESHROUTE_ROADS_DIR is set; "
+    "send travel as a matrix instead (mode 'matrix': site_ids, km, minutes)"
+)
+ROADS_OUTSIDE = (
+    "must name a road file inside the service's road folder (FRESHROUTE_ROADS_DIR), relative to it"
+)
+MAX_ROAD_PATH = 1024  # characters; keeps the step-by-step resolution cheap
+
+
+def road_file(path: str, roads_dir: Path | None) -> Path:
+    """The file ``path`` names inside ``roads_dir`` (relative to it), resolved; ``ValueError``
+    with the reason (``ROADS_OFF``, ``ROADS_OUTSIDE``) otherwise.
+
+    The path is resolved one part at a time, following symlinks, and every step must stay
+    inside the folder: neither ``..`` nor a symlink leads out, and nothing outside the
+    folder is ever looked at, so the answer for a path outside it is the same whether or
+    not that file exists. An absolute path is accepted when it lies inside the folder.
+    """
+    if roads_dir is None:
+        raise ValueError(ROADS_OFF)
+    if len(path) > MAX_ROAD_PATH or "\x00" in path:
+        raise ValueError(ROADS_OUTSIDE)
+    root = Path(roads_dir).resolve()
+    given = Path(path)
+    if given.is_absolute():
+        for folder in (root, Path(roads_dir)):  # as resolved, or as configured
+            if given.is_relative_to(folder):
+                given = given.relative_to(folder)
+                break
+        else:
+            raise ValueError(ROADS_OUTSIDE)
+    here = root
+    try:
+        for part in given.parts:
+            here = here.parent if part == ".." else here / part
+            if here.is_symlink():
+                here = here.resolve()
+            if not here.is_relative_to(root):
+                raise ValueError(ROADS_OUTSIDE)
+        here = here.resolve()
+    except (OSError, RuntimeError):  # unreadable folders, names too long, symlink loops
+        raise ValueError(ROADS_OUTSIDE) from None
+    if here == root or not here.is_relative_to(root):
+        raise ValueError(ROADS_OUTSIDE)
+    return here
 
 
 @dataclass(frozen=True)
@@ -179,13 +234,33 @@ def checked_json(raw: bytes, limits: Limits, batch_at: str | None = None) -> Any
     return data
 
 
+def road_problem(error: Exception, roads_dir: Path | None, at: str = "travel") -> dict[str, str]:
+    """A road file that cannot be used, as a problem at ``at``; the message names files
+    relative to the road folder, whose place on the server is no business of clients."""
+    reason = str(error)
+    if roads_dir is not None:
+        reason = reason.replace(f"{Path(roads_dir).resolve()}{os.sep}", "")
+    return problem(at, reason)
+
+
 def to_batch(data: Any, limits: Limits, at: str = "") -> Batch:
     """Validate a checked body (or its member ``at``) as a batch within the vehicle limit
-    (422 otherwise, with paths under ``at``)."""
+    and with its road file, if any, inside ``limits.roads_dir`` (422 otherwise, with paths
+    under ``at``).
+
+    A road file's path is replaced, in the batch and in ``data`` itself (the body that is
+    stored and solved later, in another folder), by the absolute file it names.
+    """
     try:
         batch = Batch.model_validate(data)
     except ValidationError as e:
         raise InputError(422, schema_errors(e, (at,) if at else ())) from None
+    if isinstance(batch.travel, RoadNetworkTravel):
+        try:
+            file = str(road_file(batch.travel.path, limits.roads_dir))
+        except ValueError as e:
+            raise InputError(422, [problem(_join(at, "travel.path"), str(e))]) from None
+        batch.travel.path = data["travel"]["path"] = file
     vehicles = sum(v.count for v in batch.fleet)
     if vehicles > limits.max_vehicles:
         raise InputError(

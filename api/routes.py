@@ -25,6 +25,7 @@ from api.inputs import (
     infeasible,
     problem,
     read_body,
+    road_problem,
     to_batch,
 )
 from api.schemas import (
@@ -47,6 +48,7 @@ from api.worker import WorkerPool
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import lang_from_accept_language
 from optimizer.model import Batch
+from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import Plan
 from optimizer.report.map import render_map
 from optimizer.report.siting_map import render_siting_map
@@ -113,7 +115,11 @@ IdempotencyKey = Annotated[
 
 
 def _limits(settings: Settings) -> Limits:
-    return Limits(max_orders=settings.max_orders, max_vehicles=settings.max_vehicles)
+    return Limits(
+        max_orders=settings.max_orders,
+        max_vehicles=settings.max_vehicles,
+        roads_dir=settings.roads_dir,
+    )
 
 
 def _state(request: Request) -> tuple[Settings, Store, WorkerPool]:
@@ -121,9 +127,11 @@ def _state(request: Request) -> tuple[Settings, Store, WorkerPool]:
     return state.settings, state.store, state.pool
 
 
-def _feasibility(batch: Batch) -> list[dict[str, str]]:
+def _feasibility(batch: Batch, settings: Settings) -> list[dict[str, str]]:
     try:
         return infeasible(batch)
+    except RoadNetworkError as e:  # the road file (inside FRESHROUTE_ROADS_DIR) is unusable
+        raise InputError(422, [road_problem(e, settings.roads_dir)]) from None
     except Exception as e:  # the optimizer choked on valid input: still the input's fault
         log.exception("feasibility check failed")
         raise InputError(422, [problem("", f"the batch could not be checked: {e}")]) from None
@@ -262,7 +270,7 @@ async def submit_batch(
 
     def prepare(data: Any, limits: Limits) -> Checked:
         batch = to_batch(data, limits)
-        issues = _feasibility(batch)
+        issues = _feasibility(batch, settings)
         if issues:
             raise InputError(422, issues)
         limit = settings.time_limit(batch.options.time_limit_s)
@@ -287,7 +295,7 @@ async def validate_batch(request: Request, tenant: TenantDep) -> ValidationRepor
         try:
             limits = _limits(settings)
             batch = to_batch(checked_json(raw, limits), limits)
-            issues = _feasibility(batch)
+            issues = _feasibility(batch, settings)
         except InputError as e:
             errors = e.detail if isinstance(e.detail, list) else [problem("", e.detail)]
             return ValidationReport(valid=False, errors=errors, infeasible=[])  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 DEFAULT_DATABASE_URL = "sqlite:///./freshroute.db"
 
@@ -34,6 +35,17 @@ def _bool(name: str, default: bool) -> bool:
     if raw in ("0", "false", "no", "off"):
         return False
     raise ValueError(f"{name}={raw!r} is not a boolean (1/0, true/false)")
+
+
+def _directory(name: str) -> Path | None:
+    """An existing folder, resolved once (so a relative value means the starting folder)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser().resolve()
+    if not path.is_dir():
+        raise ValueError(f"{name}={raw!r} is not a directory")
+    return path
 
 
 def _float(name: str, default: float, minimum: float = 0.0) -> float:
@@ -71,6 +83,8 @@ class Settings:
     batch_threads: int = 2
     worker_nice: int = 10
     metrics_open_on_loopback: bool = True
+    # The only folder road_network batches may read roads from; None: they are refused.
+    roads_dir: Path | None = None
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -89,6 +103,7 @@ class Settings:
             batch_threads=_int("FRESHROUTE_BATCH_THREADS", 2, minimum=1),
             worker_nice=_int("FRESHROUTE_WORKER_NICE", 10),
             metrics_open_on_loopback=_bool("FRESHROUTE_METRICS_OPEN_ON_LOOPBACK", True),
+            roads_dir=_directory("FRESHROUTE_ROADS_DIR"),
         )
         return replace(settings, **overrides) if overrides else settings  # type: ignore[arg-type]
 

@@ -14,7 +14,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
-from api.inputs import Checked, InputError, Limits, problem, schema_errors, to_batch
+from api.inputs import (
+    Checked,
+    InputError,
+    Limits,
+    problem,
+    road_problem,
+    schema_errors,
+    to_batch,
+)
 from optimizer.model import Batch
 from optimizer.network import travel_matrices
 from optimizer.network.errors import RoadNetworkError
@@ -133,7 +141,7 @@ def check_request(kind: str, data: Any, limits: Limits, max_time_limit_s: float)
         try:
             travel_matrices(batch)  # cached on disk for the worker
         except RoadNetworkError as e:
-            found.append(("batch.travel", str(e)))
+            found.append(("batch.travel", road_problem(e, limits.roads_dir)["reason"]))
     if kind == OPTIMIZE:
         found += check_optimize(batch, request)
         limit = min(request.time_limit_s, max_time_limit_s)

@@ -184,8 +184,8 @@ def test_optimize_422_names_each_field(api: Api) -> None:
     roads = body()
     roads["batch"]["travel"] = {"mode": "road_network", "path": "/nowhere/county.roads.geojson"}
     r = api.client.post(route, json=roads, headers=h)
-    assert r.status_code == 422 and r.json()["detail"][0]["path"] == "batch.travel"
-    assert "/nowhere/county.roads.geojson" in r.json()["detail"][0]["reason"]
+    assert r.status_code == 422 and r.json()["detail"][0]["path"] == "batch.travel.path"
+    assert "FRESHROUTE_ROADS_DIR" in r.json()["detail"][0]["reason"]  # tests/test_api_roads.py
     r = api.client.post(
         route, content=b'{"batch": {', headers={**h, "Content-Type": "application/json"}
     )

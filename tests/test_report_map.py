@@ -136,3 +136,20 @@ def test_language_negotiation() -> None:
     assert lang_from_accept_language("fr-FR") == "zh-CN"
     assert lang_from_accept_language("en;q=0, zh;q=0.1") == "zh-CN"
     assert lang_from_accept_language("") == "zh-CN"
+
+
+def test_site_names_are_escaped_once_in_tooltips(solved: tuple[Batch, Plan]) -> None:
+    """Leaflet inserts a tooltip string as HTML: a site's name must reach it escaped."""
+    batch, plan = solved
+    evil = "<img src=x onerror=alert(1)>"
+    data = batch.model_dump(mode="json", by_alias=True)
+    for site in data["sites"]:
+        if site["id"] == "V1":
+            site["name"] = evil
+    page = render_map(Batch.model_validate(data), plan, "en")
+    assert "<img src=x" not in page
+    sites = {s["id"]: s for s in _data(page)["sites"]}
+    assert sites["V1"]["tooltip"] == "&lt;img src=x onerror=alert(1)&gt; (V1)"  # not twice
+    for site in sites.values():
+        assert "<" not in site["tooltip"] and ">" not in site["tooltip"], site["tooltip"]
+    assert "&lt;img src=x onerror=alert(1)&gt; (V1)" in sites["V1"]["popup"]

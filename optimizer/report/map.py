@@ -215,7 +215,8 @@ def map_data(
     tiles_attribution: str = "",
     route_lines: RouteLinesFn | None = None,
 ) -> dict[str, Any]:
-    """Everything the page's script draws, as JSON-ready data (popups as HTML strings)."""
+    """Everything the page's script draws, as JSON-ready data (popups, tooltips, legend
+    and panels as HTML strings, every text in them escaped here)."""
     code = normalize_lang(lang)
     sheets = build_runsheets(batch, plan)
     lines_by_vehicle = (route_lines or ROUTE_LINES)(batch, plan)
@@ -260,7 +261,7 @@ def map_data(
                 "lon": site.lon,
                 "icon": _site_icon(site, batch),
                 "unserved": site.id in unserved_sites,
-                "tooltip": site_label(site),
+                "tooltip": _e(site_label(site)),  # Leaflet inserts tooltips as HTML
                 "popup": _site_popup(site, batch, outcomes, visits.get(site.id, []), code),
             }
         )

@@ -100,6 +100,7 @@
                                                zIndexOffset: s.icon === "hub" ||
                                                  s.icon === "centre" ? 1000 : 0 });
       marker.bindPopup(s.popup, FR.popupOptions({ maxWidth: 560, minWidth: 240, maxHeight: 360 }));
+      // s.popup and s.tooltip are HTML, escaped once in map.py: no escaping here.
       marker.bindTooltip(s.tooltip, { permanent: s.icon === "hub" || s.icon === "centre",
                                       direction: "right", offset: [12, 0],
                                       className: "fr-tip" });
