@@ -23,7 +23,6 @@ import warnings
 
 import numpy as np
 import pyvrp
-from pyvrp.stop import MaxRuntime
 
 from optimizer.kpis import engine_km_rate
 from optimizer.routing.ortools_engine import (
@@ -102,9 +101,12 @@ def solve_pyvrp(problem: RoutingProblem, time_limit_s: float, seed: int = 0) -> 
         # PyVRP warns while its penalties search for feasibility; the plan's validator and
         # the unassigned-order reasons are what the user needs, not these.
         warnings.simplefilter("ignore")
+        # The limit covers building the data, PyVRP's neighbour lists and its first local
+        # search too (seconds at a few thousand nodes), not only the search loop.
+        deadline = started + time_limit_s
         result = pyvrp.solve(
             data,
-            stop=MaxRuntime(time_limit_s),
+            stop=lambda _best: time.perf_counter() >= deadline,
             seed=seed,
             display=False,
             params=_params(data),

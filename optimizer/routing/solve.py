@@ -38,6 +38,7 @@ Progress = Callable[[str, float, float], None]  # (phase, elapsed s, best cost C
 BASELINE_SHARE = 0.4  # of the time limit, split between the deliveries and the pickups
 PYVRP_SHARE = 0.5  # of an engine run's time, for PyVRP, when its model is conservative
 PYVRP_SHARE_EXACT = 0.85  # when PyVRP's model is exact (no shelf-life limits to imply)
+FINISH_S_PER_ORDER = 0.001  # kept back to build and validate the plan (measured ~1 ms)
 ORTOOLS_MAX_NODES = 3000  # above this, OR-Tools' node matrices cost too much memory
 ENGINES = ("auto", "ortools", "pyvrp")
 
@@ -151,15 +152,20 @@ def run_engine(
             last = candidate
     elif use_pyvrp:
         exact = all(rule is None for rule in problem.freshness)
-        big = problem.n_nodes > ORTOOLS_MAX_NODES
-        share = 1.0 if big else PYVRP_SHARE_EXACT if exact else PYVRP_SHARE
+        share = PYVRP_SHARE_EXACT if exact else PYVRP_SHARE
+        too_big = problem.n_nodes > ORTOOLS_MAX_NODES
+        if too_big or time_limit_s * (1 - share) <= 2 * _ortools_build_s(problem):
+            share = 1.0  # OR-Tools would spend its time building: PyVRP gets it all
         warm = last = solve_pyvrp(problem, time_limit_s * share, problem.batch.options.seed)
         if progress is not None:
             progress(f"{phase} (pyvrp)", warm.seconds, warm.objective)
         if warm.status == "success":
             consider(warm)
-    if not side_by_side and (not use_pyvrp or problem.n_nodes <= ORTOOLS_MAX_NODES):
-        remaining = max(0.1, time_limit_s - (time.perf_counter() - started))
+    remaining = max(0.1, time_limit_s - (time.perf_counter() - started))
+    ortools_fits = problem.n_nodes <= ORTOOLS_MAX_NODES and (
+        not use_pyvrp or remaining > 2 * _ortools_build_s(problem)
+    )
+    if not side_by_side and (not use_pyvrp or ortools_fits):
         exact_start = min(scored, key=lambda sc: sc[0])[1] if scored else None
         last = solve_ortools(
             problem,
@@ -174,6 +180,17 @@ def run_engine(
     if best is None:
         return EngineResult([], math.inf, "not_solved", time.perf_counter() - started)
     return EngineResult(best.routes, best.objective, best.status, time.perf_counter() - started)
+
+
+ORTOOLS_BUILD_S_PER_NODE2 = 6e-7  # measured: ~5 s per model at 2,900 nodes, loaded machine
+
+
+def _ortools_build_s(problem: RoutingProblem) -> float:
+    """Rough seconds to build the OR-Tools model(s): its node matrices are n², and
+    shelf life needs a second (relaxed) model. After PyVRP, OR-Tools runs only when it
+    has at least twice this left, so the time limit holds at a few thousand nodes."""
+    models = 1 if all(rule is None for rule in problem.freshness) else 2
+    return models * ORTOOLS_BUILD_S_PER_NODE2 * problem.n_nodes**2
 
 
 SIDE_BY_SIDE_SHARE = 0.95  # of the time limit per engine; the rest covers the process hop
@@ -265,6 +282,9 @@ def plan_batch(
     issues = check_feasibility(problem)
     if issues:
         raise InfeasibleBatch(issues)
+    # The limit covers compiling (done) and building and validating the plan (to come).
+    finish_s = FINISH_S_PER_ORDER * len(batch.orders)
+    limit = max(0.1, limit - (time.perf_counter() - started) - finish_s)
     want_baseline = baseline if baseline is not None else batch.options.baseline
     if parts_needed(batch) > 1:
         plan = plan_in_parts(
