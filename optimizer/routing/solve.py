@@ -293,7 +293,7 @@ def plan_batch(
             lambda part, seconds: plan_batch(
                 part,
                 time_limit_s=seconds,
-                baseline=False,
+                baseline=True,  # its separate-fleets start makes hard parts feasible
                 progress=progress,
                 engine=engine,
                 workers=workers,
