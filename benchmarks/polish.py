@@ -66,6 +66,7 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--time-limit", type=float, default=30.0)
     args = ap.parse_args(argv)
     started = dt.datetime.now(dt.UTC)
+    version = versions()  # the code as it is when the run starts
     load_start = machine()
     rows = []
     for villages in args.sizes:
@@ -85,7 +86,7 @@ def main(argv: list[str] | None = None) -> Path:
         f"- Date: {started:%Y-%m-%d %H:%M} UTC; command: `{command}`",
         f"- Machine: {load_start} at the start; {machine().split(', load average ')[1]} at "
         "the end (shared with other work).",
-        f"- Versions: {versions()}",
+        f"- Versions: {version}",
         "- Counties: `with_fuel_rates(generate_county(villages, seed))`; `plan_batch(..., "
         f"baseline=False)` with a {args.time_limit:g} s limit, 15 % of it for polishing. "
         "Costs are validated totals (CNY) of the engine's routes and of the polished ones.",

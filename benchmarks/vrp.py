@@ -423,6 +423,7 @@ def main(argv: list[str] | None = None, progress: Callable[[str], None] = print)
     else:
         files = spread(files, args.limit)
     started = dt.datetime.now(dt.UTC)
+    version = versions()  # the code as it is when the run starts
     load_start = machine()
     rows: list[dict[str, object]] = []
     for path in files:
@@ -449,7 +450,7 @@ def main(argv: list[str] | None = None, progress: Callable[[str], None] = print)
         f"- Machine: {load_start} at the start; {machine().split(', load average ')[1]} "
         "at the end. Shared and loaded by other work: absolute gaps are pessimistic, the "
         "side-by-side ratios are the measure.",
-        f"- Versions: {versions()}",
+        f"- Versions: {version}",
         f"- Time limit {args.time_limit:g} s per engine per instance, engines run one at a "
         f"time; PyVRP seed {args.seed}; instances: {len(files)} of "
         f"{len(sorted(root.glob(spec.pattern)))} ({'named' if args.instances else 'spread'})",
