@@ -173,3 +173,21 @@ def test_two_workers_run_the_engines_side_by_side() -> None:
     batch = county(7)
     plan = solve_valid(batch, workers=2)
     assert plan.kpis.required_unassigned == 0
+
+
+def test_progress_reports_the_best_cost_so_far() -> None:
+    batch = county(8)
+    seen: list[tuple[str, float]] = []
+    plan_batch(
+        batch,
+        time_limit_s=LIMIT,
+        baseline=False,
+        engine="ortools",
+        progress=lambda phase, _elapsed, cost: seen.append((phase, cost)),
+    )
+    assert seen
+    by_phase: dict[str, list[float]] = {}
+    for phase, cost in seen:
+        by_phase.setdefault(phase, []).append(cost)
+    for costs in by_phase.values():
+        assert all(b <= a for a, b in zip(costs, costs[1:], strict=False))

@@ -90,9 +90,17 @@ def _plan(problem: RoutingProblem, result: EngineResult, engine: str) -> Plan:
 
 
 def _callback(progress: Progress | None, phase: str) -> Callable[[float, float], None] | None:
+    """The engine's per-solution callback as progress reports of the best cost so far
+    (guided local search also visits worse solutions)."""
     if progress is None:
         return None
-    return lambda elapsed, cost: progress(phase, elapsed, cost)
+    best = [math.inf]
+
+    def report(elapsed: float, cost: float) -> None:
+        best[0] = min(best[0], cost)
+        progress(phase, elapsed, best[0])
+
+    return report
 
 
 def true_cost(problem: RoutingProblem, result: EngineResult) -> float:
