@@ -11,8 +11,6 @@ after polishing (``optimizer/routing/polish.py``, 15 % of the time limit).
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
 import sys
 from pathlib import Path
 
@@ -20,24 +18,23 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.vrp import machine, versions  # noqa: E402
+from benchmarks.tables import Run, write  # noqa: E402
 from optimizer.routing.solve import plan_batch  # noqa: E402
 from optimizer.validate import validate_plan  # noqa: E402
 from scenarios.generate import generate_county, with_fuel_rates  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
-FIELDS = [
-    "villages",
-    "seed",
-    "orders",
-    "cost_before",
-    "cost_after",
-    "saving_pct",
-    "moves",
-    "polish_s",
-    "fuel_cost",
-    "violations",
-]
+COLUMNS = {
+    "villages": "villages",
+    "seed": "seed",
+    "orders": "orders",
+    "cost_before": "cost before",
+    "cost_after": "cost after",
+    "saving_pct": "saving %",
+    "moves": "moves",
+    "polish_s": "polish s",
+    "fuel_cost": "fuel CNY",
+    "violations": "violations",
+}
 
 
 def run(villages: int, seed: int, limit: float) -> dict[str, object]:
@@ -65,42 +62,22 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--time-limit", type=float, default=30.0)
     args = ap.parse_args(argv)
-    started = dt.datetime.now(dt.UTC)
-    version = versions()  # the code as it is when the run starts
-    load_start = machine()
+    run_info = Run("benchmarks/polish.py", argv)
     rows = []
     for villages in args.sizes:
         for seed in args.seeds:
             row = run(villages, seed, args.time_limit)
             print(row, flush=True)
             rows.append(row)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    with (RESULTS / "polish.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
-    command = "python benchmarks/polish.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    lines = [
-        "# True-cost polishing: generated counties with load-dependent fuel",
-        "",
-        f"- Date: {started:%Y-%m-%d %H:%M} UTC; command: `{command}`",
-        f"- Machine: {load_start} at the start; {machine().split(', load average ')[1]} at "
-        "the end (shared with other work).",
-        f"- Versions: {version}",
-        "- Counties: `with_fuel_rates(generate_county(villages, seed))`; `plan_batch(..., "
-        f"baseline=False)` with a {args.time_limit:g} s limit, 15 % of it for polishing. "
-        "Costs are validated totals (CNY) of the engine's routes and of the polished ones.",
-        "",
-        "| villages | seed | orders | cost before | cost after | saving % | moves | "
-        "polish s | fuel CNY | violations |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append("| " + " | ".join(str(r[f]) for f in FIELDS) + " |")
-    out = RESULTS / "polish.md"
-    out.write_text("\n".join(lines) + "\n")
-    print(f"wrote {out}")
-    return out
+    header = run_info.header(
+        "True-cost polishing: generated counties with load-dependent fuel",
+        [
+            "- Counties: `with_fuel_rates(generate_county(villages, seed))`; `plan_batch(..., "
+            f"baseline=False)` with a {args.time_limit:g} s limit, 15 % of it for polishing. "
+            "Costs are validated totals (CNY) of the engine's routes and of the polished ones.",
+        ],
+    )
+    return write("polish", rows, COLUMNS, header)
 
 
 if __name__ == "__main__":

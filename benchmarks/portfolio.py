@@ -20,8 +20,6 @@ freshroute's cost over the cheaper of the two engines alone (target ≤ 0.97).
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -30,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.vrp import machine, versions  # noqa: E402
+from benchmarks.tables import Run, write  # noqa: E402
 from optimizer.plan import Plan  # noqa: E402
 from optimizer.routing.ortools_engine import EngineResult, solve_ortools  # noqa: E402
 from optimizer.routing.problem import RoutingProblem, compile_problem  # noqa: E402
@@ -38,20 +36,19 @@ from optimizer.routing.pyvrp_engine import solve_pyvrp  # noqa: E402
 from optimizer.routing.solve import InvalidPlan, _plan, plan_batch  # noqa: E402
 from scenarios.generate import generate_county  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 RUNS = ("pyvrp alone", "ortools alone", "freshroute", "freshroute 2 cores")
-FIELDS = [
-    "villages",
-    "orders",
-    "run",
-    "seconds",
-    "status",
-    "total_cost",
-    "km",
-    "vehicles_used",
-    "required_unassigned",
-    "ratio_to_best_alone",
-]
+COLUMNS = {
+    "villages": "villages",
+    "orders": "orders",
+    "run": "run",
+    "total_cost": "cost CNY",
+    "km": "km",
+    "vehicles_used": "vehicles",
+    "required_unassigned": "unserved required",
+    "ratio_to_best_alone": "ratio",
+    "status": "status",
+    "seconds": "s",
+}
 
 
 def _engine_plan(problem: RoutingProblem, result: EngineResult, engine: str) -> Plan | str:
@@ -114,9 +111,7 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--time-limit", type=float, default=30.0)
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args(argv)
-    started = dt.datetime.now(dt.UTC)
-    version = versions()  # the code as it is when the run starts
-    load_start = machine()
+    run_info = Run("benchmarks/portfolio.py", argv)
     rows: list[dict[str, object]] = []
     for villages in args.sizes:
         size_rows = []
@@ -126,44 +121,19 @@ def main(argv: list[str] | None = None) -> Path:
             size_rows.append(row)
         _ratios(size_rows)
         rows += size_rows
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    with (RESULTS / "portfolio.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
-    command = "python benchmarks/portfolio.py " + " ".join(
-        argv if argv is not None else sys.argv[1:]
+    header = run_info.header(
+        "Portfolio vs each engine alone: generated county days",
+        [
+            f"- Counties: `generate_county(villages, seed={args.seed})` (domain.md defaults: "
+            "parcels from the hub, shelf-life pickups to the collection centre); time limit "
+            f"{args.time_limit:g} s per run, runs one after the other in one process.",
+            "- pyvrp alone / ortools alone: each engine on freshroute's node model, plan "
+            "validated as it is; freshroute: `plan_batch(batch, baseline=False[, workers=2])`.",
+            "- Ratio: total cost over the cheaper engine alone (validated, every required "
+            "order served). Target ≤ 0.97.",
+        ],
     )
-    lines = [
-        "# Portfolio vs each engine alone: generated county days",
-        "",
-        f"- Date: {started:%Y-%m-%d %H:%M} UTC; command: `{command}`",
-        f"- Machine: {load_start} at the start; {machine().split(', load average ')[1]} at "
-        "the end. Runs one after the other in the same process; ratios are the measure.",
-        f"- Versions: {version}",
-        f"- Counties: `generate_county(villages, seed={args.seed})` (domain.md defaults: "
-        "parcels from the hub, shelf-life pickups to the collection centre); time limit "
-        f"{args.time_limit:g} s per run.",
-        "- pyvrp alone / ortools alone: each engine on freshroute's node model, plan "
-        "validated as it is; freshroute: `plan_batch(batch, baseline=False[, workers=2])`.",
-        "- Ratio: total cost over the cheaper engine alone (validated, every required order "
-        "served). Target ≤ 0.97.",
-        "",
-        "| villages | orders | run | cost CNY | km | vehicles | unserved required | "
-        "ratio | status | s |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append(
-            f"| {r['villages']} | {r['orders']} | {r['run']} | {r.get('total_cost', '–')} | "
-            f"{r.get('km', '–')} | {r.get('vehicles_used', '–')} | "
-            f"{r.get('required_unassigned', '–')} | {r.get('ratio_to_best_alone', '–')} | "
-            f"{r['status']} | {r['seconds']} |"
-        )
-    out = RESULTS / "portfolio.md"
-    out.write_text("\n".join(lines) + "\n")
-    print(f"wrote {out}")
-    return out
+    return write("portfolio", rows, COLUMNS, header)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,6 @@ Batches above 2,000 orders are planned in parts by location (``routing/decompose
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
 import json
 import subprocess
 import sys
@@ -23,9 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.vrp import machine, versions  # noqa: E402
+from benchmarks.tables import Run, write  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 CHILD = """
 import json, resource, sys, time
 from scenarios.generate import generate_county
@@ -45,18 +42,18 @@ print(json.dumps({
     "peak_gib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 2),
 }))
 """
-FIELDS = [
-    "villages",
-    "orders",
-    "limit_s",
-    "wall_s",
-    "peak_gib",
-    "total_cost",
-    "vehicles_used",
-    "required_unassigned",
-    "violations",
-    "engine",
-]
+COLUMNS = {
+    "villages": "villages",
+    "orders": "orders",
+    "limit_s": "limit s",
+    "wall_s": "wall s",
+    "peak_gib": "peak GiB",
+    "total_cost": "cost CNY",
+    "vehicles_used": "vehicles",
+    "required_unassigned": "unserved required",
+    "violations": "violations",
+    "engine": "engine",
+}
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -64,9 +61,7 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--villages", type=int, nargs="+", default=[1000, 3000])
     ap.add_argument("--limits", type=float, nargs="+", default=[60.0, 300.0])
     args = ap.parse_args(argv)
-    started = dt.datetime.now(dt.UTC)
-    version = versions()  # the code as it is when the run starts
-    load_start = machine()
+    run = Run("benchmarks/scale.py", argv)
     rows = []
     for villages in args.villages:
         for limit in args.limits:
@@ -80,33 +75,16 @@ def main(argv: list[str] | None = None) -> Path:
             row = json.loads(out.stdout.strip().splitlines()[-1])
             print(row, flush=True)
             rows.append(row)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    with (RESULTS / "scale.csv").open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, FIELDS)
-        writer.writeheader()
-        writer.writerows(rows)
-    command = "python benchmarks/scale.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    lines = [
-        "# Scale: generated counties of 1,000 and 3,000 villages",
-        "",
-        f"- Date: {started:%Y-%m-%d %H:%M} UTC; command: `{command}`",
-        f"- Machine: {load_start} at the start; {machine().split(', load average ')[1]} at "
-        "the end (shared with other work: wall times are pessimistic).",
-        f"- Versions: {version}",
-        "- Each run: `generate_county(villages, 1)`, `plan_batch(..., baseline=False)` on "
-        "one core in a fresh process, then the validator. Wall = plan_batch's time to the "
-        "validated plan; peak = the process's peak resident memory (generation included).",
-        "",
-        "| villages | orders | limit s | wall s | peak GiB | cost CNY | vehicles | "
-        "unserved required | violations | engine |",
-        "|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in rows:
-        lines.append("| " + " | ".join(str(r[f]) for f in FIELDS) + " |")
-    out_path = RESULTS / "scale.md"
-    out_path.write_text("\n".join(lines) + "\n")
-    print(f"wrote {out_path}")
-    return out_path
+    header = run.header(
+        "Scale: generated counties of 1,000 and 3,000 villages",
+        [
+            "- Each run: `generate_county(villages, 1)`, `plan_batch(..., baseline=False)` "
+            "on one core in a fresh process, then the validator. Wall = plan_batch's time to "
+            "the validated plan; peak = the process's peak resident memory (generation "
+            "included).",
+        ],
+    )
+    return write("scale", rows, COLUMNS, header)
 
 
 if __name__ == "__main__":
