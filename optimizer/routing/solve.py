@@ -211,32 +211,54 @@ def _side_by_side(
     phase: str,
     initial: EngineResult | None,
 ) -> list[EngineResult]:
-    """Two searches at once, PyVRP in a forked child and one here; both results.
+    """Two searches at a time, one in a forked child and one here; all their results.
 
-    Here runs OR-Tools when PyVRP's model is conservative (shelf life as deadlines), and
-    a second PyVRP search with the next seed when it is exact: OR-Tools from scratch
-    seldom beats PyVRP there (Solomon: 4 % behind), a second sample often does.
+    When PyVRP's model is exact, two PyVRP searches with different seeds for the whole
+    limit: OR-Tools from scratch seldom beats PyVRP there (Solomon: 4 % behind), a second
+    sample often does. When it is conservative (shelf life as deadlines), the one-core
+    pipeline with a second core beside it: first PyVRP (child) and OR-Tools from
+    ``initial`` (here); then OR-Tools' exact model from the better validated start and
+    PyVRP's routes (here), while PyVRP searches again with the next seed (child).
     """
     limit = time_limit_s * SIDE_BY_SIDE_SHARE
     seed = problem.batch.options.seed
     exact = all(rule is None for rule in problem.freshness)
     context = multiprocessing.get_context("fork")
+    results: list[EngineResult] = []
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        child = pool.submit(solve_pyvrp, problem, limit, seed)
         if exact:
-            here = solve_pyvrp(problem, limit, seed + 1)
+            child = pool.submit(solve_pyvrp, problem, limit, seed)
+            results.append(solve_pyvrp(problem, limit, seed + 1))
+            results.append(child.result())
         else:
-            here = solve_ortools(
-                problem, limit, on_solution=_callback(progress, phase), initial=initial
+            half = limit * PYVRP_SHARE
+            started = time.perf_counter()
+            child = pool.submit(solve_pyvrp, problem, half, seed)
+            scratch = solve_ortools(
+                problem, half, on_solution=_callback(progress, phase), initial=initial
             )
-        there = child.result()
-    out = []
-    for result in (there, here):
-        if progress is not None:
+            first = child.result()
+            rest = max(0.1, limit - (time.perf_counter() - started))
+            child = pool.submit(solve_pyvrp, problem, rest, seed + 1)
+            costed = [(true_cost(problem, r), r) for r in (initial, scratch, first) if r]
+            valid = [(c, r) for c, r in costed if c < math.inf]
+            start = min(valid, key=lambda cr: cr[0])[1] if valid else None
+            warm = first if first.status == "success" else None
+            results += [first, scratch]
+            results.append(
+                solve_ortools(
+                    problem,
+                    rest,
+                    on_solution=_callback(progress, phase),
+                    initial=start,
+                    warm=warm,
+                )
+            )
+            results.append(child.result())
+    if progress is not None:
+        for result in results:
             progress(phase, result.seconds, result.objective)
-        if result.status not in ("infeasible", "not_solved"):
-            out.append(result)
-    return out or [here]
+    return [r for r in results if r.status not in ("infeasible", "not_solved")] or results
 
 
 def _merge(
