@@ -42,7 +42,8 @@ def test_cancel_kills_a_running_solve_and_the_worker_comes_back(make_api: ApiFac
     r = api.client.delete(f"/v1/jobs/{job_id}", headers=h)
     assert r.status_code == 200 and r.json()["state"] == "cancelled"
     while api.app.state.pool.slots[0].busy:
-        assert time.monotonic() - started < 5, "the solve was not stopped"
+        # Far below the solve's 60 s; the new worker's imports take seconds on a busy machine.
+        assert time.monotonic() - started < 30, "the solve was not stopped"
         time.sleep(0.05)
     assert api.app.state.pool.slots[0].process.pid != pid  # killed and replaced
     nxt = api.client.post("/v1/batches", json=small_batch(4), headers=h).json()["job_id"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from optimizer.model import Batch, with_orders
@@ -190,4 +192,4 @@ def test_progress_reports_the_best_cost_so_far() -> None:
     for phase, cost in seen:
         by_phase.setdefault(phase, []).append(cost)
     for costs in by_phase.values():
-        assert all(b <= a for a, b in zip(costs, costs[1:], strict=False))
+        assert all(b <= a for a, b in itertools.pairwise(costs))

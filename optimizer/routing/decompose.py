@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from scipy.cluster.vq import kmeans2
 
 from optimizer.kpis import compute_kpis
 from optimizer.model import Batch
@@ -43,6 +42,8 @@ def station_clusters(batch: Batch, k: int, seed: int) -> list[list[str]]:
     xy = np.array([[sites[s].lon, sites[s].lat] for s in stations], dtype=float)
     xy[:, 0] *= math.cos(math.radians(float(xy[:, 1].mean())))  # east-west km shrink
     k = min(k, len(stations))
+    from scipy.cluster.vq import kmeans2  # here: half a second to import, rarely needed
+
     _, label = kmeans2(xy, k, seed=seed, minit="++")
     clusters = [[s for s, lab in zip(stations, label, strict=True) if lab == c] for c in range(k)]
     return [c for c in clusters if c]
