@@ -317,6 +317,14 @@ class VehicleType(_Strict):
             "stations, produce dropped only after the last station (classic VRP rules)."
         ),
     )
+    min_used: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "At least this many of these vehicles run (e.g. contracted trucks that run "
+            "every day; classic VRPB's exactly K routes)."
+        ),
+    )
     start: str | None = Field(default=None, description="Start site (default: the only hub).")
     end: str | None = Field(default=None, description="End site (default: the start site).")
 
@@ -328,6 +336,8 @@ class VehicleType(_Strict):
             self.compartment_temp_c = 2.0
         if not self.refrigerated and self.compartment_temp_c is not None:
             raise ValueError("compartment_temp_c is only for refrigerated vehicles")
+        if self.min_used > self.count:
+            raise ValueError(f"min_used {self.min_used} is more than count {self.count}")
         if (self.fuel_l_per_km_empty is None) != (self.fuel_l_per_km_full is None):
             raise ValueError("give both fuel_l_per_km_empty and fuel_l_per_km_full, or neither")
         if (self.fuel_l_per_km_full or 0.0) < (self.fuel_l_per_km_empty or 0.0):

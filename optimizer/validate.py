@@ -39,6 +39,7 @@ KINDS = (
     "freshness",
     "deliveries_first",
     "single_visit",
+    "min_used",
     "cost",
 )
 
@@ -248,6 +249,18 @@ def _check_coverage(
 
 
 # -- per route --------------------------------------------------------------------------------
+
+
+def _check_min_used(ctx: _Context, plan: Plan) -> Found:
+    """At least ``min_used`` vehicles of each type run a route that serves something."""
+    running: dict[str, int] = defaultdict(int)
+    for route in plan.routes:
+        if any(_has_actions(s) for s in route.stops):
+            running[route.vehicle_type] += 1
+    for vt in ctx.batch.fleet:
+        if running[vt.id] < vt.min_used:
+            msg = f"{running[vt.id]} {vt.id} vehicles run; at least {vt.min_used} must"
+            yield Violation("min_used", None, None, msg)
 
 
 def _check_vehicle(ctx: _Context, route: Route, used: set[str]) -> Found:
@@ -595,6 +608,7 @@ def validate_plan(batch: Batch, plan: Plan) -> list[Violation]:
     used: set[str] = set()
     for route in plan.routes:
         out.extend(_check_route(ctx, route, used))
+    out.extend(_check_min_used(ctx, plan))
     out.extend(_check_freshness(ctx, plan, placements))
     out.extend(_check_single_visits(ctx, plan, visits))
     return out

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from optimizer.kpis import fuel_cost
 from optimizer.model import VehicleType
 from optimizer.routing.ortools_engine import EngineResult, EngineRoute
-from optimizer.routing.polish import _schedule, _stops, _trips, exact_cost, polish
+from optimizer.routing.polish import _stops, _trips, exact_cost, polish, schedule
 from optimizer.routing.problem import compile_problem
 from optimizer.routing.solve import plan_batch
 from optimizer.validate import validate_plan
@@ -101,7 +101,7 @@ def test_polishing_reorders_a_trip_to_save_fuel_and_km() -> None:
             stops = _stops(problem, route.nodes, lo, hi)
             blocks = [route.nodes[a:b] for a, b in stops][::-1]
             nodes = route.nodes[:lo] + [n for b in blocks for n in b] + route.nodes[hi:]
-            times = _schedule(problem, minutes, route, nodes)
+            times = schedule(problem, minutes, route.times[0], nodes)
             if times is None:
                 continue
             trial = [*routes[:r], EngineRoute(route.vehicle, nodes, times), *routes[r + 1 :]]

@@ -4,8 +4,8 @@ Asserts that every engine's solution is evaluated independently in double precis
 its gap computed; that freshroute's plan passed its own validator; and that it is feasible
 under the benchmark's rules where freshroute's model holds them (Solomon, CVRP, VRPSPD,
 whose customers are single-visit stations, and Li & Lim, whose requests are transfers;
-the classic VRPB rule of exactly K routes is not in the model). Anchors may miss a
-solution in 1.5 s on a loaded machine. No timing or quality assertion.
+classic VRPB's "a linehaul on every route" is only priced, not held, so it is left out).
+Anchors may miss a solution in 1.5 s on a loaded machine. No timing or quality assertion.
 """
 
 from __future__ import annotations

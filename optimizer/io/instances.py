@@ -14,7 +14,9 @@ schema, so the solver sees a benchmark exactly as it sees a county:
   amount, both served in one stop; vehicles end at the centre. A Li & Lim request is a
   transfer order from its pickup station to its delivery station;
 - one product (``parcels``, not perishable) and one vehicle type: the file's fleet, 1 CNY
-  per km and nothing else, shift = the depot's window.
+  per km and nothing else, shift = the depot's window;
+- classic VRPB's rules: all K vehicles run (``min_used``), and a leg from the depot
+  straight to a backhaul costs 10× the longest arc (every route starts with a linehaul).
 """
 
 from __future__ import annotations
@@ -100,6 +102,12 @@ def to_batch(inst: BenchmarkInstance) -> Batch:
     with_centre = inst.kind != "pdptw" and bool(np.any(inst.pickup > 0))
     ids = list(inst.node_ids) + ([centre_id(inst)] if with_centre else [])
     km = _with_centre(inst.distance, inst.depot, with_centre)
+    if inst.fixed_fleet:
+        # Classic VRPB: every route starts with a linehaul. A leg from the depot straight
+        # to a backhaul costs 10× the longest arc, so no plan drives one where it can
+        # avoid it (the benchmark's own distances judge the routes).
+        back = np.flatnonzero((inst.pickup > 0) & (inst.delivery <= 0))
+        km[inst.depot, back] += 10 * float(inst.distance.max())
     if timed:
         assert inst.duration is not None
         minutes = _with_centre(inst.duration, inst.depot, with_centre)
@@ -150,6 +158,8 @@ def to_batch(inst: BenchmarkInstance) -> Batch:
                 "shift_end": shift[1],
                 "max_duration_min": CLOCK_MAX,
                 "single_trip": True,  # classic sets: one tour per vehicle, no reloads
+                # Classic VRPB (no windows) fixes exactly K routes: all K trucks run.
+                **({"min_used": fleet_size(inst)} if inst.fixed_fleet else {}),
                 **({"end": centre_id(inst)} if with_centre else {}),  # pickups ride home
             }
         ],

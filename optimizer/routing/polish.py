@@ -44,10 +44,14 @@ class Polished:
     seconds: float
 
 
-def exact_cost(problem: RoutingProblem, routes: list[EngineRoute]) -> float:
-    """Total cost of the validated plan of ``routes``; inf when it breaks a rule."""
+def exact_cost(
+    problem: RoutingProblem, routes: list[EngineRoute], *, allow_short: bool = False
+) -> float:
+    """Total cost of the validated plan of ``routes``; inf when it breaks a rule
+    (``allow_short``: except running fewer vehicles than ``min_used``)."""
     plan = build_plan(problem, routes, engine="polish", seconds=0.0, reasons={})
-    if validate_plan(problem.batch, plan):
+    violations = validate_plan(problem.batch, plan)
+    if any(not (allow_short and v.kind == "min_used") for v in violations):
         return math.inf
     return plan.kpis.total_cost
 
@@ -78,7 +82,7 @@ def polish(problem: RoutingProblem, result: EngineResult, seconds: float) -> Pol
                     if gains[c] <= MIN_GAIN_CNY:
                         break
                     nodes = candidates[c]
-                    times = _schedule(problem, minutes, route, nodes)
+                    times = schedule(problem, minutes, route.times[0], nodes)
                     if times is None:
                         continue
                     moved = EngineRoute(route.vehicle, nodes, times)
@@ -167,12 +171,12 @@ class _Scorer:
         return cost[0] - cost[1:]
 
 
-def _schedule(
-    problem: RoutingProblem, minutes: np.ndarray, route: EngineRoute, nodes: list[int]
+def schedule(
+    problem: RoutingProblem, minutes: np.ndarray, start: float, nodes: list[int]
 ) -> list[float] | None:
-    """Earliest service starts along ``nodes`` from the route's own start time; None
-    when a window is missed (the validator checks everything else)."""
-    times = [route.times[0]]
+    """Earliest service starts along ``nodes`` leaving at ``start``; None when a window
+    is missed (the validator checks everything else)."""
+    times = [start]
     for a, b in itertools.pairwise(nodes):
         arrival = times[-1] + float(minutes[a, b])
         windows = problem.node_windows[b]

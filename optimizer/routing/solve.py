@@ -22,6 +22,7 @@ from optimizer.plan import Baseline, Plan, Polishing
 from optimizer.routing.assemble import build_plan
 from optimizer.routing.decompose import parts_needed, plan_in_parts
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
+from optimizer.routing.fleet_use import ensure_min_used
 from optimizer.routing.ortools_engine import (
     REQUIRED_PENALTY_CNY,
     EngineResult,
@@ -144,6 +145,7 @@ def run_engine(
     scored: list[tuple[float, EngineResult]] = []  # validated cost, candidate
 
     def consider(candidate: EngineResult) -> None:
+        candidate = ensure_min_used(problem, candidate)
         cost = true_cost(problem, candidate)
         if cost < math.inf:
             scored.append((cost, candidate))

@@ -1,0 +1,52 @@
+"""min_used: at least so many vehicles of a type run; routes are split to get there."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from optimizer.model import Batch, VehicleType
+from optimizer.routing.solve import plan_batch
+from optimizer.validate import validate_plan
+from scenarios.generate import generate_county
+
+
+def with_min_used(batch: Batch, vt_id: str, n: int) -> Batch:
+    data = batch.model_dump(by_alias=True)
+    for vt in data["fleet"]:
+        if vt["id"] == vt_id:
+            vt["min_used"] = n
+    return Batch.model_validate(data)
+
+
+def running(plan, vt_id: str) -> int:
+    return sum(
+        1
+        for r in plan.routes
+        if r.vehicle_type == vt_id and any(s.load or s.unload for s in r.stops)
+    )
+
+
+def test_routes_are_split_until_enough_vehicles_run() -> None:
+    batch = generate_county(12, 1)
+    plain = plan_batch(batch, time_limit_s=2.0, baseline=False)
+    vt = max(batch.fleet, key=lambda v: running(plain, v.id))
+    want = min(vt.count, running(plain, vt.id) + 2)
+    forced = with_min_used(batch, vt.id, want)
+    plan = plan_batch(forced, time_limit_s=2.0, baseline=False)
+    assert validate_plan(forced, plan) == []
+    assert running(plan, vt.id) >= want
+    assert plan.kpis.required_unassigned == 0
+
+
+def test_validator_counts_running_vehicles() -> None:
+    batch = generate_county(12, 1)
+    plan = plan_batch(batch, time_limit_s=1.0, baseline=False)
+    vt = batch.fleet[0]
+    forced = with_min_used(batch, vt.id, min(vt.count, running(plan, vt.id) + 1))
+    assert "min_used" in {v.kind for v in validate_plan(forced, plan)}
+
+
+def test_min_used_above_count_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="min_used 3 is more than count 2"):
+        VehicleType(id="t", count=2, capacity_kg=1, capacity_m3=1, min_used=3)
