@@ -78,8 +78,11 @@ def _load(kind: str, row: OptimumRow) -> dict:
     inst = read_cflp(root / "cflp_orlib" / "instances" / f"{row.file}.txt", row.capacity)
     m, n = inst.cost.shape
     return {
-        "cost": inst.cost, "demand": inst.demand, "capacity": inst.capacity,
-        "fixed": inst.fixed_cost, "size": f"m={m} n={n} s={int(inst.capacity[0])}",
+        "cost": inst.cost,
+        "demand": inst.demand,
+        "capacity": inst.capacity,
+        "fixed": inst.fixed_cost,
+        "size": f"m={m} n={n} s={int(inst.capacity[0])}",
     }
 
 
@@ -89,8 +92,12 @@ def _ours(kind: str, data: dict, time_limit: float) -> tuple[float, float, str, 
         res = solve_pmedian(data["dist"], data["p"], time_limit=time_limit)
     else:
         res = solve_cflp(
-            data["cost"], data["demand"], data["capacity"], data["fixed"],
-            cost_per_unit=False, time_limit=time_limit,
+            data["cost"],
+            data["demand"],
+            data["capacity"],
+            data["fixed"],
+            cost_per_unit=False,
+            time_limit=time_limit,
         )
     return res.objective, res.bound, res.status, time.perf_counter() - t0
 
@@ -102,8 +109,7 @@ def _anchor_pmedian(data: dict, time_limit: float) -> tuple[float | None, str]:
     n = data["dist"].shape[0]
     model = PMedian.from_cost_matrix(data["dist"], np.ones(n), p_facilities=data["p"])
     try:
-        model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1),
-                    results=False)
+        model.solve(pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, threads=1), results=False)
     except RuntimeError as exc:  # spopt raises when PuLP status is not "Optimal"
         return None, f"error: {exc}"[:60]
     return _pulp_outcome(model.problem)
@@ -202,8 +208,13 @@ def run(args: argparse.Namespace) -> None:
         # --only re-runs selected instances and merges them into the existing results
         rows: list[Row] = _read_rows(kind) if args.only else []
         runs = _read_meta(kind) if args.only else []
-        runs.append({"command": "python benchmarks/siting.py " + " ".join(sys.argv[1:]),
-                     "time_limit": args.time_limit, "instances": len(table)})
+        runs.append(
+            {
+                "command": "python benchmarks/siting.py " + " ".join(sys.argv[1:]),
+                "time_limit": args.time_limit,
+                "instances": len(table),
+            }
+        )
         for row in table:
             data = _load(kind, row)
             ours, bound, status, took = _ours(kind, data, args.time_limit)
@@ -212,14 +223,27 @@ def run(args: argparse.Namespace) -> None:
             else:
                 a_obj, a_status, a_time = _anchor(kind, row, args.time_limit)
             r = Row(
-                kind, row.instance, data["size"], row.optimum, ours, bound,
-                (ours - row.optimum) / abs(row.optimum), status, _matches(ours, row.optimum),
-                took, "spopt PMedian" if kind == "pmed" else "PuLP CFLP", a_obj, a_status,
-                a_time, _matches(a_obj, row.optimum),
+                kind,
+                row.instance,
+                data["size"],
+                row.optimum,
+                ours,
+                bound,
+                (ours - row.optimum) / abs(row.optimum),
+                status,
+                _matches(ours, row.optimum),
+                took,
+                "spopt PMedian" if kind == "pmed" else "PuLP CFLP",
+                a_obj,
+                a_status,
+                a_time,
+                _matches(a_obj, row.optimum),
             )
             rows = [x for x in rows if x.instance != r.instance] + [r]
-            order = {o.instance: k for k, o in enumerate(
-                pmedian_optima() if kind == "pmed" else cflp_optima())}
+            order = {
+                o.instance: k
+                for k, o in enumerate(pmedian_optima() if kind == "pmed" else cflp_optima())
+            }
             rows.sort(key=lambda x: order[x.instance])
             print(json.dumps(asdict(r)), flush=True)
             _write_csv(rows, RESULTS / f"siting.{kind}.csv")
@@ -247,13 +271,25 @@ def _read_rows(kind: str) -> list[Row]:
     with path.open(newline="") as fh:
         for d in csv.DictReader(fh):
             ao = d["anchor_objective"]
-            out.append(Row(
-                d["set"], d["instance"], d["size"], float(d["optimum"]), float(d["ours"]),
-                float(d["ours_bound"]), float(d["gap_to_opt"]), d["status"],
-                d["match"] == "True", float(d["ours_time_s"]), d["anchor"],
-                float(ao) if ao else None, d["anchor_status"], float(d["anchor_time_s"]),
-                d["anchor_match"] == "True",
-            ))
+            out.append(
+                Row(
+                    d["set"],
+                    d["instance"],
+                    d["size"],
+                    float(d["optimum"]),
+                    float(d["ours"]),
+                    float(d["ours_bound"]),
+                    float(d["gap_to_opt"]),
+                    d["status"],
+                    d["match"] == "True",
+                    float(d["ours_time_s"]),
+                    d["anchor"],
+                    float(ao) if ao else None,
+                    d["anchor_status"],
+                    float(d["anchor_time_s"]),
+                    d["anchor_match"] == "True",
+                )
+            )
     return out
 
 
@@ -277,8 +313,9 @@ def _write_md() -> None:
         "the anchor is killed at the limit and a timeout counts as the limit in the totals) "
         "and run date are given under the set. Times include model building, not file reading.",
         "",
-        "Ours: `optimizer.siting.solve_pmedian` / `solve_cflp` (Lagrangian bound + reduction, "
-        "then SCIP via OR-Tools). Anchor: spopt 0.7 `PMedian.from_cost_matrix` + PuLP CBC for "
+        "Ours: `optimizer.siting.solve_pmedian` (Lagrangian bound + reduction, then SCIP via "
+        "OR-Tools) and `solve_cflp` (Lagrangian branch and bound over the sites; allocation "
+        "LPs in OR-Tools GLOP). Anchor: spopt 0.7 `PMedian.from_cost_matrix` + PuLP CBC for "
         "p-median; spopt has no opening-cost CFLP, so a plain PuLP + CBC strong CFLP model "
         "(x_ij ≤ y_i, aggregate capacity, split demand) stands in for cap*.",
         "",
@@ -349,8 +386,11 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated instance ids")
     ap.add_argument("--time-limit", type=float, default=300.0, help="seconds per instance")
     ap.add_argument("--no-anchor", action="store_true", help="skip spopt / PuLP")
-    ap.add_argument("--report-only", action="store_true",
-                    help="only rebuild siting.md / siting.csv from siting.<set>.csv")
+    ap.add_argument(
+        "--report-only",
+        action="store_true",
+        help="only rebuild siting.md / siting.csv from siting.<set>.csv",
+    )
     args = ap.parse_args()
     if not data_dir().exists():
         sys.exit(f"benchmark data not found at {data_dir()} (set FRESHROUTE_DATA)")

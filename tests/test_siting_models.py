@@ -129,6 +129,107 @@ def test_cflp_options() -> None:
     assert res2.objective == pytest.approx(_cflp_brute(a, dem, cap, f))
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_cflp_branch_and_bound_equal_capacities(seed: int) -> None:
+    """Equal capacities take the exact vectorised cover; zero demand, must/forbidden too."""
+    c, dem = _instance(320 + seed, 7, 18)
+    dem[seed % 5] = 0.0  # a zero-demand point still needs an open site that reaches it
+    cap = np.full(7, (0.2 + 0.05 * seed) * dem.sum())
+    f = np.random.default_rng(seed).uniform(10, 90, 7)
+    a = c * dem[None, :]
+    must, forb = ([seed % 7], [(seed + 3) % 7]) if seed % 2 else ((), ())
+    res = solve_cflp(c, dem, cap, f, must_open=list(must), forbidden=list(forb), time_limit=20)
+    assert res.is_optimal and res.solver == "lagrangian-bb"
+    assert 0 <= res.objective - res.bound <= max(1e-6, 1e-9 * res.objective)  # proven gap
+    assert res.objective == pytest.approx(_cflp_brute(a, dem, cap, f, must, forb), rel=1e-7)
+    # the reported open sites and flows reproduce the objective
+    assert set(must) <= set(res.open_sites.tolist()) and not set(forb) & set(res.open_sites)
+    assert np.allclose(res.flows.sum(axis=0), 1.0)
+    assert np.all(res.flows[np.setdiff1d(np.arange(7), res.open_sites)] == 0)
+    total = (a * res.flows).sum() + f[res.open_sites].sum()
+    assert total == pytest.approx(res.objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cflp_branch_and_bound_agrees_with_scip(seed: int) -> None:
+    """Medium instances (too big for brute force): the Lagrangian tree and the strong MIP in
+    SCIP prove the same optimum."""
+    rng = np.random.default_rng(900 + seed)
+    c, dem = _instance(900 + seed, 14, 60)
+    cap = (
+        np.full(14, 0.15 * dem.sum()) if seed != 1 else rng.uniform(0.1, 0.3, 14) * dem.sum()
+    )
+    f = rng.uniform(20, 120, 14)
+    bb = solve_cflp(c, dem, cap, f, time_limit=30)
+    mip = solve_cflp(c, dem, cap, f, time_limit=30, reduce=False)
+    assert bb.is_optimal and mip.is_optimal and mip.solver == "scip"
+    assert bb.objective == pytest.approx(mip.objective, rel=1e-8)
+
+
+def test_cflp_infeasible_allocation_is_reported() -> None:
+    """Every point alone fits, and total capacity suffices, but points 0 and 1 can only use
+    site 0 and together exceed it: no allocation exists, and both paths prove it."""
+    c = np.array([[1.0, 1.0, np.inf], [np.inf, np.inf, 1.0]])
+    dem, cap, f = np.array([6.0, 6.0, 1.0]), np.array([10.0, 100.0]), np.ones(2)
+    for reduce in (True, False):
+        res = solve_cflp(c, dem, cap, f, reduce=reduce, time_limit=10)
+        assert res.status == "infeasible" and res.flows is None
+
+
+def test_cflp_failed_lps_prove_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If every allocation LP fails, the tree closes its leaves unproven: no solution, and
+    not 'infeasible'."""
+    import optimizer.siting.cflp as cflp_mod
+
+    def fail(*args, **kwargs):
+        return cflp_mod._Alloc(np.inf, None, None, False)
+
+    monkeypatch.setattr(cflp_mod, "_allocate", fail)
+    c, dem = _instance(5, 5, 12)
+    res = solve_cflp(c, dem, np.full(5, 0.4 * dem.sum()), np.full(5, 30.0), time_limit=10)
+    assert res.status == "no_solution" and res.flows is None
+
+
+def test_cflp_time_limit_keeps_the_gap_honest() -> None:
+    """Stopped early, the result is 'feasible' (or has no solution) with a bound below the
+    proven optimum; it never claims optimality it has not proven."""
+    c, dem = _instance(77, 30, 120)
+    cap = np.full(30, 0.06 * dem.sum())
+    f = np.full(30, 40.0)
+    exact = solve_cflp(c, dem, cap, f, time_limit=60)
+    assert exact.is_optimal
+    quick = solve_cflp(c, dem, cap, f, time_limit=0.01)
+    assert quick.bound <= exact.objective + 1e-6
+    if quick.status == "optimal":
+        assert quick.objective == pytest.approx(exact.objective, rel=1e-9)
+    else:
+        assert quick.status in ("feasible", "no_solution")
+        assert quick.objective >= exact.objective - 1e-6
+
+
+def test_cflp_probe_matches_cover() -> None:
+    """The vectorised forced-open / forced-closed cover values (the branching and fixing
+    bounds) equal the plain cover with the site forced, including infeasible cases."""
+    from optimizer.siting.cflp import _cover, _probe
+
+    rng = np.random.default_rng(5)
+    for _ in range(400):
+        k = int(rng.integers(1, 9))
+        v = np.round(rng.normal(size=k) * 3, 1)
+        lo = rng.random(k) < 0.2
+        equal = rng.random() < 0.7
+        s = np.full(k, 10.0) if equal else rng.uniform(2, 20, k).round(1)
+        need = float(rng.integers(0, 90))
+        up, down = _probe(v, s, need, lo)
+        for i in range(k):
+            forced = lo.copy()
+            forced[i] = True
+            assert up[i] == pytest.approx(_cover(v, s, need, forced)[0])
+            keep = np.arange(k) != i
+            want = np.inf if lo[i] else _cover(v[keep], s[keep], need, lo[keep])[0]
+            assert down[i] == pytest.approx(want)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_mclp_matches_brute_force(seed: int) -> None:
     c, d = _instance(400 + seed, 8, 30)

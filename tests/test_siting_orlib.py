@@ -61,3 +61,33 @@ def test_cap41_reader_and_optimum() -> None:
                      cost_per_unit=False, time_limit=30)
     assert res.is_optimal
     assert res.objective == pytest.approx(rows["cap41"].optimum, abs=0.01)
+
+
+@needs_data
+@pytest.mark.parametrize(
+    "name", ["cap63", "cap81", "cap94", "cap113", "cap124", "cap134", "capa_cap14000"]
+)
+def test_cflp_orlib_proven_optima(name: str) -> None:
+    """The Lagrangian branch and bound proves the OR-Library optimum (3 decimals)."""
+    row = {r.instance: r for r in cflp_optima()}[name]
+    inst = read_cflp(DATA / "cflp_orlib" / "instances" / f"{row.file}.txt", row.capacity)
+    res = solve_cflp(inst.cost, inst.demand, inst.capacity, inst.fixed_cost,
+                     cost_per_unit=False, time_limit=60)
+    assert res.is_optimal and res.gap <= 1e-9
+    assert res.objective == pytest.approx(row.optimum, abs=0.01)
+    assert res.bound <= row.optimum + 0.01
+    total = (inst.cost * res.flows).sum() + inst.fixed_cost[res.open_sites].sum()
+    assert total == pytest.approx(res.objective, rel=1e-9)
+    assert np.all((res.flows * inst.demand).sum(axis=1) <= inst.capacity + 1e-6)
+
+
+@needs_data
+def test_cflp_orlib_time_limit_gap_is_honest() -> None:
+    """capb at 6000 needs a tree of ~150 nodes: stopped after 1 s it is not optimal, and
+    its bound and objective bracket the proven optimum."""
+    row = {r.instance: r for r in cflp_optima()}["capb_cap6000"]
+    inst = read_cflp(DATA / "cflp_orlib" / "instances" / f"{row.file}.txt", row.capacity)
+    res = solve_cflp(inst.cost, inst.demand, inst.capacity, inst.fixed_cost,
+                     cost_per_unit=False, time_limit=1.0)
+    assert res.status == "feasible" and res.gap > 1e-9
+    assert res.bound <= row.optimum + 1e-6 <= res.objective + 2e-6

@@ -1,8 +1,10 @@
 """Siting models for collection centres (产地仓) and village pickup points.
 
 All models take numpy matrices (candidates × demand points) and vectors, so any travel-time
-or cost source (straight-line, road matrix) can feed them. Exact models are solved with
-OR-Tools (SCIP) after Lagrangian reduction and report objective, proven bound, gap, status.
+or cost source (straight-line, road matrix) can feed them. Exact models report objective,
+proven bound, gap and status: p-median and coverage with OR-Tools' SCIP after Lagrangian
+reduction; capacitated facility location with a Lagrangian branch and bound over the
+sites whose allocation LPs OR-Tools' GLOP solves (SCIP with a budget).
 """
 
 from .cflp import cflp_heuristic, solve_cflp, transport
