@@ -361,6 +361,9 @@ def site_optimize(
         float, typer.Option(help="cflp: CNY per day to run a centre (domain.md §4.5).")
     ] = 500.0,
     capacity_kg: Annotated[float, typer.Option(help="cflp: kg per day a centre takes.")] = 20000.0,
+    budget: Annotated[
+        float | None, typer.Option(help="cflp: at most this much opening cost a day, CNY.")
+    ] = None,
     must_open: Annotated[list[str] | None, typer.Option(help="Site ids that stay open.")] = None,
     forbid: Annotated[list[str] | None, typer.Option(help="Site ids that may not open.")] = None,
     time_limit: Annotated[float, typer.Option("--time-limit", min=0.1)] = 60.0,
@@ -381,6 +384,7 @@ def site_optimize(
             radius_min=radius,
             opening_cost=opening_cost,
             capacity_kg=capacity_kg,
+            budget_cny=budget,
             must_open=must_open or [],
             forbid=forbid or [],
             time_limit_s=time_limit,

@@ -73,6 +73,16 @@ def test_mclp_and_cflp_name_real_sites(county: Batch) -> None:
     assert len(cflp.open) >= 2 and set(cflp.open) <= sites  # 600 kg each: one is not enough
 
 
+def test_cflp_budget_caps_the_opening_cost(county: Batch) -> None:
+    free = optimize_county(county, CountyOptimize(model="cflp", opening_cost=1.0))
+    assert len(free.open) >= 2  # opening is nearly free: several centres cut transport
+    capped = optimize_county(county, CountyOptimize(model="cflp", opening_cost=1.0, budget_cny=1.0))
+    assert len(capped.open) == 1 and capped.status == "optimal"
+    assert capped.objective >= free.objective  # type: ignore[operator]
+    with pytest.raises(SiteInputError, match=r"budget_cny: 0\.5 CNY opens 0 centres"):
+        optimize_county(county, CountyOptimize(model="cflp", opening_cost=1.0, budget_cny=0.5))
+
+
 def test_bad_options_name_each_field(county: Batch) -> None:
     spec = CountyOptimize(p=99, must_open=["X1", "HUB"], forbid=["CC1", "CC1"])
     with pytest.raises(SiteInputError) as e:

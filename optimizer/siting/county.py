@@ -10,6 +10,7 @@ field (``p``, ``must_open[1]``...) and the sites involved.
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 import numpy as np
@@ -64,6 +65,11 @@ class CountyOptimize(BaseModel):
         default=500.0, ge=0, description="cflp: CNY per day to run a centre (domain.md §4.5)."
     )
     capacity_kg: float = Field(default=20000.0, gt=0, description="cflp: kg a centre takes a day.")
+    budget_cny: float | None = Field(
+        default=None,
+        ge=0,
+        description="cflp: at most this much opening cost a day (none: no cap).",
+    )
     must_open: list[str] = Field(default_factory=list, description="Site ids that stay open.")
     forbid: list[str] = Field(default_factory=list, description="Site ids that may not open.")
     time_limit_s: float = Field(default=60.0, gt=0, le=3600, description="Solver time limit.")
@@ -149,6 +155,18 @@ def check_optimize(batch: Batch, spec: CountyOptimize) -> list[tuple[str, str]]:
                 f"{sum(produce.values()):g} kg of produce",
             )
         )
+    if spec.model == "cflp" and spec.budget_cny is not None:
+        affordable = int(spec.budget_cny // spec.opening_cost) if spec.opening_cost else allowed
+        need = math.ceil(sum(produce.values()) / spec.capacity_kg) if produce else 0
+        if affordable < max(len(must), need):
+            problems.append(
+                (
+                    "budget_cny",
+                    f"{spec.budget_cny:g} CNY opens {affordable} centres at "
+                    f"{spec.opening_cost:g} CNY each; {max(len(must), need)} are needed "
+                    f"({len(must)} must open, {need} to hold the produce)",
+                )
+            )
     return problems
 
 
@@ -226,6 +244,7 @@ def _solve(
         np.full(m, spec.opening_cost),
         must_open=must,
         forbidden=forbidden,
+        budget=spec.budget_cny,
         time_limit=limit,
     )
 
