@@ -211,3 +211,27 @@ def test_cell_parsers() -> None:
     assert resolve_category("Leafy greens") == "leafy_greens"
     assert resolve_category("西红柿") == "tomato"
     assert resolve_category("durian") is None
+
+
+def test_transfers_and_single_visit_stations(tmp_path: Path) -> None:
+    sites = (FIX / "sites_en.csv").read_text(encoding="utf-8").splitlines()
+    header = sites[0] + ",single_visit"
+    rows = [r + ("," if i else "") for i, r in enumerate(sites[1:])]
+    rows = [r + ("yes" if r.startswith("V1,") else "") for r in rows]
+    (tmp_path / "sites.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    (tmp_path / "orders.csv").write_text(
+        "id,type,from,site,product,kg\n"
+        "T1,调运,V2,V3,parcels,40\n"
+        "T2,transfer,V9,V3,parcels,40\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SpreadsheetError) as e:
+        import_batch(tmp_path / "orders.csv", tmp_path / "sites.csv")
+    assert any("row 3" in line and "'from'" in line and "V9" in line for line in e.value.errors)
+    (tmp_path / "orders.csv").write_text(
+        "id,type,from,site,product,kg\nT1,调运,V2,V3,parcels,40\n", encoding="utf-8"
+    )
+    batch = import_batch(tmp_path / "orders.csv", tmp_path / "sites.csv")
+    order = batch.orders_by_id["T1"]
+    assert (order.kind, order.origin, order.site) == ("transfer", "V2", "V3")
+    assert batch.sites_by_id["V1"].single_visit and not batch.sites_by_id["V2"].single_visit

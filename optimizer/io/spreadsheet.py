@@ -258,6 +258,7 @@ ORDER_KINDS: dict[str, str] = {
                     "delivery"),
     **dict.fromkeys(["pickup", "p", "up", "collect", "collection", "揽收", "上行", "收货",
                      "收购", "揽件"], "pickup"),
+    **dict.fromkeys(["transfer", "t", "across", "调运", "站间调运", "调拨"], "transfer"),
 }
 
 # Extra Chinese product words mapped to catalogue categories (besides ``CATEGORY_ZH``).
@@ -303,6 +304,7 @@ SITE_COLUMNS: tuple[Column, ...] = (
                                               "cold room", "cold room c", "冷库温度",
                                               "储存温度", "存储温度", "冷库")),
     Column("cutoff", _clock, False, ("cut off", "截单时间", "截止时间", "截单", "截止")),
+    Column("single_visit", _bool, False, ("single visit", "one visit", "一次服务", "单次到访")),
 )
 
 ORDER_COLUMNS: tuple[Column, ...] = (
@@ -318,6 +320,8 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("min_freshness", _share, False, ("freshness", "min freshness", "最低保鲜",
                                             "最低新鲜度", "最低剩余保鲜期", "保鲜要求")),
     Column("penalty", _number, False, ("罚金", "惩罚", "未送罚金", "违约金", "未完成罚金")),
+    Column("origin", _text, False, ("from", "from station", "origin station", "起点",
+                                    "起运站点", "发货站点", "调出站点")),
     Column("hub", _text, False, ("枢纽", "县级枢纽", "发货枢纽")),
     Column("centre", _text, False, ("center", "collection centre", "collection center",
                                     "集货中心", "产地仓")),
