@@ -112,3 +112,12 @@ def test_origin_only_for_transfers() -> None:
     data["orders"][2]["origin"] = "V0"
     with pytest.raises(ValidationError, match=r"orders\[2\]\.origin: only transfers"):
         Batch.model_validate(data)
+
+
+def test_route_map_marks_transfer_stations_by_what_trucks_do() -> None:
+    from optimizer.report.map import _site_icon
+
+    batch = Batch.model_validate(batch_data())
+    icons = {s.id: _site_icon(s, batch) for s in batch.sites if s.kind == "station"}
+    # V0, V1 load transfers; V3 unloads one; V2 unloads a transfer and a delivery.
+    assert icons == {"V0": "pickup", "V1": "pickup", "V2": "delivery", "V3": "delivery"}

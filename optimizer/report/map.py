@@ -75,7 +75,10 @@ def _site_icon(site: Site, batch: Batch) -> str:
         return "hub"
     if site.kind == "collection_centre":
         return "centre"
-    kinds = {o.kind for o in batch.orders if o.site == site.id}
+    # What trucks do there: unload (deliveries, transfers in) or load (pickups, transfers out).
+    kinds = {
+        ("pickup" if o.kind == "pickup" else "delivery") for o in batch.orders if o.site == site.id
+    } | {"pickup" for o in batch.orders if o.origin == site.id}
     if kinds == {"delivery", "pickup"}:
         return "both"
     return next(iter(kinds)) if kinds else "none"
