@@ -15,6 +15,7 @@ from optimizer.kpis import compute_kpis, fuel_cost, route_cost
 from optimizer.plan import OrderOutcome, Plan, Route, Stop
 from optimizer.routing.ortools_engine import EngineRoute
 from optimizer.routing.problem import END, LOAD, START, UNLOAD, RoutingProblem
+from optimizer.validate import validate_plan
 
 
 def assemble_routes(problem: RoutingProblem, engine_routes: list[EngineRoute]) -> list[Route]:
@@ -149,6 +150,17 @@ def order_outcomes(
             )
         )
     return out
+
+
+def validated_plan(
+    problem: RoutingProblem, routes: list[EngineRoute], *, allow: tuple[str, ...] = ()
+) -> Plan | None:
+    """The plan of ``routes`` when the validator accepts it (violations of the kinds in
+    ``allow`` aside), else None: how candidates are judged on the true cost."""
+    plan = build_plan(problem, routes, engine="check", seconds=0.0, reasons={})
+    if any(v.kind not in allow for v in validate_plan(problem.batch, plan)):
+        return None
+    return plan
 
 
 def build_plan(

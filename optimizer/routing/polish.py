@@ -26,10 +26,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.kpis import engine_km_rate
-from optimizer.routing.assemble import build_plan
+from optimizer.routing.assemble import validated_plan
 from optimizer.routing.ortools_engine import EngineResult, EngineRoute
 from optimizer.routing.problem import END, START, RoutingProblem
-from optimizer.validate import validate_plan
 
 CHECKS_PER_ROUND = 4  # exact checks of the best-scored candidates of a trip
 MIN_GAIN_CNY = 0.01
@@ -49,11 +48,8 @@ def exact_cost(
 ) -> float:
     """Total cost of the validated plan of ``routes``; inf when it breaks a rule
     (``allow_short``: except running fewer vehicles than ``min_used``)."""
-    plan = build_plan(problem, routes, engine="polish", seconds=0.0, reasons={})
-    violations = validate_plan(problem.batch, plan)
-    if any(not (allow_short and v.kind == "min_used") for v in violations):
-        return math.inf
-    return plan.kpis.total_cost
+    plan = validated_plan(problem, routes, allow=("min_used",) if allow_short else ())
+    return math.inf if plan is None else plan.kpis.total_cost
 
 
 def polish(problem: RoutingProblem, result: EngineResult, seconds: float) -> Polished:

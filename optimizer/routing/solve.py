@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor
 from optimizer.kpis import compute_kpis
 from optimizer.model import Batch, with_orders
 from optimizer.plan import Baseline, Plan, Polishing
-from optimizer.routing.assemble import build_plan
+from optimizer.routing.assemble import build_plan, validated_plan
 from optimizer.routing.decompose import parts_needed, plan_in_parts
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
 from optimizer.routing.fleet_use import ensure_min_used
@@ -113,8 +113,8 @@ def true_cost(problem: RoutingProblem, result: EngineResult) -> float:
     Candidates from different engines are compared on this, not on the engines' own
     (scaled, rounded) objectives. A required order left unserved counts as its penalty.
     """
-    plan = build_plan(problem, result.routes, engine="check", seconds=0.0, reasons={})
-    if validate_plan(problem.batch, plan):
+    plan = validated_plan(problem, result.routes)
+    if plan is None:
         return math.inf
     return plan.kpis.total_cost + REQUIRED_PENALTY_CNY * plan.kpis.required_unassigned
 
@@ -153,6 +153,9 @@ def run_engine(
         if cost < math.inf:
             scored.append((cost, candidate))
 
+    def best() -> EngineResult | None:
+        return min(scored, key=lambda sc: sc[0])[1] if scored else None
+
     if initial is not None:
         consider(initial)
     warm = None
@@ -160,7 +163,7 @@ def run_engine(
     use_pyvrp = engine != "ortools" and unsupported(problem) is None and bool(problem.vehicles)
     side_by_side = workers >= 2 and use_pyvrp and problem.n_nodes <= ORTOOLS_MAX_NODES
     if side_by_side:
-        for candidate in _side_by_side(problem, time_limit_s, progress, phase, initial):
+        for candidate in _side_by_side(problem, time_limit_s, progress, phase, consider, best):
             consider(candidate)
             last = candidate
     elif use_pyvrp:
@@ -179,7 +182,7 @@ def run_engine(
         not use_pyvrp or remaining > 2 * _ortools_build_s(problem)
     )
     if not side_by_side and (not use_pyvrp or ortools_fits):
-        exact_start = min(scored, key=lambda sc: sc[0])[1] if scored else None
+        exact_start = best()
         last = solve_ortools(
             problem,
             remaining,
@@ -189,10 +192,12 @@ def run_engine(
         )
         consider(last)
     # No valid candidate: return the last one, whose plan then fails validation loudly.
-    best = min(scored, key=lambda sc: sc[0])[1] if scored else last
-    if best is None:
+    chosen = best() or last
+    if chosen is None:
         return EngineResult([], math.inf, "not_solved", time.perf_counter() - started)
-    return EngineResult(best.routes, best.objective, best.status, time.perf_counter() - started)
+    return EngineResult(
+        chosen.routes, chosen.objective, chosen.status, time.perf_counter() - started
+    )
 
 
 ORTOOLS_BUILD_S_PER_NODE2 = 6e-7  # measured: ~5 s per model at 2,900 nodes, loaded machine
@@ -219,15 +224,17 @@ def _side_by_side(
     time_limit_s: float,
     progress: Progress | None,
     phase: str,
-    initial: EngineResult | None,
+    consider: Callable[[EngineResult], None],
+    best: Callable[[], EngineResult | None],
 ) -> list[EngineResult]:
-    """Two searches at a time, one in a forked child and one here; all their results.
+    """Two searches at a time, one in a forked child and one here; the results not yet
+    handed to ``consider`` (which scores candidates; ``best`` is the cheapest so far).
 
     When PyVRP's model is exact, two PyVRP searches with different seeds for the whole
     limit: OR-Tools from scratch seldom beats PyVRP there (Solomon: 4 % behind), a second
     sample often does. When it is conservative (shelf life as deadlines), the one-core
-    pipeline with a second core beside it: first PyVRP (child) and OR-Tools from
-    ``initial`` (here); then OR-Tools' exact model from the better validated start and
+    pipeline with a second core beside it: first PyVRP (child) and OR-Tools from the best
+    start given (here); then OR-Tools' exact model from the better validated start and
     PyVRP's routes (here), while PyVRP searches again with the next seed (child).
     """
     limit = time_limit_s * SIDE_BY_SIDE_SHARE
@@ -245,22 +252,20 @@ def _side_by_side(
             started = time.perf_counter()
             child = pool.submit(solve_pyvrp, problem, half, seed)
             scratch = solve_ortools(
-                problem, half, on_solution=_callback(progress, phase), initial=initial
+                problem, half, on_solution=_callback(progress, phase), initial=best()
             )
             first = child.result()
             rest = max(0.1, limit - (time.perf_counter() - started))
             child = pool.submit(solve_pyvrp, problem, rest, seed + 1)
-            costed = [(true_cost(problem, r), r) for r in (initial, scratch, first) if r]
-            valid = [(c, r) for c, r in costed if c < math.inf]
-            start = min(valid, key=lambda cr: cr[0])[1] if valid else None
+            for result in (first, scratch):
+                consider(result)
             warm = first if first.status == "success" else None
-            results += [first, scratch]
             results.append(
                 solve_ortools(
                     problem,
                     rest,
                     on_solution=_callback(progress, phase),
-                    initial=start,
+                    initial=best(),
                     warm=warm,
                 )
             )
@@ -268,7 +273,7 @@ def _side_by_side(
     if progress is not None:
         for result in results:
             progress(phase, result.seconds, result.objective)
-    return [r for r in results if r.status not in ("infeasible", "not_solved")] or results
+    return results
 
 
 def _merge(
