@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from optimizer.model import Batch
 from optimizer.routing import decompose
 from optimizer.routing.solve import plan_batch
 from optimizer.validate import validate_plan
@@ -41,3 +42,11 @@ def test_parts_join_into_one_valid_plan() -> None:
 
 def test_small_batches_are_planned_whole() -> None:
     assert decompose.parts_needed(generate_county(12, 1)) == 1
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_a_fleet_with_min_used_is_planned_whole() -> None:
+    data = generate_county(24, 5).model_dump(by_alias=True)
+    assert decompose.parts_needed(Batch.model_validate(data)) >= 2
+    data["fleet"][-1]["min_used"] = 1  # binds the whole fleet, not one part
+    assert decompose.parts_needed(Batch.model_validate(data)) == 1

@@ -29,8 +29,10 @@ PlanPart = Callable[[Batch, float], Plan]  # (part batch, seconds) -> validated 
 
 
 def parts_needed(batch: Batch) -> int:
-    """How many parts a batch is planned in (1: as a whole)."""
-    if len(batch.orders) <= DECOMPOSE_ABOVE:
+    """How many parts a batch is planned in (1: as a whole). A fleet with ``min_used`` is
+    planned whole: that rule binds the whole fleet, and a part may have no orders its
+    vehicle type can carry."""
+    if len(batch.orders) <= DECOMPOSE_ABOVE or any(vt.min_used for vt in batch.fleet):
         return 1
     return math.ceil(len(batch.orders) / ORDERS_PER_PART)
 
