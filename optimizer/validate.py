@@ -9,6 +9,7 @@ bugs in any engine. An empty list means the plan is valid. Violation kinds:
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -412,16 +413,25 @@ def _check_load(where: str, v: str, unit: str, amount: float, cap: float, report
         yield Violation("capacity", v, None, msg)
 
 
-def _check_capacity(ctx: _Context, route: Route, vt: VehicleType) -> Found:
-    """Simulate kg and m³ on board stop by stop (unloads, then loads)."""
-    v = route.vehicle
+def _on_board(ctx: _Context, route: Route) -> list[tuple[float, float]]:
+    """kg and m³ on board after each stop, simulated from the orders (unloads, then
+    loads), not taken from the plan."""
     kg = m3 = 0.0
-    for i, stop in enumerate(route.stops):
+    out = []
+    for stop in route.stops:
         for oid, sign in [(o, -1.0) for o in stop.unload] + [(o, 1.0) for o in stop.load]:
             order = ctx.order(oid)
             if order is not None:
                 kg += sign * order.kg
                 m3 += sign * order.m3
+        out.append((kg, m3))
+    return out
+
+
+def _check_capacity(ctx: _Context, route: Route, vt: VehicleType) -> Found:
+    """kg and m³ on board within capacity and as reported, stop by stop."""
+    v = route.vehicle
+    for i, (stop, (kg, m3)) in enumerate(zip(route.stops, _on_board(ctx, route), strict=True)):
         where = f"route {v} stop {i} at {stop.site}"
         yield from _check_load(where, v, "kg", kg, vt.capacity_kg, stop.kg_on_board)
         yield from _check_load(where, v, "m³", m3, vt.capacity_m3, stop.m3_on_board)
@@ -471,15 +481,10 @@ def _check_deliveries_first(ctx: _Context, route: Route) -> Found:
 
 def _fuel(ctx: _Context, route: Route, vt: VehicleType) -> float:
     """Fuel from the matrix's leg km and the kg recomputed on board (not the plan's)."""
-    km, kg, on_board = [], [], 0.0
-    for a, b in zip(route.stops, route.stops[1:], strict=False):
-        for oid, sign in [(o, -1.0) for o in a.unload] + [(o, 1.0) for o in a.load]:
-            order = ctx.order(oid)
-            on_board += sign * (order.kg if order is not None else 0.0)
-        leg = ctx.leg(a.site, b.site)
-        km.append(leg[0] if leg is not None else 0.0)
-        kg.append(on_board)
-    return fuel_cost(vt, np.array(km), np.array(kg), ctx.batch.options.fuel_price_cny_per_l)
+    legs = [ctx.leg(a.site, b.site) for a, b in itertools.pairwise(route.stops)]
+    km = np.array([leg[0] if leg is not None else 0.0 for leg in legs])
+    kg = np.array([kg for kg, _ in _on_board(ctx, route)[:-1]])
+    return fuel_cost(vt, km, kg, ctx.batch.options.fuel_price_cny_per_l)
 
 
 def _check_cost(ctx: _Context, route: Route, vt: VehicleType) -> Found:
