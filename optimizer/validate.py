@@ -4,7 +4,8 @@ The validator trusts nothing the plan derives (times are checked against the tra
 matrices, loads are re-simulated, costs and freshness recomputed) so that it catches
 bugs in any engine. An empty list means the plan is valid. Violation kinds:
 ``coverage``, ``vehicle``, ``travel``, ``schedule``, ``time_window``, ``shift``,
-``capacity``, ``refrigeration``, ``freshness``, ``deliveries_first``, ``cost``.
+``capacity``, ``refrigeration``, ``freshness``, ``deliveries_first``, ``single_visit``,
+``min_used``, ``cost``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -136,9 +137,9 @@ def _expected_sites(order: Order) -> tuple[str | None, str | None]:
 # -- coverage ---------------------------------------------------------------------------------
 
 
-def _collect_visits(plan: Plan) -> dict[str, list[_Visit]]:
+def _collect_visits(routes: Sequence[Route]) -> dict[str, list[_Visit]]:
     visits: dict[str, list[_Visit]] = defaultdict(list)
-    for r, route in enumerate(plan.routes):
+    for r, route in enumerate(routes):
         for s, stop in enumerate(route.stops):
             for oid in stop.load:
                 visits[oid].append(_Visit(r, s, "load"))
@@ -147,7 +148,7 @@ def _collect_visits(plan: Plan) -> dict[str, list[_Visit]]:
     return visits
 
 
-def _place(plan: Plan, order: Order, visits: list[_Visit]) -> _Placement | None:
+def _place(visits: list[_Visit]) -> _Placement | None:
     """Where a served order rides, or None when its loads and unloads do not pair up."""
     loads = [v for v in visits if v.action == "load"]
     unloads = [v for v in visits if v.action == "unload"]
@@ -159,11 +160,11 @@ def _place(plan: Plan, order: Order, visits: list[_Visit]) -> _Placement | None:
     return _Placement(load.route, load.stop, unload.stop)
 
 
-def _check_visits(plan: Plan, order: Order, visits: list[_Visit]) -> Found:
+def _check_visits(routes: Sequence[Route], order: Order, visits: list[_Visit]) -> Found:
     """A served order is loaded once and unloaded once, on one route, in order, at its sites."""
     loads = [v for v in visits if v.action == "load"]
     unloads = [v for v in visits if v.action == "unload"]
-    vehicle = plan.routes[visits[0].route].vehicle
+    vehicle = routes[visits[0].route].vehicle
     tag = f"order {order.id}"
     if len(loads) != 1 or len(unloads) != 1:
         msg = f"{tag} is loaded {len(loads)} times and unloaded {len(unloads)} times, not once"
@@ -171,7 +172,7 @@ def _check_visits(plan: Plan, order: Order, visits: list[_Visit]) -> Found:
         return
     load, unload = loads[0], unloads[0]
     if load.route != unload.route:
-        on, off = plan.routes[load.route].vehicle, plan.routes[unload.route].vehicle
+        on, off = routes[load.route].vehicle, routes[unload.route].vehicle
         yield Violation(
             "coverage", vehicle, order.id, f"{tag} is loaded on {on}, unloaded on {off}"
         )
@@ -180,7 +181,7 @@ def _check_visits(plan: Plan, order: Order, visits: list[_Visit]) -> Found:
         msg = f"{tag} is unloaded at stop {unload.stop}, not after its load at stop {load.stop}"
         yield Violation("coverage", vehicle, order.id, msg)
         return
-    stops = plan.routes[load.route].stops
+    stops = routes[load.route].stops
     want_load, want_unload = _expected_sites(order)
     if stops[load.stop].site != want_load:
         msg = f"{tag} ({order.kind}) is loaded at {stops[load.stop].site}, not {want_load}"
@@ -244,7 +245,7 @@ def _check_coverage(
             yield Violation("coverage", None, order.id, f"order {order.id} {msg}")
         vs = visits.get(order.id, [])
         if vs:
-            yield from _check_visits(plan, order, vs)
+            yield from _check_visits(plan.routes, order, vs)
         if ocs:
             yield from _check_outcome(plan, order, ocs[0], bool(vs), placements.get(order.id))
 
@@ -603,11 +604,11 @@ def _check_single_visits(ctx: _Context, plan: Plan, visits: dict[str, list[_Visi
 def validate_plan(batch: Batch, plan: Plan) -> list[Violation]:
     """Every hard violation of ``plan`` against ``batch``, recomputed from the batch alone."""
     ctx = _Context.of(batch)
-    visits = _collect_visits(plan)
+    visits = _collect_visits(plan.routes)
     placements = {
         order.id: p
         for order in batch.orders
-        if order.id in visits and (p := _place(plan, order, visits[order.id])) is not None
+        if order.id in visits and (p := _place(visits[order.id])) is not None
     }
     out = list(_check_coverage(ctx, plan, visits, placements))
     used: set[str] = set()
@@ -617,6 +618,43 @@ def validate_plan(batch: Batch, plan: Plan) -> list[Violation]:
     out.extend(_check_freshness(ctx, plan, placements))
     out.extend(_check_single_visits(ctx, plan, visits))
     return out
+
+
+class RouteValidator:
+    """The route-by-route rules of the validator, for a few routes of a plan.
+
+    A move that changes two routes is judged by these alone: each order on them is
+    loaded and unloaded once, on one route, in order, at its sites; every per-route
+    rule (vehicle, travel, schedule, windows, shift, capacity, refrigeration, backhaul
+    order, cost) and the freshness of the orders they carry. Plan-wide rules (every
+    order covered once, ``min_used``, single visits) are ``validate_plan``'s, which
+    still has the last word on the whole plan.
+    """
+
+    def __init__(self, batch: Batch) -> None:
+        self._ctx = _Context.of(batch)
+
+    def violations(self, routes: Sequence[Route]) -> list[Violation]:
+        ctx = self._ctx
+        visits = _collect_visits(routes)
+        out: list[Violation] = []
+        placements: dict[str, _Placement] = {}
+        for oid, vs in visits.items():
+            order = ctx.order(oid)
+            if order is None:
+                v = routes[vs[0].route].vehicle
+                out.append(Violation("coverage", v, oid, f"unknown order {oid} on {v}"))
+                continue
+            out.extend(_check_visits(routes, order, vs))
+            if (p := _place(vs)) is not None:
+                placements[oid] = p
+        used: set[str] = set()
+        for route in routes:
+            out.extend(_check_route(ctx, route, used))
+        for oid, p in placements.items():
+            order = ctx.batch.orders_by_id[oid]
+            out.extend(_check_order_freshness(ctx, routes[p.route], p, order, None))
+        return out
 
 
 def format_violations(violations: Iterable[Violation]) -> str:

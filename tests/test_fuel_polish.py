@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from optimizer.kpis import fuel_cost
 from optimizer.model import VehicleType
 from optimizer.routing.ortools_engine import EngineResult, EngineRoute
-from optimizer.routing.polish import _stops, _trips, exact_cost, polish, schedule
+from optimizer.routing.polish import _stops, _trips, exact_cost, polish
 from optimizer.routing.problem import compile_problem
 from optimizer.routing.solve import plan_batch
+from optimizer.routing.timing import schedule
 from optimizer.validate import validate_plan
 from scenarios.generate import generate_county, with_fuel_rates
 

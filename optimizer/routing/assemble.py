@@ -22,13 +22,14 @@ def assemble_routes(problem: RoutingProblem, engine_routes: list[EngineRoute]) -
     """Plan routes from engine routes; routes that serve nothing are left out."""
     routes = []
     for er in engine_routes:
-        route = _route(problem, er)
+        route = assemble_route(problem, er)
         if any(s.load or s.unload for s in route.stops):
             routes.append(route)
     return routes
 
 
-def _route(problem: RoutingProblem, er: EngineRoute) -> Route:
+def assemble_route(problem: RoutingProblem, er: EngineRoute) -> Route:
+    """The plan route of one engine route (its stops, loads, km, duration and cost)."""
     p = problem
     vehicle = p.vehicles[er.vehicle]
     site_ids = p.travel.site_ids

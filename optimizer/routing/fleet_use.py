@@ -15,8 +15,9 @@ import math
 import numpy as np
 
 from optimizer.routing.ortools_engine import EngineResult, EngineRoute
-from optimizer.routing.polish import exact_cost, schedule
+from optimizer.routing.polish import exact_cost
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem
+from optimizer.routing.timing import schedule
 
 
 def short_types(problem: RoutingProblem, routes: list[EngineRoute]) -> dict[str, int]:

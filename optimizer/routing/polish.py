@@ -1,24 +1,24 @@
-"""True-cost polishing: improve any engine's routes under the exact cost, fuel included.
+"""True-cost polishing: improve any engine's routes under the exact cost.
 
-Neither engine can price fuel that grows with the load (domain.md §2.2): they see the
-empty rate only. Polishing reorders each route's stations, where the load on each leg
-changes with the order: it drops heavy parcels earlier and picks heavy produce later
-when that saves more fuel than it costs in km and hours. Moves, within each trip
-(between two depot visits) of each route:
+The engines price a model of the cost: neither can price fuel that grows with the load
+(domain.md §2.2), and PyVRP holds shelf life as conservative deadlines and hub service
+approximately. Polishing works on the validated plan's own cost, in two phases:
 
-- *or-opt*: move one stop (a station's consecutive actions) elsewhere in the trip;
-- *2-opt*: reverse a run of stops.
+1. across routes (``exchange.py``): empty a lightly used route into the others (a
+   vehicle's fixed cost saved), relocate an order to another route;
+2. within each trip (between two depot visits) of each route, where the load on each
+   leg changes with the order (drop heavy parcels earlier, pick heavy produce later):
+   *or-opt* moves one stop (a station's consecutive actions) elsewhere in the trip,
+   *2-opt* reverses a run of stops.
 
-Every candidate of a trip is scored at once with numpy (km and fuel along the new node
-sequence, gathered from the node matrices); the most promising are re-timed (earliest
-service starts) and checked exactly: the whole plan is rebuilt and validated, and a
-move is kept only when the validated total cost falls. Hard constraints are therefore
-never broken. Moves across routes are not made.
+Candidates are scored at once with numpy from the node matrices; the most promising
+are re-timed and checked exactly, and a move is kept only when the validated cost
+falls. Hard constraints are therefore never broken: the whole plan is validated again
+after the cross-route phase and after every move within a trip.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from dataclasses import dataclass
@@ -26,11 +26,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizer.kpis import engine_km_rate
+from optimizer.plan import Plan
 from optimizer.routing.assemble import validated_plan
-from optimizer.routing.ortools_engine import EngineResult, EngineRoute
+from optimizer.routing.exchange import Exchange
+from optimizer.routing.ortools_engine import REQUIRED_PENALTY_CNY, EngineResult, EngineRoute
 from optimizer.routing.problem import END, START, RoutingProblem
+from optimizer.routing.timing import schedule
 
 CHECKS_PER_ROUND = 4  # exact checks of the best-scored candidates of a trip
+CROSS_SHARE = 0.75  # of the polishing time, for moves across routes
 MIN_GAIN_CNY = 0.01
 
 
@@ -46,21 +50,52 @@ class Polished:
 def exact_cost(
     problem: RoutingProblem, routes: list[EngineRoute], *, allow_short: bool = False
 ) -> float:
-    """Total cost of the validated plan of ``routes``; inf when it breaks a rule
-    (``allow_short``: except running fewer vehicles than ``min_used``)."""
+    """What candidate routes are compared on: the validated plan's total cost, each
+    required order left unserved counted at ``REQUIRED_PENALTY_CNY``; inf when the plan
+    breaks a rule (``allow_short``: except running fewer vehicles than ``min_used``)."""
     plan = validated_plan(problem, routes, allow=("min_used",) if allow_short else ())
-    return math.inf if plan is None else plan.kpis.total_cost
+    return math.inf if plan is None else _score(plan)
 
 
-def polish(problem: RoutingProblem, result: EngineResult, seconds: float) -> Polished:
-    """``result`` improved under the exact cost within ``seconds`` (never made worse)."""
+def _score(plan: Plan) -> float:
+    return plan.kpis.total_cost + REQUIRED_PENALTY_CNY * plan.kpis.required_unassigned
+
+
+def polish(
+    problem: RoutingProblem, result: EngineResult, seconds: float, seed: int = 0
+) -> Polished:
+    """``result`` improved under the exact cost within ``seconds`` (never made worse):
+    cross-route moves first (emptying a route saves a vehicle), then moves within trips.
+    Costs before and after are the plans' total costs."""
     started = time.perf_counter()
-    deadline = started + seconds
     routes = [EngineRoute(r.vehicle, list(r.nodes), list(r.times)) for r in result.routes]
-    best = before = exact_cost(problem, routes)
-    moves = 0
-    if best == math.inf or not routes:
-        return Polished(result, before, before, 0, time.perf_counter() - started)
+    first = validated_plan(problem, routes)
+    if first is None or not routes:
+        cost = math.inf if first is None else first.kpis.total_cost
+        return Polished(result, cost, cost, 0, time.perf_counter() - started)
+    best, moves = _score(first), 0
+    exchanged = Exchange(problem, routes).run(started + seconds * CROSS_SHARE, seed)
+    if exchanged.moves:
+        cost = exact_cost(problem, exchanged.routes)  # the whole plan has the last word
+        if cost < best - MIN_GAIN_CNY:
+            routes, best, moves = exchanged.routes, cost, exchanged.moves
+    routes, best, moves = _within_trips(problem, routes, best, moves, started + seconds)
+    last = validated_plan(problem, routes)
+    assert last is not None  # every kept move was validated on the whole plan
+    polished = EngineResult(routes, result.objective, result.status, result.seconds)
+    return Polished(
+        polished, first.kpis.total_cost, last.kpis.total_cost, moves, time.perf_counter() - started
+    )
+
+
+def _within_trips(
+    problem: RoutingProblem,
+    routes: list[EngineRoute],
+    best: float,
+    moves: int,
+    deadline: float,
+) -> tuple[list[EngineRoute], float, int]:
+    """Or-opt and 2-opt within each trip until none saves or ``deadline``."""
     scorer = _Scorer(problem)
     minutes = problem.node_times()
     improved = True
@@ -88,8 +123,7 @@ def polish(problem: RoutingProblem, result: EngineResult, seconds: float) -> Pol
                         routes, best, moves, improved = trial, cost, moves + 1, True
                         route = routes[r]
                         break
-    polished = EngineResult(routes, result.objective, result.status, result.seconds)
-    return Polished(polished, before, best, moves, time.perf_counter() - started)
+    return routes, best, moves
 
 
 def _trips(problem: RoutingProblem, nodes: list[int]) -> list[tuple[int, int]]:
@@ -165,19 +199,3 @@ class _Scorer:
             share = np.clip(on_board / vt.capacity_kg, 0.0, 1.0)
             cost = cost + (legs * share).sum(axis=1) * extra * self.price
         return cost[0] - cost[1:]
-
-
-def schedule(
-    problem: RoutingProblem, minutes: np.ndarray, start: float, nodes: list[int]
-) -> list[float] | None:
-    """Earliest service starts along ``nodes`` leaving at ``start``; None when a window
-    is missed (the validator checks everything else)."""
-    times = [start]
-    for a, b in itertools.pairwise(nodes):
-        arrival = times[-1] + float(minutes[a, b])
-        windows = problem.node_windows[b]
-        start = next((max(arrival, lo) for lo, hi in windows if arrival <= hi), None)
-        if start is None:
-            return None
-        times.append(start)
-    return times

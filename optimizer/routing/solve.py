@@ -19,17 +19,16 @@ from concurrent.futures import ProcessPoolExecutor
 from optimizer.kpis import compute_kpis
 from optimizer.model import Batch, with_orders
 from optimizer.plan import Baseline, Plan, Polishing
-from optimizer.routing.assemble import build_plan, validated_plan
+from optimizer.routing.assemble import build_plan
 from optimizer.routing.decompose import parts_needed, plan_in_parts
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
 from optimizer.routing.fleet_use import ensure_min_used
 from optimizer.routing.ortools_engine import (
-    REQUIRED_PENALTY_CNY,
     EngineResult,
     EngineRoute,
     solve_ortools,
 )
-from optimizer.routing.polish import polish
+from optimizer.routing.polish import exact_cost, polish
 from optimizer.routing.problem import RoutingProblem, compile_problem
 from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
 from optimizer.validate import Violation, format_violations, validate_plan
@@ -113,10 +112,7 @@ def true_cost(problem: RoutingProblem, result: EngineResult) -> float:
     Candidates from different engines are compared on this, not on the engines' own
     (scaled, rounded) objectives. A required order left unserved counts as its penalty.
     """
-    plan = validated_plan(problem, result.routes)
-    if plan is None:
-        return math.inf
-    return plan.kpis.total_cost + REQUIRED_PENALTY_CNY * plan.kpis.required_unassigned
+    return exact_cost(problem, result.routes)
 
 
 def run_engine(
@@ -416,14 +412,19 @@ def plan_batch(
     return plan
 
 
-POLISH_SHARE = 0.15  # of the time limit, for true-cost polishing when fuel is priced
+POLISH_SHARE = 0.15  # of the time limit, for true-cost polishing (ends early when done)
 
 
 def _polishes(problem: RoutingProblem) -> bool:
-    """Polish when some vehicle's fuel grows with the load (the engines cannot price it)
-    and the node matrices are affordable."""
-    fuel = any(vt.has_fuel for vt in problem.batch.fleet)
-    return fuel and problem.n_nodes <= ORTOOLS_MAX_NODES
+    """Polish when the exact cost has parts the engines price only approximately (fuel
+    that grows with the load, paid hours with waiting and per-stop service, shelf life
+    held as conservative deadlines) and the node matrices are affordable. Pure distance
+    benchmarks are left to the engines."""
+    batch = problem.batch
+    approximate = any(vt.has_fuel or vt.cost_per_hour > 0 for vt in batch.fleet) or any(
+        rule is not None for rule in problem.freshness
+    )
+    return approximate and problem.n_nodes <= ORTOOLS_MAX_NODES
 
 
 def _polished_plan(
@@ -432,7 +433,7 @@ def _polished_plan(
     """The validated plan of ``result``, polished under the true cost when asked."""
     if seconds <= 0:
         return _plan(problem, result, engine)
-    polished = polish(problem, result, seconds)
+    polished = polish(problem, result, seconds, problem.batch.options.seed)
     plan = _plan(problem, polished.result, engine)
     plan.polishing = Polishing(
         cost_before=polished.cost_before,

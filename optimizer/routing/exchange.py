@@ -1,0 +1,442 @@
+"""Cross-route moves for true-cost polishing: relocate an order, empty a route.
+
+An order is its load node and its unload node; moving it to another route puts both
+there, load before unload (a parcel's load joins a hub visit, a pickup's unload a centre
+visit, or the move pays for the detour). Two moves:
+
+- *relocate*: take one order off its route and put it where it costs least on another;
+- *empty a route*: put every order of a lightly used route on the others, which saves
+  the vehicle's fixed cost when the longer routes still keep every rule.
+
+For one order, the cost of every insertion into every route (load gap × unload gap,
+load first) is estimated at once with numpy from per-vehicle-type cost matrices (km at
+the engines' rate plus hours); the best few are rebuilt, re-timed and checked exactly
+route by route (``RouteValidator``) and priced by the plan's own cost. A move is kept
+only when the exact cost of the routes it changes falls. Orders at single-visit
+stations stay where they are (their stop is shared with other orders).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.kpis import engine_km_rate, fuel_cost
+from optimizer.model import VehicleType
+from optimizer.routing.assemble import assemble_route
+from optimizer.routing.ortools_engine import EngineRoute
+from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem
+from optimizer.routing.timing import schedule, tight_schedule
+from optimizer.validate import RouteValidator
+
+CHECKS_PER_ORDER = 6  # exact checks of the best-estimated insertions of one order
+MIN_GAIN_CNY = 0.01
+REMOVAL_SLACK, REMOVAL_SLACK_CNY = 0.1, 5.0  # waiting can make a removal save more
+RUIN_MAX = 8  # orders taken off at once by ruin and recreate
+RUIN_PATIENCE = 1000  # ruin-and-recreate attempts in a row without a saving before stopping
+SCREEN_SLACK = 0.02  # a route estimated this much over its cost limit is not checked
+
+
+@dataclass(frozen=True)
+class Exchanged:
+    routes: list[EngineRoute]
+    moves: int
+
+
+class Exchange:
+    """Cross-route local search over ``routes`` under the exact per-route cost."""
+
+    def __init__(self, problem: RoutingProblem, routes: list[EngineRoute]) -> None:
+        self.p = problem
+        self.validator = RouteValidator(problem.batch)
+        self.minutes = problem.node_times()
+        self.km = km = problem.node_km()
+        self.price = price = problem.batch.options.fuel_price_cny_per_l
+        types = list(dict.fromkeys(v.type.id for v in problem.vehicles))
+        by_id = problem.batch.fleet_by_id
+        self.cost = np.stack(
+            [
+                km * engine_km_rate(by_id[t], price) + self.minutes * by_id[t].cost_per_hour / 60
+                for t in types
+            ]
+        )
+        self.vtype = np.array([types.index(v.type.id) for v in problem.vehicles])
+        self.cap_kg = np.array([by_id[t].capacity_kg for t in types])
+        self.cap_m3 = np.array([by_id[t].capacity_m3 for t in types])
+        self.allowed = np.zeros((len(problem.orders), len(problem.vehicles)), dtype=bool)
+        for k, vehicles in enumerate(problem.allowed_vehicles):
+            self.allowed[k, vehicles] = True
+        in_chain = {n for chain in problem.visits for n in chain}
+        self.movable = np.array(
+            [not ({int(a), int(b)} & in_chain) for a, b in problem.pairs], dtype=bool
+        )
+        # Where each order meets a village (its station end), for neighbourhoods.
+        station = [int(b) if problem.node_at_depot[a] else int(a) for a, b in problem.pairs]
+        site = problem.node_site[station]
+        self.order_km = problem.travel.km[np.ix_(site, site)]
+        self.routes = [EngineRoute(r.vehicle, list(r.nodes), list(r.times)) for r in routes]
+        running = {r.vehicle for r in routes}
+        self.routes += [self._idle(v)[0] for v in range(len(problem.vehicles)) if v not in running]
+        on_routes = {int(n) for r in self.routes for n in r.nodes}
+        self.served = np.array([int(a) in on_routes for a, _ in problem.pairs], dtype=bool)
+        self.costs = [self._cost(r) for r in self.routes]
+        self.busy = [self._serves(r.nodes) for r in self.routes]
+        self.moves = 0
+        self._all_gaps: dict[str, np.ndarray] | None = None
+
+    # -- exact evaluation ---------------------------------------------------------------
+
+    def _cost(self, route: EngineRoute) -> float:
+        """Exact cost of a route as it stands (0 when it serves nothing)."""
+        if not self._serves(route.nodes):
+            return 0.0
+        return assemble_route(self.p, route).cost.total
+
+    def _serves(self, nodes: list[int]) -> bool:
+        roles = self.p.node_role[nodes]
+        return bool(((roles == LOAD) | (roles == UNLOAD)).any())
+
+    def evaluate(
+        self, vehicle: int, nodes: list[int], limit: float = math.inf
+    ) -> tuple[EngineRoute, float] | None:
+        """The re-timed route over ``nodes`` and its exact cost, or None when it breaks a
+        rule or costs ``limit`` or more. Tried: leave as late as waiting allows, then as
+        early as the shift allows. A quick estimate screens out what cannot pay."""
+        v = self.p.vehicles[vehicle]
+        if not self._serves(nodes):
+            return self._idle(vehicle)
+        if not self._fits(v.type, nodes):
+            return None
+        tried: set[tuple[float, ...]] = set()
+        for timing in (tight_schedule, schedule):
+            times = timing(self.p, self.minutes, v.type.shift_start, nodes)
+            if times is None or tuple(times) in tried:
+                continue
+            tried.add(tuple(times))
+            if self._estimate(v.type, nodes, times) > limit * (1 + SCREEN_SLACK):
+                continue
+            er = EngineRoute(vehicle, nodes, times)
+            route = assemble_route(self.p, er)
+            if route.cost.total < limit and not self.validator.violations([route]):
+                return er, route.cost.total
+        return None
+
+    def _fits(self, vt: VehicleType, nodes: list[int]) -> bool:
+        """kg and m³ on board within capacity all along (the validator's first rule to
+        break when a route takes on more)."""
+        kg = np.cumsum(self.p.node_kg[nodes])
+        m3 = np.cumsum(self.p.node_m3[nodes])
+        return bool(kg.max() <= vt.capacity_kg + 1e-6 and m3.max() <= vt.capacity_m3 + 1e-6)
+
+    def _estimate(self, vt: VehicleType, nodes: list[int], times: list[float]) -> float:
+        """The route's cost from its nodes and times (the plan's cost, up to how a stop's
+        service start is read)."""
+        km = self.km[nodes[:-1], nodes[1:]]
+        kg = np.cumsum(self.p.node_kg[nodes])[:-1]
+        hours = (times[-1] - times[0]) / 60.0
+        fuel = fuel_cost(vt, km, kg, self.price)
+        return vt.fixed_cost + km.sum() * vt.cost_per_km + hours * vt.cost_per_hour + fuel
+
+    def _idle(self, vehicle: int) -> tuple[EngineRoute, float]:
+        """The route of a vehicle that stays at its depot (left out of the plan)."""
+        v = self.p.vehicles[vehicle]
+        start = v.type.shift_start
+        return EngineRoute(vehicle, [v.start_node, v.end_node], [start, start]), 0.0
+
+    # -- insertion estimates ------------------------------------------------------------
+
+    def _gaps(self, skip: set[int]) -> dict[str, np.ndarray]:
+        """Every gap (between consecutive nodes) of every route that serves something,
+        except routes in ``skip``; gaps of one route are contiguous."""
+        if self._all_gaps is None:
+            rows = [
+                (r, i, route.nodes[i - 1], route.nodes[i])
+                for r, route in enumerate(self.routes)
+                if self.busy[r]
+                for i in range(1, len(route.nodes))
+            ]
+            a = np.array(rows, dtype=np.int64).reshape(-1, 4)
+            vehicles = np.array([self.routes[r].vehicle for r in a[:, 0]], dtype=np.int64)
+            on_board = [np.cumsum(self.p.node_kg[route.nodes][:-1]) for route in self._serving()]
+            on_board_m3 = [np.cumsum(self.p.node_m3[route.nodes][:-1]) for route in self._serving()]
+            self._all_gaps = {
+                "route": a[:, 0],
+                "pos": a[:, 1],
+                "prev": a[:, 2],
+                "next": a[:, 3],
+                "vehicle": vehicles,
+                "type": self.vtype[vehicles],
+                "kg": np.concatenate([[], *on_board]),  # on board on the gap's leg
+                "m3": np.concatenate([[], *on_board_m3]),
+            }
+        keep = ~np.isin(self._all_gaps["route"], list(skip))
+        if not keep.any():
+            return {}
+        return {name: column[keep] for name, column in self._all_gaps.items()}
+
+    def _serving(self) -> list[EngineRoute]:
+        return [route for r, route in enumerate(self.routes) if self.busy[r]]
+
+    def _set(self, r: int, route: EngineRoute, cost: float) -> None:
+        self.routes[r], self.costs[r] = route, cost
+        self.busy[r] = self._serves(route.nodes)
+        self._all_gaps = None
+
+    def insertions(
+        self, k: int, gaps: dict[str, np.ndarray], limit: float, count: int
+    ) -> list[tuple[float, int, int, int]]:
+        """Up to ``count`` cheapest estimated insertions of order k cheaper than
+        ``limit``: (estimate, route, load position, unload position)."""
+        if not gaps:
+            return []
+        load, unload = (int(n) for n in self.p.pairs[k])
+        c, t, a, b = self.cost, gaps["type"], gaps["prev"], gaps["next"]
+        base = c[t, a, b]
+        ins_load = c[t, a, load] + c[t, load, b] - base
+        ins_unload = c[t, a, unload] + c[t, unload, b] - base
+        both = c[t, a, load] + c[t, load, unload] + c[t, unload, b] - base
+        # The order rides every gap from its load's to its unload's: they must all have
+        # room, so the unload goes in the run of fitting gaps that holds the load.
+        fits = self.allowed[k, gaps["vehicle"]]
+        fits &= gaps["kg"] + self.p.node_kg[load] <= self.cap_kg[t] + 1e-6
+        fits &= gaps["m3"] + self.p.node_m3[load] <= self.cap_m3[t] + 1e-6
+        starts = np.ones(len(fits), dtype=bool)
+        starts[1:] = (gaps["route"][1:] != gaps["route"][:-1]) | ~fits[:-1]
+        run = np.cumsum(starts)
+        ins_unload = np.where(fits, ins_unload, np.inf)
+        after = _later_min(ins_unload, run)
+        est = np.where(fits, np.minimum(both, ins_load + after), np.inf)
+        n = min(count, len(est))
+        best = np.argpartition(est, n - 1)[:n]
+        out = []
+        for g in best[np.argsort(est[best])]:
+            if not est[g] < limit:
+                break
+            r, pos = int(gaps["route"][g]), int(gaps["pos"][g])
+            if both[g] <= ins_load[g] + after[g]:
+                out.append((float(est[g]), r, pos, pos))
+                continue
+            same = np.flatnonzero(run == run[g])
+            same = same[same > g]
+            j = int(same[np.argmin(ins_unload[same])])
+            out.append((float(est[g]), r, pos, int(gaps["pos"][j])))
+        return out
+
+    def _inserted(self, r: int, k: int, at_load: int, at_unload: int) -> list[int]:
+        load, unload = (int(n) for n in self.p.pairs[k])
+        nodes = self.routes[r].nodes
+        if at_load == at_unload:
+            return [*nodes[:at_load], load, unload, *nodes[at_load:]]
+        return [
+            *nodes[:at_load],
+            load,
+            *nodes[at_load:at_unload],
+            unload,
+            *nodes[at_unload:],
+        ]
+
+    def place(self, k: int, skip: set[int], limit: float) -> tuple[int, EngineRoute, float] | None:
+        """The cheapest exactly checked insertion of order k into a route not in ``skip``
+        that adds less than ``limit``: (route, new route, added cost)."""
+        found = None
+        for _, r, i, j in self.insertions(k, self._gaps(skip), limit, CHECKS_PER_ORDER):
+            best = limit if found is None else found[2]
+            nodes = self._inserted(r, k, i, j)
+            checked = self.evaluate(self.routes[r].vehicle, nodes, self.costs[r] + best)
+            if checked is not None:
+                found = (r, checked[0], checked[1] - self.costs[r])
+        return found
+
+    # -- moves --------------------------------------------------------------------------
+
+    def _orders_on(self, r: int) -> list[int]:
+        nodes = self.routes[r].nodes
+        return sorted({int(self.p.node_order[n]) for n in nodes if self.p.node_order[n] >= 0})
+
+    def _without(self, r: int, k: int) -> list[int]:
+        drop = {int(n) for n in self.p.pairs[k]}
+        return [n for n in self.routes[r].nodes if n not in drop]
+
+    def _may_empty(self, r: int) -> bool:
+        """Emptying route r keeps at least ``min_used`` vehicles of its type running."""
+        vt = self.p.vehicles[self.routes[r].vehicle].type
+        if vt.min_used == 0:
+            return True
+        running = sum(
+            1
+            for q, route in enumerate(self.routes)
+            if self.busy[q] and self.p.vehicles[route.vehicle].type.id == vt.id
+        )
+        return running > vt.min_used
+
+    def _removal_estimate(self, r: int, nodes: list[int]) -> float:
+        """Estimated saving of route r running ``nodes`` instead (matrix cost, plus the
+        fixed cost when it would serve nothing)."""
+        vehicle = self.routes[r].vehicle
+        c = self.cost[self.vtype[vehicle]]
+        old = self.routes[r].nodes
+        saving = float(c[old[:-1], old[1:]].sum() - c[nodes[:-1], nodes[1:]].sum())
+        if not self._serves(nodes):
+            saving += self.p.vehicles[vehicle].type.fixed_cost
+        return saving
+
+    def relocate(self, k: int, r: int) -> bool:
+        """Move order k off route r to wherever it costs least, if that saves."""
+        nodes = self._without(r, k)
+        if not self._serves(nodes) and not self._may_empty(r):
+            return False
+        # Screen on estimates first: an exact route check costs a hundred of them.
+        hope = self._removal_estimate(r, nodes) * (1 + REMOVAL_SLACK) + REMOVAL_SLACK_CNY
+        if not self.insertions(k, self._gaps({r}), hope, 1):
+            return False
+        shorter = self.evaluate(self.routes[r].vehicle, nodes, self.costs[r] - MIN_GAIN_CNY)
+        if shorter is None:
+            return False
+        saving = self.costs[r] - shorter[1]
+        found = self.place(k, {r}, saving - MIN_GAIN_CNY)
+        if found is None:
+            return False
+        q, longer, added = found
+        self._set(r, *shorter)
+        self._set(q, longer, self.costs[q] + added)
+        self.moves += 1
+        return True
+
+    def empty(self, r: int) -> bool:
+        """Put every order of route r on other routes, if that saves in total."""
+        if not self._may_empty(r) or not all(self.movable[k] for k in self._orders_on(r)):
+            return False
+        saved = self.routes[:], self.costs[:]
+        budget = self.costs[r]
+        heaviest_first = sorted(
+            self._orders_on(r), key=lambda k: -self.p.node_kg[self.p.pairs[k, 0]]
+        )
+        for k in heaviest_first:
+            found = self.place(k, {r}, budget - MIN_GAIN_CNY)
+            if found is None:
+                return self._restore(saved)
+            q, longer, added = found
+            self._set(q, longer, self.costs[q] + added)
+            budget -= added
+        self._set(r, *self._idle(self.routes[r].vehicle))
+        self.moves += 1
+        return True
+
+    def ruin_recreate(self, rng: np.random.Generator) -> bool:
+        """Take a few neighbouring orders off their routes and put each back where it
+        costs least (a route left empty is not reused); kept only if the total falls."""
+        movable = np.flatnonzero(self.movable & self.served)
+        if len(movable) < 2:
+            return False
+        seed = int(rng.choice(movable))
+        size = int(rng.integers(2, min(RUIN_MAX, len(movable)) + 1))
+        near = movable[np.argsort(self.order_km[seed, movable], kind="stable")][:size]
+        saved = self.routes[:], self.costs[:]
+        before = sum(self.costs)
+        taken = [int(k) for k in near]
+        for r in {self._route_of(k) for k in taken}:
+            assert r is not None
+            drop = {int(n) for k in taken for n in self.p.pairs[k]}
+            nodes = [n for n in self.routes[r].nodes if n not in drop]
+            shorter = (
+                None
+                if not self._serves(nodes) and not self._may_empty(r)
+                else (self.evaluate(self.routes[r].vehicle, nodes))
+            )
+            if shorter is None:
+                return self._restore(saved)
+            self._set(r, *shorter)
+        for k in sorted(taken, key=lambda k: -self.p.node_kg[self.p.pairs[k, 0]]):
+            found = self.place(k, set(), math.inf)
+            if found is None:
+                return self._restore(saved)
+            q, longer, added = found
+            self._set(q, longer, self.costs[q] + added)
+        if sum(self.costs) < before - MIN_GAIN_CNY:
+            self.moves += 1
+            return True
+        return self._restore(saved)
+
+    def _restore(self, saved: tuple[list[EngineRoute], list[float]]) -> bool:
+        self.routes, self.costs = saved[0][:], saved[1][:]
+        self.busy = [self._serves(r.nodes) for r in self.routes]
+        self._all_gaps = None
+        return False
+
+    def serve_unserved(self) -> None:
+        """Put orders the engine left out on a route (a vehicle of their own if need be):
+        required ones always, optional ones when that costs less than their penalty."""
+        waiting = np.flatnonzero(~self.served & self.movable)
+        for k in sorted(waiting, key=lambda k: not np.isnan(self.p.penalty[k])):
+            k = int(k)
+            required = bool(np.isnan(self.p.penalty[k]))
+            limit = math.inf if required else float(self.p.penalty[k])
+            found = self.place(k, set(), limit)
+            if found is None and required:
+                found = self._open(k)
+            if found is None:
+                continue
+            q, route, added = found
+            self._set(q, route, self.costs[q] + added)
+            self.served[k] = True
+            self.moves += 1
+
+    def _open(self, k: int) -> tuple[int, EngineRoute, float] | None:
+        """Order k alone on an idle vehicle (the cheapest type that can run it)."""
+        out = None
+        tried: set[str] = set()
+        for r, route in enumerate(self.routes):
+            vehicle = self.p.vehicles[route.vehicle]
+            if self.busy[r] or not self.allowed[k, route.vehicle] or vehicle.type.id in tried:
+                continue
+            tried.add(vehicle.type.id)
+            nodes = [vehicle.start_node, *(int(n) for n in self.p.pairs[k]), vehicle.end_node]
+            checked = self.evaluate(route.vehicle, nodes)
+            if checked is not None and (out is None or checked[1] < out[2]):
+                out = (r, checked[0], checked[1])
+        return out
+
+    def run(self, deadline: float, seed: int = 0) -> Exchanged:
+        """Serve what the engine left out, empty routes (fewest orders first) and
+        relocate orders until neither saves; then ruin and recreate until the clock
+        runs out or a long run of attempts saves nothing."""
+        self.serve_unserved()
+        improved = True
+        while improved and time.perf_counter() < deadline:
+            improved = False
+            used = [r for r, busy in enumerate(self.busy) if busy]
+            for r in sorted(used, key=lambda r: len(self.routes[r].nodes)):
+                if time.perf_counter() >= deadline:
+                    break
+                improved |= self.empty(r)
+            for k in np.flatnonzero(self.movable):
+                if time.perf_counter() >= deadline:
+                    break
+                r = self._route_of(int(k))
+                if r is not None:
+                    improved |= self.relocate(int(k), r)
+        rng = np.random.default_rng(seed)
+        idle = 0
+        while time.perf_counter() < deadline and idle < RUIN_PATIENCE:
+            idle = 0 if self.ruin_recreate(rng) else idle + 1
+        return Exchanged(self._serving(), self.moves)
+
+    def _route_of(self, k: int) -> int | None:
+        load = int(self.p.pairs[k, 0])
+        return next((r for r, route in enumerate(self.routes) if load in route.nodes), None)
+
+
+def _later_min(values: np.ndarray, segment: np.ndarray) -> np.ndarray:
+    """Per position, the minimum of ``values`` at later positions of the same segment
+    (inf at a segment's last position); segments are contiguous and ascending."""
+    _, first, size = np.unique(segment, return_index=True, return_counts=True)
+    offset = np.arange(len(values)) - np.repeat(first, size)
+    table = np.full((len(size), int(size.max(initial=0)) + 1), np.inf)
+    row = np.repeat(np.arange(len(size)), size)
+    table[row, offset] = values
+    # Minimum from each column to the right, then shifted one left: strictly later.
+    suffix = np.minimum.accumulate(table[:, ::-1], axis=1)[:, ::-1]
+    return suffix[row, offset + 1]

@@ -1,0 +1,231 @@
+"""Cross-route polishing moves, route re-timing and the route-by-route validator."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pytest
+
+from optimizer.model import Batch
+from optimizer.routing.exchange import Exchange, _later_min
+from optimizer.routing.ortools_engine import EngineResult, EngineRoute
+from optimizer.routing.polish import exact_cost, polish
+from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, compile_problem
+from optimizer.routing.pyvrp_engine import solve_pyvrp
+from optimizer.routing.solve import _plan
+from optimizer.routing.timing import schedule, tight_schedule
+from optimizer.validate import RouteValidator, validate_plan
+from scenarios.generate import generate_county
+
+
+@pytest.fixture(scope="module")
+def county() -> tuple[Batch, RoutingProblem, list[EngineRoute]]:
+    batch = generate_county(40, 5)
+    problem = compile_problem(batch)
+    result = solve_pyvrp(problem, 2.0, seed=1)
+    assert exact_cost(problem, result.routes) < math.inf
+    return batch, problem, result.routes
+
+
+def _used(routes: list[EngineRoute], problem: RoutingProblem) -> int:
+    return sum(bool(np.isin(problem.node_role[r.nodes], [LOAD, UNLOAD]).any()) for r in routes)
+
+
+def test_later_min_matches_brute_force() -> None:
+    rng = np.random.default_rng(0)
+    segment = np.sort(rng.integers(0, 6, size=60))
+    values = rng.normal(size=60) * 100
+    got = _later_min(values, segment)
+    for i in range(60):
+        later = [values[j] for j in range(i + 1, 60) if segment[j] == segment[i]]
+        assert got[i] == (min(later) if later else math.inf)
+
+
+def test_insertion_estimates_match_brute_force(county) -> None:
+    """For each route, the best estimate equals the best of every (load, unload)
+    position pair, load first, priced on the route's cost matrix."""
+    _, problem, routes = county
+    ex = Exchange(problem, routes)
+    gaps = ex._gaps(set())
+    k = int(np.argmax(problem.node_kg[problem.pairs[:, 0]]))  # the heaviest: room matters
+    own = ex._route_of(k)
+    checked = 0
+    for r, route in enumerate(ex.routes):
+        if ex.costs[r] == 0 or r == own or not ex.allowed[k, route.vehicle]:
+            continue
+        c = ex.cost[ex.vtype[route.vehicle]]
+
+        def path(nodes: list[int], c: np.ndarray = c) -> float:
+            return float(c[nodes[:-1], nodes[1:]].sum())
+
+        vt = problem.vehicles[route.vehicle].type
+
+        def fits(nodes: list[int], vt=vt) -> bool:
+            kg, m3 = np.cumsum(problem.node_kg[nodes]), np.cumsum(problem.node_m3[nodes])
+            return kg.max() <= vt.capacity_kg + 1e-6 and m3.max() <= vt.capacity_m3 + 1e-6
+
+        base = path(route.nodes)
+        options = [
+            path(nodes) - base
+            for i in range(1, len(route.nodes))
+            for j in range(i, len(route.nodes))
+            if fits(nodes := ex._inserted(r, k, i, j))
+        ]
+        if not options:
+            assert not ex.insertions(
+                k, {n: c[gaps["route"] == r] for n, c in gaps.items()}, math.inf, 1
+            )
+            continue
+        brute = min(options)
+        mask = gaps["route"] == r
+        only = {name: col[mask] for name, col in gaps.items()}
+        (estimate, rr, i, j), *_ = ex.insertions(k, only, math.inf, 1)
+        assert rr == r
+        assert estimate == pytest.approx(brute, abs=1e-6)
+        assert path(ex._inserted(r, k, i, j)) - base == pytest.approx(brute, abs=1e-6)
+        checked += 1
+    assert checked
+
+
+def test_tight_schedule_leaves_later_and_ends_alike(county) -> None:
+    _, problem, routes = county
+    minutes = problem.node_times()
+    checked = 0
+    for route in routes:
+        if len(route.nodes) <= 2:
+            continue
+        start = problem.vehicles[route.vehicle].type.shift_start
+        early = schedule(problem, minutes, start, route.nodes)
+        tight = tight_schedule(problem, minutes, start, route.nodes)
+        assert early is not None and tight is not None
+        assert tight[0] >= early[0]
+        assert tight[-1] == pytest.approx(early[-1])
+        for node, t in zip(route.nodes, tight, strict=True):
+            assert any(lo - 1e-9 <= t <= hi + 1e-9 for lo, hi in problem.node_windows[node])
+        checked += 1
+    assert checked
+
+
+def test_route_validator_agrees_with_the_plan_validator(county) -> None:
+    batch, problem, routes = county
+    plan = _plan(problem, EngineResult(routes, 0.0, "test", 0.0), "test")
+    checker = RouteValidator(batch)
+    assert checker.violations(plan.routes) == []
+    route = plan.routes[0].model_copy(deep=True)
+    route.stops[1].start -= 30.0  # served before the truck can be there
+    route.stops[1].kg_on_board += 1.0
+    kinds = {v.kind for v in checker.violations([route])}
+    assert {"schedule", "capacity"} <= kinds
+
+
+def _spoiled(problem: RoutingProblem, routes: list[EngineRoute]) -> list[EngineRoute]:
+    """``routes`` with one order taken off its route and given a vehicle of its own."""
+    ex = Exchange(problem, routes)
+    minutes = problem.node_times()
+    idle = [
+        k
+        for k in range(len(problem.vehicles))
+        if k not in {r.vehicle for r in routes if len(r.nodes) > 2}
+    ]
+    for r, route in enumerate(routes):
+        orders = ex._orders_on(r)
+        if len(orders) < 2:
+            continue
+        for k in orders:
+            v = next((q for q in idle if ex.allowed[k, q]), None)
+            if v is None:
+                continue
+            vehicle = problem.vehicles[v]
+            nodes = [vehicle.start_node, *(int(n) for n in problem.pairs[k]), vehicle.end_node]
+            times = schedule(problem, minutes, vehicle.type.shift_start, nodes)
+            rest = ex._without(r, k)
+            rest_times = schedule(problem, minutes, route.times[0], rest)
+            if times is None or rest_times is None:
+                continue
+            trial = [r2 for q, r2 in enumerate(routes) if q != r]
+            trial += [EngineRoute(route.vehicle, rest, rest_times), EngineRoute(v, nodes, times)]
+            if exact_cost(problem, trial) < math.inf:
+                return trial
+    raise AssertionError("no order could be given a vehicle of its own; pick another county")
+
+
+def test_exchange_empties_a_needless_route(county) -> None:
+    batch, problem, routes = county
+    spoiled = _spoiled(problem, routes)
+    before = exact_cost(problem, spoiled)
+    assert _used(spoiled, problem) == _used(routes, problem) + 1
+    out = Exchange(problem, spoiled).run(deadline=time.perf_counter() + 2.0)
+    assert out.moves >= 1
+    after = exact_cost(problem, out.routes)
+    assert after < before - 1.0
+    assert _used(out.routes, problem) <= _used(routes, problem)
+    plan = _plan(problem, EngineResult(out.routes, 0.0, "test", 0.0), "test")
+    assert validate_plan(batch, plan) == []
+    assert plan.kpis.total_cost == pytest.approx(after)
+
+
+def test_exchange_keeps_min_used(county) -> None:
+    batch, _, routes = county
+    problem0 = compile_problem(batch)
+    spoiled = _spoiled(problem0, routes)
+    used = {}
+    for r in spoiled:
+        if len(r.nodes) > 2:
+            vt = problem0.vehicles[r.vehicle].type.id
+            used[vt] = used.get(vt, 0) + 1
+    fleet = [vt.model_copy(update={"min_used": used.get(vt.id, 0)}) for vt in batch.fleet]
+    bound = batch.model_copy(update={"fleet": fleet})
+    problem = compile_problem(bound)
+    out = Exchange(problem, spoiled).run(deadline=time.perf_counter() + 2.0)
+    after = {}
+    for r in out.routes:
+        if len(r.nodes) > 2:
+            vt = problem.vehicles[r.vehicle].type.id
+            after[vt] = after.get(vt, 0) + 1
+    assert after == used
+    assert exact_cost(problem, out.routes) < math.inf
+
+
+def test_polish_reports_cross_route_savings(county) -> None:
+    _, problem, routes = county
+    spoiled = _spoiled(problem, routes)
+    polished = polish(problem, EngineResult(spoiled, 0.0, "test", 0.0), 3.0)
+    assert polished.cost_after < polished.cost_before - 1.0
+    assert exact_cost(problem, polished.result.routes) == pytest.approx(polished.cost_after)
+
+
+def test_exchange_serves_a_required_order_the_engine_left_out(county) -> None:
+    batch, problem, routes = county
+    ex = Exchange(problem, routes)
+    r = next(r for r, route in enumerate(ex.routes) if len(ex._orders_on(r)) >= 2)
+    k = ex._orders_on(r)[0]
+    assert np.isnan(problem.penalty[k])  # required
+    minutes = problem.node_times()
+    rest = ex._without(r, k)
+    times = schedule(problem, minutes, ex.routes[r].times[0], rest)
+    assert times is not None
+    short = [*ex.routes[:r], EngineRoute(ex.routes[r].vehicle, rest, times), *ex.routes[r + 1 :]]
+    short = [route for route in short if len(route.nodes) > 2]
+    left_out = _plan(problem, EngineResult(short, 0.0, "test", 0.0), "test")
+    assert left_out.kpis.required_unassigned == 1
+    out = Exchange(problem, short).run(deadline=time.perf_counter() + 2.0)
+    plan = _plan(problem, EngineResult(out.routes, 0.0, "test", 0.0), "test")
+    assert plan.kpis.required_unassigned == 0
+    assert validate_plan(batch, plan) == []
+
+
+def test_ruin_and_recreate_only_keeps_savings(county) -> None:
+    _, problem, routes = county
+    ex = Exchange(problem, routes)
+    rng = np.random.default_rng(3)
+    start = total = sum(ex.costs)
+    for _ in range(30):
+        kept = ex.ruin_recreate(rng)
+        now = sum(ex.costs)
+        assert now < total - 0.009 if kept else now == pytest.approx(total)
+        total = now
+    # The per-route costs add up to the whole plan's (unserved orders did not change).
+    gained = exact_cost(problem, routes) - exact_cost(problem, ex._serving())
+    assert gained == pytest.approx(start - total)
