@@ -50,3 +50,44 @@ def test_a_fleet_with_min_used_is_planned_whole() -> None:
     assert decompose.parts_needed(Batch.model_validate(data)) >= 2
     data["fleet"][-1]["min_used"] = 1  # binds the whole fleet, not one part
     assert decompose.parts_needed(Batch.model_validate(data)) == 1
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_parts_are_improved_across_borders() -> None:
+    """The joined plan goes through cross-route moves on the whole batch: the report
+    says so, the cost never rises, and the plan stays valid."""
+    batch = generate_county(24, 5)
+    plan = plan_batch(batch, time_limit_s=4.0)
+    assert "parts by location" in plan.engine
+    if plan.polishing is not None:  # reported only when a move saved
+        assert plan.polishing.cost_after < plan.polishing.cost_before
+        assert plan.polishing.cost_after == pytest.approx(plan.kpis.total_cost)
+    assert validate_plan(batch, plan) == []
+
+
+@pytest.mark.usefixtures("small_parts")
+def test_across_borders_serves_an_order_a_part_left_out() -> None:
+    from optimizer.routing.assemble import engine_routes
+    from optimizer.routing.ortools_engine import EngineResult
+    from optimizer.routing.problem import compile_problem
+    from optimizer.routing.solve import _across_borders, _plan
+    from optimizer.routing.timing import schedule
+
+    batch = generate_county(24, 5)
+    plan = plan_batch(batch, time_limit_s=4.0)
+    problem = compile_problem(batch)
+    routes = engine_routes(problem, plan.routes)
+    # Leave one served order out of the joined plan, as a part short of vehicles would.
+    route = next(r for r in routes if len(r.nodes) > 4)
+    dropped = {int(n) for n in route.nodes[1:3] if problem.node_order[n] >= 0}
+    k = int(problem.node_order[next(iter(dropped))])
+    pair = {int(n) for n in problem.pairs[k]}
+    route.nodes = [n for n in route.nodes if n not in pair]
+    times = schedule(problem, problem.node_times(), route.times[0], route.nodes)
+    assert times is not None
+    route.times = times
+    short = _plan(problem, EngineResult(routes, 0.0, "test", 0.0), "test")
+    assert short.kpis.orders_served == len(batch.orders) - 1
+    better = _across_borders(problem, short, 2.0)
+    assert better.kpis.orders_served == len(batch.orders)
+    assert validate_plan(batch, better) == []

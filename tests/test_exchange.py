@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from optimizer.model import Batch
+from optimizer.routing.assemble import engine_routes
 from optimizer.routing.exchange import Exchange, _later_min
 from optimizer.routing.ortools_engine import EngineResult, EngineRoute
 from optimizer.routing.polish import exact_cost, polish
@@ -55,10 +56,9 @@ def test_insertion_estimates_match_brute_force(county) -> None:
     for r, route in enumerate(ex.routes):
         if ex.costs[r] == 0 or r == own or not ex.allowed[k, route.vehicle]:
             continue
-        c = ex.cost[ex.vtype[route.vehicle]]
 
-        def path(nodes: list[int], c: np.ndarray = c) -> float:
-            return float(c[nodes[:-1], nodes[1:]].sum())
+        def path(nodes: list[int], vehicle: int = route.vehicle) -> float:
+            return ex.path_cost(vehicle, nodes)
 
         vt = problem.vehicles[route.vehicle].type
 
@@ -229,3 +229,21 @@ def test_ruin_and_recreate_only_keeps_savings(county) -> None:
     # The per-route costs add up to the whole plan's (unserved orders did not change).
     gained = exact_cost(problem, routes) - exact_cost(problem, ex._serving())
     assert gained == pytest.approx(start - total)
+
+
+def test_lazy_node_matrices_give_the_same_estimates(county) -> None:
+    _, problem, routes = county
+    full, lazy = Exchange(problem, routes), Exchange(problem, routes, lazy=True)
+    for k in range(0, len(problem.orders), 7):
+        got = lazy.insertions(k, lazy._gaps(set()), math.inf, 5)
+        want = full.insertions(k, full._gaps(set()), math.inf, 5)
+        assert got == want
+
+
+def test_engine_routes_invert_assembly(county) -> None:
+    _, problem, routes = county
+    plan = _plan(problem, EngineResult(routes, 0.0, "test", 0.0), "test")
+    again = engine_routes(problem, plan.routes)
+    assert exact_cost(problem, again) == pytest.approx(exact_cost(problem, routes))
+    replan = _plan(problem, EngineResult(again, 0.0, "test", 0.0), "test")
+    assert [r.model_dump() for r in replan.routes] == [r.model_dump() for r in plan.routes]

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from optimizer.kpis import fuel_cost
 from optimizer.model import VehicleType
+from optimizer.routing.assemble import engine_routes
 from optimizer.routing.ortools_engine import EngineResult, EngineRoute
 from optimizer.routing.polish import _stops, _trips, exact_cost, polish
 from optimizer.routing.problem import compile_problem
@@ -73,25 +74,7 @@ def test_polishing_reorders_a_trip_to_save_fuel_and_km() -> None:
     batch = with_fuel_rates(generate_county(15, 4))
     plan = plan_batch(batch, time_limit_s=2.0, baseline=False)
     problem = compile_problem(batch)
-    node_of = {
-        (problem.orders[int(problem.node_order[n])].id, int(problem.node_role[n])): n
-        for n in range(problem.n_nodes)
-        if problem.node_order[n] >= 0
-    }
-    vid = {v.id: k for k, v in enumerate(problem.vehicles)}
-    routes = []
-    for route in plan.routes:
-        nodes, times = [problem.vehicles[vid[route.vehicle]].start_node], [route.stops[0].start]
-        for stop in route.stops:
-            for oid in stop.unload:
-                nodes.append(node_of[(oid, 3)])
-                times.append(stop.start)
-            for oid in stop.load:
-                nodes.append(node_of[(oid, 2)])
-                times.append(stop.start)
-        nodes.append(problem.vehicles[vid[route.vehicle]].end_node)
-        times.append(route.stops[-1].departure)
-        routes.append(EngineRoute(vid[route.vehicle], nodes, times))
+    routes = engine_routes(problem, plan.routes)
     base = exact_cost(problem, routes)
     assert base == pytest.approx(plan.kpis.total_cost)
     # Spoil one trip: visit its stops in reverse, keeping a valid (but dearer) plan.

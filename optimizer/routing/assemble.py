@@ -108,6 +108,31 @@ def assemble_route(problem: RoutingProblem, er: EngineRoute) -> Route:
     )
 
 
+def engine_routes(problem: RoutingProblem, routes: list[Route]) -> list[EngineRoute]:
+    """The node sequences of plan routes (the inverse of ``assemble_routes``): at each
+    stop its unloads, then its loads, at the stop's service start."""
+    node_of = {
+        (problem.orders[int(problem.node_order[n])].id, int(problem.node_role[n])): n
+        for n in range(problem.n_nodes)
+        if problem.node_order[n] >= 0
+    }
+    index = {v.id: k for k, v in enumerate(problem.vehicles)}
+    out = []
+    for route in routes:
+        k = index[route.vehicle]
+        vehicle = problem.vehicles[k]
+        nodes, times = [vehicle.start_node], [route.stops[0].start]
+        for stop in route.stops:
+            for role, orders in ((UNLOAD, stop.unload), (LOAD, stop.load)):
+                for oid in orders:
+                    nodes.append(node_of[(oid, role)])
+                    times.append(stop.start)
+        nodes.append(vehicle.end_node)
+        times.append(route.stops[-1].departure)
+        out.append(EngineRoute(k, nodes, times))
+    return out
+
+
 def order_outcomes(
     problem: RoutingProblem, routes: list[Route], reasons: dict[str, str]
 ) -> list[OrderOutcome]:

@@ -49,20 +49,20 @@ class Exchanged:
 class Exchange:
     """Cross-route local search over ``routes`` under the exact per-route cost."""
 
-    def __init__(self, problem: RoutingProblem, routes: list[EngineRoute]) -> None:
+    def __init__(
+        self, problem: RoutingProblem, routes: list[EngineRoute], *, lazy: bool = False
+    ) -> None:
+        """``lazy``: read node matrices on demand from the site matrices (for problems too
+        big to hold them)."""
         self.p = problem
         self.validator = RouteValidator(problem.batch)
-        self.minutes = problem.node_times()
-        self.km = km = problem.node_km()
+        self.minutes = problem.node_view("minutes") if lazy else problem.node_times()
+        self.km = problem.node_view("km") if lazy else problem.node_km()
         self.price = price = problem.batch.options.fuel_price_cny_per_l
         types = list(dict.fromkeys(v.type.id for v in problem.vehicles))
         by_id = problem.batch.fleet_by_id
-        self.cost = np.stack(
-            [
-                km * engine_km_rate(by_id[t], price) + self.minutes * by_id[t].cost_per_hour / 60
-                for t in types
-            ]
-        )
+        self.km_rate = np.array([engine_km_rate(by_id[t], price) for t in types])
+        self.minute_rate = np.array([by_id[t].cost_per_hour / 60 for t in types])
         self.vtype = np.array([types.index(v.type.id) for v in problem.vehicles])
         self.cap_kg = np.array([by_id[t].capacity_kg for t in types])
         self.cap_m3 = np.array([by_id[t].capacity_m3 for t in types])
@@ -75,8 +75,7 @@ class Exchange:
         )
         # Where each order meets a village (its station end), for neighbourhoods.
         station = [int(b) if problem.node_at_depot[a] else int(a) for a, b in problem.pairs]
-        site = problem.node_site[station]
-        self.order_km = problem.travel.km[np.ix_(site, site)]
+        self.order_site = problem.node_site[station]
         self.routes = [EngineRoute(r.vehicle, list(r.nodes), list(r.times)) for r in routes]
         running = {r.vehicle for r in routes}
         self.routes += [self._idle(v)[0] for v in range(len(problem.vehicles)) if v not in running]
@@ -84,6 +83,7 @@ class Exchange:
         self.served = np.array([int(a) in on_routes for a, _ in problem.pairs], dtype=bool)
         self.costs = [self._cost(r) for r in self.routes]
         self.busy = [self._serves(r.nodes) for r in self.routes]
+        self.where = self._locate()
         self.moves = 0
         self._all_gaps: dict[str, np.ndarray] | None = None
 
@@ -148,6 +148,15 @@ class Exchange:
 
     # -- insertion estimates ------------------------------------------------------------
 
+    def arc_cost(self, t: np.ndarray | int, a: object, b: object) -> np.ndarray:
+        """Estimated cost of arcs a → b for vehicle types t: km at the engines' rate plus
+        minutes (service included) by the hour."""
+        return self.km[a, b] * self.km_rate[t] + self.minutes[a, b] * self.minute_rate[t]
+
+    def path_cost(self, vehicle: int, nodes: list[int]) -> float:
+        """Estimated cost of driving ``nodes`` in order with ``vehicle``."""
+        return float(self.arc_cost(self.vtype[vehicle], nodes[:-1], nodes[1:]).sum())
+
     def _gaps(self, skip: set[int]) -> dict[str, np.ndarray]:
         """Every gap (between consecutive nodes) of every route that serves something,
         except routes in ``skip``; gaps of one route are contiguous."""
@@ -180,9 +189,19 @@ class Exchange:
     def _serving(self) -> list[EngineRoute]:
         return [route for r, route in enumerate(self.routes) if self.busy[r]]
 
+    def _locate(self) -> np.ndarray:
+        """Per order, the route carrying it (-1: none)."""
+        where = np.full(len(self.p.orders), -1, dtype=np.int64)
+        for r, route in enumerate(self.routes):
+            orders = self.p.node_order[route.nodes]
+            where[orders[orders >= 0]] = r
+        return where
+
     def _set(self, r: int, route: EngineRoute, cost: float) -> None:
         self.routes[r], self.costs[r] = route, cost
         self.busy[r] = self._serves(route.nodes)
+        orders = self.p.node_order[route.nodes]
+        self.where[orders[orders >= 0]] = r
         self._all_gaps = None
 
     def insertions(
@@ -193,11 +212,13 @@ class Exchange:
         if not gaps:
             return []
         load, unload = (int(n) for n in self.p.pairs[k])
-        c, t, a, b = self.cost, gaps["type"], gaps["prev"], gaps["next"]
-        base = c[t, a, b]
-        ins_load = c[t, a, load] + c[t, load, b] - base
-        ins_unload = c[t, a, unload] + c[t, unload, b] - base
-        both = c[t, a, load] + c[t, load, unload] + c[t, unload, b] - base
+        c, t, a, b = self.arc_cost, gaps["type"], gaps["prev"], gaps["next"]
+        base = c(t, a, b)
+        to_load, from_load = c(t, a, load), c(t, load, b)
+        to_unload, from_unload = c(t, a, unload), c(t, unload, b)
+        ins_load = to_load + from_load - base
+        ins_unload = to_unload + from_unload - base
+        both = to_load + c(t, load, unload) + from_unload - base
         # The order rides every gap from its load's to its unload's: they must all have
         # room, so the unload goes in the run of fitting gaps that holds the load.
         fits = self.allowed[k, gaps["vehicle"]]
@@ -276,9 +297,7 @@ class Exchange:
         """Estimated saving of route r running ``nodes`` instead (matrix cost, plus the
         fixed cost when it would serve nothing)."""
         vehicle = self.routes[r].vehicle
-        c = self.cost[self.vtype[vehicle]]
-        old = self.routes[r].nodes
-        saving = float(c[old[:-1], old[1:]].sum() - c[nodes[:-1], nodes[1:]].sum())
+        saving = self.path_cost(vehicle, self.routes[r].nodes) - self.path_cost(vehicle, nodes)
         if not self._serves(nodes):
             saving += self.p.vehicles[vehicle].type.fixed_cost
         return saving
@@ -333,7 +352,8 @@ class Exchange:
             return False
         seed = int(rng.choice(movable))
         size = int(rng.integers(2, min(RUIN_MAX, len(movable)) + 1))
-        near = movable[np.argsort(self.order_km[seed, movable], kind="stable")][:size]
+        km = self.p.travel.km[self.order_site[seed], self.order_site[movable]]
+        near = movable[np.argsort(km, kind="stable")][:size]
         saved = self.routes[:], self.costs[:]
         before = sum(self.costs)
         taken = [int(k) for k in near]
@@ -363,6 +383,7 @@ class Exchange:
     def _restore(self, saved: tuple[list[EngineRoute], list[float]]) -> bool:
         self.routes, self.costs = saved[0][:], saved[1][:]
         self.busy = [self._serves(r.nodes) for r in self.routes]
+        self.where = self._locate()
         self._all_gaps = None
         return False
 
@@ -425,8 +446,8 @@ class Exchange:
         return Exchanged(self._serving(), self.moves)
 
     def _route_of(self, k: int) -> int | None:
-        load = int(self.p.pairs[k, 0])
-        return next((r for r, route in enumerate(self.routes) if load in route.nodes), None)
+        r = int(self.where[k])
+        return None if r < 0 else r
 
 
 def _later_min(values: np.ndarray, segment: np.ndarray) -> np.ndarray:

@@ -54,10 +54,12 @@ def exact_cost(
     required order left unserved counted at ``REQUIRED_PENALTY_CNY``; inf when the plan
     breaks a rule (``allow_short``: except running fewer vehicles than ``min_used``)."""
     plan = validated_plan(problem, routes, allow=("min_used",) if allow_short else ())
-    return math.inf if plan is None else _score(plan)
+    return math.inf if plan is None else plan_score(plan)
 
 
-def _score(plan: Plan) -> float:
+def plan_score(plan: Plan) -> float:
+    """A valid plan's cost for comparing candidates (required orders unserved at their
+    penalty)."""
     return plan.kpis.total_cost + REQUIRED_PENALTY_CNY * plan.kpis.required_unassigned
 
 
@@ -73,7 +75,7 @@ def polish(
     if first is None or not routes:
         cost = math.inf if first is None else first.kpis.total_cost
         return Polished(result, cost, cost, 0, time.perf_counter() - started)
-    best, moves = _score(first), 0
+    best, moves = plan_score(first), 0
     exchanged = Exchange(problem, routes).run(started + seconds * CROSS_SHARE, seed)
     if exchanged.moves:
         cost = exact_cost(problem, exchanged.routes)  # the whole plan has the last word

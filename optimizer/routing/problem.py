@@ -86,6 +86,31 @@ class RoutingProblem:
         site = self.node_site
         return self.travel.km[np.ix_(site, site)]
 
+    def node_view(self, kind: str) -> NodeView:
+        """``node_times()`` (kind ``minutes``) or ``node_km()`` (``km``) computed entry by
+        entry on demand: for problems too big to hold n² floats per matrix."""
+        return NodeView(self, kind)
+
+
+class NodeView:
+    """A node × node matrix of a problem, indexed like the full array (``m[a, b]`` with
+    ints or index arrays) but computed from the site matrices when read."""
+
+    def __init__(self, problem: RoutingProblem, kind: str) -> None:
+        if kind not in ("minutes", "km"):
+            raise ValueError(f"unknown node matrix '{kind}'")
+        self.kind = kind
+        self.p = problem
+
+    def __getitem__(self, key: tuple[object, object]) -> np.ndarray:
+        a, b = (np.asarray(x) for x in key)
+        p = self.p
+        sa, sb = p.node_site[a], p.node_site[b]
+        if self.kind == "km":
+            return p.travel.km[sa, sb]
+        same = (sa == sb) & p.node_shared[a] & (p.node_role[b] != END)
+        return np.where(same, 0.0, p.node_service[a] + p.travel.minutes[sa, sb])
+
 
 @dataclass(frozen=True)
 class FreshnessRule:

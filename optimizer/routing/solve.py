@@ -15,12 +15,14 @@ import multiprocessing
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 
 from optimizer.kpis import compute_kpis
 from optimizer.model import Batch, with_orders
 from optimizer.plan import Baseline, Plan, Polishing
-from optimizer.routing.assemble import build_plan
+from optimizer.routing.assemble import build_plan, engine_routes
 from optimizer.routing.decompose import parts_needed, plan_in_parts
+from optimizer.routing.exchange import Exchange
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
 from optimizer.routing.fleet_use import ensure_min_used
 from optimizer.routing.ortools_engine import (
@@ -28,7 +30,7 @@ from optimizer.routing.ortools_engine import (
     EngineRoute,
     solve_ortools,
 )
-from optimizer.routing.polish import exact_cost, polish
+from optimizer.routing.polish import exact_cost, plan_score, polish
 from optimizer.routing.problem import RoutingProblem, compile_problem
 from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
 from optimizer.validate import Violation, format_violations, validate_plan
@@ -321,7 +323,9 @@ def plan_batch(
 ) -> Plan:
     """The validated plan of a batch, with the separate-fleets baseline when asked.
 
-    ``workers``: cores the solve may use; with 2, PyVRP and OR-Tools run side by side.
+    ``workers``: cores the solve may use. With 2: when PyVRP's model is conservative
+    (shelf life), two whole one-core pipelines with consecutive seeds, the cheaper plan
+    kept; otherwise the engines' searches side by side (``run_engine``).
     Batches above ``decompose.DECOMPOSE_ABOVE`` orders are planned in parts by location,
     without a baseline.
 
@@ -338,10 +342,15 @@ def plan_batch(
     finish_s = FINISH_S_PER_ORDER * len(batch.orders)
     limit = max(0.1, limit - (time.perf_counter() - started) - finish_s)
     want_baseline = baseline if baseline is not None else batch.options.baseline
+    if workers >= 2 and _two_pipelines(problem, engine) and parts_needed(batch) == 1:
+        plan = _best_of_two(batch, limit, want_baseline, progress, engine)
+        plan.solve_seconds = time.perf_counter() - started
+        return plan
     if parts_needed(batch) > 1:
+        border_s = limit * BORDER_SHARE if _priced_approximately(problem) else 0.0
         plan = plan_in_parts(
             batch,
-            limit,
+            limit - border_s,
             lambda part, seconds: plan_batch(
                 part,
                 time_limit_s=seconds,
@@ -355,6 +364,8 @@ def plan_batch(
         violations = validate_plan(batch, plan)
         if violations:
             raise InvalidPlan(violations)
+        if border_s > 0:
+            plan = _across_borders(problem, plan, border_s)
         plan.solve_seconds = time.perf_counter() - started
         return plan
     polish_s = limit * POLISH_SHARE if _polishes(problem) else 0.0
@@ -363,7 +374,7 @@ def plan_batch(
     if kinds != {"delivery", "pickup"} or not want_baseline:
         # No baseline asked for: the whole time goes to the paired search.
         result = run_engine(problem, limit, engine=engine, progress=progress, workers=workers)
-        plan = _polished_plan(problem, result, engine, polish_s)
+        plan = _polished_plan(problem, result, engine, polish_s, workers)
         plan.solve_seconds = time.perf_counter() - started
         return plan
 
@@ -397,7 +408,7 @@ def plan_batch(
         initial=merged,
         workers=workers,
     )
-    plan = _polished_plan(problem, result, engine, polish_s)
+    plan = _polished_plan(problem, result, engine, polish_s, workers)
     if want_baseline:
         part_plans = [_plan(part, res, engine) for part, res in parts]
         routes = [r for p in part_plans for r in p.routes]
@@ -412,28 +423,102 @@ def plan_batch(
     return plan
 
 
+def _two_pipelines(problem: RoutingProblem, engine: str) -> bool:
+    """Whether two cores are best spent on two whole one-core pipelines: PyVRP's model is
+    conservative (shelf life), so the exact model and polishing matter as much as the
+    search, and a second seed through all of it beats splitting one pipeline's phases."""
+    conservative = any(rule is not None for rule in problem.freshness)
+    return (
+        conservative
+        and engine != "ortools"
+        and unsupported(problem) is None
+        and problem.n_nodes <= ORTOOLS_MAX_NODES
+    )
+
+
+def _best_of_two(
+    batch: Batch,
+    limit: float,
+    baseline: bool,
+    progress: Progress | None,
+    engine: str,
+) -> Plan:
+    """The cheaper validated plan of two one-core pipelines, seeds ``seed`` (here, with
+    progress reports) and ``seed + 1`` (in a forked child)."""
+    seed = batch.options.seed
+    other = batch.model_copy(
+        update={"options": batch.options.model_copy(update={"seed": seed + 1})}
+    )
+    limit *= SIDE_BY_SIDE_SHARE
+    run = partial(plan_batch, time_limit_s=limit, baseline=baseline, engine=engine)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        child = pool.submit(run, other)
+        here = run(batch, progress=progress)
+        there = child.result()
+    return min(here, there, key=plan_score)
+
+
 POLISH_SHARE = 0.15  # of the time limit, for true-cost polishing (ends early when done)
 
 
-def _polishes(problem: RoutingProblem) -> bool:
-    """Polish when the exact cost has parts the engines price only approximately (fuel
-    that grows with the load, paid hours with waiting and per-stop service, shelf life
-    held as conservative deadlines) and the node matrices are affordable. Pure distance
-    benchmarks are left to the engines."""
+def _priced_approximately(problem: RoutingProblem) -> bool:
+    """Whether the exact cost has parts the engines price only approximately: fuel that
+    grows with the load, paid hours with waiting and per-stop service, shelf life held
+    as conservative deadlines. Pure distance benchmarks are left to the engines."""
     batch = problem.batch
-    approximate = any(vt.has_fuel or vt.cost_per_hour > 0 for vt in batch.fleet) or any(
+    return any(vt.has_fuel or vt.cost_per_hour > 0 for vt in batch.fleet) or any(
         rule is not None for rule in problem.freshness
     )
-    return approximate and problem.n_nodes <= ORTOOLS_MAX_NODES
+
+
+def _polishes(problem: RoutingProblem) -> bool:
+    """Polish when the engines price the cost approximately and the node matrices are
+    affordable."""
+    return _priced_approximately(problem) and problem.n_nodes <= ORTOOLS_MAX_NODES
+
+
+BORDER_SHARE = 0.1  # of the time limit of a batch planned in parts, for cross-border moves
+
+
+def _across_borders(problem: RoutingProblem, plan: Plan, seconds: float) -> Plan:
+    """The joined plan of a batch planned in parts, improved by cross-route moves on the
+    whole batch (node matrices read on demand): orders a part left out go where another
+    part's routes or idle vehicles have room, and orders move across part borders."""
+    started = time.perf_counter()
+    routes = engine_routes(problem, plan.routes)
+    exchanged = Exchange(problem, routes, lazy=True).run(
+        started + seconds, problem.batch.options.seed
+    )
+    if not exchanged.moves or exact_cost(problem, exchanged.routes) >= plan_score(plan) - 0.01:
+        return plan
+    better = _plan(problem, EngineResult(exchanged.routes, math.nan, "success", 0.0), plan.engine)
+    better.polishing = Polishing(
+        cost_before=plan.kpis.total_cost,
+        cost_after=better.kpis.total_cost,
+        moves=exchanged.moves,
+        seconds=time.perf_counter() - started,
+    )
+    return better
 
 
 def _polished_plan(
-    problem: RoutingProblem, result: EngineResult, engine: str, seconds: float
+    problem: RoutingProblem, result: EngineResult, engine: str, seconds: float, workers: int
 ) -> Plan:
-    """The validated plan of ``result``, polished under the true cost when asked."""
+    """The validated plan of ``result``, polished under the true cost when asked (on two
+    cores: two polishing searches with different seeds, the cheaper kept)."""
     if seconds <= 0:
         return _plan(problem, result, engine)
-    polished = polish(problem, result, seconds, problem.batch.options.seed)
+    seed = problem.batch.options.seed
+    if workers >= 2:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            child = pool.submit(polish, problem, result, seconds, seed + 1)
+            here = polish(problem, result, seconds, seed)
+            there = child.result()
+        polished = min(here, there, key=lambda p: true_cost(problem, p.result))
+    else:
+        polished = polish(problem, result, seconds, seed)
     plan = _plan(problem, polished.result, engine)
     plan.polishing = Polishing(
         cost_before=polished.cost_before,
