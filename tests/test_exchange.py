@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 
 import numpy as np
 import pytest
 
+from optimizer.io.instances import data_dir, read_instance
 from optimizer.model import Batch
 from optimizer.routing.assemble import engine_routes
 from optimizer.routing.exchange import Exchange, _later_min
@@ -15,10 +17,12 @@ from optimizer.routing.ortools_engine import EngineResult, EngineRoute
 from optimizer.routing.polish import exact_cost, polish
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, compile_problem
 from optimizer.routing.pyvrp_engine import solve_pyvrp
-from optimizer.routing.solve import _plan
+from optimizer.routing.solve import _plan, plan_batch
 from optimizer.routing.timing import schedule, tight_schedule
 from optimizer.validate import RouteValidator, validate_plan
 from scenarios.generate import generate_county
+
+DATA = data_dir()
 
 
 @pytest.fixture(scope="module")
@@ -247,3 +251,28 @@ def test_engine_routes_invert_assembly(county) -> None:
     assert exact_cost(problem, again) == pytest.approx(exact_cost(problem, routes))
     replan = _plan(problem, EngineResult(again, 0.0, "test", 0.0), "test")
     assert [r.model_dump() for r in replan.routes] == [r.model_dump() for r in plan.routes]
+
+
+@pytest.mark.skipif(not DATA.is_dir(), reason=f"benchmark data not found at {DATA}")
+def test_nothing_is_inserted_inside_a_single_visit_stop() -> None:
+    """A VRPSPD instance (every customer one stop for its delivery and pickup) with
+    drivers paid by the hour, so that it is polished."""
+    base = read_instance(DATA / "vrpspd_dethloff/instances/CON3-0.vrpspd", "lkh")
+    fleet = [vt.model_copy(update={"cost_per_hour": 30.0}) for vt in base.fleet]
+    batch = base.model_copy(update={"fleet": fleet})
+    problem = compile_problem(batch)
+    assert problem.visits
+    planned = plan_batch(batch, time_limit_s=3.0, baseline=False)
+    assert planned.polishing is not None
+    routes = engine_routes(problem, planned.routes)
+    ex = Exchange(problem, routes)
+    gaps = ex._gaps(set())
+    chain_arcs = {arc for chain in problem.visits for arc in itertools.pairwise(chain)}
+    inside = np.array(
+        [(int(a), int(b)) in chain_arcs for a, b in zip(gaps["prev"], gaps["next"], strict=True)]
+    )
+    assert inside.any()
+    assert not gaps["open"][inside].any()
+    out = Exchange(problem, routes).run(deadline=time.perf_counter() + 2.0)
+    plan = _plan(problem, EngineResult(out.routes, 0.0, "test", 0.0), "test")
+    assert validate_plan(batch, plan) == []

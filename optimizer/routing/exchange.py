@@ -1,19 +1,23 @@
-"""Cross-route moves for true-cost polishing: relocate an order, empty a route.
+"""Cross-route moves for true-cost polishing.
 
 An order is its load node and its unload node; moving it to another route puts both
 there, load before unload (a parcel's load joins a hub visit, a pickup's unload a centre
-visit, or the move pays for the detour). Two moves:
+visit, or the move pays for the detour). Moves, in this order:
 
-- *relocate*: take one order off its route and put it where it costs least on another;
+- *serve*: put an order the engine left out where it costs least (required ones on an
+  idle vehicle if no route can take them; optional ones only below their penalty);
 - *empty a route*: put every order of a lightly used route on the others, which saves
-  the vehicle's fixed cost when the longer routes still keep every rule.
+  the vehicle's fixed cost when the longer routes still keep every rule;
+- *relocate*: take one order off its route and put it where it costs least on another;
+- *ruin and recreate*: take a few neighbouring orders off their routes and put each back
+  where it costs least (swaps and shifts between routes fall out of this), kept only
+  when the total falls.
 
 For one order, the cost of every insertion into every route (load gap × unload gap,
-load first) is estimated at once with numpy from per-vehicle-type cost matrices (km at
-the engines' rate plus hours); the best few are rebuilt, re-timed and checked exactly
-route by route (``RouteValidator``) and priced by the plan's own cost. A move is kept
-only when the exact cost of the routes it changes falls. Orders at single-visit
-stations stay where they are (their stop is shared with other orders).
+load first, room on board all along) is estimated at once with numpy (km at the
+engines' rate plus minutes by the hour); the best few are rebuilt, re-timed and checked
+exactly route by route (``RouteValidator``) and priced by the plan's own cost. Orders at
+single-visit stations stay where they are, and nothing is inserted inside such a stop.
 """
 
 from __future__ import annotations
@@ -178,6 +182,12 @@ class Exchange:
                 "next": a[:, 3],
                 "vehicle": vehicles,
                 "type": self.vtype[vehicles],
+                # Inside a single-visit station's stop nothing may be inserted.
+                "open": ~(
+                    (self.p.node_site[a[:, 2]] == self.p.node_site[a[:, 3]])
+                    & self.p.node_shared[a[:, 2]]
+                    & ~self.p.node_at_depot[a[:, 2]]
+                ),
                 "kg": np.concatenate([[], *on_board]),  # on board on the gap's leg
                 "m3": np.concatenate([[], *on_board_m3]),
             }
@@ -227,9 +237,10 @@ class Exchange:
         starts = np.ones(len(fits), dtype=bool)
         starts[1:] = (gaps["route"][1:] != gaps["route"][:-1]) | ~fits[:-1]
         run = np.cumsum(starts)
-        ins_unload = np.where(fits, ins_unload, np.inf)
+        usable = fits & gaps["open"]
+        ins_unload = np.where(usable, ins_unload, np.inf)
         after = _later_min(ins_unload, run)
-        est = np.where(fits, np.minimum(both, ins_load + after), np.inf)
+        est = np.where(usable, np.minimum(both, ins_load + after), np.inf)
         n = min(count, len(est))
         best = np.argpartition(est, n - 1)[:n]
         out = []
@@ -357,9 +368,9 @@ class Exchange:
         saved = self.routes[:], self.costs[:]
         before = sum(self.costs)
         taken = [int(k) for k in near]
+        drop = {int(n) for k in taken for n in self.p.pairs[k]}
         for r in {self._route_of(k) for k in taken}:
             assert r is not None
-            drop = {int(n) for k in taken for n in self.p.pairs[k]}
             nodes = [n for n in self.routes[r].nodes if n not in drop]
             shorter = (
                 None
