@@ -6,6 +6,7 @@ message naming the field or order and the reason.
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -113,7 +114,8 @@ def print_summary(plan: Plan, lang: str = "en") -> None:
             )
         )
     for route in plan.routes:
-        sites = " → ".join(s.site for s in route.stops)
+        # Consecutive stops at one station (parcels, then produce) are one visit here.
+        sites = " → ".join(site for site, _ in itertools.groupby(s.site for s in route.stops))
         out.print(
             f"[bold]{route.vehicle}[/] {format_clock(route.stops[0].start)}-"
             f"{format_clock(route.stops[-1].departure)} {route.km:.1f} km: {sites}",

@@ -40,6 +40,27 @@ def test_solve_then_validate(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_summary_names_a_station_visit_once(tmp_path: Path) -> None:
+    """Parcels unloaded and produce loaded at one station are two stops in a row in the
+    plan; the route summary names the station once."""
+    from optimizer.cli import out, print_summary
+    from optimizer.plan import Plan
+
+    batch, _ = small_batch(tmp_path)
+    done = runner.invoke(app, ["solve", str(batch), "--time-limit", "1", "--out", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    data = json.loads((tmp_path / "plan.json").read_text())
+    stops = data["routes"][0]["stops"]
+    stops.insert(2, dict(stops[1]))  # the same station twice in a row
+    plan = Plan.model_validate(data)
+    with out.capture() as captured:
+        print_summary(plan)
+    text = " ".join(captured.get().split())
+    sites = [s["site"] for s in stops]
+    once = [a for a, b in zip(sites, [None, *sites[:-1]], strict=True) if a != b]
+    assert f"km: {' → '.join(once)}" in text
+
+
 def test_validate_flags_a_tampered_plan(tmp_path: Path) -> None:
     batch, _ = small_batch(tmp_path)
     out = tmp_path / "out"
