@@ -276,3 +276,14 @@ def test_nothing_is_inserted_inside_a_single_visit_stop() -> None:
     out = Exchange(problem, routes).run(deadline=time.perf_counter() + 2.0)
     plan = _plan(problem, EngineResult(out.routes, 0.0, "test", 0.0), "test")
     assert validate_plan(batch, plan) == []
+
+
+def test_tight_schedule_is_the_schedule_of_its_departure(county) -> None:
+    _, problem, routes = county
+    minutes = problem.node_times()
+    for route in routes:
+        start = problem.vehicles[route.vehicle].type.shift_start
+        tight = tight_schedule(problem, minutes, start, route.nodes)
+        assert tight is not None
+        again = schedule(problem, minutes, tight[0], route.nodes)
+        assert again == pytest.approx(tight)

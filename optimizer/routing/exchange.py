@@ -33,7 +33,7 @@ from optimizer.model import VehicleType
 from optimizer.routing.assemble import assemble_route
 from optimizer.routing.ortools_engine import EngineRoute
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem
-from optimizer.routing.timing import schedule, tight_schedule
+from optimizer.routing.timing import schedule, tighten
 from optimizer.validate import RouteValidator
 
 CHECKS_PER_ORDER = 6  # exact checks of the best-estimated insertions of one order
@@ -90,6 +90,7 @@ class Exchange:
         self.where = self._locate()
         self.moves = 0
         self._all_gaps: dict[str, np.ndarray] | None = None
+        self._gap_parts: dict[int, dict[str, np.ndarray]] = {}
 
     # -- exact evaluation ---------------------------------------------------------------
 
@@ -114,17 +115,19 @@ class Exchange:
             return self._idle(vehicle)
         if not self._fits(v.type, nodes):
             return None
-        tried: set[tuple[float, ...]] = set()
-        for timing in (tight_schedule, schedule):
-            times = timing(self.p, self.minutes, v.type.shift_start, nodes)
-            if times is None or tuple(times) in tried:
-                continue
-            tried.add(tuple(times))
-            if self._estimate(v.type, nodes, times) > limit * (1 + SCREEN_SLACK):
-                continue
+        early = schedule(self.p, self.minutes, v.type.shift_start, nodes)
+        if early is None:
+            return None
+        tight = tighten(self.p, self.minutes, early, nodes)
+        # Leaving early only lengthens the route: if the tight one cannot pay, neither can.
+        if self._estimate(v.type, nodes, tight) > limit * (1 + SCREEN_SLACK):
+            return None
+        for times in (tight, early) if tight != early else (tight,):
             er = EngineRoute(vehicle, nodes, times)
             route = assemble_route(self.p, er)
-            if route.cost.total < limit and not self.validator.violations([route]):
+            if route.cost.total >= limit:
+                return None
+            if not self.validator.violations([route]):
                 return er, route.cost.total
         return None
 
@@ -165,36 +168,43 @@ class Exchange:
         """Every gap (between consecutive nodes) of every route that serves something,
         except routes in ``skip``; gaps of one route are contiguous."""
         if self._all_gaps is None:
-            rows = [
-                (r, i, route.nodes[i - 1], route.nodes[i])
-                for r, route in enumerate(self.routes)
-                if self.busy[r]
-                for i in range(1, len(route.nodes))
-            ]
-            a = np.array(rows, dtype=np.int64).reshape(-1, 4)
-            vehicles = np.array([self.routes[r].vehicle for r in a[:, 0]], dtype=np.int64)
-            on_board = [np.cumsum(self.p.node_kg[route.nodes][:-1]) for route in self._serving()]
-            on_board_m3 = [np.cumsum(self.p.node_m3[route.nodes][:-1]) for route in self._serving()]
+            parts = [self._route_gaps(r) for r in range(len(self.routes)) if self.busy[r]]
+            names = ("route", "pos", "prev", "next", "vehicle", "type", "open", "kg", "m3")
             self._all_gaps = {
-                "route": a[:, 0],
-                "pos": a[:, 1],
-                "prev": a[:, 2],
-                "next": a[:, 3],
-                "vehicle": vehicles,
-                "type": self.vtype[vehicles],
-                # Inside a single-visit station's stop nothing may be inserted.
-                "open": ~(
-                    (self.p.node_site[a[:, 2]] == self.p.node_site[a[:, 3]])
-                    & self.p.node_shared[a[:, 2]]
-                    & ~self.p.node_at_depot[a[:, 2]]
-                ),
-                "kg": np.concatenate([[], *on_board]),  # on board on the gap's leg
-                "m3": np.concatenate([[], *on_board_m3]),
+                name: np.concatenate([part[name] for part in parts]) if parts else np.array([])
+                for name in names
             }
         keep = ~np.isin(self._all_gaps["route"], list(skip))
         if not keep.any():
             return {}
         return {name: column[keep] for name, column in self._all_gaps.items()}
+
+    def _route_gaps(self, r: int) -> dict[str, np.ndarray]:
+        """The gaps of route r (kept until the route changes)."""
+        if r in self._gap_parts:
+            return self._gap_parts[r]
+        p, route = self.p, self.routes[r]
+        nodes = np.asarray(route.nodes)
+        prev, nxt = nodes[:-1], nodes[1:]
+        n = len(prev)
+        part = {
+            "route": np.full(n, r),
+            "pos": np.arange(1, n + 1),
+            "prev": prev,
+            "next": nxt,
+            "vehicle": np.full(n, route.vehicle),
+            "type": np.full(n, self.vtype[route.vehicle]),
+            # Inside a single-visit station's stop nothing may be inserted.
+            "open": ~(
+                (p.node_site[prev] == p.node_site[nxt])
+                & p.node_shared[prev]
+                & ~p.node_at_depot[prev]
+            ),
+            "kg": np.cumsum(p.node_kg[prev]),  # on board on the gap's leg
+            "m3": np.cumsum(p.node_m3[prev]),
+        }
+        self._gap_parts[r] = part
+        return part
 
     def _serving(self) -> list[EngineRoute]:
         return [route for r, route in enumerate(self.routes) if self.busy[r]]
@@ -213,6 +223,7 @@ class Exchange:
         orders = self.p.node_order[route.nodes]
         self.where[orders[orders >= 0]] = r
         self._all_gaps = None
+        self._gap_parts.pop(r, None)
 
     def insertions(
         self, k: int, gaps: dict[str, np.ndarray], limit: float, count: int
@@ -396,6 +407,7 @@ class Exchange:
         self.busy = [self._serves(r.nodes) for r in self.routes]
         self.where = self._locate()
         self._all_gaps = None
+        self._gap_parts = {}
         return False
 
     def serve_unserved(self) -> None:

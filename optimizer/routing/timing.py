@@ -37,7 +37,15 @@ def tight_schedule(
     """Earliest service starts, the departure delayed by as much of the waiting as every
     later window allows (Savelsbergh's forward time slack): same end, shorter route."""
     times = schedule(problem, minutes, earliest, nodes)
-    if times is None or len(nodes) < 2:
+    return None if times is None else tighten(problem, minutes, times, nodes)
+
+
+def tighten(
+    problem: RoutingProblem, minutes: np.ndarray, times: list[float], nodes: list[int]
+) -> list[float]:
+    """``times`` (a schedule of ``nodes``) with the departure delayed by as much of the
+    waiting as every later window allows."""
+    if len(nodes) < 2:
         return times
     t = np.asarray(times)
     idx = np.asarray(nodes)
@@ -47,7 +55,9 @@ def tight_schedule(
     delay = float(min(waited[-1], np.min(waited + late - t)))
     if delay <= 1e-9:
         return times
-    return schedule(problem, minutes, earliest + delay, nodes) or times
+    # Leaving ``delay`` later shifts each service by what the waiting before it does not
+    # absorb; every start stays inside the window it used.
+    return list(t + np.maximum(0.0, delay - waited))
 
 
 def _window_end(problem: RoutingProblem, node: int, at: float) -> float:
