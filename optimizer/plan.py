@@ -101,11 +101,12 @@ class Baseline(_Out):
 
 
 class Polishing(_Out):
-    """True-cost polishing of the engine's routes (fuel that grows with the load)."""
+    """Polishing of the engine's routes under the exact cost (moves within and across
+    routes; for a batch planned in parts, across the parts' borders)."""
 
     cost_before: float = Field(description="Validated total cost of the engine's plan, CNY.")
     cost_after: float = Field(description="Validated total cost after polishing, CNY.")
-    moves: int
+    moves: int = Field(description="Moves kept.")
     seconds: float
 
 
