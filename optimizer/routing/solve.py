@@ -384,19 +384,20 @@ def plan_batch(
             with_orders(batch, [o for o in batch.orders if o.kind == kind]), problem.travel
         )
         share = limit * BASELINE_SHARE / 2
-        parts.append(
-            (
-                part,
-                run_engine(
-                    part,
-                    share,
-                    engine=engine,
-                    progress=progress,
-                    phase=f"{'deliveries' if kind == 'delivery' else 'pickups'} alone",
-                    workers=workers,
-                ),
-            )
+        # The baseline is polished like the paired plan, so that the saving reported is
+        # pairing's, not polishing's.
+        polish_part = share * POLISH_SHARE if _polishes(part) else 0.0
+        alone = run_engine(
+            part,
+            share - polish_part,
+            engine=engine,
+            progress=progress,
+            phase=f"{'deliveries' if kind == 'delivery' else 'pickups'} alone",
+            workers=workers,
         )
+        if polish_part > 0:
+            alone = polish(part, alone, polish_part, batch.options.seed).result
+        parts.append((part, alone))
     merged = _merge(problem, parts)
     remaining = max(0.1, limit - (time.perf_counter() - started))
     result = run_engine(
