@@ -287,3 +287,21 @@ def test_tight_schedule_is_the_schedule_of_its_departure(county) -> None:
         assert tight is not None
         again = schedule(problem, minutes, tight[0], route.nodes)
         assert again == pytest.approx(tight)
+
+
+def test_tail_exchange_only_keeps_savings(county) -> None:
+    _, problem, routes = county
+    ex = Exchange(problem, routes)
+    rng = np.random.default_rng(5)
+    start = total = sum(ex.costs)
+    served = int((ex.where >= 0).sum())
+    kept_any = False
+    for _ in range(40):
+        kept = ex.exchange_tails(rng)
+        kept_any |= kept
+        now = sum(ex.costs)
+        assert now < total - 0.009 if kept else now == pytest.approx(total)
+        assert int((ex.where >= 0).sum()) == served
+        total = now
+    gained = exact_cost(problem, routes) - exact_cost(problem, ex._serving())
+    assert gained == pytest.approx(start - total)

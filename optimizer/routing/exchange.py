@@ -11,7 +11,9 @@ visit, or the move pays for the detour). Moves, in this order:
 - *relocate*: take one order off its route and put it where it costs least on another;
 - *ruin and recreate*: take a few neighbouring orders off their routes and put each back
   where it costs least (swaps and shifts between routes fall out of this), kept only
-  when the total falls.
+  when the total falls;
+- *2-opt-star*: cut two neighbouring routes after a village stop each and swap what follows
+  (one attempt in ten of the large-neighbourhood phase).
 
 For one order, the cost of every insertion into every route (load gap × unload gap,
 load first, room on board all along) is estimated at once with numpy (km at the
@@ -40,6 +42,7 @@ CHECKS_PER_ORDER = 6  # exact checks of the best-estimated insertions of one ord
 MIN_GAIN_CNY = 0.01
 REMOVAL_SLACK, REMOVAL_SLACK_CNY = 0.1, 5.0  # waiting can make a removal save more
 RUIN_MAX = 8  # orders taken off at once by ruin and recreate
+TAIL_SHARE = 0.1  # of the large-neighbourhood attempts that are 2-opt* tail exchanges
 RUIN_PATIENCE = 1000  # ruin-and-recreate attempts in a row without a saving before stopping
 SCREEN_SLACK = 0.02  # a route estimated this much over its cost limit is not checked
 
@@ -402,6 +405,56 @@ class Exchange:
             return True
         return self._restore(saved)
 
+    def exchange_tails(self, rng: np.random.Generator) -> bool:
+        """2-opt* between two neighbouring routes: cut each after one of its village
+        stops and swap what follows (the orders served after the cut, each re-inserted
+        where it costs least on the other route); kept only if the two routes cost less."""
+        used = [r for r, busy in enumerate(self.busy) if busy]
+        if len(used) < 2:
+            return False
+        a = int(rng.choice(used))
+        k0 = int(rng.choice(self._orders_on(a)))
+        others = np.flatnonzero((self.where >= 0) & (self.where != a))
+        if not len(others):
+            return False
+        km = self.p.travel.km[self.order_site[k0], self.order_site[others]]
+        b = int(self.where[others[np.argmin(km)]])
+        tails = {a: self._tail(a, rng), b: self._tail(b, rng)}
+        moving = tails[a] + tails[b]
+        if not moving or not self.movable[moving].all():
+            return False
+        saved = self.routes[:], self.costs[:]
+        before = self.costs[a] + self.costs[b]
+        for r in (a, b):
+            drop = {int(n) for k in tails[r] for n in self.p.pairs[k]}
+            nodes = [n for n in self.routes[r].nodes if n not in drop]
+            shorter = self.evaluate(self.routes[r].vehicle, nodes)
+            if shorter is None:
+                return self._restore(saved)
+            self._set(r, *shorter)
+        everyone = set(range(len(self.routes)))
+        for r, to in ((a, b), (b, a)):
+            for k in tails[r]:
+                found = self.place(k, everyone - {to}, math.inf)
+                if found is None:
+                    return self._restore(saved)
+                q, longer, added = found
+                self._set(q, longer, self.costs[q] + added)
+        if self.costs[a] + self.costs[b] < before - MIN_GAIN_CNY:
+            self.moves += 1
+            return True
+        return self._restore(saved)
+
+    def _tail(self, r: int, rng: np.random.Generator) -> list[int]:
+        """The orders route r serves at village stops after a random cut."""
+        nodes = np.asarray(self.routes[r].nodes)
+        at_station = np.flatnonzero(~self.p.node_at_depot[nodes] & (self.p.node_order[nodes] >= 0))
+        if not len(at_station):
+            return []
+        cut = int(rng.integers(0, len(at_station)))
+        orders = self.p.node_order[nodes[at_station[cut:]]]
+        return sorted({int(k) for k in orders})
+
     def _restore(self, saved: tuple[list[EngineRoute], list[float]]) -> bool:
         self.routes, self.costs = saved[0][:], saved[1][:]
         self.busy = [self._serves(r.nodes) for r in self.routes]
@@ -465,7 +518,8 @@ class Exchange:
         rng = np.random.default_rng(seed)
         idle = 0
         while time.perf_counter() < deadline and idle < RUIN_PATIENCE:
-            idle = 0 if self.ruin_recreate(rng) else idle + 1
+            move = self.exchange_tails if rng.random() < TAIL_SHARE else self.ruin_recreate
+            idle = 0 if move(rng) else idle + 1
         return Exchanged(self._serving(), self.moves)
 
     def _route_of(self, k: int) -> int | None:
