@@ -368,13 +368,14 @@ def plan_batch(
             plan = _across_borders(problem, plan, border_s)
         plan.solve_seconds = time.perf_counter() - started
         return plan
+    end = time.perf_counter() + limit  # when the routes must be final
     polish_s = limit * POLISH_SHARE if _polishes(problem) else 0.0
     limit -= polish_s
     kinds = {o.kind for o in batch.orders}
     if kinds != {"delivery", "pickup"} or not want_baseline:
         # No baseline asked for: the whole time goes to the paired search.
         result = run_engine(problem, limit, engine=engine, progress=progress, workers=workers)
-        plan = _polished_plan(problem, result, engine, polish_s, workers)
+        plan = _polished_plan(problem, result, engine, _left(polish_s, end), workers)
         plan.solve_seconds = time.perf_counter() - started
         return plan
 
@@ -409,7 +410,7 @@ def plan_batch(
         initial=merged,
         workers=workers,
     )
-    plan = _polished_plan(problem, result, engine, polish_s, workers)
+    plan = _polished_plan(problem, result, engine, _left(polish_s, end), workers)
     if want_baseline:
         part_plans = [_plan(part, res, engine) for part, res in parts]
         routes = [r for p in part_plans for r in p.routes]
@@ -461,6 +462,12 @@ def _best_of_two(
 
 
 POLISH_SHARE = 0.15  # of the time limit, for true-cost polishing (ends early when done)
+
+
+def _left(seconds: float, end: float) -> float:
+    """``seconds`` of polishing, cut to what is left before ``end`` (an engine that ran
+    over its share, e.g. OR-Tools finishing a move on a big model, eats into it)."""
+    return max(0.0, min(seconds, end - time.perf_counter()))
 
 
 def _priced_approximately(problem: RoutingProblem) -> bool:
