@@ -18,7 +18,7 @@ from optimizer.routing.polish import exact_cost, polish
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, compile_problem
 from optimizer.routing.pyvrp_engine import solve_pyvrp
 from optimizer.routing.solve import _plan, plan_batch
-from optimizer.routing.timing import schedule, tight_schedule
+from optimizer.routing.timing import schedule, tighten
 from optimizer.validate import RouteValidator, validate_plan
 from scenarios.generate import generate_county
 
@@ -102,8 +102,8 @@ def test_tight_schedule_leaves_later_and_ends_alike(county) -> None:
             continue
         start = problem.vehicles[route.vehicle].type.shift_start
         early = schedule(problem, minutes, start, route.nodes)
-        tight = tight_schedule(problem, minutes, start, route.nodes)
-        assert early is not None and tight is not None
+        assert early is not None
+        tight = tighten(problem, minutes, early, route.nodes)
         assert tight[0] >= early[0]
         assert tight[-1] == pytest.approx(early[-1])
         for node, t in zip(route.nodes, tight, strict=True):
@@ -283,8 +283,9 @@ def test_tight_schedule_is_the_schedule_of_its_departure(county) -> None:
     minutes = problem.node_times()
     for route in routes:
         start = problem.vehicles[route.vehicle].type.shift_start
-        tight = tight_schedule(problem, minutes, start, route.nodes)
-        assert tight is not None
+        early = schedule(problem, minutes, start, route.nodes)
+        assert early is not None
+        tight = tighten(problem, minutes, early, route.nodes)
         again = schedule(problem, minutes, tight[0], route.nodes)
         assert again == pytest.approx(tight)
 

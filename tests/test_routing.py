@@ -193,3 +193,56 @@ def test_progress_reports_the_best_cost_so_far() -> None:
         by_phase.setdefault(phase, []).append(cost)
     for costs in by_phase.values():
         assert all(b <= a for a, b in itertools.pairwise(costs))
+
+
+def _fake_plan(batch, *, time_limit_s, baseline, engine, progress=None):
+    """Stands in for plan_batch: the plan's cost depends on the seed only."""
+    from types import SimpleNamespace
+
+    cost = {1: 120.0, 2: 100.0}[batch.options.seed]
+    return SimpleNamespace(
+        seed=batch.options.seed, kpis=SimpleNamespace(total_cost=cost, required_unassigned=0)
+    )
+
+
+def test_two_cores_on_a_shelf_life_batch_keep_the_cheaper_seed(monkeypatch) -> None:
+    from optimizer.routing import solve
+
+    batch = county(7)
+    problem = compile_problem(batch)
+    assert problem.has_shelf_life
+    assert solve._two_pipelines(problem, "auto")
+    assert not solve._two_pipelines(problem, "ortools")
+    monkeypatch.setattr(solve, "plan_batch", _fake_plan)
+    seeded = batch.model_copy(update={"options": batch.options.model_copy(update={"seed": 1})})
+    chosen = solve._best_of_two(seeded, 1.0, False, None, "auto")
+    assert chosen.seed == 2  # the second pipeline, in the child, was cheaper
+
+
+def test_polishing_gets_only_what_is_left() -> None:
+    import time
+
+    from optimizer.routing.solve import _left
+
+    now = time.perf_counter()
+    assert _left(10.0, now + 2.0) <= 2.0
+    assert _left(1.0, now + 60.0) == 1.0
+    assert _left(5.0, now - 1.0) == 0.0
+
+
+def test_the_baseline_is_polished_like_the_paired_plan(monkeypatch) -> None:
+    from optimizer.routing import solve
+
+    polished: list[int] = []
+    real = solve.polish
+
+    def counting(problem, result, seconds, seed=0):
+        polished.append(len(problem.orders))
+        return real(problem, result, seconds, seed)
+
+    monkeypatch.setattr(solve, "polish", counting)
+    batch = county(7)
+    plan = plan_batch(batch, time_limit_s=LIMIT, baseline=True)
+    assert plan.baseline is not None
+    kinds = [sum(o.kind == k for o in batch.orders) for k in ("delivery", "pickup")]
+    assert polished == [*kinds, len(batch.orders)]  # both baseline parts, then the pairing

@@ -86,8 +86,6 @@ class Exchange:
         self.routes = [EngineRoute(r.vehicle, list(r.nodes), list(r.times)) for r in routes]
         running = {r.vehicle for r in routes}
         self.routes += [self._idle(v)[0] for v in range(len(problem.vehicles)) if v not in running]
-        on_routes = {int(n) for r in self.routes for n in r.nodes}
-        self.served = np.array([int(a) in on_routes for a, _ in problem.pairs], dtype=bool)
         self.costs = [self._cost(r) for r in self.routes]
         self.busy = [self._serves(r.nodes) for r in self.routes]
         self.where = self._locate()
@@ -372,7 +370,7 @@ class Exchange:
     def ruin_recreate(self, rng: np.random.Generator) -> bool:
         """Take a few neighbouring orders off their routes and put each back where it
         costs least (a route left empty is not reused); kept only if the total falls."""
-        movable = np.flatnonzero(self.movable & self.served)
+        movable = np.flatnonzero(self.movable & (self.where >= 0))
         if len(movable) < 2:
             return False
         seed = int(rng.choice(movable))
@@ -466,7 +464,7 @@ class Exchange:
     def serve_unserved(self) -> None:
         """Put orders the engine left out on a route (a vehicle of their own if need be):
         required ones always, optional ones when that costs less than their penalty."""
-        waiting = np.flatnonzero(~self.served & self.movable)
+        waiting = np.flatnonzero((self.where < 0) & self.movable)
         for k in sorted(waiting, key=lambda k: not np.isnan(self.p.penalty[k])):
             k = int(k)
             required = bool(np.isnan(self.p.penalty[k]))
@@ -478,7 +476,6 @@ class Exchange:
                 continue
             q, route, added = found
             self._set(q, route, self.costs[q] + added)
-            self.served[k] = True
             self.moves += 1
 
     def _open(self, k: int) -> tuple[int, EngineRoute, float] | None:

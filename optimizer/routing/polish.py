@@ -4,8 +4,9 @@ The engines price a model of the cost: neither can price fuel that grows with th
 (domain.md §2.2), and PyVRP holds shelf life as conservative deadlines and hub service
 approximately. Polishing works on the validated plan's own cost, in two phases:
 
-1. across routes (``exchange.py``): empty a lightly used route into the others (a
-   vehicle's fixed cost saved), relocate an order to another route;
+1. across routes (``exchange.py``): serve what the engine left out, empty lightly used
+   routes into the others (a vehicle's fixed cost saved), relocate orders, then ruin and
+   recreate (with 2-opt* tail exchanges) until the phase's time is up;
 2. within each trip (between two depot visits) of each route, where the load on each
    leg changes with the order (drop heavy parcels earlier, pick heavy produce later):
    *or-opt* moves one stop (a station's consecutive actions) elsewhere in the trip,
@@ -75,29 +76,28 @@ def polish(
     if first is None or not routes:
         cost = math.inf if first is None else first.kpis.total_cost
         return Polished(result, cost, cost, 0, time.perf_counter() - started)
-    best, moves = plan_score(first), 0
+    best, moves = first, 0
     exchanged = Exchange(problem, routes).run(started + seconds * CROSS_SHARE, seed)
     if exchanged.moves:
-        cost = exact_cost(problem, exchanged.routes)  # the whole plan has the last word
-        if cost < best - MIN_GAIN_CNY:
-            routes, best, moves = exchanged.routes, cost, exchanged.moves
+        plan = validated_plan(problem, exchanged.routes)  # the whole plan has the last word
+        if plan is not None and plan_score(plan) < plan_score(best) - MIN_GAIN_CNY:
+            routes, best, moves = exchanged.routes, plan, exchanged.moves
     routes, best, moves = _within_trips(problem, routes, best, moves, started + seconds)
-    last = validated_plan(problem, routes)
-    assert last is not None  # every kept move was validated on the whole plan
     polished = EngineResult(routes, result.objective, result.status, result.seconds)
     return Polished(
-        polished, first.kpis.total_cost, last.kpis.total_cost, moves, time.perf_counter() - started
+        polished, first.kpis.total_cost, best.kpis.total_cost, moves, time.perf_counter() - started
     )
 
 
 def _within_trips(
     problem: RoutingProblem,
     routes: list[EngineRoute],
-    best: float,
+    best: Plan,
     moves: int,
     deadline: float,
-) -> tuple[list[EngineRoute], float, int]:
-    """Or-opt and 2-opt within each trip until none saves or ``deadline``."""
+) -> tuple[list[EngineRoute], Plan, int]:
+    """Or-opt and 2-opt within each trip until none saves or ``deadline``; ``best`` is
+    the validated plan of ``routes``."""
     scorer = _Scorer(problem)
     minutes = problem.node_times()
     improved = True
@@ -120,9 +120,9 @@ def _within_trips(
                         continue
                     moved = EngineRoute(route.vehicle, nodes, times)
                     trial = [*routes[:r], moved, *routes[r + 1 :]]
-                    cost = exact_cost(problem, trial)
-                    if cost < best - MIN_GAIN_CNY:
-                        routes, best, moves, improved = trial, cost, moves + 1, True
+                    plan = validated_plan(problem, trial)
+                    if plan is not None and plan_score(plan) < plan_score(best) - MIN_GAIN_CNY:
+                        routes, best, moves, improved = trial, plan, moves + 1, True
                         route = routes[r]
                         break
     return routes, best, moves

@@ -73,6 +73,12 @@ class RoutingProblem:
     def n_nodes(self) -> int:
         return len(self.node_site)
 
+    @property
+    def has_shelf_life(self) -> bool:
+        """Whether some order has a shelf-life limit: PyVRP then holds it only as
+        conservative deadlines, and OR-Tools needs its two-phase model."""
+        return any(rule is not None for rule in self.freshness)
+
     def node_times(self) -> np.ndarray:
         """Minutes from node i to node j: service at i (when the stop ends) plus travel."""
         site = self.node_site

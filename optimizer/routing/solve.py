@@ -108,15 +108,6 @@ def _callback(progress: Progress | None, phase: str) -> Callable[[float, float],
     return report
 
 
-def true_cost(problem: RoutingProblem, result: EngineResult) -> float:
-    """CNY of a result's plan as the validator sees it; inf when the plan is not valid.
-
-    Candidates from different engines are compared on this, not on the engines' own
-    (scaled, rounded) objectives. A required order left unserved counts as its penalty.
-    """
-    return exact_cost(problem, result.routes)
-
-
 def run_engine(
     problem: RoutingProblem,
     time_limit_s: float,
@@ -147,7 +138,9 @@ def run_engine(
 
     def consider(candidate: EngineResult) -> None:
         candidate = ensure_min_used(problem, candidate)
-        cost = true_cost(problem, candidate)
+        # Candidates from different engines are compared on the validated plan's cost,
+        # not on the engines' own (scaled, rounded) objectives.
+        cost = exact_cost(problem, candidate.routes)
         if cost < math.inf:
             scored.append((cost, candidate))
 
@@ -165,8 +158,7 @@ def run_engine(
             consider(candidate)
             last = candidate
     elif use_pyvrp:
-        exact = all(rule is None for rule in problem.freshness)
-        share = PYVRP_SHARE_EXACT if exact else _pyvrp_share(problem)
+        share = _pyvrp_share(problem) if problem.has_shelf_life else PYVRP_SHARE_EXACT
         too_big = problem.n_nodes > ORTOOLS_MAX_NODES
         if too_big or time_limit_s * (1 - share) <= 2 * _ortools_build_s(problem):
             share = 1.0  # OR-Tools would spend its time building: PyVRP gets it all
@@ -210,7 +202,7 @@ def _ortools_build_s(problem: RoutingProblem) -> float:
     """Rough seconds to build the OR-Tools model(s): its node matrices are n², and
     shelf life needs a second (relaxed) model. After PyVRP, OR-Tools runs only when it
     has at least twice this left, so the time limit holds at a few thousand nodes."""
-    models = 1 if all(rule is None for rule in problem.freshness) else 2
+    models = 2 if problem.has_shelf_life else 1
     return models * ORTOOLS_BUILD_S_PER_NODE2 * problem.n_nodes**2
 
 
@@ -237,7 +229,7 @@ def _side_by_side(
     """
     limit = time_limit_s * SIDE_BY_SIDE_SHARE
     seed = problem.batch.options.seed
-    exact = all(rule is None for rule in problem.freshness)
+    exact = not problem.has_shelf_life
     context = multiprocessing.get_context("fork")
     results: list[EngineResult] = []
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
@@ -429,9 +421,8 @@ def _two_pipelines(problem: RoutingProblem, engine: str) -> bool:
     """Whether two cores are best spent on two whole one-core pipelines: PyVRP's model is
     conservative (shelf life), so the exact model and polishing matter as much as the
     search, and a second seed through all of it beats splitting one pipeline's phases."""
-    conservative = any(rule is not None for rule in problem.freshness)
     return (
-        conservative
+        problem.has_shelf_life
         and engine != "ortools"
         and unsupported(problem) is None
         and problem.n_nodes <= ORTOOLS_MAX_NODES
@@ -475,9 +466,7 @@ def _priced_approximately(problem: RoutingProblem) -> bool:
     grows with the load, paid hours with waiting and per-stop service, shelf life held
     as conservative deadlines. Pure distance benchmarks are left to the engines."""
     batch = problem.batch
-    return any(vt.has_fuel or vt.cost_per_hour > 0 for vt in batch.fleet) or any(
-        rule is not None for rule in problem.freshness
-    )
+    return problem.has_shelf_life or any(vt.has_fuel or vt.cost_per_hour > 0 for vt in batch.fleet)
 
 
 def _polishes(problem: RoutingProblem) -> bool:
@@ -498,9 +487,16 @@ def _across_borders(problem: RoutingProblem, plan: Plan, seconds: float) -> Plan
     exchanged = Exchange(problem, routes, lazy=True).run(
         started + seconds, problem.batch.options.seed
     )
-    if not exchanged.moves or exact_cost(problem, exchanged.routes) >= plan_score(plan) - 0.01:
+    if not exchanged.moves:
         return plan
-    better = _plan(problem, EngineResult(exchanged.routes, math.nan, "success", 0.0), plan.engine)
+    try:  # the whole plan has the last word
+        better = _plan(
+            problem, EngineResult(exchanged.routes, math.nan, "success", 0.0), plan.engine
+        )
+    except InvalidPlan:
+        return plan
+    if plan_score(better) >= plan_score(plan) - 0.01:
+        return plan
     better.polishing = Polishing(
         cost_before=plan.kpis.total_cost,
         cost_after=better.kpis.total_cost,
@@ -524,7 +520,7 @@ def _polished_plan(
             child = pool.submit(polish, problem, result, seconds, seed + 1)
             here = polish(problem, result, seconds, seed)
             there = child.result()
-        polished = min(here, there, key=lambda p: true_cost(problem, p.result))
+        polished = min(here, there, key=lambda p: exact_cost(problem, p.result.routes))
     else:
         polished = polish(problem, result, seconds, seed)
     plan = _plan(problem, polished.result, engine)

@@ -1,7 +1,7 @@
 """Service-start times along a node sequence, for routes that polishing rebuilds.
 
 Engines give each route its own schedule; a route changed by a move needs a new one.
-``schedule`` serves every node as early as its windows allow; ``tight_schedule`` then
+``schedule`` serves every node as early as its windows allow; ``tighten`` then
 leaves the depot as late as that schedule's waiting allows, so the route is as short
 as it can be (time is paid by the hour). The validator checks everything else.
 """
@@ -31,20 +31,12 @@ def schedule(
     return times
 
 
-def tight_schedule(
-    problem: RoutingProblem, minutes: np.ndarray, earliest: float, nodes: list[int]
-) -> list[float] | None:
-    """Earliest service starts, the departure delayed by as much of the waiting as every
-    later window allows (Savelsbergh's forward time slack): same end, shorter route."""
-    times = schedule(problem, minutes, earliest, nodes)
-    return None if times is None else tighten(problem, minutes, times, nodes)
-
-
 def tighten(
     problem: RoutingProblem, minutes: np.ndarray, times: list[float], nodes: list[int]
 ) -> list[float]:
     """``times`` (a schedule of ``nodes``) with the departure delayed by as much of the
-    waiting as every later window allows."""
+    waiting as every later window allows (Savelsbergh's forward time slack): same end,
+    shorter route."""
     if len(nodes) < 2:
         return times
     t = np.asarray(times)
