@@ -68,7 +68,7 @@ def test_parts_are_improved_across_borders() -> None:
 @pytest.mark.usefixtures("small_parts")
 def test_across_borders_serves_an_order_a_part_left_out() -> None:
     from optimizer.routing.assemble import engine_routes
-    from optimizer.routing.ortools_engine import EngineResult
+    from optimizer.routing.engines import EngineResult
     from optimizer.routing.problem import compile_problem
     from optimizer.routing.solve import _across_borders, _plan
     from optimizer.routing.timing import schedule

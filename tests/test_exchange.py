@@ -12,8 +12,8 @@ import pytest
 from optimizer.io.instances import data_dir, read_instance
 from optimizer.model import Batch
 from optimizer.routing.assemble import engine_routes
+from optimizer.routing.engines import EngineResult, EngineRoute
 from optimizer.routing.exchange import Exchange, _later_min
-from optimizer.routing.ortools_engine import EngineResult, EngineRoute
 from optimizer.routing.polish import exact_cost, polish
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, compile_problem
 from optimizer.routing.pyvrp_engine import solve_pyvrp

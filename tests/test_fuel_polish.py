@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from optimizer.kpis import fuel_cost
 from optimizer.model import VehicleType
 from optimizer.routing.assemble import engine_routes
-from optimizer.routing.ortools_engine import EngineResult, EngineRoute
+from optimizer.routing.engines import EngineResult, EngineRoute
 from optimizer.routing.polish import _stops, _trips, exact_cost, polish
 from optimizer.routing.problem import compile_problem
 from optimizer.routing.solve import plan_batch
@@ -77,23 +77,32 @@ def test_polishing_reorders_a_trip_to_save_fuel_and_km() -> None:
     routes = engine_routes(problem, plan.routes)
     base = exact_cost(problem, routes)
     assert base == pytest.approx(plan.kpis.total_cost)
-    # Spoil one trip: visit its stops in reverse, keeping a valid (but dearer) plan.
+    # Spoil one trip: visit its stops in reverse (or swap two of them), keeping a valid
+    # (but dearer) plan.
     minutes = problem.node_times()
     spoiled = None
-    for r, route in enumerate(routes):
-        for lo, hi in _trips(problem, route.nodes):
-            stops = _stops(problem, route.nodes, lo, hi)
-            blocks = [route.nodes[a:b] for a, b in stops][::-1]
-            nodes = route.nodes[:lo] + [n for b in blocks for n in b] + route.nodes[hi:]
-            times = schedule(problem, minutes, route.times[0], nodes)
-            if times is None:
-                continue
-            trial = [*routes[:r], EngineRoute(route.vehicle, nodes, times), *routes[r + 1 :]]
-            cost = exact_cost(problem, trial)
-            if base + 1.0 < cost < float("inf"):
-                spoiled = (trial, cost)
-                break
-        if spoiled:
+    spoils = [
+        (r, lo, hi, order)
+        for r, route in enumerate(routes)
+        for lo, hi in _trips(problem, route.nodes)
+        for m in [len(_stops(problem, route.nodes, lo, hi))]
+        for order in [
+            list(range(m))[::-1],
+            *([*range(i), i + 1, i, *range(i + 2, m)] for i in range(m - 1)),
+        ]
+    ]
+    for r, lo, hi, order in spoils:
+        route = routes[r]
+        stops = _stops(problem, route.nodes, lo, hi)
+        blocks = [route.nodes[a:b] for a, b in (stops[i] for i in order)]
+        nodes = route.nodes[:lo] + [n for b in blocks for n in b] + route.nodes[hi:]
+        times = schedule(problem, minutes, route.times[0], nodes)
+        if times is None:
+            continue
+        trial = [*routes[:r], EngineRoute(route.vehicle, nodes, times), *routes[r + 1 :]]
+        cost = exact_cost(problem, trial)
+        if base + 1.0 < cost < float("inf"):
+            spoiled = (trial, cost)
             break
     assert spoiled is not None, "no trip could be spoiled validly; pick another county"
     polished = polish(problem, EngineResult(spoiled[0], 0.0, "test", 0.0), 5.0)

@@ -260,7 +260,7 @@ def routes_to_plan(batch: Batch, routes: Sequence[Sequence[str]]) -> Plan:
     validator: deliveries are loaded at the hub, pickups unloaded at the centre.
     """
     from optimizer.routing.assemble import build_plan
-    from optimizer.routing.ortools_engine import EngineRoute
+    from optimizer.routing.engines import EngineRoute
     from optimizer.routing.problem import LOAD, UNLOAD, compile_problem
 
     problem = compile_problem(batch)

@@ -13,7 +13,7 @@ import numpy as np
 from optimizer.freshness import remaining_share, shelf_life_min, used_minutes
 from optimizer.kpis import compute_kpis, fuel_cost, route_cost
 from optimizer.plan import OrderOutcome, Plan, Route, Stop
-from optimizer.routing.ortools_engine import EngineRoute
+from optimizer.routing.engines import EngineRoute
 from optimizer.routing.problem import END, LOAD, START, UNLOAD, RoutingProblem
 from optimizer.validate import validate_plan
 

@@ -33,7 +33,7 @@ import numpy as np
 from optimizer.kpis import engine_km_rate, fuel_cost
 from optimizer.model import VehicleType
 from optimizer.routing.assemble import assemble_route
-from optimizer.routing.ortools_engine import EngineRoute
+from optimizer.routing.engines import EngineRoute
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem
 from optimizer.routing.timing import schedule, tighten
 from optimizer.validate import RouteValidator

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from optimizer.freshness import used_minutes
-from optimizer.model import VehicleType
-from optimizer.routing.problem import RoutingProblem, Vehicle
+from optimizer.routing.alone import direct_trip
+from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.pyvrp_engine import unsupported
 
 
@@ -32,67 +31,6 @@ class InfeasibleBatch(ValueError):
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = issues
         super().__init__("; ".join(str(i) for i in issues))
-
-
-def _earliest(windows: list[tuple[float, float]], t: float) -> float | None:
-    for a, b in windows:
-        if t <= b:
-            return max(t, a)
-    return None
-
-
-def _direct_trip(problem: RoutingProblem, k: int, vehicle: Vehicle) -> str | None:
-    """None when ``vehicle`` can serve order k alone, else why not."""
-    p = problem
-    vt: VehicleType = vehicle.type
-    order = p.orders[k]
-    load, unload = (int(n) for n in p.pairs[k])
-    minutes = p.travel.minutes
-    start_site, end_site = p.node_site[vehicle.start_node], p.node_site[vehicle.end_node]
-    origin, dest = p.node_site[load], p.node_site[unload]
-    site_ids = p.travel.site_ids
-
-    if order.kg > vt.capacity_kg + 1e-9:
-        return f"weighs {order.kg:g} kg, more than a {vt.id} holds ({vt.capacity_kg:g} kg)"
-    if order.m3 > vt.capacity_m3 + 1e-9:
-        return f"is {order.m3:g} m³, more than a {vt.id} holds ({vt.capacity_m3:g} m³)"
-    if not p.node_windows[load]:
-        return f"is ready at {order.ready:g} min, after {site_ids[origin]} closes"
-    if not p.node_windows[unload]:
-        return f"no time at {site_ids[dest]} is open and before its cut-off"
-    reach = vt.shift_start + minutes[start_site, origin]
-    t_load = _earliest(p.node_windows[load], reach)
-    if t_load is None:
-        return (
-            f"a {vt.id} leaving {site_ids[start_site]} at shift start reaches "
-            f"{site_ids[origin]} at {reach:.0f} min, after its last window closes"
-        )
-    departure = t_load + p.node_service[load]
-    t_unload = _earliest(p.node_windows[unload], departure + minutes[origin, dest])
-    if t_unload is None:
-        return (
-            f"a {vt.id} cannot reach {site_ids[dest]} before it closes or its cut-off "
-            f"(earliest arrival {departure + minutes[origin, dest]:.0f} min)"
-        )
-    end = t_unload + p.node_service[unload] + minutes[dest, end_site]
-    began = max(vt.shift_start, t_load - minutes[start_site, origin])
-    if end > vt.shift_end + 1e-9:
-        return f"a {vt.id} would be back at {end:.0f} min, after its shift ends ({vt.shift_end:g})"
-    if end - began > vt.max_duration_min + 1e-9:
-        return (
-            f"a direct trip takes {end - began:.0f} min, over the {vt.max_duration_min:g} min limit"
-        )
-    rule = p.freshness[k]
-    if rule is not None:
-        used = used_minutes(order, p.batch, vt, departure, t_unload)
-        if used > rule.budget + 1e-9:
-            life = rule.budget / (1.0 - order.min_freshness)
-            left = 1.0 - used / life
-            return (
-                f"even a direct trip by {vt.id} arrives with {left:.0%} shelf life left, "
-                f"below min_freshness {order.min_freshness:.0%}"
-            )
-    return None
 
 
 def check_feasibility(problem: RoutingProblem) -> list[Issue]:
@@ -123,7 +61,7 @@ def check_feasibility(problem: RoutingProblem) -> list[Issue]:
             if v.type.id in seen:
                 continue
             seen.add(v.type.id)
-            reason = _direct_trip(problem, k, v)
+            reason = direct_trip(problem, k, v)
             if reason is None:
                 break
             reasons.append(reason)

@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from optimizer.routing.ortools_engine import EngineResult, EngineRoute
+from optimizer.routing.engines import EngineResult, EngineRoute
 from optimizer.routing.polish import exact_cost
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem
 from optimizer.routing.timing import schedule

@@ -13,12 +13,22 @@ import itertools
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from optimizer.kpis import engine_km_rate
+from optimizer.routing.engines import (
+    COST_SCALE,
+    FRESHNESS_MARGIN_MIN,
+    FRESHNESS_RATE_SCALE,
+    KG_SCALE,
+    M3_SCALE,
+    REQUIRED_PENALTY_CNY,
+    TIME_SCALE,
+    EngineResult,
+    EngineRoute,
+)
 from optimizer.routing.problem import (
     END,
     LOAD,
@@ -27,30 +37,6 @@ from optimizer.routing.problem import (
     RoutingProblem,
     freshness_deadlines,
 )
-
-TIME_SCALE = 1000  # units per minute: coarser ticks cut off optimal Solomon routes
-COST_SCALE = 100_000  # units per CNY
-KG_SCALE = 10
-M3_SCALE = 1000
-REQUIRED_PENALTY_CNY = 1e6  # keeps the model feasible; an unserved required order is reported
-FRESHNESS_RATE_SCALE = 1000  # integer precision of decay rates
-FRESHNESS_MARGIN_MIN = 0.5  # reference minutes kept back to absorb rate rounding
-
-
-@dataclass
-class EngineRoute:
-    vehicle: int  # index into problem.vehicles
-    nodes: list[int]  # node ids, start and end depots included
-    times: list[float]  # service start (minutes) per node, from the solver
-
-
-@dataclass
-class EngineResult:
-    routes: list[EngineRoute]
-    objective: float  # CNY as the engine saw it (scaled back)
-    status: str
-    seconds: float
-
 
 ProgressCallback = Callable[[float, float], None]  # (elapsed s, best objective CNY)
 

@@ -29,8 +29,8 @@ import numpy as np
 from optimizer.kpis import engine_km_rate
 from optimizer.plan import Plan
 from optimizer.routing.assemble import validated_plan
+from optimizer.routing.engines import REQUIRED_PENALTY_CNY, EngineResult, EngineRoute
 from optimizer.routing.exchange import Exchange
-from optimizer.routing.ortools_engine import REQUIRED_PENALTY_CNY, EngineResult, EngineRoute
 from optimizer.routing.problem import END, START, RoutingProblem
 from optimizer.routing.timing import schedule
 

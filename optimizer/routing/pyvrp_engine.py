@@ -25,7 +25,9 @@ import numpy as np
 import pyvrp
 
 from optimizer.kpis import engine_km_rate
-from optimizer.routing.ortools_engine import (
+from optimizer.routing.alone import servable_alone
+from optimizer.routing.budget import Stall
+from optimizer.routing.engines import (
     COST_SCALE,
     FRESHNESS_MARGIN_MIN,
     KG_SCALE,
@@ -35,7 +37,13 @@ from optimizer.routing.ortools_engine import (
     EngineResult,
     EngineRoute,
 )
-from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, freshness_deadlines
+from optimizer.routing.problem import (
+    LOAD,
+    UNLOAD,
+    RoutingProblem,
+    Vehicle,
+    freshness_deadlines,
+)
 
 DIST_SCALE = 100  # distance units per km (10 m)
 BIG = 2**40
@@ -92,8 +100,15 @@ def _client_roles(p: RoutingProblem) -> list[str | None]:
     return roles
 
 
-def solve_pyvrp(problem: RoutingProblem, time_limit_s: float, seed: int = 0) -> EngineResult:
-    """Routes from PyVRP; times are PyVRP's (approximate: the exact model re-times them)."""
+def solve_pyvrp(
+    problem: RoutingProblem,
+    time_limit_s: float,
+    seed: int = 0,
+    *,
+    patience: float | None = None,
+) -> EngineResult:
+    """Routes from PyVRP; times are PyVRP's (approximate: the exact model re-times them).
+    ``patience``: stop early once the search has stalled (``budget.Stall``)."""
     started = time.perf_counter()
     p = problem
     data, index = _problem_data(p)
@@ -103,10 +118,9 @@ def solve_pyvrp(problem: RoutingProblem, time_limit_s: float, seed: int = 0) -> 
         warnings.simplefilter("ignore")
         # The limit covers building the data, PyVRP's neighbour lists and its first local
         # search too (seconds at a few thousand nodes), not only the search loop.
-        deadline = started + time_limit_s
         result = pyvrp.solve(
             data,
-            stop=lambda _best: time.perf_counter() >= deadline,
+            stop=Stall(started + time_limit_s, patience=patience),
             seed=seed,
             display=False,
             params=_params(data),
@@ -246,6 +260,7 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
                 fixed_cost=round(vt.fixed_cost * weights.fixed * COST_SCALE),
                 tw_early=_ceil(vt.shift_start),
                 tw_late=math.floor(vt.shift_end * TIME_SCALE + 1e-9),
+                start_late=_start_late(p, v),
                 shift_duration=math.floor(vt.max_duration_min * TIME_SCALE + 1e-9),
                 unit_distance_cost=round(
                     engine_km_rate(vt, p.batch.options.fuel_price_cny_per_l)
@@ -276,6 +291,20 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
     return data, _Index(types, client_orders, shipment_orders)
 
 
+def _start_late(p: RoutingProblem, v: Vehicle) -> int | None:
+    """Latest start of ``v``'s routes: when parcels are loaded where it starts, the end of
+    that site's last window (a truck loads before it leaves). Without it PyVRP would
+    start late to skip waiting that the plan then pays (conservative for a route that
+    loads nothing there; the exact search re-times every route)."""
+    site = p.node_site[v.start_node]
+    at_start = np.flatnonzero((p.node_role == LOAD) & (p.node_site == site))
+    ends = [hi for n in at_start for _, hi in p.node_windows[n]]
+    if not ends:
+        return None
+    late = math.floor(min(max(ends), v.type.shift_end) * TIME_SCALE + 1e-9)
+    return max(_ceil(v.type.shift_start), late)
+
+
 def _amount(p: RoutingProblem, k: int, dim_of: dict, n_dims: int) -> list[int]:
     """Order k's load vector: kg, m³, and kg again in its restricted-vehicles dimension
     (measured like kg so that PyVRP prices an excess at the kg dimension's scale)."""
@@ -290,13 +319,18 @@ def _amount(p: RoutingProblem, k: int, dim_of: dict, n_dims: int) -> list[int]:
 
 
 def _prize(p: RoutingProblem, k: int) -> tuple[bool, int]:
-    """(required in PyVRP, prize). A required perishable order is optional to PyVRP with
-    the required-order penalty as its prize: its deadlines here only imply the shelf-life
-    limit, so where they cannot all be met PyVRP leaves it out, keeps its other routes
-    feasible, and the exact model inserts it."""
+    """(required in PyVRP, prize). A required order stays required when PyVRP's model can
+    serve it alone; a perishable one whose implied deadlines (conservative, see
+    ``freshness_deadlines``) no direct trip meets is optional to PyVRP with the
+    required-order penalty as its prize, so PyVRP keeps its other routes feasible and the
+    exact search inserts it. Modelling every perishable order as optional cost PyVRP
+    trucks: it then weighs a prize against a route instead of having to serve it."""
     required = bool(np.isnan(p.penalty[k]))
     prize = round((REQUIRED_PENALTY_CNY if required else float(p.penalty[k])) * COST_SCALE)
-    return required and p.freshness[k] is None, prize
+    if required and p.freshness[k] is not None:
+        load_by, arrive_by = freshness_deadlines(p, k, FRESHNESS_MARGIN_MIN)
+        required = servable_alone(p, k, load_by=load_by, arrive_by=arrive_by)
+    return required, prize
 
 
 def _client(

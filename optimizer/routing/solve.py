@@ -21,15 +21,13 @@ from optimizer.kpis import compute_kpis
 from optimizer.model import Batch, with_orders
 from optimizer.plan import Baseline, Plan, Polishing
 from optimizer.routing.assemble import build_plan, engine_routes
+from optimizer.routing.budget import STALL_PATIENCE
 from optimizer.routing.decompose import parts_needed, plan_in_parts
+from optimizer.routing.engines import EngineResult, EngineRoute
 from optimizer.routing.exchange import Exchange
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
 from optimizer.routing.fleet_use import ensure_min_used
-from optimizer.routing.ortools_engine import (
-    EngineResult,
-    EngineRoute,
-    solve_ortools,
-)
+from optimizer.routing.ortools_engine import solve_ortools
 from optimizer.routing.polish import exact_cost, plan_score, polish
 from optimizer.routing.problem import RoutingProblem, compile_problem
 from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
@@ -40,7 +38,7 @@ Progress = Callable[[str, float, float], None]  # (phase, elapsed s, best cost C
 BASELINE_SHARE = 0.4  # of the time limit, split between the deliveries and the pickups
 PYVRP_SHARE = 0.5  # of an engine run's time, for PyVRP, when its model is conservative
 PYVRP_SHARE_LARGE = 0.85  # ... above SMALL_NODES, where OR-Tools' search gains little
-PYVRP_SHARE_EXACT = 0.85  # when PyVRP's model is exact (no shelf-life limits to imply)
+PYVRP_SHARE_MAX = 0.85  # of a one-core engine run, for PyVRP until it stalls
 SMALL_NODES = 300  # measured (portfolio.py, 30 s): OR-Tools alone 1 % behind PyVRP at 180
 # nodes, 17 % and 47 % behind at 430 and 850
 FINISH_S_PER_ORDER = 0.001  # kept back to build and validate the plan (measured ~1 ms)
@@ -158,11 +156,16 @@ def run_engine(
             consider(candidate)
             last = candidate
     elif use_pyvrp:
-        share = _pyvrp_share(problem) if problem.has_shelf_life else PYVRP_SHARE_EXACT
+        # PyVRP searches until it stalls (at most PYVRP_SHARE_MAX of the time); the
+        # exact OR-Tools model gets what is left. Where OR-Tools would spend its time
+        # building its model, PyVRP gets it all.
+        share, patience = PYVRP_SHARE_MAX, STALL_PATIENCE
         too_big = problem.n_nodes > ORTOOLS_MAX_NODES
         if too_big or time_limit_s * (1 - share) <= 2 * _ortools_build_s(problem):
-            share = 1.0  # OR-Tools would spend its time building: PyVRP gets it all
-        warm = last = solve_pyvrp(problem, time_limit_s * share, problem.batch.options.seed)
+            share, patience = 1.0, None
+        warm = last = solve_pyvrp(
+            problem, time_limit_s * share, problem.batch.options.seed, patience=patience
+        )
         if progress is not None:
             progress(f"{phase} (pyvrp)", warm.seconds, warm.objective)
         if warm.status == "success":
