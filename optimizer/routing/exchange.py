@@ -86,7 +86,7 @@ class Exchange:
         self.routes = [EngineRoute(r.vehicle, list(r.nodes), list(r.times)) for r in routes]
         running = {r.vehicle for r in routes}
         self.routes += [self._idle(v)[0] for v in range(len(problem.vehicles)) if v not in running]
-        self.costs = [self._cost(r) for r in self.routes]
+        self.costs = [self.cost(r) for r in self.routes]
         self.busy = [self._serves(r.nodes) for r in self.routes]
         self.where = self._locate()
         self.moves = 0
@@ -95,7 +95,7 @@ class Exchange:
 
     # -- exact evaluation ---------------------------------------------------------------
 
-    def _cost(self, route: EngineRoute) -> float:
+    def cost(self, route: EngineRoute) -> float:
         """Exact cost of a route as it stands (0 when it serves nothing)."""
         if not self._serves(route.nodes):
             return 0.0

@@ -12,10 +12,12 @@ approximately. Polishing works on the validated plan's own cost, in two phases:
    *or-opt* moves one stop (a station's consecutive actions) elsewhere in the trip,
    *2-opt* reverses a run of stops.
 
-Candidates are scored at once with numpy from the node matrices; the most promising
-are re-timed and checked exactly, and a move is kept only when the validated cost
-falls. Hard constraints are therefore never broken: the whole plan is validated again
-after the cross-route phase and after every move within a trip.
+Within trips, every candidate is priced at once on route segments (``segments.py``,
+compiled: km, load-dependent fuel and paid time with the departure as late as the
+windows allow); across routes, insertions are estimated with numpy. The most promising
+are re-timed and checked exactly route by route, and a move is kept only when the exact
+cost falls. Hard constraints are therefore never broken: the whole plan is validated
+again after each phase.
 """
 
 from __future__ import annotations
@@ -26,13 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optimizer.kpis import engine_km_rate
 from optimizer.plan import Plan
 from optimizer.routing.assemble import validated_plan
 from optimizer.routing.engines import REQUIRED_PENALTY_CNY, EngineResult, EngineRoute
 from optimizer.routing.exchange import Exchange
 from optimizer.routing.problem import END, START, RoutingProblem
-from optimizer.routing.timing import schedule
+from optimizer.routing.segments import SegmentData, trip_move_costs
 
 CHECKS_PER_ROUND = 4  # exact checks of the best-scored candidates of a trip
 CROSS_SHARE = 0.75  # of the polishing time, for moves across routes
@@ -97,35 +98,45 @@ def _within_trips(
     deadline: float,
 ) -> tuple[list[EngineRoute], Plan, int]:
     """Or-opt and 2-opt within each trip until none saves or ``deadline``; ``best`` is
-    the validated plan of ``routes``."""
-    scorer = _Scorer(problem)
-    minutes = problem.node_times()
+    the validated plan of ``routes``.
+
+    Every candidate of a trip is priced at once on route segments (``segments.py``:
+    km, load-dependent fuel and paid time with the departure as late as the windows
+    allow, so a reordering that removes waiting counts); the cheapest few are re-timed
+    and checked exactly route by route, and the whole plan is validated at the end."""
+    data = SegmentData.of(problem)
+    checker = Exchange(problem, routes)
+    given, routes = routes, list(routes)
+    before = moves
     improved = True
     while improved and time.perf_counter() < deadline:
         improved = False
-        for r, route in enumerate(routes):
-            for lo, hi in _trips(problem, route.nodes):
+        for r in range(len(routes)):
+            for lo, hi in _trips(problem, routes[r].nodes):
                 if time.perf_counter() >= deadline:
                     break
-                candidates = _candidates(route.nodes, _stops(problem, route.nodes, lo, hi))
-                if not candidates:
+                route = routes[r]
+                stops = _stops(problem, route.nodes, lo, hi)
+                if len(stops) < 2:
                     continue
-                gains = scorer.gains(route, candidates)
-                for c in np.argsort(-gains)[:CHECKS_PER_ROUND]:
-                    if gains[c] <= MIN_GAIN_CNY:
+                costs = trip_move_costs(data, route.vehicle, route.nodes, stops)
+                now = data.route_cost(route.vehicle, route.nodes)
+                exact = checker.cost(route)
+                for c in np.argsort(costs, kind="stable")[:CHECKS_PER_ROUND]:
+                    if not costs[c] < now - MIN_GAIN_CNY:
                         break
-                    nodes = candidates[c]
-                    times = schedule(problem, minutes, route.times[0], nodes)
-                    if times is None:
-                        continue
-                    moved = EngineRoute(route.vehicle, nodes, times)
-                    trial = [*routes[:r], moved, *routes[r + 1 :]]
-                    plan = validated_plan(problem, trial)
-                    if plan is not None and plan_score(plan) < plan_score(best) - MIN_GAIN_CNY:
-                        routes, best, moves, improved = trial, plan, moves + 1, True
-                        route = routes[r]
+                    nodes = _candidate(route.nodes, stops, int(c))
+                    checked = checker.evaluate(route.vehicle, nodes, exact - MIN_GAIN_CNY)
+                    if checked is not None:
+                        routes[r] = checked[0]
+                        moves, improved = moves + 1, True
                         break
-    return routes, best, moves
+    if moves == before:
+        return routes, best, moves
+    plan = validated_plan(problem, routes)  # the whole plan has the last word
+    if plan is None or plan_score(plan) >= plan_score(best) - MIN_GAIN_CNY:
+        return given, best, before
+    return routes, plan, moves
 
 
 def _trips(problem: RoutingProblem, nodes: list[int]) -> list[tuple[int, int]]:
@@ -180,24 +191,22 @@ def _candidates(nodes: list[int], stops: list[tuple[int, int]]) -> list[list[int
     return out
 
 
-class _Scorer:
-    """Estimated gain of candidate sequences: km at the engines' rate plus fuel, scored
-    for all candidates of a trip in one numpy pass (times come from the exact check)."""
-
-    def __init__(self, problem: RoutingProblem) -> None:
-        self.problem = problem
-        self.km = problem.node_km()
-        self.price = problem.batch.options.fuel_price_cny_per_l
-
-    def gains(self, route: EngineRoute, candidates: list[list[int]]) -> np.ndarray:
-        vt = self.problem.vehicles[route.vehicle].type
-        seqs = np.array([route.nodes, *candidates], dtype=np.int64)
-        legs = self.km[seqs[:, :-1], seqs[:, 1:]]
-        on_board = np.cumsum(self.problem.node_kg[seqs], axis=1)[:, :-1]
-        cost = legs.sum(axis=1) * engine_km_rate(vt, self.price)
-        if vt.has_fuel:
-            assert vt.fuel_l_per_km_empty is not None and vt.fuel_l_per_km_full is not None
-            extra = vt.fuel_l_per_km_full - vt.fuel_l_per_km_empty
-            share = np.clip(on_board / vt.capacity_kg, 0.0, 1.0)
-            cost = cost + (legs * share).sum(axis=1) * extra * self.price
-        return cost[0] - cost[1:]
+def _candidate(nodes: list[int], stops: list[tuple[int, int]], c: int) -> list[int]:
+    """The ``c``-th sequence of ``_candidates(nodes, stops)``, built alone."""
+    m = len(stops)
+    lo, hi = stops[0][0], stops[-1][1]
+    blocks = [nodes[a:b] for a, b in stops]
+    if c < m * (m - 1):
+        i, j = divmod(c, m - 1)
+        j += j >= i
+        rest = blocks[:i] + blocks[i + 1 :]
+        order = [*rest[:j], blocks[i], *rest[j:]]
+    else:
+        c -= m * (m - 1)
+        for i in range(m - 1):
+            if c < m - 1 - i:
+                j = i + 2 + c
+                break
+            c -= m - 1 - i
+        order = blocks[:i] + blocks[i:j][::-1] + blocks[j:]
+    return nodes[:lo] + [n for b in order for n in b] + nodes[hi:]

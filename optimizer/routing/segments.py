@@ -1,0 +1,268 @@
+"""Route segments that concatenate in O(1): the cost of a move without a route walk.
+
+A *segment* summarises a run of nodes of the problem's node model (``problem.py``) for
+one vehicle type, after Vidal et al. (2013, 2014) and PyVRP's ``DurationSegment`` and
+``LoadSegment``:
+
+- time: duration with waiting, time warp (lateness), and the earliest and latest service
+  start at its first node that achieve them; concatenating two segments over the edge
+  between them gives the minimal duration of the joined run with the departure shifted
+  as late as the windows allow (wages are paid from that departure);
+- load: net kg and m³ and the highest and lowest amount on board relative to the start
+  (the truck's capacity is checked on the whole route, starting empty);
+- distance, and km × kg on board (load-dependent fuel, domain.md §2.2, is linear in it).
+
+A segment is a row of ``N_FIELDS`` floats; ``concat`` joins two rows. A node's windows
+are held as their hull (several windows: the exact check decides), the route's first
+and last node take the vehicle type's shift. Shelf life is not held here: segments rank
+moves, and the best few are checked exactly (``validate.RouteValidator``), so hard
+rules are never broken.
+
+Compiled with numba; every move is evaluated inside compiled loops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from optimizer.kpis import engine_km_rate
+from optimizer.routing.problem import END, START, RoutingProblem
+
+DUR, TW, EARLY, LATE, KM, KG, KG_MAX, KG_MIN, M3, M3_MAX, KMKG, FIRST, LAST = range(13)
+N_FIELDS = 13
+INFEASIBLE = np.inf
+
+
+@dataclass(frozen=True)
+class SegmentData:
+    """Per-node arrays and per-vehicle-type rates that segments are built from."""
+
+    minutes: np.ndarray  # node × node: service at i (when its stop ends) plus travel
+    km: np.ndarray  # node × node
+    early: np.ndarray  # hull of each node's service-start windows
+    late: np.ndarray
+    kg: np.ndarray  # + loaded, - unloaded
+    m3: np.ndarray
+    role: np.ndarray
+    # Per vehicle type (index = type), the columns of ``rates``: capacity kg, capacity m³,
+    # shift start, shift end, max duration, fixed cost, CNY per km (with fuel when
+    # empty), CNY per minute, CNY per km per kg (the load's extra fuel).
+    rates: np.ndarray
+    type_of: np.ndarray  # vehicle index → type index
+
+    @classmethod
+    def of(cls, problem: RoutingProblem) -> SegmentData:
+        p = problem
+        early = np.array([min((a for a, _ in w), default=np.inf) for w in p.node_windows])
+        late = np.array([max((b for _, b in w), default=-np.inf) for w in p.node_windows])
+        price = p.batch.options.fuel_price_cny_per_l
+        types = list(dict.fromkeys(v.type.id for v in p.vehicles))
+        by_id = p.batch.fleet_by_id
+        rates = np.zeros((max(1, len(types)), 9))
+        for t, tid in enumerate(types):
+            vt = by_id[tid]
+            extra = 0.0
+            if vt.has_fuel:
+                assert vt.fuel_l_per_km_full is not None and vt.fuel_l_per_km_empty is not None
+                extra = (vt.fuel_l_per_km_full - vt.fuel_l_per_km_empty) * price / vt.capacity_kg
+            rates[t] = (
+                vt.capacity_kg,
+                vt.capacity_m3,
+                vt.shift_start,
+                vt.shift_end,
+                vt.max_duration_min,
+                vt.fixed_cost,
+                engine_km_rate(vt, price),
+                vt.cost_per_hour / 60.0,
+                extra,
+            )
+        return cls(
+            minutes=np.ascontiguousarray(p.node_times()),
+            km=np.ascontiguousarray(p.node_km()),
+            early=early,
+            late=late,
+            kg=np.ascontiguousarray(p.node_kg, dtype=np.float64),
+            m3=np.ascontiguousarray(p.node_m3, dtype=np.float64),
+            role=np.ascontiguousarray(p.node_role, dtype=np.int64),
+            rates=rates,
+            type_of=np.array([types.index(v.type.id) for v in p.vehicles], dtype=np.int64),
+        )
+
+    def route_cost(self, vehicle: int, nodes: list[int] | np.ndarray) -> float:
+        """The segment estimate of a route's cost (inf when it breaks a rule segments
+        hold): the plan's cost when no shelf-life limit binds and windows are single."""
+        t = int(self.type_of[vehicle])
+        seq = np.asarray(nodes, dtype=np.int64)
+        return float(_route_cost(seq, *self._arrays(), self.rates[t]))
+
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        return self.minutes, self.km, self.early, self.late, self.kg, self.m3, self.role
+
+
+# -- the compiled core ------------------------------------------------------------------------
+
+_jit = numba.njit(cache=True, fastmath=False, nogil=True)
+
+
+@_jit
+def node_segment(out, n, minutes, km, early, late, kg, m3, role, rate):
+    """The one-node segment of node ``n``; depot ends take the vehicle type's shift."""
+    out[DUR] = 0.0
+    out[TW] = 0.0
+    if role[n] == START or role[n] == END:
+        out[EARLY] = rate[2]
+        out[LATE] = rate[3]
+    else:
+        out[EARLY] = early[n]
+        out[LATE] = late[n]
+    out[KM] = 0.0
+    out[KG] = kg[n]
+    out[KG_MAX] = max(0.0, kg[n])
+    out[KG_MIN] = min(0.0, kg[n])
+    out[M3] = m3[n]
+    out[M3_MAX] = max(0.0, m3[n])
+    out[KMKG] = 0.0
+    out[FIRST] = n
+    out[LAST] = n
+
+
+@_jit
+def concat(out, a, b, minutes, km):
+    """``out`` = segment ``a`` followed by segment ``b`` over the edge between them
+    (``out`` may alias ``a``)."""
+    i, j = int(a[LAST]), int(b[FIRST])
+    edge_t, edge_km = minutes[i, j], km[i, j]
+    delta = a[DUR] - a[TW] + edge_t
+    wait = max(b[EARLY] - delta - a[LATE], 0.0)
+    warp = max(a[EARLY] + delta - b[LATE], 0.0)
+    early = max(b[EARLY] - delta, a[EARLY]) - wait
+    late = min(b[LATE] - delta, a[LATE]) + warp
+    a_kg, a_m3, a_km, a_kmkg = a[KG], a[M3], a[KM], a[KMKG]
+    out[DUR] = a[DUR] + b[DUR] + edge_t + wait
+    out[TW] = a[TW] + b[TW] + warp
+    out[EARLY] = early
+    out[LATE] = late
+    out[KG_MAX] = max(a[KG_MAX], a_kg + b[KG_MAX])
+    out[KG_MIN] = min(a[KG_MIN], a_kg + b[KG_MIN])
+    out[M3_MAX] = max(a[M3_MAX], a_m3 + b[M3_MAX])
+    out[KG] = a_kg + b[KG]
+    out[M3] = a_m3 + b[M3]
+    out[KM] = a_km + edge_km + b[KM]
+    out[KMKG] = a_kmkg + edge_km * a_kg + b[KMKG] + b[KM] * a_kg
+    out[FIRST] = a[FIRST]
+    out[LAST] = b[LAST]
+
+
+@_jit
+def cost_of(seg, rate):
+    """Cost of a whole route (starting empty) summarised by ``seg``; inf when it breaks
+    a time window, the shift, the maximum duration or a capacity, or unloads more than
+    it has loaded."""
+    if seg[TW] > 1e-6 or seg[DUR] > rate[4] + 1e-6:
+        return np.inf
+    if seg[KG_MAX] > rate[0] + 1e-6 or seg[M3_MAX] > rate[1] + 1e-6 or seg[KG_MIN] < -1e-6:
+        return np.inf
+    return rate[5] + seg[KM] * rate[6] + seg[DUR] * rate[7] + seg[KMKG] * rate[8]
+
+
+@_jit
+def _route_cost(seq, minutes, km, early, late, kg, m3, role, rate):
+    acc = np.empty(N_FIELDS)
+    one = np.empty(N_FIELDS)
+    node_segment(acc, seq[0], minutes, km, early, late, kg, m3, role, rate)
+    for x in range(1, len(seq)):
+        node_segment(one, seq[x], minutes, km, early, late, kg, m3, role, rate)
+        concat(acc, acc, one, minutes, km)
+    return cost_of(acc, rate)
+
+
+@_jit
+def block_segments(seq, bounds, minutes, km, early, late, kg, m3, role, rate):
+    """Per block (``bounds[b]`` to ``bounds[b + 1]`` positions of ``seq``), its segment."""
+    n_blocks = len(bounds) - 1
+    out = np.empty((n_blocks, N_FIELDS))
+    one = np.empty(N_FIELDS)
+    for b in range(n_blocks):
+        node_segment(out[b], seq[bounds[b]], minutes, km, early, late, kg, m3, role, rate)
+        for x in range(bounds[b] + 1, bounds[b + 1]):
+            node_segment(one, seq[x], minutes, km, early, late, kg, m3, role, rate)
+            concat(out[b], out[b], one, minutes, km)
+    return out
+
+
+@_jit
+def trip_moves(seq, bounds, minutes, km, early, late, kg, m3, role, rate):
+    """Costs of every or-opt and 2-opt move of the blocks (stops) of one trip of a route.
+
+    ``seq`` is the whole route; block 0 is everything before the trip and the last block
+    everything after it; the trip's stops are blocks 1 … m. Candidates come in the order
+    of ``polish._candidates``: every stop i moved to every other position j among the
+    rest, then every reversal of stops i … j-1 (j ≥ i + 2). Each is O(1) from range
+    segments built once (O(m²))."""
+    blocks = block_segments(seq, bounds, minutes, km, early, late, kg, m3, role, rate)
+    m = len(bounds) - 3  # stops of the trip
+    head = blocks[0]
+    tail = blocks[m + 1]
+    # fwd[a, b]: stops a … b-1 in order; rev[a, b]: the same stops in reverse order.
+    fwd = np.empty((m + 1, m + 1, N_FIELDS))
+    rev = np.empty((m + 1, m + 1, N_FIELDS))
+    for a in range(m):
+        fwd[a, a + 1] = blocks[a + 1]
+        rev[a, a + 1] = blocks[a + 1]
+        for b in range(a + 2, m + 1):
+            concat(fwd[a, b], fwd[a, b - 1], blocks[b], minutes, km)
+            concat(rev[a, b], blocks[b], rev[a, b - 1], minutes, km)
+    n_or = m * (m - 1)
+    n_two = (m - 1) * m // 2
+    costs = np.empty(n_or + n_two)
+    acc = np.empty(N_FIELDS)
+    c = 0
+    for i in range(m):
+        # The rest is stops 0 … i-1 and i+1 … m-1; stop i goes before the j-th of them.
+        for j in range(m):
+            if j == i:
+                continue
+            acc[:] = head
+            if j < i:
+                if j > 0:
+                    concat(acc, acc, fwd[0, j], minutes, km)
+                concat(acc, acc, blocks[i + 1], minutes, km)
+                concat(acc, acc, fwd[j, i], minutes, km)
+                if i + 1 < m:
+                    concat(acc, acc, fwd[i + 1, m], minutes, km)
+            else:
+                if i > 0:
+                    concat(acc, acc, fwd[0, i], minutes, km)
+                concat(acc, acc, fwd[i + 1, j + 1], minutes, km)
+                concat(acc, acc, blocks[i + 1], minutes, km)
+                if j + 1 < m:
+                    concat(acc, acc, fwd[j + 1, m], minutes, km)
+            concat(acc, acc, tail, minutes, km)
+            costs[c] = cost_of(acc, rate)
+            c += 1
+    for i in range(m - 1):
+        for j in range(i + 2, m + 1):
+            acc[:] = head
+            if i > 0:
+                concat(acc, acc, fwd[0, i], minutes, km)
+            concat(acc, acc, rev[i, j], minutes, km)
+            if j < m:
+                concat(acc, acc, fwd[j, m], minutes, km)
+            concat(acc, acc, tail, minutes, km)
+            costs[c] = cost_of(acc, rate)
+            c += 1
+    return costs
+
+
+def trip_move_costs(
+    data: SegmentData, vehicle: int, nodes: list[int], stops: list[tuple[int, int]]
+) -> np.ndarray:
+    """Segment cost of every or-opt and 2-opt candidate of a trip's ``stops`` ([a, b)
+    position ranges of ``nodes``), in ``polish._candidates`` order."""
+    bounds = np.array([0, *(a for a, _ in stops), stops[-1][1], len(nodes)], dtype=np.int64)
+    seq = np.asarray(nodes, dtype=np.int64)
+    t = int(data.type_of[vehicle])
+    return trip_moves(seq, bounds, *data._arrays(), data.rates[t])

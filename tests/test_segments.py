@@ -1,0 +1,91 @@
+"""Route segments: O(1) concatenation gives the plan's own route cost, and every trip
+move's cost equals the cost of walking the moved route."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from optimizer.routing.assemble import assemble_route
+from optimizer.routing.engines import EngineRoute
+from optimizer.routing.polish import _candidates, _stops, _trips
+from optimizer.routing.problem import compile_problem
+from optimizer.routing.pyvrp_engine import solve_pyvrp
+from optimizer.routing.segments import SegmentData, trip_move_costs
+from optimizer.routing.timing import schedule, tighten
+from scenarios.generate import generate_county, with_fuel_rates
+
+
+@pytest.fixture(scope="module")
+def solved():
+    batch = with_fuel_rates(generate_county(30, 3))
+    problem = compile_problem(batch)
+    result = solve_pyvrp(problem, 1.0, seed=1)
+    return problem, result.routes
+
+
+def _exact(problem, vehicle: int, nodes: list[int]) -> float:
+    """The plan's route cost of ``nodes``, re-timed to leave as late as waiting allows
+    (inf when no schedule meets the windows or the shift)."""
+    minutes = problem.node_times()
+    vt = problem.vehicles[vehicle].type
+    times = schedule(problem, minutes, vt.shift_start, nodes)
+    if times is None:
+        return math.inf
+    times = tighten(problem, minutes, times, nodes)
+    route = assemble_route(problem, EngineRoute(vehicle, nodes, times))
+    late = route.stops[-1].departure > vt.shift_end + 1e-6
+    long = route.duration_min > vt.max_duration_min + 1e-6
+    kg = np.cumsum(problem.node_kg[nodes])
+    m3 = np.cumsum(problem.node_m3[nodes])
+    room = kg.max() <= vt.capacity_kg + 1e-6 and m3.max() <= vt.capacity_m3 + 1e-6
+    room &= kg.min() >= -1e-6
+    return math.inf if late or long or not room else route.cost.total
+
+
+def test_segment_cost_is_the_plans_route_cost(solved) -> None:
+    problem, routes = solved
+    data = SegmentData.of(problem)
+    checked = 0
+    for r in routes:
+        assert data.route_cost(r.vehicle, r.nodes) == pytest.approx(
+            _exact(problem, r.vehicle, r.nodes), rel=1e-9
+        )
+        checked += 1
+    assert checked >= 2
+
+
+def test_every_trip_move_costs_what_the_moved_route_costs(solved) -> None:
+    problem, routes = solved
+    data = SegmentData.of(problem)
+    compared = 0
+    for r in routes:
+        for lo, hi in _trips(problem, r.nodes):
+            stops = _stops(problem, r.nodes, lo, hi)
+            candidates = _candidates(r.nodes, stops)
+            if not candidates:
+                continue
+            got = trip_move_costs(data, r.vehicle, r.nodes, stops)
+            want = np.array([data.route_cost(r.vehicle, c) for c in candidates])
+            np.testing.assert_allclose(got, want, rtol=1e-9)
+            # And the segment walk agrees with re-timing and assembling the route.
+            for c, cost in list(zip(candidates, got, strict=True))[:10]:
+                assert cost == pytest.approx(_exact(problem, r.vehicle, c), rel=1e-9)
+            compared += len(candidates)
+    assert compared >= 50
+
+
+def test_a_candidate_is_built_alone_as_in_the_full_list(solved) -> None:
+    from optimizer.routing.polish import _candidate
+
+    problem, routes = solved
+    seen = 0
+    for r in routes:
+        for lo, hi in _trips(problem, r.nodes):
+            stops = _stops(problem, r.nodes, lo, hi)
+            for c, nodes in enumerate(_candidates(r.nodes, stops)):
+                assert _candidate(r.nodes, stops, c) == nodes
+                seen += 1
+    assert seen >= 50
