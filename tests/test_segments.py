@@ -3,6 +3,7 @@ move's cost equals the cost of walking the moved route."""
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -47,7 +48,7 @@ def _exact(problem, vehicle: int, nodes: list[int]) -> float:
 
 def test_segment_cost_is_the_plans_route_cost(solved) -> None:
     problem, routes = solved
-    data = SegmentData.of(problem)
+    data = SegmentData.of(problem, deadlines=False)
     checked = 0
     for r in routes:
         assert data.route_cost(r.vehicle, r.nodes) == pytest.approx(
@@ -59,7 +60,7 @@ def test_segment_cost_is_the_plans_route_cost(solved) -> None:
 
 def test_every_trip_move_costs_what_the_moved_route_costs(solved) -> None:
     problem, routes = solved
-    data = SegmentData.of(problem)
+    data = SegmentData.of(problem, deadlines=False)
     compared = 0
     for r in routes:
         for lo, hi in _trips(problem, r.nodes):
@@ -89,3 +90,40 @@ def test_a_candidate_is_built_alone_as_in_the_full_list(solved) -> None:
                 assert _candidate(r.nodes, stops, c) == nodes
                 seen += 1
     assert seen >= 50
+
+
+def test_pair_insertions_are_the_cheapest_of_every_position_pair(solved) -> None:
+    from optimizer.routing.segments import insertion_costs
+
+    problem, routes = solved
+    data = SegmentData.of(problem, deadlines=False)
+    heavy = np.argsort(-problem.node_kg[problem.pairs[:, 0]])[:3]
+    checked = 0
+    for k, r in itertools.product(heavy, routes):
+        load, unload = (int(n) for n in problem.pairs[k])
+        if load in r.nodes:
+            continue
+        n = len(r.nodes)
+        open_gap = np.ones(n, dtype=bool)
+        open_gap[0] = False
+        open_gap[n // 2] = False  # a closed gap is never used
+        brute = sorted(
+            (data.route_cost(r.vehicle, _with(r.nodes, load, unload, i, j)), i, j)
+            for i in range(1, n)
+            for j in range(i, n)
+            if open_gap[i] and open_gap[j]
+        )
+        costs, at_i, at_j = insertion_costs(data, r.vehicle, r.nodes, load, unload, open_gap, 3)
+        want = [c for c, _, _ in brute[:3]]
+        np.testing.assert_allclose(costs, want, rtol=1e-9)
+        for cost, i, j in zip(costs, at_i, at_j, strict=True):
+            if np.isfinite(cost):
+                assert open_gap[i] and open_gap[j]
+                nodes = _with(r.nodes, load, unload, i, j)
+                assert data.route_cost(r.vehicle, nodes) == pytest.approx(cost, rel=1e-9)
+        checked += 1
+    assert checked >= 2
+
+
+def _with(nodes: list[int], load: int, unload: int, i: int, j: int) -> list[int]:
+    return [*nodes[:i], load, *nodes[i:j], unload, *nodes[j:]]

@@ -35,6 +35,7 @@ from optimizer.model import VehicleType
 from optimizer.routing.assemble import assemble_route
 from optimizer.routing.engines import EngineRoute
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem
+from optimizer.routing.segments import SegmentData, insertion_costs
 from optimizer.routing.timing import schedule, tighten
 from optimizer.validate import RouteValidator
 
@@ -65,6 +66,8 @@ class Exchange:
         self.validator = RouteValidator(problem.batch)
         self.minutes = problem.node_view("minutes") if lazy else problem.node_times()
         self.km = problem.node_view("km") if lazy else problem.node_km()
+        # Insertions are priced on route segments unless the node matrices are too big.
+        self.segments = None if lazy else SegmentData.of(problem)
         self.price = price = problem.batch.options.fuel_price_cny_per_l
         types = list(dict.fromkeys(v.type.id for v in problem.vehicles))
         by_id = problem.batch.fleet_by_id
@@ -92,6 +95,7 @@ class Exchange:
         self.moves = 0
         self._all_gaps: dict[str, np.ndarray] | None = None
         self._gap_parts: dict[int, dict[str, np.ndarray]] = {}
+        self._seg_costs: dict[int, float] = {}
 
     # -- exact evaluation ---------------------------------------------------------------
 
@@ -225,6 +229,7 @@ class Exchange:
         self.where[orders[orders >= 0]] = r
         self._all_gaps = None
         self._gap_parts.pop(r, None)
+        self._seg_costs.pop(r, None)
 
     def insertions(
         self, k: int, gaps: dict[str, np.ndarray], limit: float, count: int
@@ -282,11 +287,47 @@ class Exchange:
             *nodes[at_unload:],
         ]
 
+    def candidates(
+        self, k: int, skip: set[int], limit: float, count: int
+    ) -> list[tuple[float, int, int, int]]:
+        """Up to ``count`` cheapest insertions of order k into routes not in ``skip``
+        adding less than ``limit``: (added cost, route, load position, unload position).
+        Priced on route segments (exact but for shelf life and several windows), else
+        estimated from the node matrices."""
+        if self.segments is None:
+            return self.insertions(k, self._gaps(skip), limit, count)
+        load, unload = (int(n) for n in self.p.pairs[k])
+        found: list[tuple[float, int, int, int]] = []
+        for r, route in enumerate(self.routes):
+            if not self.busy[r] or r in skip or not self.allowed[k, route.vehicle]:
+                continue
+            gaps = self._route_gaps(r)
+            open_gap = np.concatenate([[False], gaps["open"]])
+            costs, at_i, at_j = insertion_costs(
+                self.segments, route.vehicle, route.nodes, load, unload, open_gap, count
+            )
+            now = self._segment_cost(r)
+            if not np.isfinite(now):  # a route that breaks a conservative deadline
+                now = self.costs[r]
+            for cost, i, j in zip(costs, at_i, at_j, strict=True):
+                if cost - now < limit:
+                    found.append((float(cost - now), r, int(i), int(j)))
+        found.sort()
+        return found[:count]
+
+    def _segment_cost(self, r: int) -> float:
+        """Route r's cost on segments (cached until the route changes)."""
+        if r not in self._seg_costs:
+            assert self.segments is not None
+            route = self.routes[r]
+            self._seg_costs[r] = self.segments.route_cost(route.vehicle, route.nodes)
+        return self._seg_costs[r]
+
     def place(self, k: int, skip: set[int], limit: float) -> tuple[int, EngineRoute, float] | None:
         """The cheapest exactly checked insertion of order k into a route not in ``skip``
         that adds less than ``limit``: (route, new route, added cost)."""
         found = None
-        for _, r, i, j in self.insertions(k, self._gaps(skip), limit, CHECKS_PER_ORDER):
+        for _, r, i, j in self.candidates(k, skip, limit, CHECKS_PER_ORDER):
             best = limit if found is None else found[2]
             nodes = self._inserted(r, k, i, j)
             checked = self.evaluate(self.routes[r].vehicle, nodes, self.costs[r] + best)
@@ -332,7 +373,7 @@ class Exchange:
             return False
         # Screen on estimates first: an exact route check costs a hundred of them.
         hope = self._removal_estimate(r, nodes) * (1 + REMOVAL_SLACK) + REMOVAL_SLACK_CNY
-        if not self.insertions(k, self._gaps({r}), hope, 1):
+        if not self.candidates(k, {r}, hope, 1):
             return False
         shorter = self.evaluate(self.routes[r].vehicle, nodes, self.costs[r] - MIN_GAIN_CNY)
         if shorter is None:
@@ -459,6 +500,7 @@ class Exchange:
         self.where = self._locate()
         self._all_gaps = None
         self._gap_parts = {}
+        self._seg_costs = {}
         return False
 
     def serve_unserved(self) -> None:

@@ -120,8 +120,9 @@ def _within_trips(
                 if len(stops) < 2:
                     continue
                 costs = trip_move_costs(data, route.vehicle, route.nodes, stops)
-                now = data.route_cost(route.vehicle, route.nodes)
                 exact = checker.cost(route)
+                now = data.route_cost(route.vehicle, route.nodes)
+                now = now if np.isfinite(now) else exact
                 for c in np.argsort(costs, kind="stable")[:CHECKS_PER_ROUND]:
                     if not costs[c] < now - MIN_GAIN_CNY:
                         break

@@ -14,9 +14,9 @@ one vehicle type, after Vidal et al. (2013, 2014) and PyVRP's ``DurationSegment`
 
 A segment is a row of ``N_FIELDS`` floats; ``concat`` joins two rows. A node's windows
 are held as their hull (several windows: the exact check decides), the route's first
-and last node take the vehicle type's shift. Shelf life is not held here: segments rank
-moves, and the best few are checked exactly (``validate.RouteValidator``), so hard
-rules are never broken.
+and last node take the vehicle type's shift. Shelf life is held as the deadlines that
+imply it (conservative, as PyVRP holds it). Segments rank moves; the best few are
+checked exactly (``validate.RouteValidator``), so hard rules are never broken.
 
 Compiled with numba; every move is evaluated inside compiled loops.
 """
@@ -29,7 +29,8 @@ import numba
 import numpy as np
 
 from optimizer.kpis import engine_km_rate
-from optimizer.routing.problem import END, START, RoutingProblem
+from optimizer.routing.engines import FRESHNESS_MARGIN_MIN
+from optimizer.routing.problem import END, START, RoutingProblem, freshness_deadlines
 
 DUR, TW, EARLY, LATE, KM, KG, KG_MAX, KG_MIN, M3, M3_MAX, KMKG, FIRST, LAST = range(13)
 N_FIELDS = 13
@@ -54,10 +55,21 @@ class SegmentData:
     type_of: np.ndarray  # vehicle index → type index
 
     @classmethod
-    def of(cls, problem: RoutingProblem) -> SegmentData:
+    def of(cls, problem: RoutingProblem, *, deadlines: bool = True) -> SegmentData:
+        """``deadlines``: hold shelf life as the deadlines that imply it
+        (``freshness_deadlines``, conservative), so that moves a limit forbids are not
+        ranked first."""
         p = problem
         early = np.array([min((a for a, _ in w), default=np.inf) for w in p.node_windows])
         late = np.array([max((b for _, b in w), default=-np.inf) for w in p.node_windows])
+        if deadlines:
+            for k, rule in enumerate(p.freshness):
+                if rule is None:
+                    continue
+                load_by, arrive_by = freshness_deadlines(p, k, FRESHNESS_MARGIN_MIN)
+                load, unload = p.pairs[k]
+                late[load] = min(late[load], load_by)
+                late[unload] = min(late[unload], arrive_by)
         price = p.batch.options.fuel_price_cny_per_l
         types = list(dict.fromkeys(v.type.id for v in p.vehicles))
         by_id = p.batch.fleet_by_id
@@ -266,3 +278,87 @@ def trip_move_costs(
     seq = np.asarray(nodes, dtype=np.int64)
     t = int(data.type_of[vehicle])
     return trip_moves(seq, bounds, *data._arrays(), data.rates[t])
+
+
+@_jit
+def prefixes_suffixes(seq, minutes, km, early, late, kg, m3, role, rate):
+    """``pre[x]``: segment of ``seq[: x + 1]``; ``suf[x]``: segment of ``seq[x:]``."""
+    n = len(seq)
+    pre = np.empty((n, N_FIELDS))
+    suf = np.empty((n, N_FIELDS))
+    one = np.empty(N_FIELDS)
+    node_segment(pre[0], seq[0], minutes, km, early, late, kg, m3, role, rate)
+    for x in range(1, n):
+        node_segment(one, seq[x], minutes, km, early, late, kg, m3, role, rate)
+        concat(pre[x], pre[x - 1], one, minutes, km)
+    node_segment(suf[n - 1], seq[n - 1], minutes, km, early, late, kg, m3, role, rate)
+    for x in range(n - 2, -1, -1):
+        node_segment(one, seq[x], minutes, km, early, late, kg, m3, role, rate)
+        concat(suf[x], one, suf[x + 1], minutes, km)
+    return pre, suf
+
+
+@_jit
+def pair_insertions(
+    seq, load, unload, open_gap, count, minutes, km, early, late, kg, m3, role, rate
+):
+    """The ``count`` cheapest insertions of ``load`` before ``seq[i]`` and ``unload``
+    before ``seq[j]`` (1 ≤ i ≤ j < len(seq), both gaps open): (route costs, i, j),
+    cheapest first, inf where fewer exist. Each is O(1) from prefix and suffix segments
+    and a middle extended one node at a time; a middle already late or over capacity
+    ends the scan for its ``i``."""
+    n = len(seq)
+    pre, suf = prefixes_suffixes(seq, minutes, km, early, late, kg, m3, role, rate)
+    ls = np.empty(N_FIELDS)
+    us = np.empty(N_FIELDS)
+    node_segment(ls, load, minutes, km, early, late, kg, m3, role, rate)
+    node_segment(us, unload, minutes, km, early, late, kg, m3, role, rate)
+    best = np.full(count, np.inf)
+    at_i = np.zeros(count, dtype=np.int64)
+    at_j = np.zeros(count, dtype=np.int64)
+    mid = np.empty(N_FIELDS)
+    cand = np.empty(N_FIELDS)
+    one = np.empty(N_FIELDS)
+    for i in range(1, n):
+        if not open_gap[i]:
+            continue
+        concat(mid, pre[i - 1], ls, minutes, km)
+        for j in range(i, n):
+            if j > i:
+                node_segment(one, seq[j - 1], minutes, km, early, late, kg, m3, role, rate)
+                concat(mid, mid, one, minutes, km)
+                if mid[TW] > 1e-6 or mid[KG_MAX] > rate[0] + 1e-6 or mid[M3_MAX] > rate[1] + 1e-6:
+                    break
+            if not open_gap[j]:
+                continue
+            concat(cand, mid, us, minutes, km)
+            concat(cand, cand, suf[j], minutes, km)
+            cost = cost_of(cand, rate)
+            worst = 0
+            for w in range(1, count):
+                if best[w] > best[worst]:
+                    worst = w
+            if cost < best[worst]:
+                best[worst] = cost
+                at_i[worst] = i
+                at_j[worst] = j
+    order = np.argsort(best)
+    return best[order], at_i[order], at_j[order]
+
+
+def insertion_costs(
+    data: SegmentData,
+    vehicle: int,
+    nodes: list[int] | np.ndarray,
+    load: int,
+    unload: int,
+    open_gap: np.ndarray,
+    count: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Route costs of the ``count`` cheapest insertions of an order's load and unload
+    nodes into a route (``pair_insertions``)."""
+    t = int(data.type_of[vehicle])
+    seq = np.asarray(nodes, dtype=np.int64)
+    return pair_insertions(
+        seq, load, unload, open_gap, count, *data._arrays(), data.rates[t]
+    )
