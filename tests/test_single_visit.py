@@ -129,3 +129,29 @@ def test_fleet_that_cannot_keep_a_single_visit_is_reported_before_solving() -> N
     batch = make_batch(single_trip=False)
     with pytest.raises(InfeasibleBatch, match=r"sites\[2\]\.single_visit"):
         plan_batch(batch, time_limit_s=1.0, baseline=False)
+
+
+def test_cross_route_polishing_moves_a_whole_single_visit_stop() -> None:
+    """A stop the engine left out is put back whole by cross-route polishing: the
+    station's parcels and produce in one stop, its parcels loaded before it."""
+    import time
+
+    from optimizer.routing.assemble import engine_routes, validated_plan
+    from optimizer.routing.engines import EngineRoute
+    from optimizer.routing.exchange import Exchange
+    from optimizer.routing.problem import compile_problem
+
+    batch = make_batch()
+    plan = plan_batch(batch, time_limit_s=1.0, baseline=False)
+    problem = compile_problem(batch)
+    routes = engine_routes(problem, plan.routes)
+    out = {int(n) for k, o in enumerate(problem.orders) if o.site == "V5" for n in problem.pairs[k]}
+    dropped = []
+    for r in routes:
+        kept = [(n, t) for n, t in zip(r.nodes, r.times, strict=True) if n not in out]
+        dropped.append(EngineRoute(r.vehicle, [n for n, _ in kept], [t for _, t in kept]))
+    exchanged = Exchange(problem, dropped).run(time.perf_counter() + 2.0, seed=1)
+    again = validated_plan(problem, exchanged.routes)
+    assert again is not None
+    assert again.kpis.required_unassigned == 0
+    assert len(station_stops(again)["V5"]) == 1

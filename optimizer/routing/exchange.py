@@ -19,7 +19,9 @@ For one order, the cost of every insertion into every route (load gap × unload 
 load first, room on board all along) is estimated at once with numpy (km at the
 engines' rate plus minutes by the hour); the best few are rebuilt, re-timed and checked
 exactly route by route (``RouteValidator``) and priced by the plan's own cost. Orders at
-single-visit stations stay where they are, and nothing is inserted inside such a stop.
+single-visit station move together as one stop (on route segments: the stop as a block,
+its parcels' loads as a block before it, its produce's unloads as one after it), and
+nothing else is inserted inside such a stop.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from optimizer.model import VehicleType
 from optimizer.routing.assemble import assemble_route
 from optimizer.routing.engines import EngineRoute
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem
-from optimizer.routing.segments import SegmentData, insertion_costs
+from optimizer.routing.segments import SegmentData, insertion_costs, visit_costs
 from optimizer.routing.timing import schedule, tighten
 from optimizer.validate import RouteValidator
 
@@ -66,8 +68,6 @@ class Exchange:
         self.validator = RouteValidator(problem.batch)
         self.minutes = problem.node_view("minutes") if lazy else problem.node_times()
         self.km = problem.node_view("km") if lazy else problem.node_km()
-        # Insertions are priced on route segments unless the node matrices are too big.
-        self.segments = None if lazy else SegmentData.of(problem)
         self.price = price = problem.batch.options.fuel_price_cny_per_l
         types = list(dict.fromkeys(v.type.id for v in problem.vehicles))
         by_id = problem.batch.fleet_by_id
@@ -79,9 +79,28 @@ class Exchange:
         self.allowed = np.zeros((len(problem.orders), len(problem.vehicles)), dtype=bool)
         for k, vehicles in enumerate(problem.allowed_vehicles):
             self.allowed[k, vehicles] = True
-        in_chain = {n for chain in problem.visits for n in chain}
+        # Insertions are priced on route segments unless the node matrices are too big.
+        self.segments = None if lazy else SegmentData.of(problem)
+        # A single-visit station's orders move together, as one stop (on segments only).
+        self.unit: list[list[int]] = [[k] for k in range(len(problem.orders))]
+        self.visit: dict[int, tuple[list[int], list[int], list[int]]] = {}
+        in_chain: set[int] = set()
+        for chain in problem.visits:
+            orders = [int(problem.node_order[n]) for n in chain]
+            for k in orders:
+                self.unit[k] = orders
+            before = [int(problem.pairs[k, 0]) for k, n in zip(orders, chain, strict=True)
+                      if problem.node_role[n] == UNLOAD]
+            after = [int(problem.pairs[k, 1]) for k, n in zip(orders, chain, strict=True)
+                     if problem.node_role[n] == LOAD]
+            self.visit[orders[0]] = (before, [int(n) for n in chain], after)
+            in_chain.update(int(n) for n in chain)
         self.movable = np.array(
-            [not ({int(a), int(b)} & in_chain) for a, b in problem.pairs], dtype=bool
+            [
+                self.segments is not None or not ({int(a), int(b)} & in_chain)
+                for a, b in problem.pairs
+            ],
+            dtype=bool,
         )
         # Where each order meets a village (its station end), for neighbourhoods.
         station = [int(b) if problem.node_at_depot[a] else int(a) for a, b in problem.pairs]
@@ -225,6 +244,7 @@ class Exchange:
     def _set(self, r: int, route: EngineRoute, cost: float) -> None:
         self.routes[r], self.costs[r] = route, cost
         self.busy[r] = self._serves(route.nodes)
+        self.where[self.where == r] = -1
         orders = self.p.node_order[route.nodes]
         self.where[orders[orders >= 0]] = r
         self._all_gaps = None
@@ -315,6 +335,37 @@ class Exchange:
         found.sort()
         return found[:count]
 
+    def _place_visit(
+        self, unit: list[int], skip: set[int], limit: float
+    ) -> tuple[int, EngineRoute, float] | None:
+        """``place`` for a single-visit station's orders: their stop as one block, the
+        parcels' loads as one block before it and the produce's unloads one after it."""
+        assert self.segments is not None
+        before, visit, after = self.visit[unit[0]]
+        found: list[tuple[float, int, int, int, int]] = []
+        for r, route in enumerate(self.routes):
+            if not self.busy[r] or r in skip or not self.allowed[unit, route.vehicle].all():
+                continue
+            open_gap = np.concatenate([[False], self._route_gaps(r)["open"]])
+            costs, at = visit_costs(
+                self.segments, route.vehicle, route.nodes, before, visit, after, open_gap,
+                CHECKS_PER_ORDER,
+            )
+            now = self._segment_cost(r)
+            now = now if np.isfinite(now) else self.costs[r]
+            for cost, (i, c, j) in zip(costs, at, strict=True):
+                if cost - now < limit:
+                    found.append((float(cost - now), r, int(i), int(c), int(j)))
+        out = None
+        for _, r, i, c, j in sorted(found)[:CHECKS_PER_ORDER]:
+            best = limit if out is None else out[2]
+            seq = self.routes[r].nodes
+            nodes = [*seq[:i], *before, *seq[i:c], *visit, *seq[c:j], *after, *seq[j:]]
+            checked = self.evaluate(self.routes[r].vehicle, nodes, self.costs[r] + best)
+            if checked is not None:
+                out = (r, checked[0], checked[1] - self.costs[r])
+        return out
+
     def _segment_cost(self, r: int) -> float:
         """Route r's cost on segments (cached until the route changes)."""
         if r not in self._seg_costs:
@@ -326,6 +377,8 @@ class Exchange:
     def place(self, k: int, skip: set[int], limit: float) -> tuple[int, EngineRoute, float] | None:
         """The cheapest exactly checked insertion of order k into a route not in ``skip``
         that adds less than ``limit``: (route, new route, added cost)."""
+        if len(self.unit[k]) > 1:
+            return self._place_visit(self.unit[k], skip, limit)
         found = None
         for _, r, i, j in self.candidates(k, skip, limit, CHECKS_PER_ORDER):
             best = limit if found is None else found[2]
@@ -342,7 +395,8 @@ class Exchange:
         return sorted({int(self.p.node_order[n]) for n in nodes if self.p.node_order[n] >= 0})
 
     def _without(self, r: int, k: int) -> list[int]:
-        drop = {int(n) for n in self.p.pairs[k]}
+        """Route r's nodes without order k (and the rest of its single-visit stop)."""
+        drop = {int(n) for j in self.unit[k] for n in self.p.pairs[j]}
         return [n for n in self.routes[r].nodes if n not in drop]
 
     def _may_empty(self, r: int) -> bool:
@@ -398,6 +452,8 @@ class Exchange:
             self._orders_on(r), key=lambda k: -self.p.node_kg[self.p.pairs[k, 0]]
         )
         for k in heaviest_first:
+            if self.where[k] != r:
+                continue  # moved with its single-visit stop
             found = self.place(k, {r}, budget - MIN_GAIN_CNY)
             if found is None:
                 return self._restore(saved)
@@ -420,7 +476,7 @@ class Exchange:
         near = movable[np.argsort(km, kind="stable")][:size]
         saved = self.routes[:], self.costs[:]
         before = sum(self.costs)
-        taken = [int(k) for k in near]
+        taken = sorted({j for k in near for j in self.unit[int(k)]})
         drop = {int(n) for k in taken for n in self.p.pairs[k]}
         for r in {self._route_of(k) for k in taken}:
             assert r is not None
@@ -434,6 +490,8 @@ class Exchange:
                 return self._restore(saved)
             self._set(r, *shorter)
         for k in sorted(taken, key=lambda k: -self.p.node_kg[self.p.pairs[k, 0]]):
+            if self.where[k] >= 0:
+                continue  # put back with its single-visit stop
             found = self.place(k, set(), math.inf)
             if found is None:
                 return self._restore(saved)
@@ -460,6 +518,8 @@ class Exchange:
         b = int(self.where[others[np.argmin(km)]])
         tails = {a: self._tail(a, rng), b: self._tail(b, rng)}
         moving = tails[a] + tails[b]
+        if not all(set(self.unit[k]) <= set(moving) for k in moving):
+            return False  # a cut through a single-visit stop
         if not moving or not self.movable[moving].all():
             return False
         saved = self.routes[:], self.costs[:]
@@ -474,6 +534,8 @@ class Exchange:
         everyone = set(range(len(self.routes)))
         for r, to in ((a, b), (b, a)):
             for k in tails[r]:
+                if self.where[k] >= 0:
+                    continue
                 found = self.place(k, everyone - {to}, math.inf)
                 if found is None:
                     return self._restore(saved)
@@ -509,6 +571,8 @@ class Exchange:
         waiting = np.flatnonzero((self.where < 0) & self.movable)
         for k in sorted(waiting, key=lambda k: not np.isnan(self.p.penalty[k])):
             k = int(k)
+            if self.where[k] >= 0:
+                continue  # served with its single-visit stop
             required = bool(np.isnan(self.p.penalty[k]))
             limit = math.inf if required else float(self.p.penalty[k])
             found = self.place(k, set(), limit)
@@ -521,15 +585,23 @@ class Exchange:
             self.moves += 1
 
     def _open(self, k: int) -> tuple[int, EngineRoute, float] | None:
-        """Order k alone on an idle vehicle (the cheapest type that can run it)."""
+        """Order k (with the rest of its single-visit stop) alone on an idle vehicle (the
+        cheapest type that can run it)."""
         out = None
         tried: set[str] = set()
+        unit = self.unit[k]
+        inner = [int(n) for n in self.p.pairs[k]]
+        if len(unit) > 1:
+            before, visit, after = self.visit[unit[0]]
+            inner = [*before, *visit, *after]
         for r, route in enumerate(self.routes):
             vehicle = self.p.vehicles[route.vehicle]
-            if self.busy[r] or not self.allowed[k, route.vehicle] or vehicle.type.id in tried:
+            if self.busy[r] or not self.allowed[unit, route.vehicle].all():
+                continue
+            if vehicle.type.id in tried:
                 continue
             tried.add(vehicle.type.id)
-            nodes = [vehicle.start_node, *(int(n) for n in self.p.pairs[k]), vehicle.end_node]
+            nodes = [vehicle.start_node, *inner, vehicle.end_node]
             checked = self.evaluate(route.vehicle, nodes)
             if checked is not None and (out is None or checked[1] < out[2]):
                 out = (r, checked[0], checked[1])

@@ -362,3 +362,106 @@ def insertion_costs(
     return pair_insertions(
         seq, load, unload, open_gap, count, *data._arrays(), data.rates[t]
     )
+
+
+@_jit
+def _block(nodes, minutes, km, early, late, kg, m3, role, rate):
+    out = np.empty(N_FIELDS)
+    one = np.empty(N_FIELDS)
+    node_segment(out, nodes[0], minutes, km, early, late, kg, m3, role, rate)
+    for x in range(1, len(nodes)):
+        node_segment(one, nodes[x], minutes, km, early, late, kg, m3, role, rate)
+        concat(out, out, one, minutes, km)
+    return out
+
+
+@_jit
+def _over(seg, rate):
+    return seg[TW] > 1e-6 or seg[KG_MAX] > rate[0] + 1e-6 or seg[M3_MAX] > rate[1] + 1e-6
+
+
+@_jit
+def visit_insertions(
+    seq, before, visit, after, open_gap, count, minutes, km, early, late, kg, m3, role, rate
+):
+    """The ``count`` cheapest insertions of a single-visit station's stop: the ``before``
+    nodes (where its parcels are loaded) as one block before ``seq[i]``, the ``visit``
+    block before ``seq[c]`` and the ``after`` nodes (where its produce is unloaded) as
+    one block before ``seq[j]``, i ≤ c ≤ j, all gaps open (an empty block needs no gap).
+    Returns (route costs, i, c, j), cheapest first."""
+    n = len(seq)
+    pre, suf = prefixes_suffixes(seq, minutes, km, early, late, kg, m3, role, rate)
+    vs = _block(visit, minutes, km, early, late, kg, m3, role, rate)
+    has_b, has_a = len(before) > 0, len(after) > 0
+    bs = _block(before, minutes, km, early, late, kg, m3, role, rate) if has_b else vs
+    as_ = _block(after, minutes, km, early, late, kg, m3, role, rate) if has_a else vs
+    best = np.full(count, np.inf)
+    at = np.zeros((count, 3), dtype=np.int64)
+    m1 = np.empty(N_FIELDS)
+    m2 = np.empty(N_FIELDS)
+    cand = np.empty(N_FIELDS)
+    one = np.empty(N_FIELDS)
+    for i in range(1, n):
+        if not open_gap[i]:
+            continue
+        if has_b:
+            concat(m1, pre[i - 1], bs, minutes, km)
+        else:
+            m1[:] = pre[i - 1]
+        for c in range(i, n):
+            if c > i:
+                if not has_b:
+                    break  # without a block before, the stop goes at i itself
+                node_segment(one, seq[c - 1], minutes, km, early, late, kg, m3, role, rate)
+                concat(m1, m1, one, minutes, km)
+                if _over(m1, rate):
+                    break
+            if not open_gap[c]:
+                continue
+            concat(m2, m1, vs, minutes, km)
+            if _over(m2, rate):
+                continue
+            for j in range(c, n):
+                if j > c:
+                    if not has_a:
+                        break
+                    node_segment(one, seq[j - 1], minutes, km, early, late, kg, m3, role, rate)
+                    concat(m2, m2, one, minutes, km)
+                    if _over(m2, rate):
+                        break
+                if not open_gap[j]:
+                    continue
+                if has_a:
+                    concat(cand, m2, as_, minutes, km)
+                    concat(cand, cand, suf[j], minutes, km)
+                else:
+                    concat(cand, m2, suf[j], minutes, km)
+                cost = cost_of(cand, rate)
+                worst = 0
+                for w in range(1, count):
+                    if best[w] > best[worst]:
+                        worst = w
+                if cost < best[worst]:
+                    best[worst] = cost
+                    at[worst, 0] = i
+                    at[worst, 1] = c
+                    at[worst, 2] = j
+    order = np.argsort(best)
+    return best[order], at[order]
+
+
+def visit_costs(
+    data: SegmentData,
+    vehicle: int,
+    nodes: list[int] | np.ndarray,
+    before: list[int],
+    visit: list[int],
+    after: list[int],
+    open_gap: np.ndarray,
+    count: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Route costs of the ``count`` cheapest insertions of a single-visit stop
+    (``visit_insertions``)."""
+    t = int(data.type_of[vehicle])
+    arrays = [np.asarray(x, dtype=np.int64) for x in (nodes, before, visit, after)]
+    return visit_insertions(*arrays, open_gap, count, *data._arrays(), data.rates[t])
