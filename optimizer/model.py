@@ -310,6 +310,11 @@ class VehicleType(_Strict):
     max_duration_min: float = Field(
         default=720.0, gt=0, description="domain.md §2.5: 12 h hard maximum."
     )
+    max_km: float | None = Field(
+        default=None,
+        gt=0,
+        description="Longest route in km, if any: an electric van's range, a driver's allowance.",
+    )
     single_trip: bool = Field(
         default=False,
         description=(

@@ -401,6 +401,9 @@ def _check_shift(route: Route, vt: VehicleType) -> Found:
     if duration > vt.max_duration_min + EPS:
         msg = f"route {v} lasts {_n(duration)} min, over the {vt.id} maximum of "
         yield Violation("shift", v, None, msg + f"{_n(vt.max_duration_min)} min")
+    if vt.max_km is not None and route.km > vt.max_km * (1 + REL):
+        msg = f"route {v} drives {_n(route.km)} km, over the {vt.id} maximum of "
+        yield Violation("shift", v, None, msg + f"{_n(vt.max_km)} km")
 
 
 def _check_load(where: str, v: str, unit: str, amount: float, cap: float, reported: float) -> Found:

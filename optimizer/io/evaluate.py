@@ -133,8 +133,12 @@ def evaluate(
         path = [inst.depot, *nodes, inst.depot]
         length = float(sum(inst.distance[a, b] for a, b in itertools.pairwise(path)))
         total += length
-        if inst.max_distance is not None and length > inst.max_distance * (1 + 1e-12):
-            violations.append(f"route {r}: length {length:.4f} > limit {inst.max_distance:g}")
+        if inst.max_distance is not None:
+            # LKH-3's DISTANCE counts travel plus customer service (its Penalty_VRPPD.c).
+            served = float(inst.service[nodes].sum()) if inst.service is not None else 0.0
+            if length + served > inst.max_distance * (1 + 1e-12):
+                msg = f"route {r}: length {length:.4f} + service {served:g} > limit "
+                violations.append(msg + f"{inst.max_distance:g}")
         violations += [f"route {r}: {v}" for v in _times(inst, path, time_tol)]
         if all(counts[v] == 1 for v in nodes):  # split visits: amounts per visit unknown
             violations += [f"route {r}: {v}" for v in _loads(inst, path)]

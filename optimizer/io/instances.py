@@ -93,12 +93,8 @@ def fleet_size(inst: BenchmarkInstance) -> int:
 
 def to_batch(inst: BenchmarkInstance) -> Batch:
     """Compile a benchmark instance into the batch schema (see the module docstring)."""
-    if inst.max_distance is not None:
-        raise NotImplementedError(
-            f"{inst.name}: route-length limit {inst.max_distance:g}; the batch schema has "
-            "no per-route km limit (would need VehicleType.max_km)"
-        )
     timed = inst.duration is not None and inst.windows is not None
+    limits = _route_limits(inst)
     with_centre = inst.kind != "pdptw" and bool(np.any(inst.pickup > 0))
     ids = list(inst.node_ids) + ([centre_id(inst)] if with_centre else [])
     km = _with_centre(inst.distance, inst.depot, with_centre)
@@ -157,6 +153,7 @@ def to_batch(inst: BenchmarkInstance) -> Batch:
                 "shift_start": shift[0],
                 "shift_end": shift[1],
                 "max_duration_min": CLOCK_MAX,
+                **limits,
                 "single_trip": True,  # classic sets: one tour per vehicle, no reloads
                 # Classic VRPB (no windows) fixes exactly K routes: all K trucks run.
                 **({"min_used": fleet_size(inst)} if inst.fixed_fleet else {}),
@@ -175,6 +172,28 @@ def to_batch(inst: BenchmarkInstance) -> Batch:
         },
     }
     return Batch.model_validate(data)
+
+
+def _route_limits(inst: BenchmarkInstance) -> dict[str, float]:
+    """A file's route-length limit as a vehicle type's: LKH-3's ``DISTANCE`` counts
+    travel plus customer service. Without service it is ``max_km``; with service but no
+    binding windows (every window the depot's: no waiting) it is ``max_duration_min`` on
+    a clock where a minute is a unit of distance. With waiting possible it cannot be
+    expressed (a duration counts waiting, LKH-3's rule does not)."""
+    if inst.max_distance is None:
+        return {}
+    if inst.service is None or not np.any(inst.service > 0):
+        return {"max_km": inst.max_distance}
+    assert inst.windows is not None and inst.duration is not None
+    if np.all(inst.windows == inst.windows[inst.depot]) and np.array_equal(
+        inst.duration, inst.distance
+    ):
+        return {"max_duration_min": inst.max_distance}
+    raise NotImplementedError(
+        f"{inst.name}: route-length limit {inst.max_distance:g} counts service but not "
+        "waiting, and this file's windows make trucks wait: not expressible as max_km or "
+        "max_duration_min"
+    )
 
 
 def _orders(inst: BenchmarkInstance) -> list[dict]:

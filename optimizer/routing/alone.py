@@ -74,6 +74,10 @@ def direct_trip(
         return (
             f"a direct trip takes {end - began:.0f} min, over the {vt.max_duration_min:g} min limit"
         )
+    km = p.travel.km
+    trip_km = km[start_site, origin] + km[origin, dest] + km[dest, end_site]
+    if vt.max_km is not None and trip_km > vt.max_km * (1 + 1e-9):
+        return f"a direct trip drives {trip_km:.1f} km, over the {vt.id} limit of {vt.max_km:g} km"
     rule = p.freshness[k]
     if rule is not None:
         used = used_minutes(order, p.batch, vt, departure, t_unload)

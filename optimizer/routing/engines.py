@@ -14,6 +14,7 @@ from dataclasses import dataclass
 TIME_SCALE = 1000  # units per minute: coarser ticks cut off optimal Solomon routes
 COST_SCALE = 100_000  # units per CNY
 KG_SCALE = 10
+KM_SCALE = 1000  # metres: route-length limits
 M3_SCALE = 1000
 REQUIRED_PENALTY_CNY = 1e6  # keeps a model feasible; an unserved required order is reported
 FRESHNESS_RATE_SCALE = 1000  # integer precision of decay rates

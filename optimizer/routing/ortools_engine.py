@@ -23,6 +23,7 @@ from optimizer.routing.engines import (
     FRESHNESS_MARGIN_MIN,
     FRESHNESS_RATE_SCALE,
     KG_SCALE,
+    KM_SCALE,
     M3_SCALE,
     REQUIRED_PENALTY_CNY,
     TIME_SCALE,
@@ -215,6 +216,24 @@ class _Model:
             if p.node_role[node] in (START, END) or folded[node]:
                 continue
             _set_windows(time_dim.CumulVar(manager.NodeToIndex(node)), windows[node])
+
+        # Km limits: a distance dimension in metres (rounded up), where some type has one.
+        if any(v.type.max_km is not None for v in vehicles):
+            metres = np.ceil(km * KM_SCALE - 1e-9).astype(np.int64)
+            km_cb = routing.RegisterTransitMatrix(metres.tolist())
+            unlimited = int(metres.sum(axis=1).max()) + 1
+            routing.AddDimensionWithVehicleCapacity(
+                km_cb,
+                0,
+                [
+                    unlimited
+                    if v.type.max_km is None
+                    else math.floor(v.type.max_km * KM_SCALE + 1e-9)
+                    for v in vehicles
+                ],
+                True,
+                "km",
+            )
 
         # Capacities: kg and m³, checked after every node.
         for name, amounts, scale, caps in (

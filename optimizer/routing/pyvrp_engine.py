@@ -170,7 +170,11 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
     minutes = travel.minutes + service[:, None] + on_arrival[None, :]
     np.fill_diagonal(minutes, 0.0)
     duration = np.ceil(minutes * TIME_SCALE - 1e-9).astype(np.int64)
-    distance = np.rint(travel.km * DIST_SCALE).astype(np.int64)
+    # Rounded to the nearest 10 m; up where some type has a km limit, so that a route
+    # within it in integers is within it in kilometres.
+    limited = any(v.type.max_km is not None for v in p.vehicles)
+    scaled = travel.km * DIST_SCALE
+    distance = (np.ceil(scaled - 1e-9) if limited else np.rint(scaled)).astype(np.int64)
     groups: list[list[int]] = [[int(p.node_order[n]) for n in chain] for chain in p.visits]
     grouped = {k for g in groups for k in g}
     groups += [[k] for k, role in enumerate(roles) if role is not None and k not in grouped]
@@ -262,6 +266,11 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
                 tw_late=math.floor(vt.shift_end * TIME_SCALE + 1e-9),
                 start_late=_start_late(p, v),
                 shift_duration=math.floor(vt.max_duration_min * TIME_SCALE + 1e-9),
+                **(
+                    {}
+                    if vt.max_km is None
+                    else {"max_distance": math.floor(vt.max_km * DIST_SCALE + 1e-9)}
+                ),
                 unit_distance_cost=round(
                     engine_km_rate(vt, p.batch.options.fuel_price_cny_per_l)
                     * weights.distance

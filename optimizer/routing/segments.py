@@ -50,7 +50,7 @@ class SegmentData:
     role: np.ndarray
     # Per vehicle type (index = type), the columns of ``rates``: capacity kg, capacity m³,
     # shift start, shift end, max duration, fixed cost, CNY per km (with fuel when
-    # empty), CNY per minute, CNY per km per kg (the load's extra fuel).
+    # empty), CNY per minute, CNY per km per kg (the load's extra fuel), max km.
     rates: np.ndarray
     type_of: np.ndarray  # vehicle index → type index
 
@@ -73,7 +73,7 @@ class SegmentData:
         price = p.batch.options.fuel_price_cny_per_l
         types = list(dict.fromkeys(v.type.id for v in p.vehicles))
         by_id = p.batch.fleet_by_id
-        rates = np.zeros((max(1, len(types)), 9))
+        rates = np.zeros((max(1, len(types)), 10))
         for t, tid in enumerate(types):
             vt = by_id[tid]
             extra = 0.0
@@ -90,6 +90,7 @@ class SegmentData:
                 engine_km_rate(vt, price),
                 vt.cost_per_hour / 60.0,
                 extra,
+                np.inf if vt.max_km is None else vt.max_km,
             )
         return cls(
             minutes=np.ascontiguousarray(p.node_times()),
@@ -171,9 +172,9 @@ def concat(out, a, b, minutes, km):
 @_jit
 def cost_of(seg, rate):
     """Cost of a whole route (starting empty) summarised by ``seg``; inf when it breaks
-    a time window, the shift, the maximum duration or a capacity, or unloads more than
-    it has loaded."""
-    if seg[TW] > 1e-6 or seg[DUR] > rate[4] + 1e-6:
+    a time window, the shift, the maximum duration or km, or a capacity, or unloads
+    more than it has loaded."""
+    if seg[TW] > 1e-6 or seg[DUR] > rate[4] + 1e-6 or seg[KM] > rate[9] * (1 + 1e-9):
         return np.inf
     if seg[KG_MAX] > rate[0] + 1e-6 or seg[M3_MAX] > rate[1] + 1e-6 or seg[KG_MIN] < -1e-6:
         return np.inf
