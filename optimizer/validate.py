@@ -22,7 +22,7 @@ import numpy as np
 from optimizer import freshness
 from optimizer.kpis import fuel_cost
 from optimizer.model import Batch, Order, Site, VehicleType, format_clock, vehicle_ids
-from optimizer.network import travel_matrices
+from optimizer.network import TravelMatrices, travel_matrices
 from optimizer.plan import OrderOutcome, Plan, Route, Stop
 
 EPS = 1e-6  # absolute tolerance: minutes, kg, m³, shares
@@ -86,8 +86,8 @@ class _Context:
     vehicles: dict[str, VehicleType]
 
     @classmethod
-    def of(cls, batch: Batch) -> _Context:
-        tm = travel_matrices(batch)
+    def of(cls, batch: Batch, travel: TravelMatrices | None = None) -> _Context:
+        tm = travel if travel is not None else travel_matrices(batch)
         return cls(batch, tm.index(), tm.km, tm.minutes, dict(vehicle_ids(batch)))
 
     def site(self, site_id: str) -> Site | None:
@@ -604,9 +604,13 @@ def _check_single_visits(ctx: _Context, plan: Plan, visits: dict[str, list[_Visi
 # -- entry points -----------------------------------------------------------------------------
 
 
-def validate_plan(batch: Batch, plan: Plan) -> list[Violation]:
-    """Every hard violation of ``plan`` against ``batch``, recomputed from the batch alone."""
-    ctx = _Context.of(batch)
+def validate_plan(
+    batch: Batch, plan: Plan, travel: TravelMatrices | None = None
+) -> list[Violation]:
+    """Every hard violation of ``plan`` against ``batch``, recomputed from the batch alone
+    (``travel``: the batch's matrices when already built, so that a search judging many
+    candidates does not rebuild them per call)."""
+    ctx = _Context.of(batch, travel)
     visits = _collect_visits(plan.routes)
     placements = {
         order.id: p
@@ -634,8 +638,8 @@ class RouteValidator:
     still has the last word on the whole plan.
     """
 
-    def __init__(self, batch: Batch) -> None:
-        self._ctx = _Context.of(batch)
+    def __init__(self, batch: Batch, travel: TravelMatrices | None = None) -> None:
+        self._ctx = _Context.of(batch, travel)
 
     def violations(self, routes: Sequence[Route]) -> list[Violation]:
         ctx = self._ctx

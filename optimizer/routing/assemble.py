@@ -184,7 +184,7 @@ def validated_plan(
     """The plan of ``routes`` when the validator accepts it (violations of the kinds in
     ``allow`` aside), else None: how candidates are judged on the true cost."""
     plan = build_plan(problem, routes, engine="check", seconds=0.0, reasons={})
-    if any(v.kind not in allow for v in validate_plan(problem.batch, plan)):
+    if any(v.kind not in allow for v in validate_plan(problem.batch, plan, problem.travel)):
         return None
     return plan
 

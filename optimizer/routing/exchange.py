@@ -65,7 +65,7 @@ class Exchange:
         """``lazy``: read node matrices on demand from the site matrices (for problems too
         big to hold them)."""
         self.p = problem
-        self.validator = RouteValidator(problem.batch)
+        self.validator = RouteValidator(problem.batch, problem.travel)
         self.minutes = problem.node_view("minutes") if lazy else problem.node_times()
         self.km = problem.node_view("km") if lazy else problem.node_km()
         self.price = price = problem.batch.options.fuel_price_cny_per_l

@@ -86,7 +86,7 @@ def _plan(problem: RoutingProblem, result: EngineResult, engine: str) -> Plan:
         seconds=result.seconds,
         reasons=_reasons(problem, served),
     )
-    violations = validate_plan(problem.batch, plan)
+    violations = validate_plan(problem.batch, plan, problem.travel)
     if violations:
         raise InvalidPlan(violations)
     return plan
