@@ -143,7 +143,10 @@ def solve(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
     engine: Annotated[
         str,
-        typer.Option(help="auto (PyVRP routes, exact OR-Tools finish), ortools or pyvrp."),
+        typer.Option(
+            help="auto (PyVRP routes, exact OR-Tools finish), ortools, pyvrp or native "
+            "(freshroute's own exact-cost search)."
+        ),
     ] = "auto",
     lang: LangOption = None,
     report: Annotated[

@@ -230,7 +230,7 @@ class Exchange:
         self._gap_parts[r] = part
         return part
 
-    def _serving(self) -> list[EngineRoute]:
+    def serving(self) -> list[EngineRoute]:
         return [route for r, route in enumerate(self.routes) if self.busy[r]]
 
     def _locate(self) -> np.ndarray:
@@ -565,11 +565,14 @@ class Exchange:
         self._seg_costs = {}
         return False
 
-    def serve_unserved(self) -> None:
+    def serve_unserved(self, deadline: float = math.inf) -> None:
         """Put orders the engine left out on a route (a vehicle of their own if need be):
-        required ones always, optional ones when that costs less than their penalty."""
+        required ones always, optional ones when that costs less than their penalty;
+        until ``deadline``."""
         waiting = np.flatnonzero((self.where < 0) & self.movable)
         for k in sorted(waiting, key=lambda k: not np.isnan(self.p.penalty[k])):
+            if time.perf_counter() >= deadline:
+                break
             k = int(k)
             if self.where[k] >= 0:
                 continue  # served with its single-visit stop
@@ -611,7 +614,7 @@ class Exchange:
         """Serve what the engine left out, empty routes (fewest orders first) and
         relocate orders until neither saves; then ruin and recreate until the clock
         runs out or a long run of attempts saves nothing."""
-        self.serve_unserved()
+        self.serve_unserved(deadline)
         improved = True
         while improved and time.perf_counter() < deadline:
             improved = False
@@ -631,7 +634,7 @@ class Exchange:
         while time.perf_counter() < deadline and idle < RUIN_PATIENCE:
             move = self.exchange_tails if rng.random() < TAIL_SHARE else self.ruin_recreate
             idle = 0 if move(rng) else idle + 1
-        return Exchanged(self._serving(), self.moves)
+        return Exchanged(self.serving(), self.moves)
 
     def _route_of(self, k: int) -> int | None:
         r = int(self.where[k])

@@ -27,6 +27,7 @@ from optimizer.routing.engines import EngineResult, EngineRoute
 from optimizer.routing.exchange import Exchange
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
 from optimizer.routing.fleet_use import ensure_min_used
+from optimizer.routing.native import solve_native
 from optimizer.routing.ortools_engine import solve_ortools
 from optimizer.routing.polish import exact_cost, plan_score, polish
 from optimizer.routing.problem import RoutingProblem, compile_problem
@@ -43,7 +44,7 @@ SMALL_NODES = 300  # measured (portfolio.py, 30 s): OR-Tools alone 1 % behind Py
 # nodes, 17 % and 47 % behind at 430 and 850
 FINISH_S_PER_ORDER = 0.001  # kept back to build and validate the plan (measured ~1 ms)
 ORTOOLS_MAX_NODES = 3000  # above this, OR-Tools' node matrices cost too much memory
-ENGINES = ("auto", "ortools", "pyvrp")
+ENGINES = ("auto", "ortools", "pyvrp", "native")
 
 
 class InvalidPlan(RuntimeError):
@@ -147,6 +148,14 @@ def run_engine(
 
     if initial is not None:
         consider(initial)
+    if engine == "native":
+        consider(solve_native(problem, time_limit_s, problem.batch.options.seed))
+        chosen = best() or initial
+        if chosen is None:
+            return EngineResult([], math.inf, "not_solved", time.perf_counter() - started)
+        return EngineResult(
+            chosen.routes, chosen.objective, chosen.status, time.perf_counter() - started
+        )
     warm = None
     last: EngineResult | None = initial
     use_pyvrp = engine != "ortools" and unsupported(problem) is None and bool(problem.vehicles)
