@@ -231,7 +231,7 @@ def test_ruin_and_recreate_only_keeps_savings(county) -> None:
         assert now < total - 0.009 if kept else now == pytest.approx(total)
         total = now
     # The per-route costs add up to the whole plan's (unserved orders did not change).
-    gained = exact_cost(problem, routes) - exact_cost(problem, ex._serving())
+    gained = exact_cost(problem, routes) - exact_cost(problem, ex.serving())
     assert gained == pytest.approx(start - total)
 
 
@@ -304,5 +304,5 @@ def test_tail_exchange_only_keeps_savings(county) -> None:
         assert now < total - 0.009 if kept else now == pytest.approx(total)
         assert int((ex.where >= 0).sum()) == served
         total = now
-    gained = exact_cost(problem, routes) - exact_cost(problem, ex._serving())
+    gained = exact_cost(problem, routes) - exact_cost(problem, ex.serving())
     assert gained == pytest.approx(start - total)

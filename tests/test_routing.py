@@ -245,4 +245,7 @@ def test_the_baseline_is_polished_like_the_paired_plan(monkeypatch) -> None:
     plan = plan_batch(batch, time_limit_s=LIMIT, baseline=True)
     assert plan.baseline is not None
     kinds = [sum(o.kind == k for o in batch.orders) for k in ("delivery", "pickup")]
-    assert polished == [*kinds, len(batch.orders)]  # both baseline parts, then the pairing
+    # Both baseline parts are polished, and the paired plan last (the engines' contest may
+    # polish the native search's routes on the way).
+    assert polished[-1] == len(batch.orders)
+    assert all(n in polished[:-1] for n in kinds)

@@ -9,7 +9,7 @@ point, and the validator rechecks every plan anyway.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 TIME_SCALE = 1000  # units per minute: coarser ticks cut off optimal Solomon routes
 COST_SCALE = 100_000  # units per CNY
@@ -38,3 +38,4 @@ class EngineResult:
     objective: float  # CNY as the engine saw it (scaled back)
     status: str
     seconds: float
+    state: object = field(default=None, repr=False)  # what the engine needs to resume

@@ -106,12 +106,18 @@ def solve_pyvrp(
     seed: int = 0,
     *,
     patience: float | None = None,
+    resume: EngineResult | None = None,
 ) -> EngineResult:
     """Routes from PyVRP; times are PyVRP's (approximate: the exact model re-times them).
-    ``patience``: stop early once the search has stalled (``budget.Stall``)."""
+    ``patience``: stop early once the search has stalled (``budget.Stall``); ``resume``:
+    a result of this engine on the same problem to go on from (its best solution)."""
     started = time.perf_counter()
     p = problem
-    data, index = _problem_data(p)
+    if resume is not None and isinstance(resume.state, _State):
+        data, index, initial = resume.state.data, resume.state.index, resume.state.best
+    else:
+        data, index = _problem_data(p)
+        initial = None
     with warnings.catch_warnings():
         # PyVRP warns while its penalties search for feasibility; the plan's validator and
         # the unassigned-order reasons are what the user needs, not these.
@@ -124,13 +130,24 @@ def solve_pyvrp(
             seed=seed,
             display=False,
             params=_params(data),
+            initial_solution=initial,
         )
     best = result.best
     routes = _routes(p, best, index)
     objective = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost()
     objective += best.uncollected_prizes()
     status = "success" if best.is_feasible() else "infeasible"
-    return EngineResult(routes, objective / COST_SCALE, status, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return EngineResult(
+        routes, objective / COST_SCALE, status, seconds, state=_State(data, index, best)
+    )
+
+
+class _State:
+    """What resuming a PyVRP search needs: its data, index and best solution."""
+
+    def __init__(self, data: pyvrp.ProblemData, index: _Index, best: pyvrp.Solution) -> None:
+        self.data, self.index, self.best = data, index, best
 
 
 def _params(data: pyvrp.ProblemData) -> pyvrp.SolveParams:

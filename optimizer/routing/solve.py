@@ -21,7 +21,6 @@ from optimizer.kpis import compute_kpis
 from optimizer.model import Batch, with_orders
 from optimizer.plan import Baseline, Plan, Polishing
 from optimizer.routing.assemble import build_plan, engine_routes
-from optimizer.routing.budget import STALL_PATIENCE
 from optimizer.routing.decompose import parts_needed, plan_in_parts
 from optimizer.routing.engines import EngineResult, EngineRoute
 from optimizer.routing.exchange import Exchange
@@ -39,7 +38,7 @@ Progress = Callable[[str, float, float], None]  # (phase, elapsed s, best cost C
 BASELINE_SHARE = 0.4  # of the time limit, split between the deliveries and the pickups
 PYVRP_SHARE = 0.5  # of an engine run's time, for PyVRP, when its model is conservative
 PYVRP_SHARE_LARGE = 0.85  # ... above SMALL_NODES, where OR-Tools' search gains little
-PYVRP_SHARE_MAX = 0.85  # of a one-core engine run, for PyVRP until it stalls
+PYVRP_SHARE_EXACT = 0.85  # when PyVRP's model is exact (no shelf-life limits to imply)
 SMALL_NODES = 300  # measured (portfolio.py, 30 s): OR-Tools alone 1 % behind PyVRP at 180
 # nodes, 17 % and 47 % behind at 430 and 850
 FINISH_S_PER_ORDER = 0.001  # kept back to build and validate the plan (measured ~1 ms)
@@ -157,6 +156,7 @@ def run_engine(
             chosen.routes, chosen.objective, chosen.status, time.perf_counter() - started
         )
     warm = None
+    contest = False
     last: EngineResult | None = initial
     use_pyvrp = engine != "ortools" and unsupported(problem) is None and bool(problem.vehicles)
     side_by_side = workers >= 2 and use_pyvrp and problem.n_nodes <= ORTOOLS_MAX_NODES
@@ -164,26 +164,30 @@ def run_engine(
         for candidate in _side_by_side(problem, time_limit_s, progress, phase, consider, best):
             consider(candidate)
             last = candidate
+    elif use_pyvrp and engine == "auto" and _contested(problem):
+        for candidate in _contest(problem, time_limit_s, progress, phase):
+            consider(candidate)
+            last = candidate
+        contest = True
     elif use_pyvrp:
-        # PyVRP searches until it stalls (at most PYVRP_SHARE_MAX of the time); the
-        # exact OR-Tools model gets what is left. Where OR-Tools would spend its time
-        # building its model, PyVRP gets it all.
-        share, patience = PYVRP_SHARE_MAX, STALL_PATIENCE
+        share = _pyvrp_share(problem) if problem.has_shelf_life else PYVRP_SHARE_EXACT
         too_big = problem.n_nodes > ORTOOLS_MAX_NODES
         if too_big or time_limit_s * (1 - share) <= 2 * _ortools_build_s(problem):
-            share, patience = 1.0, None
-        warm = last = solve_pyvrp(
-            problem, time_limit_s * share, problem.batch.options.seed, patience=patience
-        )
+            share = 1.0  # OR-Tools would spend its time building: PyVRP gets it all
+        warm = last = solve_pyvrp(problem, time_limit_s * share, problem.batch.options.seed)
         if progress is not None:
             progress(f"{phase} (pyvrp)", warm.seconds, warm.objective)
         if warm.status == "success":
             consider(warm)
+    elif engine == "auto" and problem.vehicles:
+        # PyVRP cannot express the batch: the native search builds routes that OR-Tools'
+        # exact model then starts from.
+        consider(solve_native(problem, time_limit_s * PROBE_SHARE, problem.batch.options.seed))
     remaining = max(0.1, time_limit_s - (time.perf_counter() - started))
     ortools_fits = problem.n_nodes <= ORTOOLS_MAX_NODES and (
         not use_pyvrp or remaining > 2 * _ortools_build_s(problem)
     )
-    if not side_by_side and (not use_pyvrp or ortools_fits):
+    if not side_by_side and not contest and (not use_pyvrp or ortools_fits):
         exact_start = best()
         last = solve_ortools(
             problem,
@@ -216,6 +220,57 @@ def _ortools_build_s(problem: RoutingProblem) -> float:
     has at least twice this left, so the time limit holds at a few thousand nodes."""
     models = 2 if problem.has_shelf_life else 1
     return models * ORTOOLS_BUILD_S_PER_NODE2 * problem.n_nodes**2
+
+
+PROBE_SHARE = 0.3  # of a contested engine run, for each of PyVRP and the native search
+
+
+def _contested(problem: RoutingProblem) -> bool:
+    """Whether PyVRP and the native search contest the time: where the cost has fixed
+    costs per truck, approximately priced parts (fuel, paid hours, shelf life) or
+    single visits. Measured on independent county families (``benchmarks/families.py``),
+    either engine may lead there by far; on classic distance-only files PyVRP leads, and
+    the classic pipeline (PyVRP, then OR-Tools' exact model) stays."""
+    fleet = problem.batch.fleet
+    costed = (
+        _priced_approximately(problem)
+        or bool(problem.visits)
+        or any(vt.fixed_cost > 0 for vt in fleet)
+    )
+    return costed and problem.n_nodes <= ORTOOLS_MAX_NODES  # segments hold node matrices
+
+
+def _contest(
+    problem: RoutingProblem, time_limit_s: float, progress: Progress | None, phase: str
+) -> list[EngineResult]:
+    """PyVRP and the native search each probe for ``PROBE_SHARE`` of the time; the one
+    whose validated plan is cheaper goes on with the rest (PyVRP resumed from its best
+    solution, the native search polishing its routes). Time goes to the engine that is
+    ahead on this batch, measured, not to a share tuned on one generator. (OR-Tools'
+    exact model as a third contestant where shelf life binds was measured worse on 3 of
+    4 shelf-life families: it thins the other two's time.)"""
+    started = time.perf_counter()
+    seed = problem.batch.options.seed
+    probe = time_limit_s * PROBE_SHARE
+
+    def report(name: str, cost: float) -> None:
+        if progress is not None:
+            progress(f"{phase} ({name})", time.perf_counter() - started, cost)
+
+    native = solve_native(problem, probe, seed)
+    report("native", native.objective)
+    routed = solve_pyvrp(problem, probe, seed)
+    cost_pyvrp = exact_cost(problem, routed.routes)
+    report("pyvrp", cost_pyvrp)
+    left = time_limit_s - (time.perf_counter() - started)
+    if left <= 0.05 or min(cost_pyvrp, native.objective) == math.inf:
+        return [native, routed]
+    if cost_pyvrp < native.objective:
+        lead = solve_pyvrp(problem, left, seed, resume=routed)
+    else:
+        lead = polish(problem, native, left, seed + 1).result
+    report("ahead", exact_cost(problem, lead.routes))
+    return [native, routed, lead]
 
 
 SIDE_BY_SIDE_SHARE = 0.95  # of the time limit per engine; the rest covers the process hop
