@@ -227,16 +227,12 @@ PROBE_SHARE = 0.3  # of a contested engine run, for each of PyVRP and the native
 
 def _contested(problem: RoutingProblem) -> bool:
     """Whether PyVRP and the native search contest the time: where the cost has fixed
-    costs per truck, approximately priced parts (fuel, paid hours, shelf life) or
-    single visits. Measured on independent county families (``benchmarks/families.py``),
-    either engine may lead there by far; on classic distance-only files PyVRP leads, and
-    the classic pipeline (PyVRP, then OR-Tools' exact model) stays."""
+    costs per truck or approximately priced parts (fuel, paid hours, shelf life).
+    Measured on independent county families (``benchmarks/families.py``), either engine
+    may lead there by far; on classic distance-only files (Solomon, VRPSPD, ...) PyVRP
+    leads, and the classic pipeline (PyVRP, then OR-Tools' exact model) stays."""
     fleet = problem.batch.fleet
-    costed = (
-        _priced_approximately(problem)
-        or bool(problem.visits)
-        or any(vt.fixed_cost > 0 for vt in fleet)
-    )
+    costed = _priced_approximately(problem) or any(vt.fixed_cost > 0 for vt in fleet)
     return costed and problem.n_nodes <= ORTOOLS_MAX_NODES  # segments hold node matrices
 
 
