@@ -249,3 +249,47 @@ def test_the_baseline_is_polished_like_the_paired_plan(monkeypatch) -> None:
     # polish the native search's routes on the way).
     assert polished[-1] == len(batch.orders)
     assert all(n in polished[:-1] for n in kinds)
+
+
+@pytest.mark.parametrize("ahead", ["native", "pyvrp"])
+def test_the_engine_ahead_after_the_probes_gets_the_rest(monkeypatch, ahead: str) -> None:
+    """PyVRP and the native search probe; the cheaper goes on (PyVRP resumed from its
+    own result, the native search polishing its routes), and every result is returned
+    for the portfolio to score."""
+    from optimizer.routing import solve
+    from optimizer.routing.engines import EngineResult
+
+    batch = county(6)
+    problem = compile_problem(batch)
+    assert solve._contested(problem)
+    native = EngineResult([], 100.0, "native", 0.0)
+    routed = EngineResult([], 0.0, "pyvrp", 0.0)
+    calls: list[str] = []
+
+    def fake_pyvrp(problem, seconds, seed=0, *, patience=None, resume=None):
+        calls.append("resume" if resume is routed else "pyvrp")
+        return routed if resume is None else EngineResult([], 0.0, "resumed", 0.0)
+
+    def fake_polish(problem, result, seconds, seed=0):
+        from types import SimpleNamespace
+
+        calls.append(f"polish {result.status}")
+        return SimpleNamespace(result=EngineResult([], 0.0, "polished", 0.0))
+
+    monkeypatch.setattr(solve, "solve_native", lambda *a: native)
+    monkeypatch.setattr(solve, "solve_pyvrp", fake_pyvrp)
+    monkeypatch.setattr(solve, "polish", fake_polish)
+    monkeypatch.setattr(solve, "exact_cost", lambda p, routes: 0.0 if ahead == "pyvrp" else 200.0)
+    out = solve._contest(problem, 1.0, None, "test")
+    assert out[:2] == [native, routed]
+    assert calls == ["pyvrp", "resume" if ahead == "pyvrp" else "polish native"]
+
+
+def test_distance_only_files_keep_the_classic_pipeline() -> None:
+    from optimizer.io.instances import data_dir, read_instance
+    from optimizer.routing import solve
+
+    path = data_dir() / "solomon_vrptw_100" / "instances" / "C101.txt"
+    if not path.exists():
+        pytest.skip("no benchmark data")
+    assert not solve._contested(compile_problem(read_instance(path, "solomon")))

@@ -482,10 +482,11 @@ def plan_batch(
 
 def _two_pipelines(problem: RoutingProblem, engine: str) -> bool:
     """Whether two cores are best spent on two whole one-core pipelines: PyVRP's model is
-    conservative (shelf life), so the exact model and polishing matter as much as the
-    search, and a second seed through all of it beats splitting one pipeline's phases."""
+    conservative (shelf life), or PyVRP and the native search contest the time, so the
+    later phases matter as much as the search, and a second seed through all of it beats
+    splitting one pipeline's phases."""
     return (
-        problem.has_shelf_life
+        (problem.has_shelf_life or (engine == "auto" and _contested(problem)))
         and engine != "ortools"
         and unsupported(problem) is None
         and problem.n_nodes <= ORTOOLS_MAX_NODES
