@@ -36,7 +36,7 @@ from optimizer.kpis import engine_km_rate, fuel_cost
 from optimizer.model import VehicleType
 from optimizer.routing.assemble import assemble_route
 from optimizer.routing.engines import EngineRoute
-from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem
+from optimizer.routing.problem import LOAD, UNLOAD, NodeView, RoutingProblem
 from optimizer.routing.segments import SegmentData, insertion_costs, visit_costs
 from optimizer.routing.timing import schedule, tighten
 from optimizer.validate import RouteValidator
@@ -66,8 +66,13 @@ class Exchange:
         big to hold them)."""
         self.p = problem
         self.validator = RouteValidator(problem.batch, problem.travel)
-        self.minutes = problem.node_view("minutes") if lazy else problem.node_times()
-        self.km = problem.node_view("km") if lazy else problem.node_km()
+        # Insertions are priced on route segments unless the node matrices are too big.
+        self.segments = None if lazy else SegmentData.of(problem)
+        if self.segments is None:
+            self.minutes: np.ndarray | NodeView = problem.node_view("minutes")
+            self.km: np.ndarray | NodeView = problem.node_view("km")
+        else:
+            self.minutes, self.km = self.segments.minutes, self.segments.km
         self.price = price = problem.batch.options.fuel_price_cny_per_l
         types = list(dict.fromkeys(v.type.id for v in problem.vehicles))
         by_id = problem.batch.fleet_by_id
@@ -79,8 +84,6 @@ class Exchange:
         self.allowed = np.zeros((len(problem.orders), len(problem.vehicles)), dtype=bool)
         for k, vehicles in enumerate(problem.allowed_vehicles):
             self.allowed[k, vehicles] = True
-        # Insertions are priced on route segments unless the node matrices are too big.
-        self.segments = None if lazy else SegmentData.of(problem)
         # A single-visit station's orders move together, as one stop (on segments only).
         self.unit: list[list[int]] = [[k] for k in range(len(problem.orders))]
         self.visit: dict[int, tuple[list[int], list[int], list[int]]] = {}

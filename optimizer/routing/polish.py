@@ -104,8 +104,8 @@ def _within_trips(
     km, load-dependent fuel and paid time with the departure as late as the windows
     allow, so a reordering that removes waiting counts); the cheapest few are re-timed
     and checked exactly route by route, and the whole plan is validated at the end."""
-    data = SegmentData.of(problem)
     checker = Exchange(problem, routes)
+    data = checker.segments or SegmentData.of(problem)
     given, routes = routes, list(routes)
     before = moves
     improved = True
