@@ -277,6 +277,12 @@ def to_batch(data: Any, limits: Limits, at: str = "") -> Batch:
 
 
 def infeasible(batch: Batch) -> list[dict[str, str]]:
-    """Orders no vehicle could serve even alone (the pre-solve check of the CLI)."""
+    """Orders no vehicle could serve even alone (the pre-solve check of the CLI):
+    ``{path, order, reason}``, or ``{path, reason}`` for the batch as a whole (``fleet``)."""
     issues = check_feasibility(compile_problem(batch))
-    return [{"path": i.path, "order": i.order, "reason": i.reason} for i in issues]
+    return [
+        problem(i.path, i.reason)
+        if i.order is None
+        else {"path": i.path, "order": i.order, "reason": i.reason}
+        for i in issues
+    ]

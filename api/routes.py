@@ -299,7 +299,9 @@ async def validate_batch(request: Request, tenant: TenantDep) -> ValidationRepor
         except InputError as e:
             errors = e.detail if isinstance(e.detail, list) else [problem("", e.detail)]
             return ValidationReport(valid=False, errors=errors, infeasible=[])  # type: ignore[arg-type]
-        return ValidationReport(valid=not issues, errors=[], infeasible=issues)  # type: ignore[arg-type]
+        errors = [i for i in issues if "order" not in i]  # the fleet as a whole
+        orders = [i for i in issues if "order" in i]
+        return ValidationReport(valid=not issues, errors=errors, infeasible=orders)  # type: ignore[arg-type]
 
     return await to_thread.run_sync(work, limiter=request.app.state.batch_limiter)
 

@@ -311,3 +311,20 @@ def test_plan_map_in_the_requested_language(api: Api) -> None:
     assert en.headers["content-language"] == "en" and en.text != zh.text
     other = api.client.get(f"/v1/plans/{plan_id}/map", headers=api.headers("B"))
     assert other.status_code == 404
+
+
+def test_a_fleet_with_no_vehicles_is_refused_at_fleet_when_there_are_orders(api: Api) -> None:
+    h = api.headers()
+    idle = batch()
+    for vt in idle["fleet"]:
+        vt["count"] = vt["min_used"] = 0
+    r = api.client.post("/v1/batches", json=idle, headers=h)
+    assert r.status_code == 422
+    [issue] = r.json()["detail"]
+    assert issue["path"] == "fleet" and "no vehicles" in issue["reason"]
+    report = api.client.post("/v1/batches/validate", json=idle, headers=h).json()
+    assert report["valid"] is False and report["infeasible"] == []
+    assert [e["path"] for e in report["errors"]] == ["fleet"]
+    # No orders either: nothing to serve, so the batch is accepted (it plans to no routes).
+    empty = {**idle, "orders": []}
+    assert api.client.post("/v1/batches", json=empty, headers=h).status_code == 202

@@ -86,3 +86,21 @@ def test_queued_jobs_are_solved_after_a_restart(make_api: ApiFactory, tmp_path: 
     second = make_api(database_url=db, workers=1)
     job = second.wait(job_id, h)
     assert (job["state"], job["attempts"]) == ("done", 1)
+
+
+def test_a_batch_with_no_vehicles_and_no_orders_solves_to_an_empty_plan(
+    make_api: ApiFactory,
+) -> None:
+    # Was: the worker process died with SIGSEGV (OR-Tools' model with zero vehicles).
+    api = make_api(workers=1)
+    h = api.headers()
+    body = {
+        "fleet": [{"capacity_kg": 1000, "capacity_m3": 5, "count": 0, "id": "0"}],
+        "sites": [{"id": "0", "kind": "hub", "lat": 0, "lon": 0}],
+    }
+    r = api.client.post("/v1/batches", json=body, headers=h)
+    assert r.status_code == 202, r.text
+    job = api.wait(r.json()["job_id"], h)
+    assert job["state"] == "done", job
+    plan = api.client.get(job["links"]["plan"], headers=h).json()
+    assert plan["routes"] == [] and plan["kpis"]["total_cost"] == 0

@@ -18,11 +18,13 @@ from optimizer.routing.pyvrp_engine import unsupported
 
 @dataclass(frozen=True)
 class Issue:
-    path: str  # JSON path in the batch, e.g. "orders[3]"
-    order: str
+    path: str  # JSON path in the batch, e.g. "orders[3]", or "fleet"
+    order: str | None  # None: the issue is about the whole batch (every order)
     reason: str
 
     def __str__(self) -> str:
+        if self.order is None:
+            return f"{self.path}: {self.reason}"
         return f"{self.path} (order '{self.order}'): {self.reason}"
 
 
@@ -96,16 +98,29 @@ def _direct_trip(problem: RoutingProblem, k: int, vehicle: Vehicle) -> str | Non
 
 
 def check_feasibility(problem: RoutingProblem) -> list[Issue]:
-    """Orders no single vehicle could serve on its own; empty when all are servable."""
-    issues = []
+    """Orders no single vehicle could serve on its own; empty when all are servable.
+
+    A fleet with no vehicles at all (every ``count`` 0) is one issue at ``fleet`` (with no
+    order) when there are orders; with no orders either, the batch plans to an empty plan.
+    """
     batch = problem.batch
+    if not problem.vehicles:
+        if not problem.orders:
+            return []
+        n = len(problem.orders)
+        return [
+            Issue(
+                "fleet",
+                None,
+                f"the fleet has no vehicles (every count is 0), so none of the {n} "
+                f"order{'s' if n != 1 else ''} can be served; give at least one vehicle a count",
+            )
+        ]
+    issues = []
     index = {o.id: i for i, o in enumerate(batch.orders)}
     for k, order in enumerate(problem.orders):
         path = f"orders[{index[order.id]}]"
         allowed = problem.allowed_vehicles[k]
-        if not problem.vehicles:
-            issues.append(Issue(path, order.id, "the fleet has no vehicles (every count is 0)"))
-            continue
         if not allowed:
             product = batch.products_by_id[order.product]
             issues.append(
