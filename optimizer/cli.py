@@ -21,7 +21,7 @@ from optimizer.errors import input_errors
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, normalize_lang, t
 from optimizer.io.spreadsheet import SpreadsheetError, import_batch
-from optimizer.model import Batch, format_clock, read_batch
+from optimizer.model import MAX_SEED, MAX_TIME_LIMIT_S, Batch, format_clock, read_batch
 from optimizer.network import travel_matrices
 from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import KPIs, Plan
@@ -134,7 +134,10 @@ def solve(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Seconds (default: the batch's).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: the batch's).")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=MAX_SEED, help="Random seed (default: the batch's)."),
+    ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Where plan files go.")] = Path("out"),
     baseline: Annotated[
         bool | None,
@@ -166,9 +169,10 @@ def solve(
     """Plan one day's batch; writes plan.json, plan.geojson, map.html, run sheets and
     timeline.png to --out."""
     batch = load_batch_file(batch_file) if fmt is None else _read_benchmark(batch_file, fmt)
-    if time_limit is not None and time_limit <= 0:
+    if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
         raise _fail(
-            [f"--time-limit: {time_limit:g} is not a positive number of seconds"], "bad option"
+            [f"--time-limit: {time_limit:g} s is not in (0, {MAX_TIME_LIMIT_S:g}] s"],
+            "bad option",
         )
     if engine not in ENGINES:
         raise _fail([f"--engine: '{engine}' is not one of {', '.join(ENGINES)}"], "bad option")

@@ -328,3 +328,18 @@ def test_a_fleet_with_no_vehicles_is_refused_at_fleet_when_there_are_orders(api:
     # No orders either: nothing to serve, so the batch is accepted (it plans to no routes).
     empty = {**idle, "orders": []}
     assert api.client.post("/v1/batches", json=empty, headers=h).status_code == 202
+
+
+def test_numbers_no_engine_can_hold_are_422_at_their_path(api: Api) -> None:
+    # Were 202, then the job failed in the solver (TypeError in PyVRP's generator,
+    # OverflowError in OR-Tools).
+    h = api.headers()
+    seed = batch()
+    seed["options"]["seed"] = 18446744073709551616
+    cost = batch()
+    cost["fleet"][0]["cost_per_km"] = 1e300
+    for body, path in ((seed, "options.seed"), (cost, "fleet[0].cost_per_km")):
+        r = api.client.post("/v1/batches", json=body, headers=h)
+        assert r.status_code == 422, r.text
+        assert [p["path"] for p in r.json()["detail"]] == [path]
+    assert api.store.counts_by_state()["queued"] == 0

@@ -14,6 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
+from optimizer.errors import input_errors
 from optimizer.model import Batch
 from optimizer.routing.feasibility import check_feasibility
 from optimizer.routing.problem import compile_problem
@@ -73,3 +77,77 @@ def test_orders_without_vehicles_are_refused_at_fleet(tmp_path: Path) -> None:
     assert done.returncode == 2, (done.returncode, done.stderr[-2000:])
     assert "fleet: the fleet has no vehicles" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def small() -> dict[str, Any]:
+    data = generate_county(6, 1).model_dump(mode="json", by_alias=True)
+    data["options"].update(time_limit_s=0.5, baseline=False)
+    return data
+
+
+def put(data: dict[str, Any], path: tuple[str | int, ...], value: Any) -> dict[str, Any]:
+    node: Any = data
+    for part in path[:-1]:
+        node = node[part]
+    node[path[-1]] = value
+    return data
+
+
+# Numbers the schema used to accept and an engine could not hold (issue 17): each is now
+# refused at its path. The seed and the per-km cost were 202s that failed in the solver.
+HOSTILE_NUMBERS: list[tuple[tuple[str | int, ...], Any, str]] = [
+    (("options", "seed"), 18446744073709551616, "options.seed"),
+    (("fleet", 0, "cost_per_km"), 1e300, "fleet[0].cost_per_km"),
+    (("fleet", 0, "cost_per_hour"), 1e300, "fleet[0].cost_per_hour"),
+    (("fleet", 0, "fixed_cost"), 1e300, "fleet[0].fixed_cost"),
+    (("fleet", 0, "count"), 10**12, "fleet[0].count"),
+    (("fleet", 0, "capacity_kg"), 1e300, "fleet[0].capacity_kg"),
+    (("fleet", 0, "max_duration_min"), 1e300, "fleet[0].max_duration_min"),
+    (("fleet", 0, "compartment_temp_c"), 1e6, "fleet[0].compartment_temp_c"),
+    (("orders", 0, "kg"), 1e300, "orders[0].kg"),
+    (("orders", 0, "ready"), -1e300, "orders[0].ready"),
+    (("orders", 0, "penalty"), 1e300, "orders[0].penalty"),
+    (("sites", 1, "service_min"), 1e300, "sites[1].service_min"),
+    (("sites", 1, "storage_temp_c"), -1e6, "sites[1].storage_temp_c"),
+    (("options", "ambient_temp_c"), 1e6, "options.ambient_temp_c"),
+    (("options", "fuel_price_cny_per_l"), 1e300, "options.fuel_price_cny_per_l"),
+    (("options", "weights", "distance"), 1e300, "options.weights.distance"),
+    (("travel",), {"mode": "haversine", "speed_kmh": 1e-300}, "travel.speed_kmh"),
+]
+
+
+@pytest.mark.parametrize(("where", "value", "path"), HOSTILE_NUMBERS, ids=lambda x: str(x))
+def test_numbers_an_engine_cannot_hold_are_refused_at_their_path(
+    where: tuple[str | int, ...], value: Any, path: str
+) -> None:
+    data = put(small(), where, value)
+    with pytest.raises(ValidationError) as caught:
+        Batch.model_validate(data)
+    assert [line.split(": ")[0] for line in input_errors(caught.value)] == [path]
+
+
+def test_a_matrix_entry_out_of_range_is_named(tmp_path: Path) -> None:
+    data = small()
+    ids = [s["id"] for s in data["sites"]]
+    n = len(ids)
+    km = [[0.0 if i == j else 10.0 for j in range(n)] for i in range(n)]
+    km[1][2] = 1e300
+    data["travel"] = {"mode": "matrix", "site_ids": ids, "km": km, "minutes": km}
+    data["travel"]["minutes"] = [[0.0 if i == j else 10.0 for j in range(n)] for i in range(n)]
+    with pytest.raises(ValidationError) as caught:
+        Batch.model_validate(data)
+    assert [line.split(": ")[0] for line in input_errors(caught.value)] == ["travel.km[1][2]"]
+
+
+def test_the_cli_refuses_a_seed_out_of_range_with_exit_2(tmp_path: Path) -> None:
+    batch = tmp_path / "batch.json"
+    batch.write_text(json.dumps(put(small(), ("options", "seed"), 2**64)))
+    done = freshroute("solve", str(batch), "--out", str(tmp_path / "o"), "--quiet")
+    assert done.returncode == 2 and "options.seed" in done.stderr, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    batch.write_text(json.dumps(small()))
+    done = freshroute("solve", str(batch), "--seed", str(2**64), "--out", str(tmp_path / "o"))
+    assert done.returncode == 2 and "--seed" in done.stderr, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    done = freshroute("solve", str(batch), "--time-limit", "1e300", "--out", str(tmp_path / "o"))
+    assert done.returncode == 2 and "--time-limit" in done.stderr, done.stderr[-2000:]
