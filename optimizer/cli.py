@@ -205,9 +205,12 @@ def solve(
                 workers=workers,
             )
         except InfeasibleBatch as e:
-            raise _fail(
-                [str(i) for i in e.issues], "some orders cannot be served by any vehicle"
-            ) from None
+            title = (
+                "some orders cannot be served by any vehicle"
+                if all(i.order is not None for i in e.issues)
+                else "the batch cannot be planned as given"
+            )
+            raise _fail([str(i) for i in e.issues], title) from None
         except RoadNetworkError as e:
             raise _fail([str(e)], "the road network cannot be used") from None
     travel = travel_matrices(batch)  # cached on disk for road networks

@@ -151,3 +151,18 @@ def test_the_cli_refuses_a_seed_out_of_range_with_exit_2(tmp_path: Path) -> None
     assert "Traceback" not in done.stderr
     done = freshroute("solve", str(batch), "--time-limit", "1e300", "--out", str(tmp_path / "o"))
     assert done.returncode == 2 and "--time-limit" in done.stderr, done.stderr[-2000:]
+
+
+def test_more_vehicles_that_must_run_than_orders_is_refused_at_min_used(tmp_path: Path) -> None:
+    # Was an InvalidPlan traceback: no plan can run a vehicle that has nothing to serve.
+    data = {
+        "sites": [{"id": "0", "kind": "hub", "lon": 0, "lat": 0}],
+        "fleet": [{"id": "t", "count": 1, "capacity_kg": 1, "capacity_m3": 1, "min_used": 1}],
+    }
+    issues = check_feasibility(compile_problem(Batch.model_validate(data)))
+    assert [(i.path, i.order) for i in issues] == [("fleet[0].min_used", None)]
+    batch = tmp_path / "batch.json"
+    batch.write_text(json.dumps(data))
+    done = freshroute("solve", str(batch), "--time-limit", "1", "--out", str(tmp_path / "o"))
+    assert done.returncode == 2 and "fleet[0].min_used" in done.stderr, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
