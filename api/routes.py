@@ -109,6 +109,7 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=255,
+        pattern=r"^[\x20-\x7e]+$",  # printable ASCII, as the IETF draft's sf-string
         description="Same key and body again → the same job, no second run.",
     ),
 ]

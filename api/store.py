@@ -45,6 +45,13 @@ def _text(value: str) -> str:
     return value.replace("\x00", "")
 
 
+def _storable(value: str) -> bool:
+    """Whether a client's id or key could be in a column at all: PostgreSQL refuses NUL in
+    a query parameter (``psycopg.DataError``), and nothing stored holds one, so a value
+    with NUL is simply not found, on every backend alike."""
+    return "\x00" not in value
+
+
 class QueueFull(Exception):
     """The bounded queue is full; try again after ``retry_after`` seconds."""
 
@@ -392,6 +399,8 @@ class Store:
         return Job.of(row, plan_id, result_id)
 
     def get_job(self, county_id: int, job_id: str) -> Job | None:
+        if not _storable(job_id):
+            return None
         with self.sessions() as s:
             row = s.execute(
                 select(JobRow, PlanRow.id, SitingResultRow.id)
@@ -403,6 +412,8 @@ class Store:
 
     def get_plan(self, county_id: int, plan_id: str) -> tuple[Any, Any] | None:
         """(plan JSON, batch JSON) of a plan of this county."""
+        if not _storable(plan_id):
+            return None
         with self.sessions() as s:
             row = s.execute(
                 select(PlanRow.body, BatchRow.body)
@@ -414,6 +425,8 @@ class Store:
 
     def get_siting_result(self, county_id: int, result_id: str) -> tuple[Any, Any, str] | None:
         """(result JSON, request JSON, job id) of a siting result of this county."""
+        if not _storable(result_id):
+            return None
         with self.sessions() as s:
             row = s.execute(
                 select(SitingResultRow.body, BatchRow.body, SitingResultRow.job_id)
@@ -441,6 +454,8 @@ class Store:
         The update is conditional on the state just read, and retried if a worker
         claimed or finished the job in between (possible across processes).
         """
+        if not _storable(job_id):
+            return None
         query = select(JobRow).where(JobRow.id == job_id, JobRow.county_id == county_id)
         with self._write(durable=True) as s:
             for _ in range(5):

@@ -256,3 +256,29 @@ def test_the_api_solves_on_this_backend(db_url: str) -> None:
         assert plan["batch"] == body["name"]
         assert api.client.get(job["links"]["plan"], headers=b).status_code == 404
         assert api.client.get("/readyz").json()["ready"] is True
+
+
+NUL_PATHS = [
+    ("GET", "/v1/jobs/ab%00cd"),
+    ("DELETE", "/v1/jobs/ab%00cd"),
+    ("GET", "/v1/plans/ab%00cd"),
+    ("GET", "/v1/plans/ab%00cd?format=geojson"),
+    ("GET", "/v1/plans/ab%00cd/map"),
+    ("GET", "/v1/siting/results/ab%00cd"),
+    ("GET", "/v1/siting/results/ab%00cd/map"),
+]
+
+
+def test_an_id_with_a_nul_byte_is_not_found(db_url: str) -> None:
+    # PostgreSQL text cannot hold NUL: these were 500s (psycopg.DataError) or a dropped
+    # connection there, and 404 on SQLite.
+    with Api(Settings(database_url=db_url, workers=0)) as api:
+        h = api.headers("A")
+        for method, path in NUL_PATHS:
+            r = api.client.request(method, path, headers=h)
+            assert r.status_code == 404, (method, path, r.status_code, r.text)
+        body = {**BODY, "name": "nul"}
+        key = {**h, "Idempotency-Key": "a\u0000b"}
+        r = api.client.post("/v1/batches", json=body, headers=key)
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"][0]["path"] == "header.Idempotency-Key"
