@@ -209,19 +209,24 @@ class Store:
 
     # -- submitting ----------------------------------------------------------------------
     def find_idempotent(self, county_id: int, key: str, body_sha256: str) -> Job | None:
-        """The job of an earlier submission with this key; conflict if its body differs."""
+        """The job of an earlier submission with this key; conflict if its body differs.
+
+        A key whose job failed is free again: a failed job made nothing to fetch, so the
+        next submission with the key (whatever its body) starts a new job, and the key
+        names that one from then on. A cancelled job keeps its key (the client stopped it).
+        """
         with self.sessions() as s:
             return self._find_idempotent(s, county_id, key, body_sha256)
 
     def key_used(self, county_id: int, key: str) -> bool:
-        """Whether this county stored a batch under this idempotency key."""
+        """Whether this county holds this idempotency key (for a job that did not fail)."""
         with self.sessions() as s:
             found = s.scalar(
-                select(BatchRow.id).where(
-                    BatchRow.county_id == county_id, BatchRow.idempotency_key == key
-                )
+                select(JobRow.state)
+                .join(BatchRow, JobRow.batch_id == BatchRow.id)
+                .where(BatchRow.county_id == county_id, BatchRow.idempotency_key == key)
             )
-        return found is not None
+        return found is not None and found != FAILED
 
     def _find_idempotent(
         self, s: Session, county_id: int, key: str, body_sha256: str
@@ -231,7 +236,7 @@ class Store:
             .join(JobRow, JobRow.batch_id == BatchRow.id)
             .where(BatchRow.county_id == county_id, BatchRow.idempotency_key == key)
         ).first()
-        if row is None:
+        if row is None or row[1].state == FAILED:
             return None
         if row[0] != body_sha256:
             raise IdempotencyConflict(key)
@@ -336,6 +341,12 @@ class Store:
             if depth >= item.max_queue:
                 outcomes.append(QueueFull(depth, self._retry_after(s)))
                 continue
+            if key is not None:  # a failed job's batch gives its key up to this one
+                s.execute(
+                    update(BatchRow)
+                    .where(BatchRow.county_id == item.county_id, BatchRow.idempotency_key == key)
+                    .values(idempotency_key=None)
+                )
             now = utcnow()
             batch = BatchRow(
                 id=str(uuid.uuid4()),

@@ -282,3 +282,29 @@ def test_an_id_with_a_nul_byte_is_not_found(db_url: str) -> None:
         r = api.client.post("/v1/batches", json=body, headers=key)
         assert r.status_code == 422, r.text
         assert r.json()["detail"][0]["path"] == "header.Idempotency-Key"
+
+
+def test_a_failed_job_releases_its_idempotency_key(store: Store) -> None:
+    # Was: the key kept answering with the failed job, so a client could never retry.
+    a = county(store, "A")
+    first = submit(store, a, key="k").job
+    store.claim_next()
+    store.recover()
+    store.claim_next()
+    store.recover()  # interrupted twice: failed
+    assert store.get_job(a, first.id).state == "failed"
+    assert store.find_idempotent(a, "k", str(hash(str(BODY)))) is None
+    assert not store.key_used(a, "k")
+    retry = submit(store, a, key="k")
+    assert not retry.replayed and retry.job.id != first.id and retry.job.state == "queued"
+    again = submit(store, a, key="k")  # the key now names the new job
+    assert again.replayed and again.job.id == retry.job.id
+    assert store.get_job(a, first.id).state == "failed"  # the old job is still there
+    # Released means released: another body may take the key after a failure too.
+    store.claim_next()
+    store.fail(retry.job.id, "solver error")
+    other = submit(store, a, {**BODY, "name": "other"}, key="k")
+    assert not other.replayed and other.job.id not in (first.id, retry.job.id)
+    # A cancelled job keeps its key: the client chose to stop it.
+    store.cancel(a, other.job.id)
+    assert submit(store, a, {**BODY, "name": "other"}, key="k").job.id == other.job.id
