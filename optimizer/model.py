@@ -420,6 +420,12 @@ class MatrixTravel(_Strict):
                 raise ValueError(f"{name} must be {n}×{n}, one row and column per site id")
             if any(v < 0 or v != v for r in rows for v in r):
                 raise ValueError(f"{name} has a negative or NaN entry")
+            # PyVRP refuses a matrix whose diagonal is not zero, and a stay is no leg.
+            for i, row in enumerate(rows):
+                if row[i] != 0:
+                    raise ValueError(
+                        f"{name}[{i}][{i}]: a site's {name} to itself must be 0, not {row[i]:g}"
+                    )
         if len(set(self.site_ids)) != n:
             raise ValueError("site_ids has duplicates")
         return self

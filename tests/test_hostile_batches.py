@@ -166,3 +166,19 @@ def test_more_vehicles_that_must_run_than_orders_is_refused_at_min_used(tmp_path
     done = freshroute("solve", str(batch), "--time-limit", "1", "--out", str(tmp_path / "o"))
     assert done.returncode == 2 and "fleet[0].min_used" in done.stderr, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
+
+
+def test_a_matrix_with_a_non_zero_diagonal_is_refused() -> None:
+    # Was a ValueError inside PyVRP ("Distance matrix diagonals must be all zero"), found by
+    # the property test.
+    data = small()
+    ids = [s["id"] for s in data["sites"]]
+    n = len(ids)
+    km = [[0.0 if i == j else 10.0 for j in range(n)] for i in range(n)]
+    minutes = [row[:] for row in km]
+    km[2][2] = 1.0
+    data["travel"] = {"mode": "matrix", "site_ids": ids, "km": km, "minutes": minutes}
+    with pytest.raises(ValidationError) as caught:
+        Batch.model_validate(data)
+    [line] = input_errors(caught.value)
+    assert line == "travel: km[2][2]: a site's km to itself must be 0, not 1", line
