@@ -152,16 +152,24 @@ def healthz() -> Health:
     tags=["operations"],
 )
 def readyz(request: Request) -> JSONResponse:
-    """Ready when the database answers and at least one worker process is up and warm."""
+    """Ready when the service can accept and run work: the database answers and at least
+    one worker slot serves (its process is up and warm, or is being replaced after a
+    cancelled or killed solve: a momentary respawn does not make the service unready)."""
     _, store, pool = _state(request)
     try:
         store.ping()
         database = True
     except Exception:
         database = False
-    alive = pool.alive()
-    ready = database and alive > 0
-    body = Readiness(ready=ready, database=database, workers=pool.size, workers_alive=alive)
+    serving = pool.serving()
+    ready = database and serving > 0
+    body = Readiness(
+        ready=ready,
+        database=database,
+        workers=pool.size,
+        workers_alive=pool.alive(),
+        workers_serving=serving,
+    )
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
