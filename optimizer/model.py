@@ -406,7 +406,7 @@ class HaversineTravel(_Strict):
 class MatrixTravel(_Strict):
     """Explicit km and minutes between all sites, e.g. exported from a map provider."""
 
-    mode: Literal["matrix"] = "matrix"
+    mode: Literal["matrix"]
     site_ids: list[str] = Field(min_length=1)
     km: list[list[Annotated[float, Field(ge=0, le=MAX_LEG_KM)]]]
     minutes: list[list[Annotated[float, Field(ge=0, le=MAX_LEG_MIN)]]]
@@ -431,7 +431,19 @@ class MatrixTravel(_Strict):
         return self
 
 
-Travel = Annotated[HaversineTravel | MatrixTravel | RoadNetworkTravel, Field(discriminator="mode")]
+def _default_mode(value: object) -> object:
+    """A travel object without ``mode`` is haversine, as the schema's defaults say (the
+    other modes require theirs)."""
+    if isinstance(value, dict) and "mode" not in value:
+        return {**value, "mode": "haversine"}
+    return value
+
+
+Travel = Annotated[
+    HaversineTravel | MatrixTravel | RoadNetworkTravel,
+    Field(discriminator="mode"),
+    BeforeValidator(_default_mode),
+]
 
 
 class ObjectiveWeights(_Strict):

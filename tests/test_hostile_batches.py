@@ -182,3 +182,14 @@ def test_a_matrix_with_a_non_zero_diagonal_is_refused() -> None:
         Batch.model_validate(data)
     [line] = input_errors(caught.value)
     assert line == "travel: km[2][2]: a site's km to itself must be 0, not 1", line
+
+
+def test_travel_without_a_mode_is_haversine_as_the_schema_says() -> None:
+    # The schema gives every mode a default, so {} was valid there but a 422 from the
+    # discriminator. Now haversine is the default mode, and the others must name theirs.
+    for travel in ({}, {"circuity": 1.5}):
+        batch = Batch.model_validate({**small(), "travel": travel})
+        assert batch.travel.mode == "haversine"
+    assert Batch.model_json_schema()["$defs"]["MatrixTravel"]["required"][0] == "mode"
+    with pytest.raises(ValidationError):
+        Batch.model_validate({**small(), "travel": {"site_ids": ["a"], "km": [[0]]}})

@@ -165,6 +165,8 @@ def repaired(draw: st.DrawFn, data: dict[str, Any]) -> dict[str, Any]:
         vt["start"] = draw(st.sampled_from(hubs + centres))
         vt["end"] = draw(st.sampled_from(hubs + centres))
         vt["min_used"] = min(vt.get("min_used", 0), vt["count"])
+        vt.setdefault("shift_start", 360.0)  # the defaults, so that a drawn one can be
+        vt.setdefault("shift_end", 1080.0)  # put in order against the other
         _sort_pair(vt, "shift_start", "shift_end")
         if "compartment_temp_c" in vt:
             vt["refrigerated"] = True

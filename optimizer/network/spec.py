@@ -61,7 +61,7 @@ class RoadNetworkTravel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    mode: Literal["road_network"] = "road_network"
+    mode: Literal["road_network"]
     path: str = Field(
         min_length=1, description="GeoJSON, GeoPackage, Shapefile or OpenStreetMap .osm.pbf."
     )
