@@ -299,6 +299,8 @@ async def validate_batch(request: Request, tenant: TenantDep) -> ValidationRepor
     """Schema and pre-solve feasibility report; nothing is stored or solved."""
     settings = request.app.state.settings
     raw = await read_body(request, settings.max_body_bytes)
+    if not raw.strip():  # the body is required: no batch is no report
+        raise InputError(422, [problem("", "the body is empty; send a batch as JSON")])
 
     def work() -> ValidationReport:
         try:
