@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +22,14 @@ from optimizer.errors import input_errors
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, normalize_lang, t
 from optimizer.io.spreadsheet import SpreadsheetError, import_batch
-from optimizer.model import MAX_SEED, MAX_TIME_LIMIT_S, Batch, format_clock, read_batch
+from optimizer.model import (
+    MAX_SEED,
+    MAX_TIME_LIMIT_S,
+    Batch,
+    format_clock,
+    read_batch,
+    surrogate_paths,
+)
 from optimizer.network import travel_matrices
 from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import KPIs, Plan
@@ -75,12 +83,22 @@ def _read_json(path: Path, what: str) -> Any:
         raise _fail([f"{path}: {e}"], f"{what} is not valid JSON") from None
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # where a lone surrogate could hide
+
+
 def load_batch_file(path: Path) -> Batch:
     """Read and validate a batch file, exiting with code 2 on any input error.
 
-    A relative road-network path is taken relative to the batch file's folder.
+    A relative road-network path is taken relative to the batch file's folder. Strings
+    with lone surrogates (``"\\ud800"`` escapes: valid JSON, not valid text) are refused
+    at their paths, as the API does; plans and reports could not be written with them.
     """
-    _read_json(path, "batch")  # clear messages for a missing file or bad JSON
+    data = _read_json(path, "batch")  # clear messages for a missing file or bad JSON
+    if _SURROGATE_ESCAPE.search(path.read_text(encoding="utf-8")):
+        bad = surrogate_paths(data)
+        if bad:
+            lines = [f"{p}: string is not valid Unicode (lone surrogate)" for p in bad]
+            raise _fail(lines, f"{path} is not a valid batch")
     try:
         return read_batch(path)
     except ValidationError as e:

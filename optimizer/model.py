@@ -19,6 +19,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainSerializer,
     WithJsonSchema,
     model_validator,
@@ -493,6 +494,42 @@ def _single_visit_mix(orders: list[Order], sites: dict[str, Site]) -> list[str]:
     ]
 
 
+def surrogate_paths(data: object, limit: int = 20) -> list[str]:
+    """JSON paths of strings (or keys) with lone surrogates, which JSON text can carry
+    (``"\\ud800"``) but UTF-8, and so pydantic's error messages, cannot."""
+    found: list[str] = []
+    stack: list[tuple[tuple[int | str, ...], object]] = [((), data)]
+    while stack and len(found) < limit:
+        loc, value = stack.pop()
+        if isinstance(value, str):
+            if not _utf8(value):
+                found.append(_path(loc))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and not _utf8(key):
+                    found.append(_path(loc))
+                else:
+                    stack.append(((*loc, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*loc, i), item) for i, item in enumerate(value))
+    return sorted(found)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "batch"
+
+
 class Batch(_Strict):
     """One day's planning input."""
 
@@ -599,6 +636,21 @@ class Batch(_Strict):
         if errors:
             raise ValueError("; ".join(errors))
         return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _valid_unicode(cls, data: object, handler: ModelWrapValidatorHandler[Batch]) -> Batch:
+        """Lone surrogates are an input error at their paths (pydantic itself would fail
+        with ``UnicodeEncodeError`` on an error message that quotes one). Looked for only
+        when validation trips on one, so valid batches cost nothing more. Defined after
+        ``_references`` so that it wraps that check too."""
+        try:
+            return handler(data)
+        except UnicodeEncodeError:
+            paths = surrogate_paths(data) or ["batch"]
+            raise ValueError(
+                "; ".join(f"{p}: string is not valid Unicode (lone surrogate)" for p in paths)
+            ) from None
 
     # -- lookups (the batch is not mutated after validation) ----------------------------
     @cached_property

@@ -193,3 +193,22 @@ def test_travel_without_a_mode_is_haversine_as_the_schema_says() -> None:
     assert Batch.model_json_schema()["$defs"]["MatrixTravel"]["required"][0] == "mode"
     with pytest.raises(ValidationError):
         Batch.model_validate({**small(), "travel": {"site_ids": ["a"], "km": [[0]]}})
+
+
+def test_lone_surrogates_are_input_errors_at_their_paths(tmp_path: Path) -> None:
+    # Were a UnicodeEncodeError from pydantic (an error message quoting the string), or,
+    # where no message quoted it, a traceback when the CLI wrote the plan; found by the
+    # property test. JSON text can carry them ("\ud800"); UTF-8 cannot.
+    data = small()
+    data["products"][0]["category"] = "\ud800"
+    with pytest.raises(ValidationError) as caught:
+        Batch.model_validate(data)
+    assert input_errors(caught.value) == [
+        "products[0].category: string is not valid Unicode (lone surrogate)"
+    ]
+    batch = tmp_path / "batch.json"
+    batch.write_text(json.dumps({**small(), "name": "x\ud800"}))  # ensure_ascii: "\ud800"
+    done = freshroute("solve", str(batch), "--time-limit", "1", "--out", str(tmp_path / "o"))
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert "name: string is not valid Unicode (lone surrogate)" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from optimizer.errors import input_errors
-from optimizer.model import PRODUCT_CATALOGUE, Batch
+from optimizer.model import PRODUCT_CATALOGUE, Batch, surrogate_paths
 from optimizer.plan import Plan
 from optimizer.routing.feasibility import check_feasibility
 from optimizer.routing.problem import compile_problem
@@ -229,6 +229,8 @@ def batches(draw: st.DrawFn) -> dict[str, Any]:
 def solve_or_refuse(data: dict[str, Any]) -> str:
     """What the CLI and the API do with a batch: 'invalid', 'infeasible' or 'solved'.
     Anything else that happens (an exception, a crash) fails the test."""
+    if surrogate_paths(data):  # refused before the schema by the CLI and the API
+        return "invalid"
     try:
         batch = Batch.model_validate(data)
     except ValidationError as e:
