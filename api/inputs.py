@@ -48,7 +48,11 @@ def problem(path: str, reason: str) -> dict[str, str]:
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
-    """The raw body, refusing non-JSON media types (415) and more than ``max_bytes`` (413)."""
+    """The raw body, refusing non-JSON media types (415) and more than ``max_bytes`` (413).
+
+    A body sent with no Content-Type at all is a 415 too (the API takes JSON only, and
+    says so); no body and no Content-Type is left to ``parse_json`` (422, empty body).
+    """
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media and media not in JSON_TYPES and not media.endswith("+json"):
         raise InputError(415, f"send the batch as application/json, not {media[:100]}")
@@ -59,34 +63,45 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
         if size > max_bytes:
             raise InputError(413, f"request body is larger than {max_bytes} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+    raw = b"".join(chunks)
+    if not media and raw.strip():
+        raise InputError(415, "send the batch as application/json (no Content-Type was given)")
+    return raw
 
 
-def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a JSON number")
+class NotJSONNumber:
+    """Where a body had ``NaN``, ``Infinity`` or ``-Infinity`` (Python's JSON reader takes
+    them; JSON has no such numbers): ``bad_values`` reports it at its path."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
 
 
 def parse_json(raw: bytes) -> Any:
-    """Parse a JSON body; NaN and Infinity literals and undecodable text are errors."""
+    """Parse a JSON body; undecodable text is an error, and NaN and Infinity literals are
+    kept as ``NotJSONNumber`` for ``bad_values`` to report at their paths."""
     if not raw.strip():
         raise InputError(422, [problem("", "the body is empty; send a batch as JSON")])
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
+        return json.loads(raw, parse_constant=NotJSONNumber)
     except json.JSONDecodeError as e:
         raise InputError(422, [problem("", f"not valid JSON: {e}")]) from None
     except RecursionError:
         raise InputError(422, [problem("", "not valid JSON: nested too deeply")]) from None
-    except ValueError as e:  # bad encoding, NaN literal, integer with too many digits
+    except ValueError as e:  # bad encoding, integer with too many digits
         raise InputError(422, [problem("", f"not valid JSON: {e}")]) from None
 
 
 def bad_values(data: Any, limit: int = 20) -> list[dict[str, str]]:
-    """Numbers that are not finite (e.g. 1e999) and strings with lone surrogates."""
+    """Numbers that are not finite (e.g. 1e999), NaN and Infinity literals, and strings
+    with lone surrogates, each at its path."""
     found: list[dict[str, str]] = []
     stack: list[tuple[tuple[int | str, ...], Any]] = [((), data)]
     while stack and len(found) < limit:
         loc, value = stack.pop()
-        if isinstance(value, float) and not math.isfinite(value):
+        if isinstance(value, NotJSONNumber):
+            found.append(problem(json_path(loc), f"{value.name} is not a JSON number"))
+        elif isinstance(value, float) and not math.isfinite(value):
             found.append(problem(json_path(loc), "number is out of range (not finite)"))
         elif isinstance(value, str) and not _encodable(value):
             found.append(problem(json_path(loc), "string is not valid Unicode (lone surrogate)"))
@@ -277,6 +292,12 @@ def to_batch(data: Any, limits: Limits, at: str = "") -> Batch:
 
 
 def infeasible(batch: Batch) -> list[dict[str, str]]:
-    """Orders no vehicle could serve even alone (the pre-solve check of the CLI)."""
+    """Orders no vehicle could serve even alone (the pre-solve check of the CLI):
+    ``{path, order, reason}``, or ``{path, reason}`` for the batch as a whole (``fleet``)."""
     issues = check_feasibility(compile_problem(batch))
-    return [{"path": i.path, "order": i.order, "reason": i.reason} for i in issues]
+    return [
+        problem(i.path, i.reason)
+        if i.order is None
+        else {"path": i.path, "order": i.order, "reason": i.reason}
+        for i in issues
+    ]

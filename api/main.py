@@ -16,9 +16,12 @@ from typing import Any
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.db import make_engine, upgrade
@@ -83,7 +86,28 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+def _allowed_methods(request: Request) -> str:
+    """Every method the request's path has, from the OpenAPI document (Starlette names
+    only the methods of the first route that matched: GET for ``/v1/jobs/{id}``)."""
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        regex, _, _ = compile_path(template)
+        if regex.match(path):
+            methods |= {m.upper() for m in item if m in HTTP_METHODS}
+    return ", ".join(sorted(methods))
+
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
 def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
+        if exc.status_code == 405:
+            exc.headers = {**(exc.headers or {}), "Allow": _allowed_methods(request)}
+        return await http_exception_handler(request, exc)
+
     @app.exception_handler(InputError)
     async def input_error(_: Request, exc: InputError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status)

@@ -109,6 +109,7 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=255,
+        pattern=r"^[\x20-\x7e]+$",  # printable ASCII, as the IETF draft's sf-string
         description="Same key and body again → the same job, no second run.",
     ),
 ]
@@ -151,16 +152,24 @@ def healthz() -> Health:
     tags=["operations"],
 )
 def readyz(request: Request) -> JSONResponse:
-    """Ready when the database answers and at least one worker process is up and warm."""
+    """Ready when the service can accept and run work: the database answers and at least
+    one worker slot serves (its process is up and warm, or is being replaced after a
+    cancelled or killed solve: a momentary respawn does not make the service unready)."""
     _, store, pool = _state(request)
     try:
         store.ping()
         database = True
     except Exception:
         database = False
-    alive = pool.alive()
-    ready = database and alive > 0
-    body = Readiness(ready=ready, database=database, workers=pool.size, workers_alive=alive)
+    serving = pool.serving()
+    ready = database and serving > 0
+    body = Readiness(
+        ready=ready,
+        database=database,
+        workers=pool.size,
+        workers_alive=pool.alive(),
+        workers_serving=serving,
+    )
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 
@@ -290,6 +299,8 @@ async def validate_batch(request: Request, tenant: TenantDep) -> ValidationRepor
     """Schema and pre-solve feasibility report; nothing is stored or solved."""
     settings = request.app.state.settings
     raw = await read_body(request, settings.max_body_bytes)
+    if not raw.strip():  # the body is required: no batch is no report
+        raise InputError(422, [problem("", "the body is empty; send a batch as JSON")])
 
     def work() -> ValidationReport:
         try:
@@ -299,7 +310,9 @@ async def validate_batch(request: Request, tenant: TenantDep) -> ValidationRepor
         except InputError as e:
             errors = e.detail if isinstance(e.detail, list) else [problem("", e.detail)]
             return ValidationReport(valid=False, errors=errors, infeasible=[])  # type: ignore[arg-type]
-        return ValidationReport(valid=not issues, errors=[], infeasible=issues)  # type: ignore[arg-type]
+        errors = [i for i in issues if "order" not in i]  # the fleet as a whole
+        orders = [i for i in issues if "order" in i]
+        return ValidationReport(valid=not issues, errors=errors, infeasible=orders)  # type: ignore[arg-type]
 
     return await to_thread.run_sync(work, limiter=request.app.state.batch_limiter)
 

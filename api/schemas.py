@@ -127,7 +127,10 @@ class Readiness(BaseModel):
     ready: bool
     database: bool
     workers: int
-    workers_alive: int
+    workers_alive: int = Field(description="Worker processes up and warm now.")
+    workers_serving: int = Field(
+        description="Worker slots that can take work: warm, or replacing a process that was."
+    )
 
 
 class GeoJSON(BaseModel):

@@ -45,6 +45,13 @@ def _text(value: str) -> str:
     return value.replace("\x00", "")
 
 
+def _storable(value: str) -> bool:
+    """Whether a client's id or key could be in a column at all: PostgreSQL refuses NUL in
+    a query parameter (``psycopg.DataError``), and nothing stored holds one, so a value
+    with NUL is simply not found, on every backend alike."""
+    return "\x00" not in value
+
+
 class QueueFull(Exception):
     """The bounded queue is full; try again after ``retry_after`` seconds."""
 
@@ -202,19 +209,24 @@ class Store:
 
     # -- submitting ----------------------------------------------------------------------
     def find_idempotent(self, county_id: int, key: str, body_sha256: str) -> Job | None:
-        """The job of an earlier submission with this key; conflict if its body differs."""
+        """The job of an earlier submission with this key; conflict if its body differs.
+
+        A key whose job failed is free again: a failed job made nothing to fetch, so the
+        next submission with the key (whatever its body) starts a new job, and the key
+        names that one from then on. A cancelled job keeps its key (the client stopped it).
+        """
         with self.sessions() as s:
             return self._find_idempotent(s, county_id, key, body_sha256)
 
     def key_used(self, county_id: int, key: str) -> bool:
-        """Whether this county stored a batch under this idempotency key."""
+        """Whether this county holds this idempotency key (for a job that did not fail)."""
         with self.sessions() as s:
             found = s.scalar(
-                select(BatchRow.id).where(
-                    BatchRow.county_id == county_id, BatchRow.idempotency_key == key
-                )
+                select(JobRow.state)
+                .join(BatchRow, JobRow.batch_id == BatchRow.id)
+                .where(BatchRow.county_id == county_id, BatchRow.idempotency_key == key)
             )
-        return found is not None
+        return found is not None and found != FAILED
 
     def _find_idempotent(
         self, s: Session, county_id: int, key: str, body_sha256: str
@@ -224,7 +236,7 @@ class Store:
             .join(JobRow, JobRow.batch_id == BatchRow.id)
             .where(BatchRow.county_id == county_id, BatchRow.idempotency_key == key)
         ).first()
-        if row is None:
+        if row is None or row[1].state == FAILED:
             return None
         if row[0] != body_sha256:
             raise IdempotencyConflict(key)
@@ -329,6 +341,12 @@ class Store:
             if depth >= item.max_queue:
                 outcomes.append(QueueFull(depth, self._retry_after(s)))
                 continue
+            if key is not None:  # a failed job's batch gives its key up to this one
+                s.execute(
+                    update(BatchRow)
+                    .where(BatchRow.county_id == item.county_id, BatchRow.idempotency_key == key)
+                    .values(idempotency_key=None)
+                )
             now = utcnow()
             batch = BatchRow(
                 id=str(uuid.uuid4()),
@@ -392,6 +410,8 @@ class Store:
         return Job.of(row, plan_id, result_id)
 
     def get_job(self, county_id: int, job_id: str) -> Job | None:
+        if not _storable(job_id):
+            return None
         with self.sessions() as s:
             row = s.execute(
                 select(JobRow, PlanRow.id, SitingResultRow.id)
@@ -403,6 +423,8 @@ class Store:
 
     def get_plan(self, county_id: int, plan_id: str) -> tuple[Any, Any] | None:
         """(plan JSON, batch JSON) of a plan of this county."""
+        if not _storable(plan_id):
+            return None
         with self.sessions() as s:
             row = s.execute(
                 select(PlanRow.body, BatchRow.body)
@@ -414,6 +436,8 @@ class Store:
 
     def get_siting_result(self, county_id: int, result_id: str) -> tuple[Any, Any, str] | None:
         """(result JSON, request JSON, job id) of a siting result of this county."""
+        if not _storable(result_id):
+            return None
         with self.sessions() as s:
             row = s.execute(
                 select(SitingResultRow.body, BatchRow.body, SitingResultRow.job_id)
@@ -441,6 +465,8 @@ class Store:
         The update is conditional on the state just read, and retried if a worker
         claimed or finished the job in between (possible across processes).
         """
+        if not _storable(job_id):
+            return None
         query = select(JobRow).where(JobRow.id == job_id, JobRow.county_id == county_id)
         with self._write(durable=True) as s:
             for _ in range(5):

@@ -163,6 +163,8 @@ class WorkerSlot:
         self.conn: Connection | None = None
         self.current: str | None = None
         self.ready = False  # the process has imported the optimizer
+        self.warmed = False  # a process of this slot has been ready at least once
+        self.respawning = False  # a process is being replaced (cancel, kill, crash)
         self._cancel = threading.Event()
         self._jobs: queue.SimpleQueue[Claim | None] = queue.SimpleQueue()
         self.thread = threading.Thread(target=self._run, daemon=True, name=f"solve-slot-{index}")
@@ -179,6 +181,15 @@ class WorkerSlot:
             and self.process is not None
             and self.process.is_alive()
         )
+
+    def serving(self) -> bool:
+        """The slot can take work: its process is up and warm, or being replaced after
+        one was (a cancelled or killed solve), so a job assigned now waits a moment at
+        most. False before the first process is warm, when a respawn failed, or when
+        the slot's thread is gone."""
+        if self.pool.stopping or not self.thread.is_alive():
+            return False
+        return self.alive() or (self.respawning and self.warmed)
 
     def assign(self, claim: Claim) -> None:
         self.current = claim.job_id
@@ -213,6 +224,7 @@ class WorkerSlot:
             try:
                 if parent.poll(0.1):
                     self.ready = parent.recv() == ("ready",)
+                    self.warmed |= self.ready
                     return
             except (EOFError, OSError):
                 return
@@ -227,9 +239,13 @@ class WorkerSlot:
         self.ready = False
 
     def _restart(self) -> None:
-        self._kill()
-        if not self.pool.stopping:
-            self._spawn()
+        self.respawning = True
+        try:
+            self._kill()
+            if not self.pool.stopping:
+                self._spawn()
+        finally:
+            self.respawning = False
 
     def _run(self) -> None:
         try:
@@ -298,7 +314,7 @@ class WorkerSlot:
                 continue
             kind = message[0]
             if kind == "ready":  # a late warm-up notice (see _spawn)
-                self.ready = True
+                self.ready = self.warmed = True
             elif kind == "progress":
                 if not store.set_progress(job_id, message[2], message[3]):
                     self._restart()
@@ -337,7 +353,12 @@ class WorkerPool:
         self._wake.set()
 
     def alive(self) -> int:
+        """Worker processes up and warm now."""
         return sum(slot.alive() for slot in self.slots)
+
+    def serving(self) -> int:
+        """Slots that can take work: warm, or replacing a process that was (readiness)."""
+        return sum(slot.serving() for slot in self.slots)
 
     def running(self) -> int:
         return sum(slot.busy for slot in self.slots)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +22,14 @@ from optimizer.errors import input_errors
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, normalize_lang, t
 from optimizer.io.spreadsheet import SpreadsheetError, import_batch
-from optimizer.model import Batch, format_clock, read_batch
+from optimizer.model import (
+    MAX_SEED,
+    MAX_TIME_LIMIT_S,
+    Batch,
+    format_clock,
+    read_batch,
+    surrogate_paths,
+)
 from optimizer.network import travel_matrices
 from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import KPIs, Plan
@@ -75,12 +83,22 @@ def _read_json(path: Path, what: str) -> Any:
         raise _fail([f"{path}: {e}"], f"{what} is not valid JSON") from None
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # where a lone surrogate could hide
+
+
 def load_batch_file(path: Path) -> Batch:
     """Read and validate a batch file, exiting with code 2 on any input error.
 
-    A relative road-network path is taken relative to the batch file's folder.
+    A relative road-network path is taken relative to the batch file's folder. Strings
+    with lone surrogates (``"\\ud800"`` escapes: valid JSON, not valid text) are refused
+    at their paths, as the API does; plans and reports could not be written with them.
     """
-    _read_json(path, "batch")  # clear messages for a missing file or bad JSON
+    data = _read_json(path, "batch")  # clear messages for a missing file or bad JSON
+    if _SURROGATE_ESCAPE.search(path.read_text(encoding="utf-8")):
+        bad = surrogate_paths(data)
+        if bad:
+            lines = [f"{p}: string is not valid Unicode (lone surrogate)" for p in bad]
+            raise _fail(lines, f"{path} is not a valid batch")
     try:
         return read_batch(path)
     except ValidationError as e:
@@ -134,7 +152,10 @@ def solve(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Seconds (default: the batch's).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: the batch's).")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=MAX_SEED, help="Random seed (default: the batch's)."),
+    ] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Where plan files go.")] = Path("out"),
     baseline: Annotated[
         bool | None,
@@ -169,9 +190,10 @@ def solve(
     """Plan one day's batch; writes plan.json, plan.geojson, map.html, run sheets and
     timeline.png to --out."""
     batch = load_batch_file(batch_file) if fmt is None else _read_benchmark(batch_file, fmt)
-    if time_limit is not None and time_limit <= 0:
+    if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
         raise _fail(
-            [f"--time-limit: {time_limit:g} is not a positive number of seconds"], "bad option"
+            [f"--time-limit: {time_limit:g} s is not in (0, {MAX_TIME_LIMIT_S:g}] s"],
+            "bad option",
         )
     if engine not in ENGINES:
         raise _fail([f"--engine: '{engine}' is not one of {', '.join(ENGINES)}"], "bad option")
@@ -204,9 +226,12 @@ def solve(
                 workers=workers,
             )
         except InfeasibleBatch as e:
-            raise _fail(
-                [str(i) for i in e.issues], "some orders cannot be served by any vehicle"
-            ) from None
+            title = (
+                "some orders cannot be served by any vehicle"
+                if all(i.order is not None for i in e.issues)
+                else "the batch cannot be planned as given"
+            )
+            raise _fail([str(i) for i in e.issues], title) from None
         except RoadNetworkError as e:
             raise _fail([str(e)], "the road network cannot be used") from None
     travel = travel_matrices(batch)  # cached on disk for road networks

@@ -19,13 +19,39 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     PlainSerializer,
+    WithJsonSchema,
     model_validator,
 )
 
-from optimizer.network.spec import RoadNetworkTravel
+from optimizer.network.spec import MAX_SPEED_KMH, MIN_SPEED_KMH, RoadNetworkTravel
 
 BATCH_SCHEMA_ID = "freshroute.batch/v1"
+
+# Bounds on every number. The engines scale to integers (``routing.ortools_engine``:
+# minutes × 1000, CNY × 1e5, kg × 10, m³ × 1000; PyVRP also km × 100) and hold them in
+# int64, so a batch must not carry a value they cannot hold: each maximum is far above
+# any county's (and the benchmarks'), and keeps every scaled value below 2**54 (one leg
+# at every maximum: 1,200 CNY/km × weight 100 × 1e6 km × 1e5 ≈ 1.2e16; int64 ends at
+# 9.2e18). Each bound is in the JSON Schema, and a value past it is a 422 / exit 2 at
+# its path, never a failed solve.
+CLOCK_MAX_MIN = 7 * 1440.0  # the planning clock: a week, in minutes after midnight
+MAX_KG = 1e6  # per order or vehicle (1,000 t)
+MAX_M3 = 1e6  # per order or vehicle (the benchmark readers' "no volume limit")
+MAX_LEG_KM = 1e6  # one matrix leg (benchmarks: up to 4e5, with their penalty legs)
+MAX_LEG_MIN = 1e6  # one matrix leg; one longer than the clock can never be driven anyway
+MAX_COUNT = 1000  # vehicles of one type (the service's default for a whole fleet)
+MAX_CNY = 1e6  # a vehicle's fixed cost, an order's penalty (the engines' for a required one)
+MAX_CNY_PER_KM = 1e3  # domain.md §2.4: 2.5-3
+MAX_CNY_PER_HOUR = 1e4  # domain.md §2.4: 35
+MAX_FUEL_L_PER_KM = 2.0  # domain.md §2.2: 0.08-0.4
+MAX_FUEL_PRICE = 100.0  # CNY/L; domain.md §2.3: 7.5
+MAX_WEIGHT = 100.0  # objective weights
+MIN_TEMP_C, MAX_TEMP_C = -60.0, 60.0  # any cold room, compartment or day
+MAX_SHELF_LIFE_H = 1e5  # 11 years; the catalogue's longest is 4,320 h
+MAX_SEED = 2**31 - 1  # PyVRP's generator takes 32 bits, and a second core uses seed + 1
+MAX_TIME_LIMIT_S = 3600.0
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -49,17 +75,25 @@ def format_clock(minutes: float) -> str:
     return f"{total // 60:02d}:{total % 60:02d}"
 
 
+CLOCK_SCHEMA = {
+    "anyOf": [
+        {"type": "number", "minimum": 0, "maximum": CLOCK_MAX_MIN},
+        {"type": "string", "pattern": r"^\d{1,2}:[0-5]\d$"},
+    ],
+    "description": "Minutes after midnight, or 'HH:MM'.",
+}
 Clock = Annotated[
     float,
+    Field(ge=0, le=CLOCK_MAX_MIN),
     BeforeValidator(parse_clock),
-    Field(ge=0, le=7 * 1440, description="Minutes after midnight, or 'HH:MM'."),
+    WithJsonSchema(CLOCK_SCHEMA),
 ]
 
 OptClock = Annotated[
-    float | None,
-    BeforeValidator(parse_clock),
-    Field(default=None, description="Minutes after midnight, or 'HH:MM'."),
+    Clock | None, Field(default=None, description="Minutes after midnight, or 'HH:MM'.")
 ]
+Minutes = Annotated[float, Field(ge=0, le=CLOCK_MAX_MIN)]  # a duration within the clock
+Temperature = Annotated[float, Field(ge=MIN_TEMP_C, le=MAX_TEMP_C)]
 
 RoundedFloat = Annotated[float, PlainSerializer(lambda v: round(v, 4), return_type=float)]
 
@@ -92,14 +126,14 @@ class Site(_Strict):
     kind: SiteKind
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
-    service_min: float = Field(
-        default=5.0, ge=0, description="Minutes per visit (domain.md §2.5: median 5 min)."
+    service_min: Minutes = Field(
+        default=5.0, description="Minutes per visit (domain.md §2.5: median 5 min)."
     )
     time_windows: list[TimeWindow] = Field(
         default_factory=list,
         description="When service may start; empty means any time. Several windows allowed.",
     )
-    storage_temp_c: float | None = Field(
+    storage_temp_c: Temperature | None = Field(
         default=None,
         description="Cold-room temperature where produce waits; none means the batch's ambient.",
     )
@@ -184,9 +218,9 @@ class Product(_Strict):
     category: str = Field(description="A catalogue category, e.g. 'strawberry', or any label.")
     temperature_class: TemperatureClass | None = None
     shelf_life_h: float | None = Field(
-        default=None, gt=0, description="Shelf life at ref_temp_c, hours."
+        default=None, gt=0, le=MAX_SHELF_LIFE_H, description="Shelf life at ref_temp_c, hours."
     )
-    ref_temp_c: float | None = None
+    ref_temp_c: Temperature | None = None
     q10: float | None = Field(default=None, ge=1, le=10)
     perishable: bool = Field(
         default=True, description="False: no shelf life is tracked even if the category has one."
@@ -238,8 +272,8 @@ class Order(_Strict):
         description="Pickups: the collection centre it goes to (default: the only centre).",
     )
     product: str
-    kg: float = Field(ge=0)
-    m3: float = Field(default=0.0, ge=0)
+    kg: float = Field(ge=0, le=MAX_KG)
+    m3: float = Field(default=0.0, ge=0, le=MAX_M3)
     ready: OptClock = Field(
         default=None,
         description=(
@@ -256,6 +290,7 @@ class Order(_Strict):
     penalty: float | None = Field(
         default=None,
         ge=0,
+        le=MAX_CNY,
         description="CNY lost if the order is not served; set it to make the order optional.",
     )
 
@@ -280,35 +315,44 @@ class VehicleType(_Strict):
 
     id: str = Field(min_length=1)
     name: str = ""
-    count: int = Field(ge=0)
-    capacity_kg: float = Field(gt=0)
-    capacity_m3: float = Field(gt=0)
+    count: int = Field(ge=0, le=MAX_COUNT)
+    capacity_kg: float = Field(gt=0, le=MAX_KG)
+    capacity_m3: float = Field(gt=0, le=MAX_M3)
     refrigerated: bool = False
-    compartment_temp_c: float | None = Field(
+    compartment_temp_c: Temperature | None = Field(
         default=None, description="Refrigerated vehicles: compartment °C (default 2 °C)."
     )
     cost_per_km: float = Field(
         default=2.5,
         ge=0,
+        le=MAX_CNY_PER_KM,
         description=(
             "domain.md §2.4: 2.5-3 CNY/km. With fuel rates set it covers the rest of the "
             "per-km cost (tyres, upkeep) and fuel is priced per leg by the load."
         ),
     )
     fuel_l_per_km_empty: float | None = Field(
-        default=None, ge=0, description="Litres per km with nothing on board (domain.md §2: 0.08)."
+        default=None,
+        ge=0,
+        le=MAX_FUEL_L_PER_KM,
+        description="Litres per km with nothing on board (domain.md §2: 0.08).",
     )
     fuel_l_per_km_full: float | None = Field(
         default=None,
         ge=0,
+        le=MAX_FUEL_L_PER_KM,
         description="Litres per km at capacity_kg (domain.md §2.2: 0.102 light truck).",
     )
-    cost_per_hour: float = Field(default=35.0, ge=0, description="domain.md §2.4: driver 35 CNY/h.")
-    fixed_cost: float = Field(default=250.0, ge=0, description="domain.md §0: 250 CNY a day used.")
+    cost_per_hour: float = Field(
+        default=35.0, ge=0, le=MAX_CNY_PER_HOUR, description="domain.md §2.4: driver 35 CNY/h."
+    )
+    fixed_cost: float = Field(
+        default=250.0, ge=0, le=MAX_CNY, description="domain.md §0: 250 CNY a day used."
+    )
     shift_start: Clock = 360.0
     shift_end: Clock = 1080.0
     max_duration_min: float = Field(
-        default=720.0, gt=0, description="domain.md §2.5: 12 h hard maximum."
+        default=720.0, gt=0, le=CLOCK_MAX_MIN, description="domain.md §2.5: 12 h hard maximum."
     )
     max_km: float | None = Field(
         default=None,
@@ -325,6 +369,7 @@ class VehicleType(_Strict):
     min_used: int = Field(
         default=0,
         ge=0,
+        le=MAX_COUNT,
         description=(
             "At least this many of these vehicles run (e.g. contracted trucks that run "
             "every day; classic VRPB's exactly K routes)."
@@ -360,17 +405,17 @@ class HaversineTravel(_Strict):
 
     mode: Literal["haversine"] = "haversine"
     circuity: float = Field(default=1.30, ge=1.0, le=3.0)
-    speed_kmh: float = Field(default=48.0, gt=0)
-    access_min: float = Field(default=5.0, ge=0)
+    speed_kmh: float = Field(default=48.0, ge=MIN_SPEED_KMH, le=MAX_SPEED_KMH)
+    access_min: Minutes = 5.0
 
 
 class MatrixTravel(_Strict):
     """Explicit km and minutes between all sites, e.g. exported from a map provider."""
 
-    mode: Literal["matrix"] = "matrix"
+    mode: Literal["matrix"]
     site_ids: list[str] = Field(min_length=1)
-    km: list[list[float]]
-    minutes: list[list[float]]
+    km: list[list[Annotated[float, Field(ge=0, le=MAX_LEG_KM)]]]
+    minutes: list[list[Annotated[float, Field(ge=0, le=MAX_LEG_MIN)]]]
 
     @model_validator(mode="after")
     def _square(self) -> MatrixTravel:
@@ -381,38 +426,59 @@ class MatrixTravel(_Strict):
                 raise ValueError(f"{name} must be {n}×{n}, one row and column per site id")
             if any(v < 0 or v != v for r in rows for v in r):
                 raise ValueError(f"{name} has a negative or NaN entry")
+            # PyVRP refuses a matrix whose diagonal is not zero, and a stay is no leg.
+            for i, row in enumerate(rows):
+                if row[i] != 0:
+                    raise ValueError(
+                        f"{name}[{i}][{i}]: a site's {name} to itself must be 0, not {row[i]:g}"
+                    )
         if len(set(self.site_ids)) != n:
             raise ValueError("site_ids has duplicates")
         return self
 
 
-Travel = Annotated[HaversineTravel | MatrixTravel | RoadNetworkTravel, Field(discriminator="mode")]
+def _default_mode(value: object) -> object:
+    """A travel object without ``mode`` is haversine, as the schema's defaults say (the
+    other modes require theirs)."""
+    if isinstance(value, dict) and "mode" not in value:
+        return {**value, "mode": "haversine"}
+    return value
+
+
+Travel = Annotated[
+    HaversineTravel | MatrixTravel | RoadNetworkTravel,
+    Field(discriminator="mode"),
+    BeforeValidator(_default_mode),
+]
 
 
 class ObjectiveWeights(_Strict):
     """Multipliers on the cost parts; 1 means cost in CNY as is."""
 
-    fixed: float = Field(default=1.0, ge=0)
-    distance: float = Field(default=1.0, ge=0)
-    time: float = Field(default=1.0, ge=0)
+    fixed: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
+    distance: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
+    time: float = Field(default=1.0, ge=0, le=MAX_WEIGHT)
 
 
 class Options(_Strict):
-    time_limit_s: float = Field(default=10.0, gt=0, le=3600)
-    seed: int = Field(default=0, ge=0)
+    time_limit_s: float = Field(default=10.0, gt=0, le=MAX_TIME_LIMIT_S)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     backhaul: Literal["mixed", "deliveries_first"] = Field(
         default="mixed",
         description="mixed: pickups and deliveries in any order; deliveries_first: classic VRPB.",
     )
     weights: ObjectiveWeights = Field(default_factory=ObjectiveWeights)
-    ambient_temp_c: float = Field(
+    ambient_temp_c: Temperature = Field(
         default=25.0, description="Outside temperature (domain.md §3.1: ambient 20-30 °C)."
     )
     baseline: bool = Field(
         default=True, description="Also plan the separate-fleets baseline and report savings."
     )
     fuel_price_cny_per_l: float = Field(
-        default=7.5, gt=0, description="Diesel price for fuel rates (domain.md §2.3: 7.5 CNY/L)."
+        default=7.5,
+        gt=0,
+        le=MAX_FUEL_PRICE,
+        description="Diesel price for fuel rates (domain.md §2.3: 7.5 CNY/L).",
     )
 
 
@@ -431,6 +497,42 @@ def _single_visit_mix(orders: list[Order], sites: dict[str, Site]) -> list[str]:
         for sid, kinds in required.items()
         if len(kinds) > 1
     ]
+
+
+def surrogate_paths(data: object, limit: int = 20) -> list[str]:
+    """JSON paths of strings (or keys) with lone surrogates, which JSON text can carry
+    (``"\\ud800"``) but UTF-8, and so pydantic's error messages, cannot."""
+    found: list[str] = []
+    stack: list[tuple[tuple[int | str, ...], object]] = [((), data)]
+    while stack and len(found) < limit:
+        loc, value = stack.pop()
+        if isinstance(value, str):
+            if not _utf8(value):
+                found.append(_path(loc))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and not _utf8(key):
+                    found.append(_path(loc))
+                else:
+                    stack.append(((*loc, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*loc, i), item) for i, item in enumerate(value))
+    return sorted(found)
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "batch"
 
 
 class Batch(_Strict):
@@ -539,6 +641,21 @@ class Batch(_Strict):
         if errors:
             raise ValueError("; ".join(errors))
         return self
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _valid_unicode(cls, data: object, handler: ModelWrapValidatorHandler[Batch]) -> Batch:
+        """Lone surrogates are an input error at their paths (pydantic itself would fail
+        with ``UnicodeEncodeError`` on an error message that quotes one). Looked for only
+        when validation trips on one, so valid batches cost nothing more. Defined after
+        ``_references`` so that it wraps that check too."""
+        try:
+            return handler(data)
+        except UnicodeEncodeError:
+            paths = surrogate_paths(data) or ["batch"]
+            raise ValueError(
+                "; ".join(f"{p}: string is not valid Unicode (lone surrogate)" for p in paths)
+            ) from None
 
     # -- lookups (the batch is not mutated after validation) ----------------------------
     @cached_property

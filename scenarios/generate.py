@@ -340,7 +340,7 @@ def generate_county(
         seat_points = [lonlat(xy) for xy in seats]
         points = seat_points + [(st.lon, st.lat) for st in sites]
         write_roads(synthetic_roads(points, list(range(len(seat_points))), seed), roads)
-        travel = RoadNetworkTravel(path=Path(roads).name)
+        travel = RoadNetworkTravel(mode="road_network", path=Path(roads).name)
     frame = Batch(
         name=batch_name,
         sites=sites,

@@ -162,7 +162,11 @@ def test_numbers_and_unicode_edge_cases(api: Api) -> None:
     assert r.status_code == 422 and r.json()["detail"][0]["path"] == "name"
 
     huge_fleet = batch()
-    huge_fleet["fleet"][0]["count"] = 10**30
+    huge_fleet["fleet"][0]["count"] = 10**30  # past the schema's bound
+    r = api.client.post("/v1/batches", json=huge_fleet, headers=h)
+    assert r.status_code == 422 and r.json()["detail"][0]["path"] == "fleet[0].count"
+    for vt in huge_fleet["fleet"]:  # within it, past the service's limit in all
+        vt["count"] = 600
     r = api.client.post("/v1/batches", json=huge_fleet, headers=h)
     assert r.status_code == 422 and r.json()["detail"][0]["path"] == "fleet"
 
@@ -311,3 +315,65 @@ def test_plan_map_in_the_requested_language(api: Api) -> None:
     assert en.headers["content-language"] == "en" and en.text != zh.text
     other = api.client.get(f"/v1/plans/{plan_id}/map", headers=api.headers("B"))
     assert other.status_code == 404
+
+
+def test_a_fleet_with_no_vehicles_is_refused_at_fleet_when_there_are_orders(api: Api) -> None:
+    h = api.headers()
+    idle = batch()
+    for vt in idle["fleet"]:
+        vt["count"] = vt["min_used"] = 0
+    r = api.client.post("/v1/batches", json=idle, headers=h)
+    assert r.status_code == 422
+    [issue] = r.json()["detail"]
+    assert issue["path"] == "fleet" and "no vehicles" in issue["reason"]
+    report = api.client.post("/v1/batches/validate", json=idle, headers=h).json()
+    assert report["valid"] is False and report["infeasible"] == []
+    assert [e["path"] for e in report["errors"]] == ["fleet"]
+    # No orders either: nothing to serve, so the batch is accepted (it plans to no routes).
+    empty = {**idle, "orders": []}
+    assert api.client.post("/v1/batches", json=empty, headers=h).status_code == 202
+
+
+def test_numbers_no_engine_can_hold_are_422_at_their_path(api: Api) -> None:
+    # Were 202, then the job failed in the solver (TypeError in PyVRP's generator,
+    # OverflowError in OR-Tools).
+    h = api.headers()
+    seed = batch()
+    seed["options"]["seed"] = 18446744073709551616
+    cost = batch()
+    cost["fleet"][0]["cost_per_km"] = 1e300
+    for body, path in ((seed, "options.seed"), (cost, "fleet[0].cost_per_km")):
+        r = api.client.post("/v1/batches", json=body, headers=h)
+        assert r.status_code == 422, r.text
+        assert [p["path"] for p in r.json()["detail"]] == [path]
+    assert api.store.counts_by_state()["queued"] == 0
+
+
+def test_spec_gaps_found_by_schemathesis(api: Api) -> None:
+    """Issue 17, item 7: behaviour that did not match the OpenAPI document."""
+    h = api.headers()
+    # "travel": {} is allowed by the schema (every mode has a default): haversine.
+    r = api.client.post("/v1/batches", json=batch(travel={}), headers=h)
+    assert r.status_code == 202, r.text
+    # The body of /validate is required: none at all is a 422, not a 200 report.
+    r = api.client.post("/v1/batches/validate", headers=h)
+    assert r.status_code == 422 and r.json()["detail"][0]["path"] == ""
+    # A 405 names every method of the path.
+    r = api.client.put("/v1/jobs/x", headers=h)
+    assert r.status_code == 405
+    assert {m.strip() for m in r.headers["allow"].split(",")} == {"GET", "DELETE"}
+    # NaN and Infinity are refused at their path.
+    raw = json.dumps(batch()).replace('"time_limit_s": 1.0', '"time_limit_s": NaN')
+    assert "NaN" in raw
+    r = post_raw(api, raw, h)
+    assert r.status_code == 422
+    assert r.json()["detail"] == [
+        {"path": "options.time_limit_s", "reason": "NaN is not a JSON number"}
+    ]
+    raw = json.dumps(batch()).replace('"kg": ', '"kg": -Infinity, "x": ', 1)
+    r = post_raw(api, raw, h)
+    assert r.status_code == 422 and r.json()["detail"][0]["path"] == "orders[0].kg"
+    # A body with no Content-Type is not taken for JSON.
+    r = api.client.post("/v1/batches", content=json.dumps(BATCH).encode(), headers=h)
+    assert r.status_code == 415
+    assert api.store.counts_by_state()["queued"] == 1  # the travel-less batch only

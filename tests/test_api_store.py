@@ -256,3 +256,55 @@ def test_the_api_solves_on_this_backend(db_url: str) -> None:
         assert plan["batch"] == body["name"]
         assert api.client.get(job["links"]["plan"], headers=b).status_code == 404
         assert api.client.get("/readyz").json()["ready"] is True
+
+
+NUL_PATHS = [
+    ("GET", "/v1/jobs/ab%00cd"),
+    ("DELETE", "/v1/jobs/ab%00cd"),
+    ("GET", "/v1/plans/ab%00cd"),
+    ("GET", "/v1/plans/ab%00cd?format=geojson"),
+    ("GET", "/v1/plans/ab%00cd/map"),
+    ("GET", "/v1/siting/results/ab%00cd"),
+    ("GET", "/v1/siting/results/ab%00cd/map"),
+]
+
+
+def test_an_id_with_a_nul_byte_is_not_found(db_url: str) -> None:
+    # PostgreSQL text cannot hold NUL: these were 500s (psycopg.DataError) or a dropped
+    # connection there, and 404 on SQLite.
+    with Api(Settings(database_url=db_url, workers=0)) as api:
+        h = api.headers("A")
+        for method, path in NUL_PATHS:
+            r = api.client.request(method, path, headers=h)
+            assert r.status_code == 404, (method, path, r.status_code, r.text)
+        body = {**BODY, "name": "nul"}
+        key = {**h, "Idempotency-Key": "a\u0000b"}
+        r = api.client.post("/v1/batches", json=body, headers=key)
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"][0]["path"] == "header.Idempotency-Key"
+
+
+def test_a_failed_job_releases_its_idempotency_key(store: Store) -> None:
+    # Was: the key kept answering with the failed job, so a client could never retry.
+    a = county(store, "A")
+    first = submit(store, a, key="k").job
+    store.claim_next()
+    store.recover()
+    store.claim_next()
+    store.recover()  # interrupted twice: failed
+    assert store.get_job(a, first.id).state == "failed"
+    assert store.find_idempotent(a, "k", str(hash(str(BODY)))) is None
+    assert not store.key_used(a, "k")
+    retry = submit(store, a, key="k")
+    assert not retry.replayed and retry.job.id != first.id and retry.job.state == "queued"
+    again = submit(store, a, key="k")  # the key now names the new job
+    assert again.replayed and again.job.id == retry.job.id
+    assert store.get_job(a, first.id).state == "failed"  # the old job is still there
+    # Released means released: another body may take the key after a failure too.
+    store.claim_next()
+    store.fail(retry.job.id, "solver error")
+    other = submit(store, a, {**BODY, "name": "other"}, key="k")
+    assert not other.replayed and other.job.id not in (first.id, retry.job.id)
+    # A cancelled job keeps its key: the client chose to stop it.
+    store.cancel(a, other.job.id)
+    assert submit(store, a, {**BODY, "name": "other"}, key="k").job.id == other.job.id

@@ -86,3 +86,48 @@ def test_queued_jobs_are_solved_after_a_restart(make_api: ApiFactory, tmp_path: 
     second = make_api(database_url=db, workers=1)
     job = second.wait(job_id, h)
     assert (job["state"], job["attempts"]) == ("done", 1)
+
+
+def test_a_batch_with_no_vehicles_and_no_orders_solves_to_an_empty_plan(
+    make_api: ApiFactory,
+) -> None:
+    # Was: the worker process died with SIGSEGV (OR-Tools' model with zero vehicles).
+    api = make_api(workers=1)
+    h = api.headers()
+    body = {
+        "fleet": [{"capacity_kg": 1000, "capacity_m3": 5, "count": 0, "id": "0"}],
+        "sites": [{"id": "0", "kind": "hub", "lat": 0, "lon": 0}],
+    }
+    r = api.client.post("/v1/batches", json=body, headers=h)
+    assert r.status_code == 202, r.text
+    job = api.wait(r.json()["job_id"], h)
+    assert job["state"] == "done", job
+    plan = api.client.get(job["links"]["plan"], headers=h).json()
+    assert plan["routes"] == [] and plan["kpis"]["total_cost"] == 0
+
+
+def test_readiness_holds_while_a_cancelled_solve_s_worker_respawns(make_api: ApiFactory) -> None:
+    # Was: /readyz answered 503 from the kill until the new worker had imported the
+    # optimizer (about 0.5 s), though the service could accept and run work throughout.
+    api = make_api(workers=1)
+    h = api.headers()
+    slot = api.app.state.pool.slots[0]
+    deadline = time.monotonic() + 60
+    while api.client.get("/readyz").status_code != 200:  # the first worker warms up
+        assert time.monotonic() < deadline, "the worker never became ready"
+        time.sleep(0.05)
+    job_id = api.client.post("/v1/batches", json=small_batch(3, 60), headers=h).json()["job_id"]
+    api.wait(job_id, h, states=("running",), timeout=30)
+    pid = slot.process.pid
+    assert api.client.delete(f"/v1/jobs/{job_id}", headers=h).status_code == 200
+    codes, respawning_seen = [], False
+    deadline = time.monotonic() + 60
+    while not (slot.process is not None and slot.process.pid != pid and slot.alive()):
+        assert time.monotonic() < deadline, "the worker did not come back"
+        respawning_seen |= not slot.alive()
+        r = api.client.get("/readyz")
+        codes.append(r.status_code)
+        time.sleep(0.02)
+    assert respawning_seen  # the readiness probes above ran while no process was warm
+    assert set(codes) == {200}, codes
+    assert api.client.get("/readyz").json()["workers_alive"] == 1

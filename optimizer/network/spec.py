@@ -6,9 +6,14 @@ depends on pydantic only.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+# Speeds a batch may give, km/h: below 1 km/h a leg of the Earth's size would overflow
+# the engines' integer clock ticks; 300 is above any road vehicle.
+MIN_SPEED_KMH, MAX_SPEED_KMH = 1.0, 300.0
+MAX_SNAP_KM = 1000.0
 
 # One table for every default speed, km/h, keyed by the lower-cased road class.
 # Chinese administrative classes follow domain.md §1.4 "suggested speeds" (county road
@@ -56,12 +61,12 @@ class RoadNetworkTravel(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    mode: Literal["road_network"] = "road_network"
+    mode: Literal["road_network"]
     path: str = Field(
         min_length=1, description="GeoJSON, GeoPackage, Shapefile or OpenStreetMap .osm.pbf."
     )
     layer: str | None = Field(default=None, description="Layer in a multi-layer file.")
-    speeds_kmh: dict[str, float] = Field(
+    speeds_kmh: dict[str, Annotated[float, Field(ge=MIN_SPEED_KMH, le=MAX_SPEED_KMH)]] = Field(
         default_factory=dict,
         description="km/h per road class, overriding the defaults (domain.md §1.4).",
     )
@@ -72,10 +77,16 @@ class RoadNetworkTravel(BaseModel):
         "A layer without the default 'oneway' attribute is all two-way; null: ignore it.",
     )
     access_speed_kmh: float = Field(
-        default=15.0, gt=0, description="Speed on the straight leg from a site to its road."
+        default=15.0,
+        ge=MIN_SPEED_KMH,
+        le=MAX_SPEED_KMH,
+        description="Speed on the straight leg from a site to its road.",
     )
     max_snap_km: float = Field(
-        default=2.0, gt=0, description="Warn about sites farther than this from any road."
+        default=2.0,
+        gt=0,
+        le=MAX_SNAP_KM,
+        description="Warn about sites farther than this from any road.",
     )
     coords: Literal["wgs84", "gcj02"] = Field(
         default="wgs84",

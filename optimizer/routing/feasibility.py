@@ -17,11 +17,13 @@ from optimizer.routing.pyvrp_engine import unsupported
 
 @dataclass(frozen=True)
 class Issue:
-    path: str  # JSON path in the batch, e.g. "orders[3]"
-    order: str
+    path: str  # JSON path in the batch, e.g. "orders[3]", or "fleet"
+    order: str | None  # None: the issue is about the whole batch (every order)
     reason: str
 
     def __str__(self) -> str:
+        if self.order is None:
+            return f"{self.path}: {self.reason}"
         return f"{self.path} (order '{self.order}'): {self.reason}"
 
 
@@ -34,16 +36,31 @@ class InfeasibleBatch(ValueError):
 
 
 def check_feasibility(problem: RoutingProblem) -> list[Issue]:
-    """Orders no single vehicle could serve on its own; empty when all are servable."""
-    issues = []
+    """Orders no single vehicle could serve on its own; empty when all are servable.
+
+    A fleet with no vehicles at all (every ``count`` 0) is one issue at ``fleet`` (with no
+    order) when there are orders; with no orders either, the batch plans to an empty plan.
+    More vehicles that must run (``min_used``) than orders to give them are issues at
+    ``fleet[i].min_used`` or ``fleet``.
+    """
     batch = problem.batch
+    if not problem.vehicles:
+        if not problem.orders:
+            return []
+        n = len(problem.orders)
+        return [
+            Issue(
+                "fleet",
+                None,
+                f"the fleet has no vehicles (every count is 0), so none of the {n} "
+                f"order{'s' if n != 1 else ''} can be served; give at least one vehicle a count",
+            )
+        ]
+    issues = _min_used_issues(problem)
     index = {o.id: i for i, o in enumerate(batch.orders)}
     for k, order in enumerate(problem.orders):
         path = f"orders[{index[order.id]}]"
         allowed = problem.allowed_vehicles[k]
-        if not problem.vehicles:
-            issues.append(Issue(path, order.id, "the fleet has no vehicles (every count is 0)"))
-            continue
         if not allowed:
             product = batch.products_by_id[order.product]
             issues.append(
@@ -68,6 +85,52 @@ def check_feasibility(problem: RoutingProblem) -> list[Issue]:
         else:
             issues.append(Issue(path, order.id, "; ".join(reasons)))
     return issues + _single_visit_issues(problem)
+
+
+def _min_used_issues(problem: RoutingProblem) -> list[Issue]:
+    """Types whose ``min_used`` vehicles cannot all run: a running vehicle serves at least
+    one order it may carry, and a single-visit station's orders ride on one truck."""
+    p = problem
+    group = list(range(len(p.orders)))  # order → the first order of its stop
+    for chain in p.visits:
+        ks = [int(p.node_order[n]) for n in chain]
+        for k in ks:
+            group[k] = ks[0]
+    type_of = [v.type.id for v in p.vehicles]
+    issues = []
+    total = 0
+    for i, vt in enumerate(p.batch.fleet):
+        if vt.min_used == 0:
+            continue
+        total += vt.min_used
+        carried = {
+            group[k]
+            for k in range(len(p.orders))
+            if any(type_of[j] == vt.id for j in p.allowed_vehicles[k])
+        }
+        if vt.min_used > len(carried):
+            issues.append(
+                Issue(
+                    f"fleet[{i}].min_used",
+                    None,
+                    f"{vt.min_used} vehicles of type '{vt.id}' must run, but only "
+                    f"{len(carried)} orders "
+                    "(single-visit stops counted once) can ride on one, and each vehicle that "
+                    "runs serves at least one",
+                )
+            )
+    stops = len(set(group))
+    if not issues and total > stops:
+        issues.append(
+            Issue(
+                "fleet",
+                None,
+                f"min_used adds up to {total} vehicles that must run, but the batch has only "
+                f"{stops} orders (single-visit stops counted once), and each vehicle that runs "
+                "serves at least one",
+            )
+        )
+    return issues
 
 
 def _single_visit_issues(problem: RoutingProblem) -> list[Issue]:

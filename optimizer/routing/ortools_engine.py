@@ -65,6 +65,13 @@ def solve_ortools(
     only seeds the search (e.g. PyVRP's routes, whose times are approximate).
     """
     started = time.perf_counter()
+    if not problem.vehicles:
+        # OR-Tools' routing model with no vehicles crashes the process (SIGSEGV in
+        # AddDimension, 9.15): nothing can be served, so there is nothing to search.
+        unserved = float(
+            np.where(np.isnan(problem.penalty), REQUIRED_PENALTY_CNY, problem.penalty).sum()
+        )
+        return EngineResult([], unserved, "no_vehicles", time.perf_counter() - started)
     deadline = started + time_limit_s
 
     def remaining() -> float:

@@ -385,7 +385,8 @@ def plan_batch(
     without a baseline.
 
     Raises ``InfeasibleBatch`` (before solving) when some order cannot be served by any
-    vehicle even alone.
+    vehicle even alone, or there are orders and no vehicles. A batch with neither plans
+    to an empty plan without running an engine.
     """
     started = time.perf_counter()
     limit = time_limit_s if time_limit_s is not None else batch.options.time_limit_s
@@ -393,6 +394,10 @@ def plan_batch(
     issues = check_feasibility(problem)
     if issues:
         raise InfeasibleBatch(issues)
+    if not problem.vehicles:  # and no orders (check_feasibility): the empty plan
+        plan = _plan(problem, EngineResult([], 0.0, "no_vehicles", 0.0), engine)
+        plan.solve_seconds = time.perf_counter() - started
+        return plan
     # The limit covers compiling (done) and building and validating the plan (to come).
     finish_s = FINISH_S_PER_ORDER * len(batch.orders)
     limit = max(0.1, limit - (time.perf_counter() - started) - finish_s)

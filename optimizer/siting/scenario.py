@@ -188,7 +188,10 @@ def evaluate_scenario(scenario: Scenario, batch: Batch) -> ScenarioResult:
         day_batch = sample_day(county, day, scenario.seed)
         issues = check_feasibility(compile_problem(day_batch, travel))
         if issues:
-            bad = {i.order for i in issues}
+            # An issue with no order is about the fleet as a whole (no vehicles, or more
+            # that must run than there are orders): the day cannot be routed as sampled.
+            everyone = any(i.order is None for i in issues)
+            bad = {o.id for o in day_batch.orders} if everyone else {i.order for i in issues}
             unservable += len(bad)
             kept = [o.model_dump() for o in day_batch.orders if o.id not in bad]
             day_batch = Batch.model_validate(
