@@ -40,6 +40,7 @@ CLOCK_MAX_MIN = 7 * 1440.0  # the planning clock: a week, in minutes after midni
 MAX_KG = 1e6  # per order or vehicle (1,000 t)
 MAX_M3 = 1e6  # per order or vehicle (the benchmark readers' "no volume limit")
 MAX_LEG_KM = 1e6  # one matrix leg (benchmarks: up to 4e5, with their penalty legs)
+MAX_ROUTE_KM = 1e9  # a route-length limit (in metres it stays far inside int64)
 MAX_LEG_MIN = 1e6  # one matrix leg; one longer than the clock can never be driven anyway
 MAX_COUNT = 1000  # vehicles of one type (the service's default for a whole fleet)
 MAX_CNY = 1e6  # a vehicle's fixed cost, an order's penalty (the engines' for a required one)
@@ -357,6 +358,7 @@ class VehicleType(_Strict):
     max_km: float | None = Field(
         default=None,
         gt=0,
+        le=MAX_ROUTE_KM,
         description="Longest route in km, if any: an electric van's range, a driver's allowance.",
     )
     single_trip: bool = Field(
