@@ -13,7 +13,7 @@ import numpy as np
 from optimizer.freshness import remaining_share, shelf_life_min, used_minutes
 from optimizer.kpis import compute_kpis, fuel_cost, route_cost
 from optimizer.plan import OrderOutcome, Plan, Route, Stop
-from optimizer.routing.engines import EngineRoute
+from optimizer.routing.engines import REQUIRED_PENALTY_CNY, EngineRoute
 from optimizer.routing.problem import END, LOAD, START, UNLOAD, RoutingProblem
 from optimizer.validate import validate_plan
 
@@ -187,6 +187,12 @@ def validated_plan(
     if any(v.kind not in allow for v in validate_plan(problem.batch, plan, problem.travel)):
         return None
     return plan
+
+
+def plan_score(plan: Plan) -> float:
+    """A valid plan's cost for comparing candidates (required orders unserved at their
+    penalty)."""
+    return plan.kpis.total_cost + REQUIRED_PENALTY_CNY * plan.kpis.required_unassigned
 
 
 def build_plan(

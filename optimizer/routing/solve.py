@@ -23,7 +23,6 @@ from optimizer.plan import Baseline, Plan, Polishing
 from optimizer.routing.assemble import build_plan, engine_routes
 from optimizer.routing.decompose import parts_needed, plan_in_parts
 from optimizer.routing.engines import EngineResult, EngineRoute
-from optimizer.routing.exchange import Exchange
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
 from optimizer.routing.fleet_use import ensure_min_used
 from optimizer.routing.native import solve_native
@@ -31,6 +30,7 @@ from optimizer.routing.ortools_engine import solve_ortools
 from optimizer.routing.polish import exact_cost, plan_score, polish
 from optimizer.routing.problem import RoutingProblem, compile_problem
 from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
+from optimizer.routing.search.exchange import Exchange
 from optimizer.validate import Violation, format_violations, validate_plan
 
 Progress = Callable[[str, float, float], None]  # (phase, elapsed s, best cost CNY)

@@ -212,7 +212,7 @@ def trip_moves(seq, bounds, minutes, km, early, late, kg, m3, role, rate):
 
     ``seq`` is the whole route; block 0 is everything before the trip and the last block
     everything after it; the trip's stops are blocks 1 … m. Candidates come in the order
-    of ``polish._candidates``: every stop i moved to every other position j among the
+    of ``trips.move_sequences``: every stop i moved to every other position j among the
     rest, then every reversal of stops i … j-1 (j ≥ i + 2). Each is O(1) from range
     segments built once (O(m²))."""
     blocks = block_segments(seq, bounds, minutes, km, early, late, kg, m3, role, rate)
@@ -274,7 +274,7 @@ def trip_move_costs(
     data: SegmentData, vehicle: int, nodes: list[int], stops: list[tuple[int, int]]
 ) -> np.ndarray:
     """Segment cost of every or-opt and 2-opt candidate of a trip's ``stops`` ([a, b)
-    position ranges of ``nodes``), in ``polish._candidates`` order."""
+    position ranges of ``nodes``), in ``trips.move_sequences`` order."""
     bounds = np.array([0, *(a for a, _ in stops), stops[-1][1], len(nodes)], dtype=np.int64)
     seq = np.asarray(nodes, dtype=np.int64)
     t = int(data.type_of[vehicle])
