@@ -35,7 +35,8 @@ from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import KPIs, Plan
 from optimizer.report import write_reports
 from optimizer.routing.feasibility import InfeasibleBatch
-from optimizer.routing.solve import ENGINES, plan_batch
+from optimizer.routing.portfolio import ENGINES
+from optimizer.routing.solve import plan_batch
 from optimizer.validate import format_violations, validate_plan
 
 app = typer.Typer(
