@@ -18,6 +18,7 @@ from optimizer.i18n import _EN, _ZH
 from optimizer.model import Batch
 from optimizer.plan import Plan
 from optimizer.reasons import BATCH_CODES, ORDER_CODES, outcome_text
+from optimizer.report.data import unserved
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
 from optimizer.routing.problem import compile_problem
 from optimizer.routing.solve import plan_batch
@@ -99,6 +100,9 @@ def test_required_unservable_order_exits_3_with_the_plan_written(tmp_path: Path)
     text = " ".join(done.output.split())
     assert "P-late [window_unreachable]: a reefer cannot reach CC1" in text
     assert "required order(s) not served" in text
+    # The run sheets and the map list it with its reason in their language.
+    [(order, why)] = unserved(Batch.model_validate(data), plan, "zh-CN")
+    assert order.id == "P-late" and "最早 18:02 到达" in why
     # The reasons in Chinese with --lang zh-CN.
     zh, _ = solve_cli(tmp_path, data, "--lang", "zh-CN")
     assert zh.exit_code == 3
