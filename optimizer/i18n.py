@@ -316,6 +316,22 @@ _EN: dict[str, str] = {
         "required, but no route found that fits it within the time limit (fleet capacity, "
         "windows or shifts are too tight together)"
     ),
+    "reason.not_fitted.capacity": (
+        "required, but no vehicle is free and adding it to any route that may carry it breaks "
+        "a limit, most often the vehicle's capacity (kg or m³)"
+    ),
+    "reason.not_fitted.windows": (
+        "required, but no vehicle is free and adding it to any route that may carry it breaks "
+        "a limit, most often a site's time window or the centre's cut-off"
+    ),
+    "reason.not_fitted.shift": (
+        "required, but no vehicle is free and adding it to any route that may carry it breaks "
+        "a limit, most often the shift, max_duration_min or max_km"
+    ),
+    "reason.not_fitted.shelf_life": (
+        "required, but no vehicle is free and adding it to any route that may carry it breaks "
+        "a limit, most often min_freshness (produce would arrive too old)"
+    ),
     "reason.no_vehicles": (
         "the fleet has no vehicles (every count is 0), so none of the orders ({n}) can be "
         "served; give at least one vehicle a count"
@@ -576,6 +592,21 @@ _ZH: dict[str, str] = {
     "reason.penalty_cheaper": "可选订单：完成它的成本高于其未完成罚金（{penalty:g} 元）",
     "reason.not_fitted": (
         "必送订单，但在求解时限内没有找到能容纳它的线路（车队容量、时间窗或班次整体过紧）"
+    ),
+    "reason.not_fitted.capacity": (
+        "必送订单，但没有空闲车辆，加入任一可运送它的线路都会超出限制，最常见的是车辆载重或容积"
+    ),
+    "reason.not_fitted.windows": (
+        "必送订单，但没有空闲车辆，加入任一可运送它的线路都会超出限制，最常见的是站点作业时间"
+        "或集货中心截单时间"
+    ),
+    "reason.not_fitted.shift": (
+        "必送订单，但没有空闲车辆，加入任一可运送它的线路都会超出限制，最常见的是班次、"
+        "最长出车时间或里程上限"
+    ),
+    "reason.not_fitted.shelf_life": (
+        "必送订单，但没有空闲车辆，加入任一可运送它的线路都会超出限制，最常见的是保鲜要求"
+        "（到达时剩余保鲜期不足）"
     ),
     "reason.no_vehicles": (
         "车队没有车辆（数量都为 0），{n} 个订单都无法完成；请至少给一种车型设置数量"

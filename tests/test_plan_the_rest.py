@@ -167,3 +167,23 @@ def test_api_accepts_the_batch_and_the_job_lists_the_order_left_out(
         (body["orders"][1]["id"], "too_heavy")
     ]
     assert "50000 kg" in left[0]["reason"]
+
+
+def test_a_required_order_the_search_leaves_out_names_the_binding_limit() -> None:
+    """One 1,500 kg reefer and two 1,000 kg deliveries for a station open 07:00-07:20:
+    each fits alone, both do not (together too heavy, one after the other too late)."""
+    data = readme_batch()
+    data["fleet"] = [dict(data["fleet"][0], count=1)]
+    data["sites"][2]["time_windows"] = [{"start": "07:00", "end": "07:20"}]
+    data["orders"] = [
+        {"id": f"D{i}", "kind": "delivery", "site": "V1", "product": "parcels", "kg": 1000}
+        for i in (1, 2)
+    ]
+    batch = Batch.model_validate(data)
+    assert check_feasibility(compile_problem(batch)) == []
+    plan = plan_batch(batch, time_limit_s=1, baseline=False)
+    assert validate_plan(batch, plan) == []
+    [left] = [o for o in plan.orders if not o.served]
+    assert left.reason_code == "not_fitted"
+    assert "capacity" in (left.reason or "")  # not the one generic sentence
+    assert "载重或容积" in outcome_text(left, "zh-CN")

@@ -22,6 +22,7 @@ from optimizer.model import Batch, with_orders
 from optimizer.plan import Baseline, Plan, Polishing
 from optimizer.routing.assemble import build_plan, engine_routes
 from optimizer.routing.decompose import parts_needed, plan_in_parts
+from optimizer.routing.diagnose import explain_not_fitted
 from optimizer.routing.engines import EngineResult, EngineRoute
 from optimizer.routing.exchange import Exchange
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
@@ -56,11 +57,13 @@ class InvalidPlan(RuntimeError):
 
 
 def _plan(problem: RoutingProblem, result: EngineResult, engine: str) -> Plan:
-    """The validated plan of an engine result (orders left out: ``search_reason``)."""
+    """The validated plan of an engine result (orders left out: ``search_reason``, with
+    the binding limit for required ones where it can be told)."""
     plan = build_plan(problem, result.routes, engine=engine, seconds=result.seconds)
     violations = validate_plan(problem.batch, plan, problem.travel)
     if violations:
         raise InvalidPlan(violations)
+    explain_not_fitted(problem, result.routes, plan)
     return plan
 
 
