@@ -21,6 +21,7 @@ from optimizer.model import Batch, with_orders
 from optimizer.plan import Baseline, Plan, Polishing
 from optimizer.routing.assemble import build_plan, engine_routes
 from optimizer.routing.decompose import parts_needed, plan_in_parts
+from optimizer.routing.diagnose import explain_not_fitted
 from optimizer.routing.engines import EngineResult, EngineRoute
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
 from optimizer.routing.polish import exact_cost, plan_score, polish
@@ -34,6 +35,7 @@ from optimizer.routing.portfolio import (
 )
 from optimizer.routing.problem import RoutingProblem, compile_problem
 from optimizer.routing.pyvrp_engine import unsupported
+from optimizer.routing.rest import plan_rest
 from optimizer.routing.search.exchange import Exchange
 from optimizer.validate import Violation, format_violations, validate_plan
 
@@ -49,41 +51,14 @@ class InvalidPlan(RuntimeError):
         super().__init__("plan failed validation:\n" + format_violations(violations))
 
 
-def _reasons(problem: RoutingProblem, served: set[str]) -> dict[str, str]:
-    out = {}
-    for order in problem.orders:
-        if order.id in served:
-            continue
-        if order.penalty is not None:
-            out[order.id] = (
-                f"optional: serving it would cost more than its penalty ({order.penalty:g} CNY)"
-            )
-        else:
-            out[order.id] = (
-                "required, but no route found that fits it within the time limit "
-                "(fleet capacity, windows or shifts are too tight together)"
-            )
-    return out
-
-
 def _plan(problem: RoutingProblem, result: EngineResult, engine: str) -> Plan:
-    """The validated plan of an engine result."""
-    served = {
-        problem.orders[problem.node_order[n]].id
-        for r in result.routes
-        for n in r.nodes
-        if problem.node_order[n] >= 0
-    }
-    plan = build_plan(
-        problem,
-        result.routes,
-        engine=engine,
-        seconds=result.seconds,
-        reasons=_reasons(problem, served),
-    )
+    """The validated plan of an engine result (orders left out: ``search_reason``, with
+    the binding limit for required ones where it can be told)."""
+    plan = build_plan(problem, result.routes, engine=engine, seconds=result.seconds)
     violations = validate_plan(problem.batch, plan, problem.travel)
     if violations:
         raise InvalidPlan(violations)
+    explain_not_fitted(problem, result.routes, plan)
     return plan
 
 
@@ -133,6 +108,7 @@ def plan_batch(
     progress: Progress | None = None,
     engine: str = "auto",
     workers: int = 1,
+    strict: bool = False,
 ) -> Plan:
     """The validated plan of a batch, with the separate-fleets baseline when asked.
 
@@ -142,16 +118,38 @@ def plan_batch(
     Batches above ``decompose.DECOMPOSE_ABOVE`` orders are planned in parts by location,
     without a baseline.
 
-    Raises ``InfeasibleBatch`` (before solving) when some order cannot be served by any
-    vehicle even alone, or there are orders and no vehicles. A batch with neither plans
-    to an empty plan without running an engine.
+    Orders no vehicle could serve even alone are left out before solving, with their
+    reasons, and the rest is planned (``routing.rest``); with ``strict`` they raise
+    ``InfeasibleBatch`` instead. Issues about the whole batch (orders and no vehicles,
+    ``min_used``, single visits) always raise it. A batch with neither orders nor
+    vehicles plans to an empty plan without running an engine.
     """
     started = time.perf_counter()
     limit = time_limit_s if time_limit_s is not None else batch.options.time_limit_s
     problem = compile_problem(batch)
     issues = check_feasibility(problem)
-    if issues:
+    if issues and (strict or not all(i.leaves_out_order for i in issues)):
         raise InfeasibleBatch(issues)
+    if issues:
+        left = max(0.1, limit - (time.perf_counter() - started))
+        plan = plan_rest(
+            batch,
+            issues,
+            partial(
+                plan_batch,
+                time_limit_s=left,
+                baseline=baseline,
+                progress=progress,
+                engine=engine,
+                workers=workers,
+                strict=True,
+            ),
+        )
+        violations = validate_plan(batch, plan)
+        if violations:
+            raise InvalidPlan(violations)
+        plan.solve_seconds = time.perf_counter() - started
+        return plan
     if not problem.vehicles:  # and no orders (check_feasibility): the empty plan
         plan = _plan(problem, EngineResult([], 0.0, "no_vehicles", 0.0), engine)
         plan.solve_seconds = time.perf_counter() - started
