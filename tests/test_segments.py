@@ -113,7 +113,9 @@ def test_pair_insertions_are_the_cheapest_of_every_position_pair(solved) -> None
             for j in range(i, n)
             if open_gap[i] and open_gap[j]
         )
-        costs, at_i, at_j = insertion_costs(data, r.vehicle, r.nodes, load, unload, open_gap, 3)
+        costs, at_i, at_j = insertion_costs(
+            data, r.vehicle, r.nodes, load, unload, open_gap, open_gap, 3
+        )
         want = [c for c, _, _ in brute[:3]]
         np.testing.assert_allclose(costs, want, rtol=1e-9)
         for cost, i, j in zip(costs, at_i, at_j, strict=True):

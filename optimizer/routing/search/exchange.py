@@ -322,10 +322,9 @@ class Exchange:
         for r, route in enumerate(self.routes):
             if not self.busy[r] or r in skip or not self.allowed[k, route.vehicle]:
                 continue
-            gaps = self._route_gaps(r)
-            open_gap = np.concatenate([[False], gaps["open"]])
+            open_i, open_j = self._masks(r, [load], [unload])
             costs, at_i, at_j = insertion_costs(
-                self.segments, route.vehicle, route.nodes, load, unload, open_gap, count
+                self.segments, route.vehicle, route.nodes, load, unload, open_i, open_j, count
             )
             now = self._segment_cost(r)
             if not np.isfinite(now):  # a route that breaks a conservative deadline
@@ -335,6 +334,28 @@ class Exchange:
                     found.append((float(cost - now), r, int(i), int(j)))
         found.sort()
         return found[:count]
+
+    def _masks(
+        self, r: int, first: list[int], second: list[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The gaps of route r where ``first`` (inserted earlier) and ``second`` (later)
+        may go: the open ones, and on a single-trip vehicle a hub load only before the
+        route's first station and a centre unload only after its last."""
+        p, route = self.p, self.routes[r]
+        open_gap = np.concatenate([[False], self._route_gaps(r)["open"]])
+        first_ok, second_ok = open_gap, open_gap
+        if p.vehicles[route.vehicle].type.single_trip:
+            nodes = np.asarray(route.nodes)
+            acts = (p.node_role[nodes] == LOAD) | (p.node_role[nodes] == UNLOAD)
+            stations = np.flatnonzero(acts & ~p.node_at_depot[nodes])
+            if len(stations):
+                if any(p.node_at_depot[n] and p.node_role[n] == LOAD for n in first):
+                    first_ok = open_gap.copy()
+                    first_ok[stations[0] + 1 :] = False
+                if any(p.node_at_depot[n] and p.node_role[n] == UNLOAD for n in second):
+                    second_ok = open_gap.copy()
+                    second_ok[: stations[-1] + 1] = False
+        return first_ok, second_ok
 
     def _place_visit(
         self, unit: list[int], skip: set[int], limit: float
@@ -347,9 +368,16 @@ class Exchange:
         for r, route in enumerate(self.routes):
             if not self.busy[r] or r in skip or not self.allowed[unit, route.vehicle].all():
                 continue
-            open_gap = np.concatenate([[False], self._route_gaps(r)["open"]])
+            open_b, open_a = self._masks(r, before, after)
+            open_c = np.concatenate([[False], self._route_gaps(r)["open"]])
             costs, at = visit_costs(
-                self.segments, route.vehicle, route.nodes, before, visit, after, open_gap,
+                self.segments,
+                route.vehicle,
+                route.nodes,
+                before,
+                visit,
+                after,
+                (open_b, open_c, open_a),
                 CHECKS_PER_ORDER,
             )
             now = self._segment_cost(r)
