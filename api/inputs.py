@@ -291,13 +291,22 @@ def to_batch(data: Any, limits: Limits, at: str = "") -> Batch:
     return batch
 
 
-def infeasible(batch: Batch) -> list[dict[str, str]]:
-    """Orders no vehicle could serve even alone (the pre-solve check of the CLI):
-    ``{path, order, reason}``, or ``{path, reason}`` for the batch as a whole (``fleet``)."""
-    issues = check_feasibility(compile_problem(batch))
-    return [
-        problem(i.path, i.reason)
-        if i.order is None
-        else {"path": i.path, "order": i.order, "reason": i.reason}
-        for i in issues
-    ]
+@dataclass(frozen=True)
+class Feasibility:
+    """The pre-solve check of the CLI, as the API reports it."""
+
+    refusals: list[dict[str, str]]  # the batch cannot be planned: 422, ``{path, reason}``
+    left_out: list[dict[str, str]]  # ``{path, order, reason, code}``: planned without them
+
+
+def infeasible(batch: Batch) -> Feasibility:
+    """Orders no vehicle could serve even alone, which the plan leaves out, and issues
+    that refuse the batch (no vehicles, ``min_used``, single visits); each with its path
+    and reason (``order`` where it is about one, and its reason ``code``)."""
+    refusals, left_out = [], []
+    for i in check_feasibility(compile_problem(batch)):
+        item = problem(i.path, i.reason) | {"code": i.code}
+        if i.order is not None:
+            item["order"] = i.order
+        (left_out if i.leaves_out_order else refusals).append(item)
+    return Feasibility(refusals, left_out)

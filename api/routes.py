@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from api.inputs import (
     Checked,
+    Feasibility,
     InputError,
     Limits,
     canonical_sha256,
@@ -128,7 +129,7 @@ def _state(request: Request) -> tuple[Settings, Store, WorkerPool]:
     return state.settings, state.store, state.pool
 
 
-def _feasibility(batch: Batch, settings: Settings) -> list[dict[str, str]]:
+def _feasibility(batch: Batch, settings: Settings) -> Feasibility:
     try:
         return infeasible(batch)
     except RoadNetworkError as e:  # the road file (inside FRESHROUTE_ROADS_DIR) is unusable
@@ -267,21 +268,23 @@ def _accepted(job: Job, replayed: bool) -> Accepted:
     openapi_extra=BATCH_BODY,
     responses={
         **QUEUED,
-        422: {"model": Problems, "description": "Bad fields or infeasible orders, by path."},
+        422: {"model": Problems, "description": "Bad fields, or a batch that cannot be planned."},
     },
     tags=["batches"],
 )
 async def submit_batch(
     request: Request, tenant: TenantDep, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:
-    """Validate and store a batch, and queue its solve; 202 with the job id."""
+    """Validate and store a batch, and queue its solve; 202 with the job id. Orders no
+    vehicle can serve are left out of the plan with their reasons (``/validate`` lists
+    them); a batch that cannot be planned at all (no vehicles, ``min_used``) is a 422."""
     settings = request.app.state.settings
 
     def prepare(data: Any, limits: Limits) -> Checked:
         batch = to_batch(data, limits)
-        issues = _feasibility(batch, settings)
-        if issues:
-            raise InputError(422, issues)
+        refusals = _feasibility(batch, settings).refusals
+        if refusals:
+            raise InputError(422, refusals)
         limit = settings.time_limit(batch.options.time_limit_s)
         return Checked(name=batch.name, n_orders=len(batch.orders), time_limit_s=limit)
 
@@ -296,7 +299,8 @@ async def submit_batch(
     tags=["batches"],
 )
 async def validate_batch(request: Request, tenant: TenantDep) -> ValidationReport:
-    """Schema and pre-solve feasibility report; nothing is stored or solved."""
+    """Schema and pre-solve feasibility report; nothing is stored or solved. ``valid``:
+    the batch would be accepted; ``infeasible``: orders its plan would leave out."""
     settings = request.app.state.settings
     raw = await read_body(request, settings.max_body_bytes)
     if not raw.strip():  # the body is required: no batch is no report
@@ -306,13 +310,15 @@ async def validate_batch(request: Request, tenant: TenantDep) -> ValidationRepor
         try:
             limits = _limits(settings)
             batch = to_batch(checked_json(raw, limits), limits)
-            issues = _feasibility(batch, settings)
+            checked = _feasibility(batch, settings)
         except InputError as e:
             errors = e.detail if isinstance(e.detail, list) else [problem("", e.detail)]
             return ValidationReport(valid=False, errors=errors, infeasible=[])  # type: ignore[arg-type]
-        errors = [i for i in issues if "order" not in i]  # the fleet as a whole
-        orders = [i for i in issues if "order" in i]
-        return ValidationReport(valid=not issues, errors=errors, infeasible=orders)  # type: ignore[arg-type]
+        return ValidationReport(
+            valid=not checked.refusals,
+            errors=checked.refusals,  # type: ignore[arg-type]
+            infeasible=checked.left_out,  # type: ignore[arg-type]
+        )
 
     return await to_thread.run_sync(work, limiter=request.app.state.batch_limiter)
 

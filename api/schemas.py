@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.siting import SitingResultBody
 from api.store import Job
+from optimizer.reasons import ReasonCode
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
 JobKind = Literal["batch", "siting.optimize", "siting.evaluate", "siting.compare"]
@@ -20,16 +21,26 @@ class PathError(BaseModel):
     reason: str
 
 
+class Refusal(PathError):
+    """The batch cannot be planned as given, whichever orders are left out."""
+
+    code: ReasonCode = Field(description="no_vehicles, min_used_unmet or single_visit_unsupported.")
+
+
 class InfeasibleOrder(BaseModel):
     path: str = Field(description="JSON path of the order, e.g. 'orders[3]'.")
     order: str = Field(description="The order id.")
     reason: str
+    code: ReasonCode | None = Field(
+        default=None,
+        description="Reason code, the plan's reason_code for the order (e.g. too_heavy).",
+    )
 
 
 class Problems(BaseModel):
     """A 422: each problem with the JSON path it is about."""
 
-    detail: list[InfeasibleOrder | PathError]
+    detail: list[Refusal | PathError]
 
 
 class Message(BaseModel):
@@ -113,9 +124,12 @@ class Accepted(BaseModel):
 
 class ValidationReport(BaseModel):
     valid: bool
-    errors: list[PathError] = Field(description="Schema errors and service limits.")
+    errors: list[Refusal | PathError] = Field(
+        description="Schema errors, service limits, and what makes the batch unplannable."
+    )
     infeasible: list[InfeasibleOrder] = Field(
-        description="Orders no vehicle could serve even on a trip of their own."
+        description="Orders no vehicle could serve even on a trip of their own: the plan "
+        "leaves them out, with these reasons, and plans the rest."
     )
 
 

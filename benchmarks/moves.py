@@ -1,4 +1,4 @@
-"""Moves evaluated per second by the segment layer (``optimizer/routing/segments.py``).
+"""Moves evaluated per second by the segment layer (``optimizer/routing/search/segments.py``).
 
 A county day is solved briefly by PyVRP; then every or-opt and 2-opt move of every
 trip of every route is priced (a) on segments in compiled code, O(1) a move from
@@ -22,10 +22,10 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 from benchmarks.tables import Run, write  # noqa: E402
-from optimizer.routing.polish import _candidate, _stops, _trips  # noqa: E402
 from optimizer.routing.problem import compile_problem  # noqa: E402
 from optimizer.routing.pyvrp_engine import solve_pyvrp  # noqa: E402
-from optimizer.routing.segments import SegmentData, trip_move_costs  # noqa: E402
+from optimizer.routing.search.segments import SegmentData, trip_move_costs  # noqa: E402
+from optimizer.routing.search.trips import move_sequence, stop_ranges, trip_ranges  # noqa: E402
 from scenarios.generate import generate_county, with_fuel_rates  # noqa: E402
 
 COLUMNS = {
@@ -51,9 +51,9 @@ def main(argv: list[str] | None = None) -> Path:
         routes = solve_pyvrp(problem, 5.0, args.seed).routes
         data = SegmentData.of(problem)
         trips = [
-            (r.vehicle, r.nodes, _stops(problem, r.nodes, lo, hi))
+            (r.vehicle, r.nodes, stop_ranges(problem, r.nodes, lo, hi))
             for r in routes
-            for lo, hi in _trips(problem, r.nodes)
+            for lo, hi in trip_ranges(problem, r.nodes)
         ]
         trips = [t for t in trips if len(t[2]) >= 2]
         trip_move_costs(data, *trips[0])  # compile before timing
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> Path:
                         m = len(stops)
                         count = m * (m - 1) + (m - 1) * m // 2
                         for c in range(count):
-                            data.route_cost(vehicle, _candidate(nodes, stops, c))
+                            data.route_cost(vehicle, move_sequence(nodes, stops, c))
                         moves += count
             seconds = time.perf_counter() - started
             rows.append(

@@ -1,7 +1,8 @@
 """The ``freshroute`` command line: solve, validate and generate batches.
 
 Exit codes: 0 done; 1 a plan has violations (``validate``); 2 bad input, with a
-message naming the field or order and the reason.
+message naming the field or order and the reason (``solve --strict``: also orders no
+vehicle can serve); 3 planned, with required orders unserved (``solve``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -33,9 +35,11 @@ from optimizer.model import (
 from optimizer.network import travel_matrices
 from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import KPIs, Plan
+from optimizer.reasons import outcome_text
 from optimizer.report import write_reports
 from optimizer.routing.feasibility import InfeasibleBatch
-from optimizer.routing.solve import ENGINES, plan_batch
+from optimizer.routing.portfolio import ENGINES
+from optimizer.routing.solve import plan_batch
 from optimizer.validate import format_violations, validate_plan
 
 app = typer.Typer(
@@ -139,11 +143,19 @@ def print_summary(plan: Plan, lang: str = "en") -> None:
             f"{format_clock(route.stops[-1].departure)} {route.km:.1f} km: {sites}",
             highlight=False,
         )
-    for o in plan.orders:
-        if not o.served:
-            out.print(
-                f"[yellow]{t('cli.unassigned', lang)}[/] {o.order}: {o.reason}", highlight=False
-            )
+    left_out = [o for o in plan.orders if not o.served]
+    if left_out:
+        out.print(f"[yellow]{t('cli.unserved_title', lang, n=len(left_out))}[/]")
+    for o in left_out:
+        code = f" \\[{o.reason_code}]" if o.reason_code else ""
+        out.print(
+            f"  [yellow]{t('cli.unassigned', lang)}[/] {escape(o.order)}{code}: "
+            f"{escape(outcome_text(o, lang))}",
+            highlight=False,
+        )
+
+
+EXIT_REQUIRED_UNSERVED = 3  # planned, with required orders unserved
 
 
 @app.command()
@@ -186,9 +198,16 @@ def solve(
         int,
         typer.Option(help="Cores to use: 2 runs PyVRP and OR-Tools side by side.", min=1, max=2),
     ] = 1,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Refuse the batch (exit 2) when an order cannot be served at all."
+        ),
+    ] = False,
 ) -> None:
     """Plan one day's batch; writes plan.json, plan.geojson, map.html, run sheets and
-    timeline.png to --out."""
+    timeline.png to --out. Orders no vehicle can serve are left out with their reasons;
+    exit code 3 when a required order is unserved."""
     batch = load_batch_file(batch_file) if fmt is None else _read_benchmark(batch_file, fmt)
     if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
         raise _fail(
@@ -224,14 +243,22 @@ def solve(
                 progress=progress,
                 engine=engine,
                 workers=workers,
+                strict=strict,
             )
         except InfeasibleBatch as e:
-            title = (
-                "some orders cannot be served by any vehicle"
-                if all(i.order is not None for i in e.issues)
-                else "the batch cannot be planned as given"
+            msg = _msg_lang(lang)
+            title = t(
+                "error.infeasible"
+                if all(i.leaves_out_order for i in e.issues)
+                else "error.cannot_plan",
+                msg,
             )
-            raise _fail([str(i) for i in e.issues], title) from None
+            lines = [
+                f"{i.path}" + ("" if i.order is None else f" (order '{i.order}')") + f": "
+                f"{i.text(msg)}"
+                for i in e.issues
+            ]
+            raise _fail(lines, title, msg) from None
         except RoadNetworkError as e:
             raise _fail([str(e)], "the road network cannot be used") from None
     travel = travel_matrices(batch)  # cached on disk for road networks
@@ -253,6 +280,12 @@ def solve(
     msg = _msg_lang(lang)
     print_summary(plan, msg)
     out.print(t("cli.wrote", msg, files=", ".join(map(str, written))), highlight=False)
+    if plan.kpis.required_unassigned:
+        err.print(
+            f"[bold yellow]{t('cli.required_unserved', msg, n=plan.kpis.required_unassigned)}[/]",
+            highlight=False,
+        )
+        raise typer.Exit(EXIT_REQUIRED_UNSERVED)
 
 
 def _read_benchmark(path: Path, fmt: str) -> Batch:

@@ -269,6 +269,92 @@ _EN: dict[str, str] = {
     "imp.bad_window": "'{value}' is not a time window list like 08:00-12:00;14:00-18:00",
     "imp.bad_kind": "'{value}' is not one of {choices}",
     "imp.unknown_product": "product '{value}' is not in the catalogue (known: {known})",
+    # reasons an order is not served (optimizer/reasons.py)
+    "reason.too_heavy": "weighs {kg:g} kg, more than a {vehicle} holds ({capacity:g} kg)",
+    "reason.too_bulky": "is {m3:g} m³, more than a {vehicle} holds ({capacity:g} m³)",
+    "reason.needs_refrigeration.chilled": (
+        "product '{product}' is chilled and no vehicle in the fleet is refrigerated at a "
+        "temperature it tolerates"
+    ),
+    "reason.needs_refrigeration.frozen": (
+        "product '{product}' is frozen and no vehicle in the fleet is refrigerated at a "
+        "temperature it tolerates"
+    ),
+    "reason.needs_refrigeration.cool": (
+        "product '{product}' is cool and no vehicle in the fleet is refrigerated at a "
+        "temperature it tolerates"
+    ),
+    "reason.needs_refrigeration.ambient": (
+        "product '{product}' is ambient and no vehicle in the fleet carries it at a "
+        "temperature it tolerates"
+    ),
+    "reason.window_unreachable.ready_after_close": "is ready at {ready}, after {site} closes",
+    "reason.window_unreachable.no_open_time": "no time at {site} is open and before its cut-off",
+    "reason.window_unreachable.origin": (
+        "a {vehicle} leaving {start} at shift start ({shift_start}) reaches {site} at {time}, "
+        "after its last window closes ({closes})"
+    ),
+    "reason.window_unreachable.destination": (
+        "a {vehicle} cannot reach {site} before it closes or its cut-off (earliest arrival "
+        "{time}, service must start by {closes})"
+    ),
+    "reason.no_time_in_fleet.shift": (
+        "a {vehicle} would be back at {time}, after its shift ends ({shift_end})"
+    ),
+    "reason.no_time_in_fleet.duration": (
+        "a direct trip takes {minutes:.0f} min, over the {vehicle} limit of {limit:g} min"
+    ),
+    "reason.too_far": "a direct trip drives {km:.1f} km, over the {vehicle} limit of {limit:g} km",
+    "reason.shelf_life_unreachable": (
+        "even a direct trip by {vehicle} arrives with {left:.0%} shelf life left, below "
+        "min_freshness {min:.0%}"
+    ),
+    "reason.penalty_cheaper": (
+        "optional: serving it would cost more than its penalty ({penalty:g} CNY)"
+    ),
+    "reason.not_fitted": (
+        "required, but no route found that fits it within the time limit (fleet capacity, "
+        "windows or shifts are too tight together)"
+    ),
+    "reason.not_fitted.capacity": (
+        "required, but no vehicle is free and adding it to any route that may carry it breaks "
+        "a limit, most often the vehicle's capacity (kg or m³)"
+    ),
+    "reason.not_fitted.windows": (
+        "required, but no vehicle is free and adding it to any route that may carry it breaks "
+        "a limit, most often a site's time window or the centre's cut-off"
+    ),
+    "reason.not_fitted.shift": (
+        "required, but no vehicle is free and adding it to any route that may carry it breaks "
+        "a limit, most often the shift, max_duration_min or max_km"
+    ),
+    "reason.not_fitted.shelf_life": (
+        "required, but no vehicle is free and adding it to any route that may carry it breaks "
+        "a limit, most often min_freshness (produce would arrive too old)"
+    ),
+    "reason.no_vehicles": (
+        "the fleet has no vehicles (every count is 0), so none of the orders ({n}) can be "
+        "served; give at least one vehicle a count"
+    ),
+    "reason.min_used_unmet.type": (
+        "{n} vehicles of type '{vehicle}' must run, but only {orders} orders (single-visit "
+        "stops counted once) can ride on one, and each vehicle that runs serves at least one"
+    ),
+    "reason.min_used_unmet.total": (
+        "min_used adds up to {n} vehicles that must run, but the batch has only {orders} "
+        "orders (single-visit stops counted once), and each vehicle that runs serves at least "
+        "one"
+    ),
+    "reason.single_visit_unsupported": (
+        "a single visit for parcels and produce can be planned only when every truck is "
+        "single-trip from one hub to one collection centre, without several time windows, "
+        "deliveries-first or arrival deadlines on the produce (here: {why})"
+    ),
+    "cli.unserved_title": "{n} order(s) not served:",
+    "cli.required_unserved": (
+        "{n} required order(s) not served: the plan covers the rest (exit code 3)"
+    ),
+    "error.cannot_plan": "the batch cannot be planned as given",
 }
 
 _ZH: dict[str, str] = {
@@ -477,6 +563,69 @@ _ZH: dict[str, str] = {
     "imp.bad_window": "“{value}”不是时间窗，请写成 08:00-12:00;14:00-18:00",
     "imp.bad_kind": "“{value}”不是以下之一：{choices}",
     "imp.unknown_product": "产品“{value}”不在产品目录中（目录：{known}）",
+    "reason.too_heavy": "重 {kg:g} 公斤，超过 {vehicle} 的载重（{capacity:g} 公斤）",
+    "reason.too_bulky": "体积 {m3:g} 立方米，超过 {vehicle} 的容积（{capacity:g} 立方米）",
+    "reason.needs_refrigeration.chilled": "产品“{product}”需冷藏，车队中没有温度合适的冷藏车",
+    "reason.needs_refrigeration.frozen": "产品“{product}”需冷冻，车队中没有温度合适的冷冻车",
+    "reason.needs_refrigeration.cool": "产品“{product}”需阴凉运输，车队中没有温度合适的车辆",
+    "reason.needs_refrigeration.ambient": "产品“{product}”需常温运输，车队中没有温度合适的车辆",
+    "reason.window_unreachable.ready_after_close": "{ready} 才就绪，此时 {site} 已停止作业",
+    "reason.window_unreachable.no_open_time": "{site} 在截单前没有可作业的时间",
+    "reason.window_unreachable.origin": (
+        "{vehicle} {shift_start} 从 {start} 出车，最早 {time} 到达 {site}，"
+        "已过其最晚作业时间 {closes}"
+    ),
+    "reason.window_unreachable.destination": (
+        "{vehicle} 无法在 {site} 停止作业或截单前到达（最早 {time} 到达，最晚须在 {closes} "
+        "开始卸货）"
+    ),
+    "reason.no_time_in_fleet.shift": "{vehicle} 最早 {time} 才能收车，晚于下班时间 {shift_end}",
+    "reason.no_time_in_fleet.duration": (
+        "单独跑一趟也需 {minutes:.0f} 分钟，超过 {vehicle} 的最长出车时间 {limit:g} 分钟"
+    ),
+    "reason.too_far": (
+        "单独跑一趟也要行驶 {km:.1f} 公里，超过 {vehicle} 的里程上限 {limit:g} 公里"
+    ),
+    "reason.shelf_life_unreachable": (
+        "即使由 {vehicle} 直达，到达时剩余保鲜期也只有 {left:.0%}，低于要求的 {min:.0%}"
+    ),
+    "reason.penalty_cheaper": "可选订单：完成它的成本高于其未完成罚金（{penalty:g} 元）",
+    "reason.not_fitted": (
+        "必送订单，但在求解时限内没有找到能容纳它的线路（车队容量、时间窗或班次整体过紧）"
+    ),
+    "reason.not_fitted.capacity": (
+        "必送订单，但没有空闲车辆，加入任一可运送它的线路都会超出限制，最常见的是车辆载重或容积"
+    ),
+    "reason.not_fitted.windows": (
+        "必送订单，但没有空闲车辆，加入任一可运送它的线路都会超出限制，最常见的是站点作业时间"
+        "或集货中心截单时间"
+    ),
+    "reason.not_fitted.shift": (
+        "必送订单，但没有空闲车辆，加入任一可运送它的线路都会超出限制，最常见的是班次、"
+        "最长出车时间或里程上限"
+    ),
+    "reason.not_fitted.shelf_life": (
+        "必送订单，但没有空闲车辆，加入任一可运送它的线路都会超出限制，最常见的是保鲜要求"
+        "（到达时剩余保鲜期不足）"
+    ),
+    "reason.no_vehicles": (
+        "车队没有车辆（数量都为 0），{n} 个订单都无法完成；请至少给一种车型设置数量"
+    ),
+    "reason.min_used_unmet.type": (
+        "车型“{vehicle}”至少要出车 {n} 辆，但只有 {orders} 个订单（同站一次到访的按一个计）"
+        "能由它运送，而每辆出车至少要完成一个订单"
+    ),
+    "reason.min_used_unmet.total": (
+        "各车型至少出车数合计 {n} 辆，但批次只有 {orders} 个订单（同站一次到访的按一个计），"
+        "而每辆出车至少要完成一个订单"
+    ),
+    "reason.single_visit_unsupported": (
+        "只有当每辆车都从一个枢纽单趟开往一个集货中心、且没有多个时间窗、先送后收或农产品到达"
+        "时限时，才能一次到访同时完成配送和揽收（此处：{why}）"
+    ),
+    "cli.unserved_title": "{n} 个订单未安排：",
+    "cli.required_unserved": "{n} 个必送订单未安排：其余订单已排好线路（退出码 3）",
+    "error.cannot_plan": "批次无法按现有条件排线",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}

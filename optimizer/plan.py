@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from optimizer.reasons import Reason, ReasonCode
+
 PLAN_SCHEMA_ID = "freshroute.plan/v1"
 
 
@@ -65,7 +67,18 @@ class OrderOutcome(_Out):
     remaining_h: float | None = Field(
         default=None, description="Hours of shelf life left on arrival, at reference temperature."
     )
-    reason: str | None = Field(default=None, description="Why an order is not served.")
+    reason: str | None = Field(default=None, description="Why an order is not served (English).")
+    reason_code: ReasonCode | None = Field(
+        default=None,
+        description="Why an order is not served, as a code (optimizer/reasons.py): found "
+        "before solving (it fails even alone, e.g. window_unreachable), or by the search "
+        "(penalty_cheaper, not_fitted).",
+    )
+    reasons: list[Reason] = Field(
+        default_factory=list,
+        description="The reason with the values its text names, in any language; before "
+        "solving, one per vehicle type tried.",
+    )
 
 
 class KPIs(_Out):

@@ -4,7 +4,8 @@ The validator trusts nothing the plan derives (times are checked against the tra
 matrices, loads are re-simulated, costs and freshness recomputed) so that it catches
 bugs in any engine. An empty list means the plan is valid. Violation kinds:
 ``coverage``, ``vehicle``, ``travel``, ``schedule``, ``time_window``, ``shift``,
-``capacity``, ``refrigeration``, ``freshness``, ``deliveries_first``, ``single_visit``,
+``capacity``, ``refrigeration``, ``freshness``, ``deliveries_first``, ``single_trip``,
+``single_visit``,
 ``min_used``, ``cost``.
 """
 
@@ -40,6 +41,7 @@ KINDS = (
     "refrigeration",
     "freshness",
     "deliveries_first",
+    "single_trip",
     "single_visit",
     "min_used",
     "cost",
@@ -512,6 +514,29 @@ def _check_cost(ctx: _Context, route: Route, vt: VehicleType) -> Found:
             yield Violation("cost", v, None, msg)
 
 
+def _check_single_trip(ctx: _Context, route: Route) -> Found:
+    """A single-trip vehicle loads at hubs and centres only before its first station stop
+    and unloads there only after its last one: it leaves once and comes back once."""
+    kinds = [getattr(ctx.site(stop.site), "kind", None) for stop in route.stops]
+    at_station = [
+        i
+        for i, (stop, kind) in enumerate(zip(route.stops, kinds, strict=True))
+        if kind == "station" and _has_actions(stop)
+    ]
+    if not at_station:
+        return
+    first, last = at_station[0], at_station[-1]
+    for i, (stop, kind) in enumerate(zip(route.stops, kinds, strict=True)):
+        if kind in (None, "station"):
+            continue
+        if stop.load and i > first:
+            msg = f"route {route.vehicle} is single-trip but loads at {stop.site} (stop {i}) "
+            yield Violation("single_trip", route.vehicle, None, msg + "after its first station")
+        if stop.unload and i < last:
+            msg = f"route {route.vehicle} is single-trip but unloads at {stop.site} (stop {i}) "
+            yield Violation("single_trip", route.vehicle, None, msg + "before its last station")
+
+
 def _check_route(ctx: _Context, route: Route, used: set[str]) -> Found:
     yield from _check_vehicle(ctx, route, used)
     if not route.stops:
@@ -525,6 +550,8 @@ def _check_route(ctx: _Context, route: Route, used: set[str]) -> Found:
         yield from _check_capacity(ctx, route, vt)
         yield from _check_refrigeration(ctx, route, vt)
         yield from _check_cost(ctx, route, vt)
+        if vt.single_trip:
+            yield from _check_single_trip(ctx, route)
     if ctx.batch.options.backhaul == "deliveries_first":
         yield from _check_deliveries_first(ctx, route)
 

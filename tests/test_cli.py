@@ -98,10 +98,18 @@ def test_unknown_references_are_named(tmp_path: Path) -> None:
 def test_order_heavier_than_every_vehicle(tmp_path: Path) -> None:
     _, data = small_batch(tmp_path)
     data["orders"][0]["kg"] = 50_000
-    result = runner.invoke(app, ["solve", str(write(tmp_path, data)), "--quiet"])
+    path = write(tmp_path, data)
+    result = runner.invoke(app, ["solve", str(path), "--quiet", "--strict"])
     assert result.exit_code == 2
     assert data["orders"][0]["id"] in result.output
     assert "50000 kg" in result.output
+    # Without --strict the rest is planned, and the required order left out is exit 3.
+    out = tmp_path / "out"
+    argv = ["solve", str(path), "--quiet", "--time-limit", "1", "--out", str(out), "--no-report"]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 3, result.output
+    assert f"{data['orders'][0]['id']} [too_heavy]" in result.output
+    assert "50000 kg" in result.output and (out / "plan.json").exists()
 
 
 def test_unreachable_window(tmp_path: Path) -> None:
@@ -110,7 +118,7 @@ def test_unreachable_window(tmp_path: Path) -> None:
     for site in data["sites"]:
         if site["id"] == station:
             site["time_windows"] = [{"start": "02:00", "end": "02:30"}]
-    result = runner.invoke(app, ["solve", str(write(tmp_path, data)), "--quiet"])
+    result = runner.invoke(app, ["solve", str(write(tmp_path, data)), "--quiet", "--strict"])
     assert result.exit_code == 2
     assert data["orders"][0]["id"] in result.output
 

@@ -13,10 +13,12 @@ from optimizer.io.instances import data_dir, read_instance
 from optimizer.model import Batch
 from optimizer.routing.assemble import engine_routes
 from optimizer.routing.engines import EngineResult, EngineRoute
-from optimizer.routing.exchange import Exchange, _later_min
 from optimizer.routing.polish import exact_cost, polish
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, compile_problem
 from optimizer.routing.pyvrp_engine import solve_pyvrp
+from optimizer.routing.search.exchange import Exchange, _later_min
+from optimizer.routing.search.ruin import ruin_recreate
+from optimizer.routing.search.tails import exchange_tails
 from optimizer.routing.solve import _plan, plan_batch
 from optimizer.routing.timing import schedule, tighten
 from optimizer.validate import RouteValidator, validate_plan
@@ -230,7 +232,7 @@ def test_ruin_and_recreate_only_keeps_savings(county) -> None:
     rng = np.random.default_rng(3)
     start = total = sum(ex.costs)
     for _ in range(30):
-        kept = ex.ruin_recreate(rng)
+        kept = ruin_recreate(ex, rng)
         now = sum(ex.costs)
         assert now < total - 0.009 if kept else now == pytest.approx(total)
         total = now
@@ -302,7 +304,7 @@ def test_tail_exchange_only_keeps_savings(county) -> None:
     served = int((ex.where >= 0).sum())
     kept_any = False
     for _ in range(40):
-        kept = ex.exchange_tails(rng)
+        kept = exchange_tails(ex, rng)
         kept_any |= kept
         now = sum(ex.costs)
         assert now < total - 0.009 if kept else now == pytest.approx(total)

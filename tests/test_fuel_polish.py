@@ -12,8 +12,9 @@ from optimizer.kpis import fuel_cost
 from optimizer.model import VehicleType
 from optimizer.routing.assemble import engine_routes
 from optimizer.routing.engines import EngineResult, EngineRoute
-from optimizer.routing.polish import _stops, _trips, exact_cost, polish
+from optimizer.routing.polish import exact_cost, polish
 from optimizer.routing.problem import compile_problem
+from optimizer.routing.search.trips import stop_ranges, trip_ranges
 from optimizer.routing.solve import plan_batch
 from optimizer.routing.timing import schedule
 from optimizer.validate import validate_plan
@@ -84,8 +85,8 @@ def test_polishing_reorders_a_trip_to_save_fuel_and_km() -> None:
     spoils = [
         (r, lo, hi, order)
         for r, route in enumerate(routes)
-        for lo, hi in _trips(problem, route.nodes)
-        for m in [len(_stops(problem, route.nodes, lo, hi))]
+        for lo, hi in trip_ranges(problem, route.nodes)
+        for m in [len(stop_ranges(problem, route.nodes, lo, hi))]
         for order in [
             list(range(m))[::-1],
             *([*range(i), i + 1, i, *range(i + 2, m)] for i in range(m - 1)),
@@ -93,7 +94,7 @@ def test_polishing_reorders_a_trip_to_save_fuel_and_km() -> None:
     ]
     for r, lo, hi, order in spoils:
         route = routes[r]
-        stops = _stops(problem, route.nodes, lo, hi)
+        stops = stop_ranges(problem, route.nodes, lo, hi)
         blocks = [route.nodes[a:b] for a, b in (stops[i] for i in order)]
         nodes = route.nodes[:lo] + [n for b in blocks for n in b] + route.nodes[hi:]
         times = schedule(problem, minutes, route.times[0], nodes)

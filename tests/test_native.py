@@ -33,3 +33,12 @@ def test_native_engine_holds_several_windows_a_site() -> None:
     plan = plan_batch(batch, time_limit_s=3.0, baseline=False, engine="native")
     assert validate_plan(batch, plan) == []
     assert plan.kpis.required_unassigned == 0
+
+
+def test_native_engine_keeps_single_trip_trucks_to_one_trip() -> None:
+    data = generate_county(20, 4).model_dump(mode="json")
+    for vt in data["fleet"]:
+        vt["single_trip"] = True
+    batch = type(generate_county(1, 1)).model_validate(data)
+    plan = plan_batch(batch, time_limit_s=3.0, baseline=False, engine="native")
+    assert validate_plan(batch, plan) == []  # the validator checks single trips

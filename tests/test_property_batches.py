@@ -32,6 +32,7 @@ from pydantic import ValidationError
 from optimizer.errors import input_errors
 from optimizer.model import PRODUCT_CATALOGUE, Batch, surrogate_paths
 from optimizer.plan import Plan
+from optimizer.reasons import PRESOLVE_CODES
 from optimizer.routing.feasibility import check_feasibility
 from optimizer.routing.problem import compile_problem
 from optimizer.routing.solve import plan_batch
@@ -227,7 +228,8 @@ def batches(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def solve_or_refuse(data: dict[str, Any]) -> str:
-    """What the CLI and the API do with a batch: 'invalid', 'infeasible' or 'solved'.
+    """What the CLI and the API do with a batch: 'invalid', 'infeasible' (refused as a
+    whole), 'solved', or 'planned the rest' (orders no vehicle can serve left out).
     Anything else that happens (an exception, a crash) fails the test."""
     if surrogate_paths(data):  # refused before the schema by the CLI and the API
         return "invalid"
@@ -237,12 +239,16 @@ def solve_or_refuse(data: dict[str, Any]) -> str:
         lines = input_errors(e)
         assert lines and all(line.strip() for line in lines)
         return "invalid"
-    if check_feasibility(compile_problem(batch)):
+    issues = check_feasibility(compile_problem(batch))
+    if not all(i.leaves_out_order for i in issues):
         return "infeasible"
     plan = plan_batch(batch, time_limit_s=0.2)  # validates the plan it returns
     assert isinstance(plan, Plan)
-    assert len(plan.orders) == len(batch.orders)
-    return "solved"
+    assert [o.order for o in plan.orders] == [o.id for o in batch.orders]
+    # Orders no vehicle can serve are left out with their check's code, the rest planned.
+    codes = {o.order: o.reason_code for o in plan.orders if o.reason_code in PRESOLVE_CODES}
+    assert codes == {i.order: i.code for i in issues}
+    return "solved" if not issues else "planned the rest"
 
 
 OUTCOMES: dict[str, int] = {}

@@ -11,10 +11,10 @@ import pytest
 
 from optimizer.routing.assemble import assemble_route
 from optimizer.routing.engines import EngineRoute
-from optimizer.routing.polish import _candidates, _stops, _trips
 from optimizer.routing.problem import compile_problem
 from optimizer.routing.pyvrp_engine import solve_pyvrp
-from optimizer.routing.segments import SegmentData, trip_move_costs
+from optimizer.routing.search.segments import SegmentData, trip_move_costs
+from optimizer.routing.search.trips import move_sequences, stop_ranges, trip_ranges
 from optimizer.routing.timing import schedule, tighten
 from scenarios.generate import generate_county, with_fuel_rates
 
@@ -63,9 +63,9 @@ def test_every_trip_move_costs_what_the_moved_route_costs(solved) -> None:
     data = SegmentData.of(problem, deadlines=False)
     compared = 0
     for r in routes:
-        for lo, hi in _trips(problem, r.nodes):
-            stops = _stops(problem, r.nodes, lo, hi)
-            candidates = _candidates(r.nodes, stops)
+        for lo, hi in trip_ranges(problem, r.nodes):
+            stops = stop_ranges(problem, r.nodes, lo, hi)
+            candidates = move_sequences(r.nodes, stops)
             if not candidates:
                 continue
             got = trip_move_costs(data, r.vehicle, r.nodes, stops)
@@ -79,21 +79,21 @@ def test_every_trip_move_costs_what_the_moved_route_costs(solved) -> None:
 
 
 def test_a_candidate_is_built_alone_as_in_the_full_list(solved) -> None:
-    from optimizer.routing.polish import _candidate
+    from optimizer.routing.search.trips import move_sequence
 
     problem, routes = solved
     seen = 0
     for r in routes:
-        for lo, hi in _trips(problem, r.nodes):
-            stops = _stops(problem, r.nodes, lo, hi)
-            for c, nodes in enumerate(_candidates(r.nodes, stops)):
-                assert _candidate(r.nodes, stops, c) == nodes
+        for lo, hi in trip_ranges(problem, r.nodes):
+            stops = stop_ranges(problem, r.nodes, lo, hi)
+            for c, nodes in enumerate(move_sequences(r.nodes, stops)):
+                assert move_sequence(r.nodes, stops, c) == nodes
                 seen += 1
     assert seen >= 50
 
 
 def test_pair_insertions_are_the_cheapest_of_every_position_pair(solved) -> None:
-    from optimizer.routing.segments import insertion_costs
+    from optimizer.routing.search.segments import insertion_costs
 
     problem, routes = solved
     data = SegmentData.of(problem, deadlines=False)
@@ -113,7 +113,9 @@ def test_pair_insertions_are_the_cheapest_of_every_position_pair(solved) -> None
             for j in range(i, n)
             if open_gap[i] and open_gap[j]
         )
-        costs, at_i, at_j = insertion_costs(data, r.vehicle, r.nodes, load, unload, open_gap, 3)
+        costs, at_i, at_j = insertion_costs(
+            data, r.vehicle, r.nodes, load, unload, open_gap, open_gap, 3
+        )
         want = [c for c, _, _ in brute[:3]]
         np.testing.assert_allclose(costs, want, rtol=1e-9)
         for cost, i, j in zip(costs, at_i, at_j, strict=True):

@@ -138,8 +138,8 @@ def test_cross_route_polishing_moves_a_whole_single_visit_stop() -> None:
 
     from optimizer.routing.assemble import engine_routes, validated_plan
     from optimizer.routing.engines import EngineRoute
-    from optimizer.routing.exchange import Exchange
     from optimizer.routing.problem import compile_problem
+    from optimizer.routing.search.exchange import Exchange
 
     batch = make_batch()
     plan = plan_batch(batch, time_limit_s=1.0, baseline=False)

@@ -797,3 +797,39 @@ def test_format_violations() -> None:
         "[coverage] order p3: no reason",
         "[freshness] route van-1 order d2: too old",
     ]
+
+
+def test_single_trip_vehicle_must_not_reload_between_stations() -> None:
+    """A single-trip truck leaves once and comes back once: loading at the hub after a
+    station, or unloading at the centre before the last one, is a violation."""
+    from optimizer.routing.assemble import build_plan
+    from optimizer.routing.engines import EngineRoute
+    from optimizer.routing.problem import compile_problem
+    from optimizer.routing.timing import schedule
+    from scenarios.generate import generate_county
+
+    data = generate_county(6, 2).model_dump(mode="json")
+    for vt in data["fleet"]:
+        vt["single_trip"] = True
+    batch = Batch.model_validate(data)
+    problem = compile_problem(batch)
+    deliveries = [k for k, o in enumerate(problem.orders) if o.kind == "delivery"][:2]
+    v = next(
+        i
+        for i in range(len(problem.vehicles))
+        if all(i in problem.allowed_vehicles[k] for k in deliveries)
+    )
+    vehicle = problem.vehicles[v]
+    (l1, u1), (l2, u2) = (tuple(int(n) for n in problem.pairs[k]) for k in deliveries)
+    kinds = {}
+    for name, nodes in (
+        ("reload", [vehicle.start_node, l1, u1, l2, u2, vehicle.end_node]),
+        ("once", [vehicle.start_node, l1, l2, u1, u2, vehicle.end_node]),
+    ):
+        times = schedule(problem, problem.node_times(), vehicle.type.shift_start, nodes)
+        assert times is not None
+        route = EngineRoute(v, nodes, times)
+        plan = build_plan(problem, [route], engine="t", seconds=0, reasons={})
+        kinds[name] = {x.kind for x in validate_plan(batch, plan)}
+    assert "single_trip" in kinds["reload"]
+    assert "single_trip" not in kinds["once"]

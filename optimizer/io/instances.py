@@ -301,4 +301,4 @@ def routes_to_plan(batch: Batch, routes: Sequence[Sequence[str]]) -> Plan:
         times = [min((a for a, _ in problem.node_windows[n]), default=0.0) for n in nodes]
         times[0] = vehicle.type.shift_start
         out.append(EngineRoute(v, nodes, times))
-    return build_plan(problem, out, engine="published", seconds=0.0, reasons={})
+    return build_plan(problem, out, engine="published", seconds=0.0)

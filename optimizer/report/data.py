@@ -17,6 +17,7 @@ from optimizer.freshness import (
 from optimizer.i18n import CATEGORY_ZH, normalize_lang, t
 from optimizer.model import Batch, Order, Product, Site, VehicleType, format_clock
 from optimizer.plan import OrderOutcome, Plan, Route
+from optimizer.reasons import outcome_text
 
 # Route colours by vehicle: distinct, dark enough for white arrowheads, colour-blind aware
 # first (Okabe-Ito and Tableau), then more.
@@ -210,10 +211,10 @@ def _unload(order_id: str, batch: Batch, outcomes: dict[str, OrderOutcome]) -> A
     )
 
 
-def unserved(batch: Batch, plan: Plan) -> list[tuple[Order, str]]:
-    """Orders the plan leaves out, with the reason."""
+def unserved(batch: Batch, plan: Plan, lang: str = "en") -> list[tuple[Order, str]]:
+    """Orders the plan leaves out, with the reason in ``lang``."""
     return [
-        (batch.orders_by_id[o.order], o.reason or "")
+        (batch.orders_by_id[o.order], outcome_text(o, lang))
         for o in plan.orders
         if not o.served and o.order in batch.orders_by_id
     ]

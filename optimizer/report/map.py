@@ -25,6 +25,7 @@ from optimizer.geojson import plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, format_share, normalize_lang, t
 from optimizer.model import Batch, Site, format_clock
 from optimizer.plan import OrderOutcome, Plan
+from optimizer.reasons import outcome_text
 from optimizer.report.data import (
     RunSheet,
     build_runsheets,
@@ -117,7 +118,7 @@ def _site_popup(
             product = product_label(batch.products_by_id[o.product], lang)
             cells = [o.id, t(f"order.{o.kind}", lang), product, f"{o.kg:,.1f}"]
             if res is None or not res.served:
-                reason = res.reason if res else ""
+                reason = outcome_text(res, lang) if res else ""
                 out.append(
                     "<tr>"
                     + "".join(f"<td>{_e(c)}</td>" for c in cells)

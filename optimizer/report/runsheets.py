@@ -259,7 +259,7 @@ def _xlsx_summary(ws: Worksheet, batch: Batch, plan: Plan, lang: str, bold: Font
             round(route.km, 1),
             len(route.stops),
         ])
-    missing = unserved(batch, plan)
+    missing = unserved(batch, plan, lang)
     if missing:
         ws.append([])
         ws.append([t("rs.unserved", lang)])
@@ -329,7 +329,7 @@ def render_runsheets_html(
     elif timeline:
         parts.append(f"<h2>{_e(t('rs.timeline', code))}</h2>")
         parts.append(_img(batch, plan, code, None))
-    missing = unserved(batch, plan)
+    missing = unserved(batch, plan, code)
     if missing:
         parts.append(f"<h2>{_e(t('rs.unserved', code))}</h2><table><tr>")
         parts.append(

@@ -11,7 +11,8 @@ from __future__ import annotations
 import math
 
 from optimizer.freshness import used_minutes
-from optimizer.model import VehicleType
+from optimizer.model import VehicleType, format_clock
+from optimizer.reasons import Reason
 from optimizer.routing.engines import FRESHNESS_MARGIN_MIN
 from optimizer.routing.problem import RoutingProblem, Vehicle
 
@@ -25,6 +26,10 @@ def _earliest(windows: list[tuple[float, float]], t: float, by: float) -> float 
     return None
 
 
+def _window(variant: str, **params: str | float) -> Reason:
+    return Reason(code="window_unreachable", variant=variant, params=params)
+
+
 def direct_trip(
     problem: RoutingProblem,
     k: int,
@@ -32,9 +37,9 @@ def direct_trip(
     *,
     load_by: float = math.inf,
     arrive_by: float = math.inf,
-) -> str | None:
+) -> Reason | None:
     """None when ``vehicle`` can serve order k alone (loading by ``load_by`` and
-    unloading by ``arrive_by`` when given), else why not."""
+    unloading by ``arrive_by`` when given), else why not (clock times as HH:MM)."""
     p = problem
     vt: VehicleType = vehicle.type
     order = p.orders[k]
@@ -45,48 +50,77 @@ def direct_trip(
     site_ids = p.travel.site_ids
 
     if order.kg > vt.capacity_kg + 1e-9:
-        return f"weighs {order.kg:g} kg, more than a {vt.id} holds ({vt.capacity_kg:g} kg)"
+        return Reason(
+            code="too_heavy", params={"kg": order.kg, "vehicle": vt.id, "capacity": vt.capacity_kg}
+        )
     if order.m3 > vt.capacity_m3 + 1e-9:
-        return f"is {order.m3:g} m³, more than a {vt.id} holds ({vt.capacity_m3:g} m³)"
+        return Reason(
+            code="too_bulky", params={"m3": order.m3, "vehicle": vt.id, "capacity": vt.capacity_m3}
+        )
     if not p.node_windows[load]:
-        return f"is ready at {order.ready:g} min, after {site_ids[origin]} closes"
+        return _window(
+            "ready_after_close", ready=format_clock(order.ready or 0.0), site=site_ids[origin]
+        )
     if not p.node_windows[unload]:
-        return f"no time at {site_ids[dest]} is open and before its cut-off"
+        return _window("no_open_time", site=site_ids[dest])
     reach = vt.shift_start + minutes[start_site, origin]
     t_load = _earliest(p.node_windows[load], reach, load_by)
     if t_load is None:
-        return (
-            f"a {vt.id} leaving {site_ids[start_site]} at shift start reaches "
-            f"{site_ids[origin]} at {reach:.0f} min, after its last window closes"
+        return _window(
+            "origin",
+            vehicle=vt.id,
+            start=site_ids[start_site],
+            shift_start=format_clock(vt.shift_start),
+            site=site_ids[origin],
+            time=format_clock(reach),
+            closes=format_clock(min(p.node_windows[load][-1][1], load_by)),
         )
     departure = t_load + p.node_service[load]
     t_unload = _earliest(p.node_windows[unload], departure + minutes[origin, dest], arrive_by)
     if t_unload is None:
-        return (
-            f"a {vt.id} cannot reach {site_ids[dest]} before it closes or its cut-off "
-            f"(earliest arrival {departure + minutes[origin, dest]:.0f} min)"
+        return _window(
+            "destination",
+            vehicle=vt.id,
+            site=site_ids[dest],
+            time=format_clock(departure + minutes[origin, dest]),
+            closes=format_clock(min(p.node_windows[unload][-1][1], arrive_by)),
         )
     end = t_unload + p.node_service[unload] + minutes[dest, end_site]
     began = max(vt.shift_start, t_load - minutes[start_site, origin])
     if end > vt.shift_end + 1e-9:
-        return f"a {vt.id} would be back at {end:.0f} min, after its shift ends ({vt.shift_end:g})"
+        return Reason(
+            code="no_time_in_fleet",
+            variant="shift",
+            params={
+                "vehicle": vt.id,
+                "time": format_clock(end),
+                "shift_end": format_clock(vt.shift_end),
+            },
+        )
     if end - began > vt.max_duration_min + 1e-9:
-        return (
-            f"a direct trip takes {end - began:.0f} min, over the {vt.max_duration_min:g} min limit"
+        return Reason(
+            code="no_time_in_fleet",
+            variant="duration",
+            params={"vehicle": vt.id, "minutes": end - began, "limit": vt.max_duration_min},
         )
     km = p.travel.km
     trip_km = km[start_site, origin] + km[origin, dest] + km[dest, end_site]
     if vt.max_km is not None and trip_km > vt.max_km * (1 + 1e-9):
-        return f"a direct trip drives {trip_km:.1f} km, over the {vt.id} limit of {vt.max_km:g} km"
+        return Reason(
+            code="too_far", params={"vehicle": vt.id, "km": float(trip_km), "limit": vt.max_km}
+        )
     rule = p.freshness[k]
     if rule is not None:
         used = used_minutes(order, p.batch, vt, departure, t_unload)
         if used > rule.budget - FRESHNESS_MARGIN_MIN:
             life = rule.budget / (1.0 - order.min_freshness)
-            left = 1.0 - used / life
-            return (
-                f"even a direct trip by {vt.id} arrives with {left:.0%} shelf life left, "
-                f"below min_freshness {order.min_freshness:.0%}"
+            return Reason(
+                code="shelf_life_unreachable",
+                params={
+                    "vehicle": vt.id,
+                    "left": 1.0 - used / life,
+                    "min": order.min_freshness,
+                },
             )
     return None
 

@@ -12,8 +12,10 @@ import numpy as np
 
 from optimizer.freshness import remaining_share, shelf_life_min, used_minutes
 from optimizer.kpis import compute_kpis, fuel_cost, route_cost
+from optimizer.model import Order
 from optimizer.plan import OrderOutcome, Plan, Route, Stop
-from optimizer.routing.engines import EngineRoute
+from optimizer.reasons import Reason
+from optimizer.routing.engines import REQUIRED_PENALTY_CNY, EngineRoute
 from optimizer.routing.problem import END, LOAD, START, UNLOAD, RoutingProblem
 from optimizer.validate import validate_plan
 
@@ -133,10 +135,32 @@ def engine_routes(problem: RoutingProblem, routes: list[Route]) -> list[EngineRo
     return out
 
 
+def search_reason(order: Order) -> Reason:
+    """Why the search left an order out: an optional order's penalty is cheaper than
+    serving it; a required one did not fit."""
+    if order.penalty is not None:
+        return Reason(code="penalty_cheaper", params={"penalty": order.penalty})
+    return Reason(code="not_fitted")
+
+
+def unserved_outcome(order: Order, reasons: list[Reason]) -> OrderOutcome:
+    """The outcome of an order left out, with its code and its English text."""
+    return OrderOutcome(
+        order=order.id,
+        kind=order.kind,
+        served=False,
+        reason="; ".join(r.text("en") for r in reasons),
+        reason_code=reasons[0].code,
+        reasons=reasons,
+    )
+
+
 def order_outcomes(
-    problem: RoutingProblem, routes: list[Route], reasons: dict[str, str]
+    problem: RoutingProblem, routes: list[Route], reasons: dict[str, Reason] | None = None
 ) -> list[OrderOutcome]:
-    """Per order: who carries it, when, and how fresh it arrives; or why it is not served."""
+    """Per order: who carries it, when, and how fresh it arrives; or why it is not served
+    (from ``reasons``, else ``search_reason``)."""
+    reasons = reasons or {}
     batch = problem.batch
     where: dict[str, tuple[Route, Stop, Stop]] = {}
     for route in routes:
@@ -149,14 +173,7 @@ def order_outcomes(
     out = []
     for order in problem.orders:
         if order.id not in where:
-            out.append(
-                OrderOutcome(
-                    order=order.id,
-                    kind=order.kind,
-                    served=False,
-                    reason=reasons.get(order.id, "not served by the engine"),
-                )
-            )
+            out.append(unserved_outcome(order, [reasons.get(order.id) or search_reason(order)]))
             continue
         route, at, to = where[order.id]
         vt = batch.fleet_by_id[route.vehicle_type]
@@ -183,10 +200,16 @@ def validated_plan(
 ) -> Plan | None:
     """The plan of ``routes`` when the validator accepts it (violations of the kinds in
     ``allow`` aside), else None: how candidates are judged on the true cost."""
-    plan = build_plan(problem, routes, engine="check", seconds=0.0, reasons={})
+    plan = build_plan(problem, routes, engine="check", seconds=0.0)
     if any(v.kind not in allow for v in validate_plan(problem.batch, plan, problem.travel)):
         return None
     return plan
+
+
+def plan_score(plan: Plan) -> float:
+    """A valid plan's cost for comparing candidates (required orders unserved at their
+    penalty)."""
+    return plan.kpis.total_cost + REQUIRED_PENALTY_CNY * plan.kpis.required_unassigned
 
 
 def build_plan(
@@ -195,7 +218,7 @@ def build_plan(
     *,
     engine: str,
     seconds: float,
-    reasons: dict[str, str],
+    reasons: dict[str, Reason] | None = None,
 ) -> Plan:
     routes = assemble_routes(problem, engine_routes)
     orders = order_outcomes(problem, routes, reasons)

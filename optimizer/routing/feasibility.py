@@ -2,14 +2,17 @@
 
 Each order is tried on a direct trip (start site → origin → destination → end site) by
 every vehicle type allowed to carry it, at the earliest times its windows allow. An
-order that fails for every type is reported with the reason of the type that came
-closest, so the coordinator can fix the input before any solver runs.
+order that fails for every type is reported with each type's reason, and the code of
+the type that came closest (``optimizer.reasons``). Such an order is left out of the
+plan (or, with ``strict``, refuses the batch); issues about the batch as a whole (no
+vehicles, ``min_used``, single visits) always refuse it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from optimizer.reasons import BATCH_CODES, Reason, ReasonCode, closest, join
 from optimizer.routing.alone import direct_trip
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.pyvrp_engine import unsupported
@@ -19,7 +22,26 @@ from optimizer.routing.pyvrp_engine import unsupported
 class Issue:
     path: str  # JSON path in the batch, e.g. "orders[3]", or "fleet"
     order: str | None  # None: the issue is about the whole batch (every order)
-    reason: str
+    reasons: tuple[Reason, ...]  # one per vehicle type tried, or the batch's one
+
+    @property
+    def code(self) -> ReasonCode:
+        """The code of the vehicle type that came closest (or the batch's code)."""
+        return closest(self.reasons).code
+
+    @property
+    def reason(self) -> str:
+        """The reasons in English."""
+        return join(self.reasons, "en")
+
+    @property
+    def leaves_out_order(self) -> bool:
+        """Whether planning the rest gets around the issue: it is about one order."""
+        return self.order is not None and self.code not in BATCH_CODES
+
+    def text(self, lang: str | None = "en") -> str:
+        """The reasons in ``lang``."""
+        return join(self.reasons, lang)
 
     def __str__(self) -> str:
         if self.order is None:
@@ -48,14 +70,7 @@ def check_feasibility(problem: RoutingProblem) -> list[Issue]:
         if not problem.orders:
             return []
         n = len(problem.orders)
-        return [
-            Issue(
-                "fleet",
-                None,
-                f"the fleet has no vehicles (every count is 0), so none of the {n} "
-                f"order{'s' if n != 1 else ''} can be served; give at least one vehicle a count",
-            )
-        ]
+        return [Issue("fleet", None, (Reason(code="no_vehicles", params={"n": n}),))]
     issues = _min_used_issues(problem)
     index = {o.id: i for i, o in enumerate(batch.orders)}
     for k, order in enumerate(problem.orders):
@@ -63,16 +78,14 @@ def check_feasibility(problem: RoutingProblem) -> list[Issue]:
         allowed = problem.allowed_vehicles[k]
         if not allowed:
             product = batch.products_by_id[order.product]
-            issues.append(
-                Issue(
-                    path,
-                    order.id,
-                    f"product '{product.id}' is {product.temperature_class} and no vehicle in "
-                    "the fleet is refrigerated at a temperature it tolerates",
-                )
+            why = Reason(
+                code="needs_refrigeration",
+                variant=product.temperature_class,
+                params={"product": product.id},
             )
+            issues.append(Issue(path, order.id, (why,)))
             continue
-        reasons: list[str] = []
+        reasons: list[Reason] = []
         seen: set[str] = set()
         for v in (problem.vehicles[i] for i in allowed):
             if v.type.id in seen:
@@ -83,7 +96,7 @@ def check_feasibility(problem: RoutingProblem) -> list[Issue]:
                 break
             reasons.append(reason)
         else:
-            issues.append(Issue(path, order.id, "; ".join(reasons)))
+            issues.append(Issue(path, order.id, tuple(reasons)))
     return issues + _single_visit_issues(problem)
 
 
@@ -113,10 +126,13 @@ def _min_used_issues(problem: RoutingProblem) -> list[Issue]:
                 Issue(
                     f"fleet[{i}].min_used",
                     None,
-                    f"{vt.min_used} vehicles of type '{vt.id}' must run, but only "
-                    f"{len(carried)} orders "
-                    "(single-visit stops counted once) can ride on one, and each vehicle that "
-                    "runs serves at least one",
+                    (
+                        Reason(
+                            code="min_used_unmet",
+                            variant="type",
+                            params={"n": vt.min_used, "vehicle": vt.id, "orders": len(carried)},
+                        ),
+                    ),
                 )
             )
     stops = len(set(group))
@@ -125,9 +141,13 @@ def _min_used_issues(problem: RoutingProblem) -> list[Issue]:
             Issue(
                 "fleet",
                 None,
-                f"min_used adds up to {total} vehicles that must run, but the batch has only "
-                f"{stops} orders (single-visit stops counted once), and each vehicle that runs "
-                "serves at least one",
+                (
+                    Reason(
+                        code="min_used_unmet",
+                        variant="total",
+                        params={"n": total, "orders": stops},
+                    ),
+                ),
             )
         )
     return issues
@@ -148,8 +168,6 @@ def _single_visit_issues(problem: RoutingProblem) -> list[Issue]:
         Issue(
             f"sites[{index[first.site]}].single_visit",
             first.id,
-            "a single visit for parcels and produce can be planned only when every truck "
-            "is single-trip from one hub to one collection centre, without several time "
-            f"windows, deliveries-first or arrival deadlines on the produce (here: {why})",
+            (Reason(code="single_visit_unsupported", params={"why": why}),),
         )
     ]

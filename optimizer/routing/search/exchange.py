@@ -1,4 +1,5 @@
-"""Cross-route moves for true-cost polishing.
+"""The cross-route search state for true-cost polishing: routes, their exact costs,
+where each order rides, and how an insertion is priced and checked.
 
 An order is its load node and its unload node; moving it to another route puts both
 there, load before unload (a parcel's load joins a hub visit, a pickup's unload a centre
@@ -37,14 +38,11 @@ from optimizer.model import VehicleType
 from optimizer.routing.assemble import assemble_route
 from optimizer.routing.engines import EngineRoute
 from optimizer.routing.problem import LOAD, UNLOAD, NodeView, RoutingProblem
-from optimizer.routing.segments import SegmentData, insertion_costs, visit_costs
+from optimizer.routing.search.segments import SegmentData, insertion_costs, visit_costs
 from optimizer.routing.timing import schedule, tighten
 from optimizer.validate import RouteValidator
 
 CHECKS_PER_ORDER = 6  # exact checks of the best-estimated insertions of one order
-MIN_GAIN_CNY = 0.01
-REMOVAL_SLACK, REMOVAL_SLACK_CNY = 0.1, 5.0  # waiting can make a removal save more
-RUIN_MAX = 8  # orders taken off at once by ruin and recreate
 TAIL_SHARE = 0.1  # of the large-neighbourhood attempts that are 2-opt* tail exchanges
 RUIN_PATIENCE = 1000  # ruin-and-recreate attempts in a row without a saving before stopping
 SCREEN_SLACK = 0.02  # a route estimated this much over its cost limit is not checked
@@ -324,10 +322,9 @@ class Exchange:
         for r, route in enumerate(self.routes):
             if not self.busy[r] or r in skip or not self.allowed[k, route.vehicle]:
                 continue
-            gaps = self._route_gaps(r)
-            open_gap = np.concatenate([[False], gaps["open"]])
+            open_i, open_j = self._masks(r, [load], [unload])
             costs, at_i, at_j = insertion_costs(
-                self.segments, route.vehicle, route.nodes, load, unload, open_gap, count
+                self.segments, route.vehicle, route.nodes, load, unload, open_i, open_j, count
             )
             now = self._segment_cost(r)
             if not np.isfinite(now):  # a route that breaks a conservative deadline
@@ -337,6 +334,28 @@ class Exchange:
                     found.append((float(cost - now), r, int(i), int(j)))
         found.sort()
         return found[:count]
+
+    def _masks(
+        self, r: int, first: list[int], second: list[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The gaps of route r where ``first`` (inserted earlier) and ``second`` (later)
+        may go: the open ones, and on a single-trip vehicle a hub load only before the
+        route's first station and a centre unload only after its last."""
+        p, route = self.p, self.routes[r]
+        open_gap = np.concatenate([[False], self._route_gaps(r)["open"]])
+        first_ok, second_ok = open_gap, open_gap
+        if p.vehicles[route.vehicle].type.single_trip:
+            nodes = np.asarray(route.nodes)
+            acts = (p.node_role[nodes] == LOAD) | (p.node_role[nodes] == UNLOAD)
+            stations = np.flatnonzero(acts & ~p.node_at_depot[nodes])
+            if len(stations):
+                if any(p.node_at_depot[n] and p.node_role[n] == LOAD for n in first):
+                    first_ok = open_gap.copy()
+                    first_ok[stations[0] + 1 :] = False
+                if any(p.node_at_depot[n] and p.node_role[n] == UNLOAD for n in second):
+                    second_ok = open_gap.copy()
+                    second_ok[: stations[-1] + 1] = False
+        return first_ok, second_ok
 
     def _place_visit(
         self, unit: list[int], skip: set[int], limit: float
@@ -349,9 +368,16 @@ class Exchange:
         for r, route in enumerate(self.routes):
             if not self.busy[r] or r in skip or not self.allowed[unit, route.vehicle].all():
                 continue
-            open_gap = np.concatenate([[False], self._route_gaps(r)["open"]])
+            open_b, open_a = self._masks(r, before, after)
+            open_c = np.concatenate([[False], self._route_gaps(r)["open"]])
             costs, at = visit_costs(
-                self.segments, route.vehicle, route.nodes, before, visit, after, open_gap,
+                self.segments,
+                route.vehicle,
+                route.nodes,
+                before,
+                visit,
+                after,
+                (open_b, open_c, open_a),
                 CHECKS_PER_ORDER,
             )
             now = self._segment_cost(r)
@@ -423,142 +449,6 @@ class Exchange:
             saving += self.p.vehicles[vehicle].type.fixed_cost
         return saving
 
-    def relocate(self, k: int, r: int) -> bool:
-        """Move order k off route r to wherever it costs least, if that saves."""
-        nodes = self._without(r, k)
-        if not self._serves(nodes) and not self._may_empty(r):
-            return False
-        # Screen on estimates first: an exact route check costs a hundred of them.
-        hope = self._removal_estimate(r, nodes) * (1 + REMOVAL_SLACK) + REMOVAL_SLACK_CNY
-        if not self.candidates(k, {r}, hope, 1):
-            return False
-        shorter = self.evaluate(self.routes[r].vehicle, nodes, self.costs[r] - MIN_GAIN_CNY)
-        if shorter is None:
-            return False
-        saving = self.costs[r] - shorter[1]
-        found = self.place(k, {r}, saving - MIN_GAIN_CNY)
-        if found is None:
-            return False
-        q, longer, added = found
-        self._set(r, *shorter)
-        self._set(q, longer, self.costs[q] + added)
-        self.moves += 1
-        return True
-
-    def empty(self, r: int) -> bool:
-        """Put every order of route r on other routes, if that saves in total."""
-        if not self._may_empty(r) or not all(self.movable[k] for k in self._orders_on(r)):
-            return False
-        saved = self.routes[:], self.costs[:]
-        budget = self.costs[r]
-        heaviest_first = sorted(
-            self._orders_on(r), key=lambda k: -self.p.node_kg[self.p.pairs[k, 0]]
-        )
-        for k in heaviest_first:
-            if self.where[k] != r:
-                continue  # moved with its single-visit stop
-            found = self.place(k, {r}, budget - MIN_GAIN_CNY)
-            if found is None:
-                return self._restore(saved)
-            q, longer, added = found
-            self._set(q, longer, self.costs[q] + added)
-            budget -= added
-        self._set(r, *self._idle(self.routes[r].vehicle))
-        self.moves += 1
-        return True
-
-    def ruin_recreate(self, rng: np.random.Generator) -> bool:
-        """Take a few neighbouring orders off their routes and put each back where it
-        costs least (a route left empty is not reused); kept only if the total falls."""
-        movable = np.flatnonzero(self.movable & (self.where >= 0))
-        if len(movable) < 2:
-            return False
-        seed = int(rng.choice(movable))
-        size = int(rng.integers(2, min(RUIN_MAX, len(movable)) + 1))
-        km = self.p.travel.km[self.order_site[seed], self.order_site[movable]]
-        near = movable[np.argsort(km, kind="stable")][:size]
-        saved = self.routes[:], self.costs[:]
-        before = sum(self.costs)
-        taken = sorted({j for k in near for j in self.unit[int(k)]})
-        drop = {int(n) for k in taken for n in self.p.pairs[k]}
-        for r in {self._route_of(k) for k in taken}:
-            assert r is not None
-            nodes = [n for n in self.routes[r].nodes if n not in drop]
-            shorter = (
-                None
-                if not self._serves(nodes) and not self._may_empty(r)
-                else (self.evaluate(self.routes[r].vehicle, nodes))
-            )
-            if shorter is None:
-                return self._restore(saved)
-            self._set(r, *shorter)
-        for k in sorted(taken, key=lambda k: -self.p.node_kg[self.p.pairs[k, 0]]):
-            if self.where[k] >= 0:
-                continue  # put back with its single-visit stop
-            found = self.place(k, set(), math.inf)
-            if found is None:
-                return self._restore(saved)
-            q, longer, added = found
-            self._set(q, longer, self.costs[q] + added)
-        if sum(self.costs) < before - MIN_GAIN_CNY:
-            self.moves += 1
-            return True
-        return self._restore(saved)
-
-    def exchange_tails(self, rng: np.random.Generator) -> bool:
-        """2-opt* between two neighbouring routes: cut each after one of its village
-        stops and swap what follows (the orders served after the cut, each re-inserted
-        where it costs least on the other route); kept only if the two routes cost less."""
-        used = [r for r, busy in enumerate(self.busy) if busy]
-        if len(used) < 2:
-            return False
-        a = int(rng.choice(used))
-        k0 = int(rng.choice(self._orders_on(a)))
-        others = np.flatnonzero((self.where >= 0) & (self.where != a))
-        if not len(others):
-            return False
-        km = self.p.travel.km[self.order_site[k0], self.order_site[others]]
-        b = int(self.where[others[np.argmin(km)]])
-        tails = {a: self._tail(a, rng), b: self._tail(b, rng)}
-        moving = tails[a] + tails[b]
-        if not all(set(self.unit[k]) <= set(moving) for k in moving):
-            return False  # a cut through a single-visit stop
-        if not moving or not self.movable[moving].all():
-            return False
-        saved = self.routes[:], self.costs[:]
-        before = self.costs[a] + self.costs[b]
-        for r in (a, b):
-            drop = {int(n) for k in tails[r] for n in self.p.pairs[k]}
-            nodes = [n for n in self.routes[r].nodes if n not in drop]
-            shorter = self.evaluate(self.routes[r].vehicle, nodes)
-            if shorter is None:
-                return self._restore(saved)
-            self._set(r, *shorter)
-        everyone = set(range(len(self.routes)))
-        for r, to in ((a, b), (b, a)):
-            for k in tails[r]:
-                if self.where[k] >= 0:
-                    continue
-                found = self.place(k, everyone - {to}, math.inf)
-                if found is None:
-                    return self._restore(saved)
-                q, longer, added = found
-                self._set(q, longer, self.costs[q] + added)
-        if self.costs[a] + self.costs[b] < before - MIN_GAIN_CNY:
-            self.moves += 1
-            return True
-        return self._restore(saved)
-
-    def _tail(self, r: int, rng: np.random.Generator) -> list[int]:
-        """The orders route r serves at village stops after a random cut."""
-        nodes = np.asarray(self.routes[r].nodes)
-        at_station = np.flatnonzero(~self.p.node_at_depot[nodes] & (self.p.node_order[nodes] >= 0))
-        if not len(at_station):
-            return []
-        cut = int(rng.integers(0, len(at_station)))
-        orders = self.p.node_order[nodes[at_station[cut:]]]
-        return sorted({int(k) for k in orders})
-
     def _restore(self, saved: tuple[list[EngineRoute], list[float]]) -> bool:
         self.routes, self.costs = saved[0][:], saved[1][:]
         self.busy = [self._serves(r.nodes) for r in self.routes]
@@ -568,56 +458,18 @@ class Exchange:
         self._seg_costs = {}
         return False
 
-    def serve_unserved(self, deadline: float = math.inf) -> None:
-        """Put orders the engine left out on a route (a vehicle of their own if need be):
-        required ones always, optional ones when that costs less than their penalty;
-        until ``deadline``."""
-        waiting = np.flatnonzero((self.where < 0) & self.movable)
-        for k in sorted(waiting, key=lambda k: not np.isnan(self.p.penalty[k])):
-            if time.perf_counter() >= deadline:
-                break
-            k = int(k)
-            if self.where[k] >= 0:
-                continue  # served with its single-visit stop
-            required = bool(np.isnan(self.p.penalty[k]))
-            limit = math.inf if required else float(self.p.penalty[k])
-            found = self.place(k, set(), limit)
-            if found is None and required:
-                found = self._open(k)
-            if found is None:
-                continue
-            q, route, added = found
-            self._set(q, route, self.costs[q] + added)
-            self.moves += 1
-
-    def _open(self, k: int) -> tuple[int, EngineRoute, float] | None:
-        """Order k (with the rest of its single-visit stop) alone on an idle vehicle (the
-        cheapest type that can run it)."""
-        out = None
-        tried: set[str] = set()
-        unit = self.unit[k]
-        inner = [int(n) for n in self.p.pairs[k]]
-        if len(unit) > 1:
-            before, visit, after = self.visit[unit[0]]
-            inner = [*before, *visit, *after]
-        for r, route in enumerate(self.routes):
-            vehicle = self.p.vehicles[route.vehicle]
-            if self.busy[r] or not self.allowed[unit, route.vehicle].all():
-                continue
-            if vehicle.type.id in tried:
-                continue
-            tried.add(vehicle.type.id)
-            nodes = [vehicle.start_node, *inner, vehicle.end_node]
-            checked = self.evaluate(route.vehicle, nodes)
-            if checked is not None and (out is None or checked[1] < out[2]):
-                out = (r, checked[0], checked[1])
-        return out
-
     def run(self, deadline: float, seed: int = 0) -> Exchanged:
         """Serve what the engine left out, empty routes (fewest orders first) and
         relocate orders until neither saves; then ruin and recreate until the clock
         runs out or a long run of attempts saves nothing."""
-        self.serve_unserved(deadline)
+        # The operators change this state; they import it, so they are imported here.
+        from optimizer.routing.search.eliminate import empty_route
+        from optimizer.routing.search.relocate import relocate
+        from optimizer.routing.search.ruin import ruin_recreate
+        from optimizer.routing.search.serve import serve_unserved
+        from optimizer.routing.search.tails import exchange_tails
+
+        serve_unserved(self, deadline)
         improved = True
         while improved and time.perf_counter() < deadline:
             improved = False
@@ -625,18 +477,18 @@ class Exchange:
             for r in sorted(used, key=lambda r: len(self.routes[r].nodes)):
                 if time.perf_counter() >= deadline:
                     break
-                improved |= self.empty(r)
+                improved |= empty_route(self, r)
             for k in np.flatnonzero(self.movable):
                 if time.perf_counter() >= deadline:
                     break
                 r = self._route_of(int(k))
                 if r is not None:
-                    improved |= self.relocate(int(k), r)
+                    improved |= relocate(self, int(k), r)
         rng = np.random.default_rng(seed)
         idle = 0
         while time.perf_counter() < deadline and idle < RUIN_PATIENCE:
-            move = self.exchange_tails if rng.random() < TAIL_SHARE else self.ruin_recreate
-            idle = 0 if move(rng) else idle + 1
+            move = exchange_tails if rng.random() < TAIL_SHARE else ruin_recreate
+            idle = 0 if move(self, rng) else idle + 1
         return Exchanged(self.serving(), self.moves)
 
     def _route_of(self, k: int) -> int | None:

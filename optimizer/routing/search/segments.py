@@ -212,7 +212,7 @@ def trip_moves(seq, bounds, minutes, km, early, late, kg, m3, role, rate):
 
     ``seq`` is the whole route; block 0 is everything before the trip and the last block
     everything after it; the trip's stops are blocks 1 … m. Candidates come in the order
-    of ``polish._candidates``: every stop i moved to every other position j among the
+    of ``trips.move_sequences``: every stop i moved to every other position j among the
     rest, then every reversal of stops i … j-1 (j ≥ i + 2). Each is O(1) from range
     segments built once (O(m²))."""
     blocks = block_segments(seq, bounds, minutes, km, early, late, kg, m3, role, rate)
@@ -274,7 +274,7 @@ def trip_move_costs(
     data: SegmentData, vehicle: int, nodes: list[int], stops: list[tuple[int, int]]
 ) -> np.ndarray:
     """Segment cost of every or-opt and 2-opt candidate of a trip's ``stops`` ([a, b)
-    position ranges of ``nodes``), in ``polish._candidates`` order."""
+    position ranges of ``nodes``), in ``trips.move_sequences`` order."""
     bounds = np.array([0, *(a for a, _ in stops), stops[-1][1], len(nodes)], dtype=np.int64)
     seq = np.asarray(nodes, dtype=np.int64)
     t = int(data.type_of[vehicle])
@@ -301,10 +301,10 @@ def prefixes_suffixes(seq, minutes, km, early, late, kg, m3, role, rate):
 
 @_jit
 def pair_insertions(
-    seq, load, unload, open_gap, count, minutes, km, early, late, kg, m3, role, rate
+    seq, load, unload, open_i, open_j, count, minutes, km, early, late, kg, m3, role, rate
 ):
     """The ``count`` cheapest insertions of ``load`` before ``seq[i]`` and ``unload``
-    before ``seq[j]`` (1 ≤ i ≤ j < len(seq), both gaps open): (route costs, i, j),
+    before ``seq[j]`` (1 ≤ i ≤ j < len(seq), ``open_i[i]`` and ``open_j[j]``): (route costs, i, j),
     cheapest first, inf where fewer exist. Each is O(1) from prefix and suffix segments
     and a middle extended one node at a time; a middle already late or over capacity
     ends the scan for its ``i``."""
@@ -321,7 +321,7 @@ def pair_insertions(
     cand = np.empty(N_FIELDS)
     one = np.empty(N_FIELDS)
     for i in range(1, n):
-        if not open_gap[i]:
+        if not open_i[i]:
             continue
         concat(mid, pre[i - 1], ls, minutes, km)
         for j in range(i, n):
@@ -330,7 +330,7 @@ def pair_insertions(
                 concat(mid, mid, one, minutes, km)
                 if mid[TW] > 1e-6 or mid[KG_MAX] > rate[0] + 1e-6 or mid[M3_MAX] > rate[1] + 1e-6:
                     break
-            if not open_gap[j]:
+            if not open_j[j]:
                 continue
             concat(cand, mid, us, minutes, km)
             concat(cand, cand, suf[j], minutes, km)
@@ -353,15 +353,16 @@ def insertion_costs(
     nodes: list[int] | np.ndarray,
     load: int,
     unload: int,
-    open_gap: np.ndarray,
+    open_i: np.ndarray,
+    open_j: np.ndarray,
     count: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Route costs of the ``count`` cheapest insertions of an order's load and unload
-    nodes into a route (``pair_insertions``)."""
+    nodes into a route (``pair_insertions``; the gaps each may use)."""
     t = int(data.type_of[vehicle])
     seq = np.asarray(nodes, dtype=np.int64)
     return pair_insertions(
-        seq, load, unload, open_gap, count, *data._arrays(), data.rates[t]
+        seq, load, unload, open_i, open_j, count, *data._arrays(), data.rates[t]
     )
 
 
@@ -383,12 +384,14 @@ def _over(seg, rate):
 
 @_jit
 def visit_insertions(
-    seq, before, visit, after, open_gap, count, minutes, km, early, late, kg, m3, role, rate
+    seq, before, visit, after, open_b, open_c, open_a, count,
+    minutes, km, early, late, kg, m3, role, rate,
 ):
     """The ``count`` cheapest insertions of a single-visit station's stop: the ``before``
     nodes (where its parcels are loaded) as one block before ``seq[i]``, the ``visit``
     block before ``seq[c]`` and the ``after`` nodes (where its produce is unloaded) as
-    one block before ``seq[j]``, i ≤ c ≤ j, all gaps open (an empty block needs no gap).
+    one block before ``seq[j]``, i ≤ c ≤ j, each in a gap its mask opens (an empty block
+    needs no gap).
     Returns (route costs, i, c, j), cheapest first."""
     n = len(seq)
     pre, suf = prefixes_suffixes(seq, minutes, km, early, late, kg, m3, role, rate)
@@ -403,7 +406,7 @@ def visit_insertions(
     cand = np.empty(N_FIELDS)
     one = np.empty(N_FIELDS)
     for i in range(1, n):
-        if not open_gap[i]:
+        if has_b and not open_b[i]:
             continue
         if has_b:
             concat(m1, pre[i - 1], bs, minutes, km)
@@ -417,7 +420,7 @@ def visit_insertions(
                 concat(m1, m1, one, minutes, km)
                 if _over(m1, rate):
                     break
-            if not open_gap[c]:
+            if not open_c[c]:
                 continue
             concat(m2, m1, vs, minutes, km)
             if _over(m2, rate):
@@ -430,7 +433,7 @@ def visit_insertions(
                     concat(m2, m2, one, minutes, km)
                     if _over(m2, rate):
                         break
-                if not open_gap[j]:
+                if has_a and not open_a[j]:
                     continue
                 if has_a:
                     concat(cand, m2, as_, minutes, km)
@@ -458,11 +461,12 @@ def visit_costs(
     before: list[int],
     visit: list[int],
     after: list[int],
-    open_gap: np.ndarray,
+    masks: tuple[np.ndarray, np.ndarray, np.ndarray],
     count: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Route costs of the ``count`` cheapest insertions of a single-visit stop
-    (``visit_insertions``)."""
+    (``visit_insertions``; ``masks``: the gaps the before block, the stop and the after
+    block may use)."""
     t = int(data.type_of[vehicle])
     arrays = [np.asarray(x, dtype=np.int64) for x in (nodes, before, visit, after)]
-    return visit_insertions(*arrays, open_gap, count, *data._arrays(), data.rates[t])
+    return visit_insertions(*arrays, *masks, count, *data._arrays(), data.rates[t])

@@ -1,0 +1,303 @@
+"""The engine portfolio: which engines search a routing problem, for how long, and
+which of their results is kept.
+
+``run_engine`` returns routes whose times meet every constraint exactly. Its candidates
+come from PyVRP, OR-Tools and freshroute's own search (``native.py``), and the one with
+the lowest validated cost wins. How the time is shared depends on the batch: where trucks
+cost a fixed amount or the cost has approximately priced parts, PyVRP and the native
+search contest it by measured progress (``_contest``); on distance-only files PyVRP then
+OR-Tools' exact model; on two cores, searches side by side.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+
+from optimizer.routing.engines import EngineResult
+from optimizer.routing.fleet_use import ensure_min_used
+from optimizer.routing.native import solve_native
+from optimizer.routing.ortools_engine import solve_ortools
+from optimizer.routing.polish import exact_cost, polish
+from optimizer.routing.problem import RoutingProblem
+from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
+
+Progress = Callable[[str, float, float], None]  # (phase, elapsed s, best cost CNY)
+
+PYVRP_SHARE = 0.5  # of an engine run's time, for PyVRP, when its model is conservative
+PYVRP_SHARE_LARGE = 0.85  # ... above SMALL_NODES, where OR-Tools' search gains little
+PYVRP_SHARE_EXACT = 0.85  # when PyVRP's model is exact (no shelf-life limits to imply)
+SMALL_NODES = 300  # measured (portfolio.py, 30 s): OR-Tools alone 1 % behind PyVRP at 180
+# nodes, 17 % and 47 % behind at 430 and 850
+ORTOOLS_MAX_NODES = 3000  # above this, OR-Tools' node matrices cost too much memory
+ENGINES = ("auto", "ortools", "pyvrp", "native")
+
+
+def _callback(progress: Progress | None, phase: str) -> Callable[[float, float], None] | None:
+    """The engine's per-solution callback as progress reports of the best cost so far
+    (guided local search also visits worse solutions)."""
+    if progress is None:
+        return None
+    best = [math.inf]
+
+    def report(elapsed: float, cost: float) -> None:
+        best[0] = min(best[0], cost)
+        progress(phase, elapsed, best[0])
+
+    return report
+
+
+def run_engine(
+    problem: RoutingProblem,
+    time_limit_s: float,
+    *,
+    engine: str = "auto",
+    progress: Progress | None = None,
+    phase: str = "solving",
+    initial: EngineResult | None = None,
+    workers: int = 1,
+) -> EngineResult:
+    """Routes for ``problem`` whose times meet every constraint exactly.
+
+    ``auto``/``pyvrp``: PyVRP builds routes (on a conservative model where shelf life must
+    be implied by deadlines). Its routes are a candidate plan when the validator accepts
+    them; the exact OR-Tools model then starts from them with the remaining time, on
+    problems small enough for its node matrices. Where PyVRP cannot express the batch
+    (``pyvrp_engine.unsupported``), OR-Tools works alone; ``ortools`` forces that.
+    ``initial`` is an exact solution kept when nothing beats it. The candidate with the
+    lowest validated cost wins.
+
+    ``workers=2`` runs the two engines side by side on two cores instead, each for the
+    whole time limit: PyVRP in a child process, OR-Tools (from ``initial``) here.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+    started = time.perf_counter()
+    scored: list[tuple[float, EngineResult]] = []  # validated cost, candidate
+
+    def consider(candidate: EngineResult) -> None:
+        candidate = ensure_min_used(problem, candidate)
+        # Candidates from different engines are compared on the validated plan's cost,
+        # not on the engines' own (scaled, rounded) objectives.
+        cost = exact_cost(problem, candidate.routes)
+        if cost < math.inf:
+            scored.append((cost, candidate))
+
+    def best() -> EngineResult | None:
+        return min(scored, key=lambda sc: sc[0])[1] if scored else None
+
+    if initial is not None:
+        consider(initial)
+    if engine == "native":
+        consider(solve_native(problem, time_limit_s, problem.batch.options.seed))
+        chosen = best() or initial
+        if chosen is None:
+            return EngineResult([], math.inf, "not_solved", time.perf_counter() - started)
+        return EngineResult(
+            chosen.routes, chosen.objective, chosen.status, time.perf_counter() - started
+        )
+    warm = None
+    contest = False
+    last: EngineResult | None = initial
+    use_pyvrp = engine != "ortools" and unsupported(problem) is None and bool(problem.vehicles)
+    side_by_side = workers >= 2 and use_pyvrp and problem.n_nodes <= ORTOOLS_MAX_NODES
+    if side_by_side:
+        for candidate in _side_by_side(problem, time_limit_s, progress, phase, consider, best):
+            consider(candidate)
+            last = candidate
+    elif use_pyvrp and engine == "auto" and contested(problem):
+        for candidate in _contest(problem, time_limit_s, progress, phase):
+            consider(candidate)
+            last = candidate
+        contest = True
+    elif use_pyvrp:
+        share = _pyvrp_share(problem) if problem.has_shelf_life else PYVRP_SHARE_EXACT
+        too_big = problem.n_nodes > ORTOOLS_MAX_NODES
+        if too_big or time_limit_s * (1 - share) <= 2 * _ortools_build_s(problem):
+            share = 1.0  # OR-Tools would spend its time building: PyVRP gets it all
+        warm = last = solve_pyvrp(problem, time_limit_s * share, problem.batch.options.seed)
+        if progress is not None:
+            progress(f"{phase} (pyvrp)", warm.seconds, warm.objective)
+        if warm.status == "success":
+            consider(warm)
+    elif engine == "auto" and problem.vehicles:
+        # PyVRP cannot express the batch: the native search builds routes that OR-Tools'
+        # exact model then starts from.
+        consider(solve_native(problem, time_limit_s * PROBE_SHARE, problem.batch.options.seed))
+    remaining = max(0.1, time_limit_s - (time.perf_counter() - started))
+    ortools_fits = problem.n_nodes <= ORTOOLS_MAX_NODES and (
+        not use_pyvrp or remaining > 2 * _ortools_build_s(problem)
+    )
+    if not side_by_side and not contest and (not use_pyvrp or ortools_fits):
+        exact_start = best()
+        last = solve_ortools(
+            problem,
+            remaining,
+            on_solution=_callback(progress, phase),
+            initial=exact_start,
+            warm=warm,
+        )
+        consider(last)
+    # No valid candidate: return the last one, whose plan then fails validation loudly.
+    chosen = best() or last
+    if chosen is None:
+        return EngineResult([], math.inf, "not_solved", time.perf_counter() - started)
+    return EngineResult(
+        chosen.routes, chosen.objective, chosen.status, time.perf_counter() - started
+    )
+
+
+ORTOOLS_BUILD_S_PER_NODE2 = 6e-7  # measured: ~5 s per model at 2,900 nodes, loaded machine
+
+
+def _pyvrp_share(problem: RoutingProblem) -> float:
+    """PyVRP's share of the time when its model is conservative, by problem size."""
+    return PYVRP_SHARE if problem.n_nodes <= SMALL_NODES else PYVRP_SHARE_LARGE
+
+
+def _ortools_build_s(problem: RoutingProblem) -> float:
+    """Rough seconds to build the OR-Tools model(s): its node matrices are n², and
+    shelf life needs a second (relaxed) model. After PyVRP, OR-Tools runs only when it
+    has at least twice this left, so the time limit holds at a few thousand nodes."""
+    models = 2 if problem.has_shelf_life else 1
+    return models * ORTOOLS_BUILD_S_PER_NODE2 * problem.n_nodes**2
+
+
+PROBE_SHARE = 0.3  # of a contested engine run, for each of PyVRP and the native search
+# Where shelf life binds: 25 % for each probe and 25 % for OR-Tools' exact model at the
+# end (measured on 4 shelf-life families x 3 seeds at 60 stops: 0.8 % below no exact
+# stage overall, 3 % below on the tight-shelf families; 0.2 / 0.4 was worse than both).
+PROBE_SHARE_EXACT = 0.25
+EXACT_SHARE = 0.25
+
+
+def contested(problem: RoutingProblem) -> bool:
+    """Whether PyVRP and the native search contest the time: where the cost has fixed
+    costs per truck or approximately priced parts (fuel, paid hours, shelf life).
+    Measured on independent county families (``benchmarks/families.py``), either engine
+    may lead there by far; on classic distance-only files (Solomon, VRPSPD, ...) PyVRP
+    leads, and the classic pipeline (PyVRP, then OR-Tools' exact model) stays."""
+    fleet = problem.batch.fleet
+    costed = priced_approximately(problem) or any(vt.fixed_cost > 0 for vt in fleet)
+    return costed and problem.n_nodes <= ORTOOLS_MAX_NODES  # segments hold node matrices
+
+
+def _contest(
+    problem: RoutingProblem, time_limit_s: float, progress: Progress | None, phase: str
+) -> list[EngineResult]:
+    """PyVRP and the native search each probe for ``PROBE_SHARE`` of the time; the one
+    whose validated plan is cheaper goes on (PyVRP resumed from its best solution, the
+    native search polishing its routes). Where shelf life binds and OR-Tools' model fits,
+    its exact model (which holds the limit per compartment temperature, not as
+    conservative deadlines) then starts from the best plan so far for ``EXACT_SHARE``.
+    Time goes to the engine that is ahead on this batch, measured, not to a share tuned
+    on one generator."""
+    started = time.perf_counter()
+    seed = problem.batch.options.seed
+    exact_s = time_limit_s * EXACT_SHARE if problem.has_shelf_life else 0.0
+    if exact_s <= 2 * _ortools_build_s(problem):
+        exact_s = 0.0
+    probe = time_limit_s * (PROBE_SHARE_EXACT if exact_s else PROBE_SHARE)
+
+    def report(name: str, cost: float) -> None:
+        if progress is not None:
+            progress(f"{phase} ({name})", time.perf_counter() - started, cost)
+
+    native = solve_native(problem, probe, seed)
+    report("native", native.objective)
+    routed = solve_pyvrp(problem, probe, seed)
+    cost_pyvrp = exact_cost(problem, routed.routes)
+    report("pyvrp", cost_pyvrp)
+    out = [native, routed]
+    left = time_limit_s - exact_s - (time.perf_counter() - started)
+    if left > 0.05 and min(cost_pyvrp, native.objective) < math.inf:
+        if cost_pyvrp < native.objective:
+            lead = solve_pyvrp(problem, left, seed, resume=routed)
+        else:
+            lead = polish(problem, native, left, seed + 1).result
+        report("ahead", exact_cost(problem, lead.routes))
+        out.append(lead)
+    if exact_s > 0:
+        scored = [(exact_cost(problem, r.routes), i) for i, r in enumerate(out)]
+        cost, i = min(scored)
+        left = time_limit_s - (time.perf_counter() - started)
+        checked = solve_ortools(
+            problem,
+            max(0.1, left),
+            initial=out[i] if cost < math.inf else None,
+            warm=routed if routed.status == "success" else None,
+        )
+        report("ortools", exact_cost(problem, checked.routes))
+        out.append(checked)
+    return out
+
+
+SIDE_BY_SIDE_SHARE = 0.95  # of the time limit per engine; the rest covers the process hop
+
+
+def _side_by_side(
+    problem: RoutingProblem,
+    time_limit_s: float,
+    progress: Progress | None,
+    phase: str,
+    consider: Callable[[EngineResult], None],
+    best: Callable[[], EngineResult | None],
+) -> list[EngineResult]:
+    """Two searches at a time, one in a forked child and one here; the results not yet
+    handed to ``consider`` (which scores candidates; ``best`` is the cheapest so far).
+
+    When PyVRP's model is exact, two PyVRP searches with different seeds for the whole
+    limit: OR-Tools from scratch seldom beats PyVRP there (Solomon: 4 % behind), a second
+    sample often does. When it is conservative (shelf life as deadlines), the one-core
+    pipeline with a second core beside it: first PyVRP (child) and OR-Tools from the best
+    start given (here); then OR-Tools' exact model from the better validated start and
+    PyVRP's routes (here), while PyVRP searches again with the next seed (child).
+    """
+    limit = time_limit_s * SIDE_BY_SIDE_SHARE
+    seed = problem.batch.options.seed
+    exact = not problem.has_shelf_life
+    context = multiprocessing.get_context("fork")
+    results: list[EngineResult] = []
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        if exact:
+            child = pool.submit(solve_pyvrp, problem, limit, seed)
+            results.append(solve_pyvrp(problem, limit, seed + 1))
+            results.append(child.result())
+        else:
+            half = limit * _pyvrp_share(problem)
+            started = time.perf_counter()
+            child = pool.submit(solve_pyvrp, problem, half, seed)
+            scratch = solve_ortools(
+                problem, half, on_solution=_callback(progress, phase), initial=best()
+            )
+            first = child.result()
+            rest = max(0.1, limit - (time.perf_counter() - started))
+            child = pool.submit(solve_pyvrp, problem, rest, seed + 1)
+            for result in (first, scratch):
+                consider(result)
+            warm = first if first.status == "success" else None
+            results.append(
+                solve_ortools(
+                    problem,
+                    rest,
+                    on_solution=_callback(progress, phase),
+                    initial=best(),
+                    warm=warm,
+                )
+            )
+            results.append(child.result())
+    if progress is not None:
+        for result in results:
+            progress(phase, result.seconds, result.objective)
+    return results
+
+
+def priced_approximately(problem: RoutingProblem) -> bool:
+    """Whether the exact cost has parts the engines price only approximately: fuel that
+    grows with the load, paid hours with waiting and per-stop service, shelf life held
+    as conservative deadlines. Pure distance benchmarks are left to the engines."""
+    batch = problem.batch
+    return problem.has_shelf_life or any(vt.has_fuel or vt.cost_per_hour > 0 for vt in batch.fleet)
