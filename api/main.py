@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.checks import CheckPool
 from api.db import make_engine, upgrade
 from api.inputs import InputError, problem
 from api.metrics import HTTPMetricsMiddleware, Metrics
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning("after a restart: %d jobs re-queued, %d failed", requeued, failed)
         pool = WorkerPool(settings, store, metrics)
         app.state.store, app.state.pool = store, pool
+        app.state.checks = CheckPool(settings.check_workers, settings.worker_nice)
         metrics.store, metrics.pool = store, pool
         pool.start()
         pool.wake()
@@ -159,6 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await run_in_threadpool(pool.stop)
+            await run_in_threadpool(app.state.checks.stop)
             engine.dispose()
 
     app = FastAPI(

@@ -16,6 +16,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
+from api.checks import CheckFailed, CheckPool, feasibility, road_network
 from api.inputs import (
     Checked,
     Feasibility,
@@ -23,10 +24,8 @@ from api.inputs import (
     Limits,
     canonical_sha256,
     checked_json,
-    infeasible,
     problem,
     read_body,
-    road_problem,
     to_batch,
 )
 from api.schemas import (
@@ -49,7 +48,6 @@ from api.worker import WorkerPool
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import lang_from_accept_language
 from optimizer.model import Batch
-from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import Plan
 from optimizer.report.map import render_map
 from optimizer.report.siting_map import render_siting_map
@@ -121,6 +119,9 @@ def _limits(settings: Settings) -> Limits:
         max_orders=settings.max_orders,
         max_vehicles=settings.max_vehicles,
         roads_dir=settings.roads_dir,
+        max_sites=settings.max_sites,
+        max_matrix_cells=settings.max_matrix_cells,
+        max_depth=settings.max_body_depth,
     )
 
 
@@ -129,14 +130,17 @@ def _state(request: Request) -> tuple[Settings, Store, WorkerPool]:
     return state.settings, state.store, state.pool
 
 
-def _feasibility(batch: Batch, settings: Settings) -> Feasibility:
+def _feasibility(data: Any, request: Request) -> Feasibility:
+    """The pre-solve check of a schema-valid batch body, run in a check process (it builds
+    the travel matrix, which the API process never does). Blocking: call from a thread."""
+    settings: Settings = request.app.state.settings
     try:
-        return infeasible(batch)
-    except RoadNetworkError as e:  # the road file (inside FRESHROUTE_ROADS_DIR) is unusable
-        raise InputError(422, [road_problem(e, settings.roads_dir)]) from None
-    except Exception as e:  # the optimizer choked on valid input: still the input's fault
-        log.exception("feasibility check failed")
+        found = request.app.state.checks.run(feasibility, data, settings.roads_dir)
+    except CheckFailed as e:  # the optimizer choked on valid input: still the input's fault
         raise InputError(422, [problem("", f"the batch could not be checked: {e}")]) from None
+    if "road" in found:  # the road file (inside FRESHROUTE_ROADS_DIR) is unusable
+        raise InputError(422, found["road"])
+    return Feasibility(found["refusals"], found["left_out"])
 
 
 # -- operations ----------------------------------------------------------------------------
@@ -282,7 +286,7 @@ async def submit_batch(
 
     def prepare(data: Any, limits: Limits) -> Checked:
         batch = to_batch(data, limits)
-        refusals = _feasibility(batch, settings).refusals
+        refusals = _feasibility(data, request).refusals
         if refusals:
             raise InputError(422, refusals)
         limit = settings.time_limit(batch.options.time_limit_s)
@@ -309,8 +313,9 @@ async def validate_batch(request: Request, tenant: TenantDep) -> ValidationRepor
     def work() -> ValidationReport:
         try:
             limits = _limits(settings)
-            batch = to_batch(checked_json(raw, limits), limits)
-            checked = _feasibility(batch, settings)
+            data = checked_json(raw, limits)
+            to_batch(data, limits)
+            checked = _feasibility(data, request)
         except InputError as e:
             errors = e.detail if isinstance(e.detail, list) else [problem("", e.detail)]
             return ValidationReport(valid=False, errors=errors, infeasible=[])  # type: ignore[arg-type]
@@ -331,9 +336,19 @@ async def _enqueue_siting(
     request: Request, tenant: Tenant, idempotency_key: str | None, kind: str
 ) -> JSONResponse:
     max_limit = request.app.state.settings.max_time_limit_s
+    checks: CheckPool = request.app.state.checks
+
+    def roads(body: Any) -> list[dict[str, str]]:
+        """The road network of a siting request's batch, built in a check process."""
+        try:
+            return checks.run(road_network, body, limits_dir, "batch.travel")  # type: ignore[no-any-return]
+        except CheckFailed as e:
+            return [problem("batch.travel", f"the road network could not be checked: {e}")]
+
+    limits_dir = request.app.state.settings.roads_dir
 
     def prepare(data: Any, limits: Limits) -> Checked:
-        return check_request(kind, data, limits, max_limit)
+        return check_request(kind, data, limits, max_limit, roads)
 
     return await _enqueue(request, tenant, idempotency_key, kind, prepare, batch_at="batch")
 

@@ -76,6 +76,12 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     max_orders: int = 5000
     max_vehicles: int = 1000
+    # Work per request: the travel matrix has a row and a column per site.
+    max_sites: int = 2000
+    max_matrix_cells: int = 4_000_000
+    max_body_depth: int = 32
+    # Processes for pre-solve checks that build the matrix (never the API process).
+    check_workers: int = 1
     progress_interval_s: float = 0.5
     # Threads for blocking work (database, batch checks). Few on purpose: the work holds
     # the GIL, and many threads make every request, the event loop's too, wait longer.
@@ -98,6 +104,10 @@ class Settings:
             max_body_bytes=_int("FRESHROUTE_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1),
             max_orders=_int("FRESHROUTE_MAX_ORDERS", 5000, minimum=1),
             max_vehicles=_int("FRESHROUTE_MAX_VEHICLES", 1000, minimum=1),
+            max_sites=_int("FRESHROUTE_MAX_SITES", 2000, minimum=1),
+            max_matrix_cells=_int("FRESHROUTE_MAX_MATRIX_CELLS", 4_000_000, minimum=1),
+            max_body_depth=_int("FRESHROUTE_MAX_BODY_DEPTH", 32, minimum=4),
+            check_workers=_int("FRESHROUTE_CHECK_WORKERS", 1, minimum=1),
             progress_interval_s=_float("FRESHROUTE_PROGRESS_INTERVAL_S", 0.5),
             threads=_int("FRESHROUTE_THREADS", 8, minimum=2),
             batch_threads=_int("FRESHROUTE_BATCH_THREADS", 2, minimum=1),
