@@ -100,7 +100,10 @@ QUEUED = {
     **AUTH,
     409: _msg("Idempotency-Key reused with a different body."),
     **BODY,
-    429: _msg("The queue is full; see Retry-After."),
+    429: _msg(
+        "The queue is full, or this county has FRESHROUTE_MAX_JOBS_PER_COUNTY jobs queued "
+        "or running; see Retry-After."
+    ),
 }
 IdempotencyKey = Annotated[
     str | None,
@@ -216,7 +219,12 @@ async def _enqueue(
     def check() -> Accepted | Callable[[], Accepted]:
         """CPU work (few threads): a replayed job, or the store step of a valid request."""
         if idempotency_key is None or not store.key_used(tenant.county_id, idempotency_key):
-            depth = store.queue_depth()  # a cheap 429 before parsing (rechecked in submit)
+            # Cheap 429s before parsing (rechecked in submit): the county's share, the queue.
+            mine = store.county_active(tenant.county_id)
+            if mine >= settings.max_jobs_per_county:
+                retry = store.retry_after(tenant.county_id)
+                raise QueueFull(mine, retry, settings.max_jobs_per_county)
+            depth = store.queue_depth()
             if depth >= settings.max_queue:
                 raise QueueFull(depth, store.retry_after())
         data = checked_json(raw, limits, batch_at)
@@ -239,6 +247,7 @@ async def _enqueue(
                 max_queue=settings.max_queue,
                 idempotency_key=idempotency_key,
                 kind=kind,
+                max_per_county=settings.max_jobs_per_county,
             )
             if not submitted.replayed:
                 pool.wake()

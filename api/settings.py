@@ -67,7 +67,9 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
-    max_queue: int = 20
+    max_queue: int = 100
+    # Fair share: jobs one county may have queued or running at once.
+    max_jobs_per_county: int = 10
     max_time_limit_s: float = 300.0
     # A solve is killed at hard_timeout_factor × its limit + kill_grace_s: a margin over
     # the limit (the README allows up to twice it with the baseline), then validation.
@@ -98,7 +100,8 @@ class Settings:
         settings = cls(
             database_url=os.environ.get("FRESHROUTE_DATABASE_URL") or DEFAULT_DATABASE_URL,
             workers=_int("FRESHROUTE_WORKERS", os.cpu_count() or 1),
-            max_queue=_int("FRESHROUTE_MAX_QUEUE", 20, minimum=1),
+            max_queue=_int("FRESHROUTE_MAX_QUEUE", 100, minimum=1),
+            max_jobs_per_county=_int("FRESHROUTE_MAX_JOBS_PER_COUNTY", 10, minimum=1),
             max_time_limit_s=_float("FRESHROUTE_MAX_TIME_LIMIT", 300.0, minimum=0.1),
             kill_grace_s=_float("FRESHROUTE_KILL_GRACE_S", 30.0),
             max_body_bytes=_int("FRESHROUTE_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1),
