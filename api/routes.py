@@ -34,8 +34,7 @@ from api.schemas import (
     Health,
     JobLinks,
     JobOut,
-    Message,
-    Problems,
+    Problem,
     Readiness,
     SitingResultOut,
     ValidationReport,
@@ -82,10 +81,10 @@ def _body(schema: str, description: str) -> dict[str, Any]:
 
 
 def _msg(description: str) -> dict[str, Any]:
-    return {"model": Message, "description": description}
+    return {"model": Problem, "description": description}
 
 
-INVALID = {422: {"model": Problems, "description": "Bad fields, by JSON path."}}
+INVALID = {422: {"model": Problem, "description": "Bad fields, by JSON path."}}
 router = APIRouter()
 v1 = APIRouter(prefix="/v1", responses=INVALID)
 
@@ -281,7 +280,7 @@ def _accepted(job: Job, replayed: bool) -> Accepted:
     openapi_extra=BATCH_BODY,
     responses={
         **QUEUED,
-        422: {"model": Problems, "description": "Bad fields, or a batch that cannot be planned."},
+        422: {"model": Problem, "description": "Bad fields, or a batch that cannot be planned."},
     },
     tags=["batches"],
 )
@@ -338,7 +337,7 @@ async def validate_batch(request: Request, tenant: TenantDep) -> ValidationRepor
 
 
 # -- siting ----------------------------------------------------------------------------------
-SITING_422 = {422: {"model": Problems, "description": "Bad fields, by JSON path."}}
+SITING_422 = {422: {"model": Problem, "description": "Bad fields, by JSON path."}}
 
 
 async def _enqueue_siting(

@@ -34,8 +34,7 @@ def test_too_many_sites_is_422_naming_the_limit(make_api: ApiFactory) -> None:
     api = make_api(max_sites=n - 1)
     for path in ("/v1/batches", "/v1/batches/validate"):
         r = api.client.post(path, json=BATCH, headers=api.headers())
-        body = r.json()
-        problems = body["detail"] if r.status_code == 422 else body["errors"]
+        problems = r.json()["errors"]  # a 422 problem, or the /validate report
         assert r.status_code in (422, 200) and problems, r.text
         [p] = problems
         assert p["path"] == "sites" and "FRESHROUTE_MAX_SITES" in p["reason"]
@@ -43,7 +42,7 @@ def test_too_many_sites_is_422_naming_the_limit(make_api: ApiFactory) -> None:
     siting = {"batch": BATCH, "model": "pmedian", "p": 1}
     r = api.client.post("/v1/siting/optimize", json=siting, headers=api.headers())
     assert r.status_code == 422
-    assert r.json()["detail"][0]["path"] == "batch.sites"
+    assert r.json()["errors"][0]["path"] == "batch.sites"
     assert api.store.counts_by_state()["queued"] == 0
 
 
@@ -52,14 +51,14 @@ def test_matrix_cells_over_the_limit_is_422(make_api: ApiFactory) -> None:
     api = make_api(max_matrix_cells=n * n - 1)
     r = api.client.post("/v1/batches", json=BATCH, headers=api.headers())
     assert r.status_code == 422
-    [p] = r.json()["detail"]
+    [p] = r.json()["errors"]
     assert p["path"] == "sites" and "FRESHROUTE_MAX_MATRIX_CELLS" in p["reason"]
 
     matrix = copy.deepcopy(BATCH)
     ids = [s["id"] for s in matrix["sites"]] + ["spare"]
     matrix["travel"] = {"mode": "matrix", "site_ids": ids, "km": [], "minutes": []}
     r = api.client.post("/v1/batches", json=matrix, headers=api.headers())
-    paths = {p["path"] for p in r.json()["detail"]}
+    paths = {p["path"] for p in r.json()["errors"]}
     assert r.status_code == 422 and paths == {"sites", "travel.site_ids"}
 
 
@@ -71,7 +70,7 @@ def test_body_nesting_over_the_limit_is_422_at_its_path(make_api: ApiFactory) ->
     body = {**BATCH, "name": deep}
     r = api.client.post("/v1/batches", json=body, headers=api.headers())
     assert r.status_code == 422
-    [p] = r.json()["detail"]
+    [p] = r.json()["errors"]
     assert p["path"] == "name" + "[0]" * 7
     assert "FRESHROUTE_MAX_BODY_DEPTH" in p["reason"]
     assert api.client.post("/v1/batches", json=BATCH, headers=api.headers()).status_code == 202
@@ -100,4 +99,4 @@ def test_the_matrix_is_never_built_in_the_api_process(
     for vt in none["fleet"]:
         vt["count"] = vt["min_used"] = 0
     r = api.client.post("/v1/batches", json=none, headers=h)
-    assert r.status_code == 422 and r.json()["detail"][0]["path"] == "fleet"
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "fleet"
