@@ -19,10 +19,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from optimizer.errors import json_path
 from optimizer.model import Batch, RoadNetworkTravel
@@ -311,6 +311,16 @@ def road_problem(error: Exception, roads_dir: Path | None, at: str = "travel") -
     return problem(at, reason)
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def strict(model: type[M], data: Any) -> M:
+    """``model`` from a parsed JSON body, in pydantic's strict JSON mode: what the JSON
+    Schema refuses is refused (no ``0`` for ``false``, no ``"3"`` for ``3``), as the
+    OpenAPI document says. The CLI reads files leniently."""
+    return model.model_validate_json(json.dumps(data), strict=True)
+
+
 def to_batch(data: Any, limits: Limits, at: str = "") -> Batch:
     """Validate a checked body (or its member ``at``) as a batch within the vehicle limit
     and with its road file, if any, inside ``limits.roads_dir`` (422 otherwise, with paths
@@ -320,7 +330,7 @@ def to_batch(data: Any, limits: Limits, at: str = "") -> Batch:
     stored and solved later, in another folder), by the absolute file it names.
     """
     try:
-        batch = Batch.model_validate(data)
+        batch = strict(Batch, data)
     except ValidationError as e:
         raise InputError(422, schema_errors(e, (at,) if at else ())) from None
     if isinstance(batch.travel, RoadNetworkTravel):

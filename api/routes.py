@@ -68,6 +68,22 @@ BATCH_BODY: dict[str, Any] = {
 }
 
 
+VALIDATE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": (
+            "A batch to check (`freshroute.batch/v1`). Any other JSON document is reported on "
+            "too: `200` with `valid: false` and its errors, so the body may be any JSON."
+        ),
+        "content": {
+            "application/json": {
+                "schema": {"anyOf": [{"$ref": "#/components/schemas/Batch"}, {}]}
+            }
+        },
+    }
+}
+
+
 def _body(schema: str, description: str) -> dict[str, Any]:
     """A JSON request body documented by a component schema (bodies are read raw)."""
     ref = {"$ref": f"#/components/schemas/{schema}"}
@@ -306,7 +322,7 @@ async def submit_batch(
 @v1.post(
     "/batches/validate",
     response_model=ValidationReport,
-    openapi_extra=BATCH_BODY,
+    openapi_extra=VALIDATE_BODY,
     responses={**AUTH, **BODY},
     tags=["batches"],
 )

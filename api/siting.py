@@ -21,6 +21,7 @@ from api.inputs import (
     problem,
     road_problem,
     schema_errors,
+    strict,
     to_batch,
 )
 from optimizer.model import Batch
@@ -113,10 +114,12 @@ def _parse(kind: str, data: Any, limits: Limits) -> Any:
         except InputError as e:
             problems += e.detail if isinstance(e.detail, list) else [problem("batch", e.detail)]
     rest = {k: v for k, v in data.items() if k != "batch"}
-    if batch is not None:
-        rest["batch"] = batch
     try:
-        request = REQUESTS[kind].model_validate(rest)
+        if batch is not None:  # the other fields strictly (see ``strict``), the batch as is
+            request = strict(REQUESTS[kind], {**rest, "batch": data["batch"]})
+            request.batch = batch  # the batch checked above (with its road file resolved)
+        else:
+            request = strict(REQUESTS[kind], rest)
     except ValidationError as e:
         found = schema_errors(e)
         if "batch" in data:  # already reported above

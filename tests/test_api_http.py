@@ -377,3 +377,29 @@ def test_spec_gaps_found_by_schemathesis(api: Api) -> None:
     r = api.client.post("/v1/batches", content=json.dumps(BATCH).encode(), headers=h)
     assert r.status_code == 415
     assert api.store.counts_by_state()["queued"] == 1  # the travel-less batch only
+
+
+def test_the_api_refuses_what_the_json_schema_refuses(api: Api) -> None:
+    # Found by schemathesis --checks all: lenient pydantic took 0 for false and "3" for 3.
+    h = api.headers()
+    for path, value in [("options.baseline", 0), ("fleet[0].count", "3"), ("sites[0].lat", "1")]:
+        bad = batch()
+        where, field = path.rsplit(".", 1)
+        target: Any = bad
+        for part in where.replace("]", "").replace("[", ".").split("."):
+            target = target[int(part)] if part.isdigit() else target[part]
+        target[field] = value
+        r = api.client.post("/v1/batches", json=bad, headers=h)
+        assert r.status_code == 422, (path, r.text)
+        assert [p["path"] for p in r.json()["errors"]] == [path]
+    siting = {"batch": BATCH, "model": "pmedian", "p": "1"}
+    r = api.client.post("/v1/siting/optimize", json=siting, headers=h)
+    assert r.status_code == 422 and [p["path"] for p in r.json()["errors"]] == ["p"]
+
+
+def test_validate_documents_that_it_reports_on_any_json(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    body = spec["paths"]["/v1/batches/validate"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["anyOf"][1] == {}
+    r = post_raw(api, "[null, null]", api.headers(), "/v1/batches/validate")
+    assert r.status_code == 200 and r.json()["valid"] is False
