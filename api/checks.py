@@ -3,9 +3,9 @@
 The feasibility check of a batch (orders no vehicle can serve, batches that cannot be
 planned) compiles the routing problem, which builds the travel matrix over all sites;
 a siting request over a road network reads its road file. Both cost memory and CPU in
-the square of the sites, so they run in one spawned, ``nice``-d process per ``CheckPool``
-(``FRESHROUTE_CHECK_WORKERS``), started on first use. The API process keeps only the
-cheap checks (size, schema, limits) and sends the checked body.
+the square of the sites, so they run in spawned, ``nice``-d processes (``CheckPool``,
+``FRESHROUTE_CHECK_WORKERS``), started on first use, which die with the API process. The
+API process keeps only the cheap checks (size, schema, limits) and sends the checked body.
 """
 
 from __future__ import annotations
@@ -24,7 +24,12 @@ log = logging.getLogger("freshroute.api")
 
 
 # -- inside the check process --------------------------------------------------------------
-def _start(nice: int) -> None:
+def _start(parent_pid: int, nice: int) -> None:
+    """Die with the API process (even on SIGKILL, as solver workers do), lower the
+    priority, warm up."""
+    from api.worker import _die_with_parent
+
+    _die_with_parent(parent_pid)
     if nice:
         with contextlib.suppress(OSError):
             os.nice(nice)
@@ -80,7 +85,7 @@ class CheckPool:
                     self.workers,
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_start,
-                    initargs=(self.nice,),
+                    initargs=(os.getpid(), self.nice),
                 )
             return self._executor
 
