@@ -76,9 +76,7 @@ VALIDATE_BODY: dict[str, Any] = {
             "too: `200` with `valid: false` and its errors, so the body may be any JSON."
         ),
         "content": {
-            "application/json": {
-                "schema": {"anyOf": [{"$ref": "#/components/schemas/Batch"}, {}]}
-            }
+            "application/json": {"schema": {"anyOf": [{"$ref": "#/components/schemas/Batch"}, {}]}}
         },
     }
 }
@@ -359,17 +357,19 @@ SITING_422 = {422: {"model": Problem, "description": "Bad fields, by JSON path."
 async def _enqueue_siting(
     request: Request, tenant: Tenant, idempotency_key: str | None, kind: str
 ) -> JSONResponse:
-    max_limit = request.app.state.settings.max_time_limit_s
+    settings: Settings = request.app.state.settings
+    max_limit = settings.max_time_limit_s
     checks: CheckPool = request.app.state.checks
 
     def roads(body: Any) -> list[dict[str, str]]:
         """The road network of a siting request's batch, built in a check process."""
         try:
-            return checks.run(road_network, body, limits_dir, "batch.travel")  # type: ignore[no-any-return]
+            found: list[dict[str, str]] = checks.run(
+                road_network, body, settings.roads_dir, "batch.travel"
+            )
         except CheckFailed as e:
             return [problem("batch.travel", f"the road network could not be checked: {e}")]
-
-    limits_dir = request.app.state.settings.roads_dir
+        return found
 
     def prepare(data: Any, limits: Limits) -> Checked:
         return check_request(kind, data, limits, max_limit, roads)

@@ -556,6 +556,7 @@ class Store:
                 .group_by(JobRow.county_id)
             ).all()
         )
+
         def aware(moment: datetime | None) -> datetime:
             moment = moment or datetime.min
             return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
