@@ -22,7 +22,9 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 test-postgres: $(STAMP)
-	api/testing/postgres.sh $(BIN)/python -m pytest tests/test_api_store.py -k postgres
+	api/testing/postgres.sh $(BIN)/python -m pytest tests/test_api_store.py \
+		tests/test_api_fair_share.py -k postgres
+	api/testing/postgres.sh $(BIN)/python -m pytest tests/test_api_fuzz.py
 
 # Road files named by batches are read from scenarios/ (FRESHROUTE_ROADS_DIR, unless set).
 serve: export FRESHROUTE_ROADS_DIR ?= $(abspath scenarios)

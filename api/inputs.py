@@ -19,10 +19,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from optimizer.errors import json_path
 from optimizer.model import Batch, RoadNetworkTravel
@@ -92,14 +92,23 @@ def parse_json(raw: bytes) -> Any:
         raise InputError(422, [problem("", f"not valid JSON: {e}")]) from None
 
 
-def bad_values(data: Any, limit: int = 20) -> list[dict[str, str]]:
-    """Numbers that are not finite (e.g. 1e999), NaN and Infinity literals, and strings
-    with lone surrogates, each at its path."""
+def bad_values(data: Any, limit: int = 20, max_depth: int = 1000) -> list[dict[str, str]]:
+    """Numbers that are not finite (e.g. 1e999), NaN and Infinity literals, strings with
+    lone surrogates, and arrays or objects nested deeper than ``max_depth``, each at its
+    path."""
     found: list[dict[str, str]] = []
     stack: list[tuple[tuple[int | str, ...], Any]] = [((), data)]
     while stack and len(found) < limit:
         loc, value = stack.pop()
-        if isinstance(value, NotJSONNumber):
+        if len(loc) >= max_depth and isinstance(value, dict | list):
+            found.append(
+                problem(
+                    json_path(loc),
+                    f"nested deeper than the limit of {max_depth} levels "
+                    "(FRESHROUTE_MAX_BODY_DEPTH)",
+                )
+            )
+        elif isinstance(value, NotJSONNumber):
             found.append(problem(json_path(loc), f"{value.name} is not a JSON number"))
         elif isinstance(value, float) and not math.isfinite(value):
             found.append(problem(json_path(loc), "number is out of range (not finite)"))
@@ -160,9 +169,14 @@ def canonical_sha256(data: Any) -> str:
 
 @dataclass(frozen=True)
 class Limits:
+    """The service's limits on one request (``api.settings.Settings``)."""
+
     max_orders: int
     max_vehicles: int
     roads_dir: Path | None = None  # FRESHROUTE_ROADS_DIR; None: no road files are read
+    max_sites: int = 2000
+    max_matrix_cells: int = 4_000_000
+    max_depth: int = 32
 
 
 ROADS_OFF = (
@@ -229,11 +243,14 @@ def checked_json(raw: bytes, limits: Limits, batch_at: str | None = None) -> Any
     before the schema so that an oversized batch costs no validation.
     """
     data = parse_json(raw)
-    found = bad_values(data)
+    found = bad_values(data, max_depth=limits.max_depth)
     if found:
         raise InputError(422, found)
     batch = data.get(batch_at) if batch_at and isinstance(data, dict) else data
     if isinstance(batch, dict):
+        found = size_problems(batch, limits, batch_at or "")
+        if found:
+            raise InputError(422, found)
         orders = batch.get("orders")
         if isinstance(orders, list) and len(orders) > limits.max_orders:
             raise InputError(
@@ -249,6 +266,42 @@ def checked_json(raw: bytes, limits: Limits, batch_at: str | None = None) -> Any
     return data
 
 
+def size_problems(batch: dict[str, Any], limits: Limits, at: str = "") -> list[dict[str, str]]:
+    """Sites and travel-matrix cells over the limits, at ``sites`` and ``travel.site_ids``
+    (under ``at``): the matrix a solve builds has a row and a column per site."""
+    found = []
+    sites = batch.get("sites")
+    if isinstance(sites, list):
+        n = len(sites)
+        if n > limits.max_sites:
+            found.append(
+                problem(
+                    _join(at, "sites"),
+                    f"{n} sites, more than the limit of {limits.max_sites} per batch "
+                    "(FRESHROUTE_MAX_SITES)",
+                )
+            )
+        elif n * n > limits.max_matrix_cells:
+            found.append(
+                problem(
+                    _join(at, "sites"),
+                    f"{n} sites make a travel matrix of {n * n} cells, more than the limit of "
+                    f"{limits.max_matrix_cells} (FRESHROUTE_MAX_MATRIX_CELLS)",
+                )
+            )
+    travel = batch.get("travel")
+    ids = travel.get("site_ids") if isinstance(travel, dict) else None
+    if isinstance(ids, list) and len(ids) ** 2 > limits.max_matrix_cells:
+        found.append(
+            problem(
+                _join(at, "travel.site_ids"),
+                f"{len(ids)} sites make a travel matrix of {len(ids) ** 2} cells, more than the "
+                f"limit of {limits.max_matrix_cells} (FRESHROUTE_MAX_MATRIX_CELLS)",
+            )
+        )
+    return found
+
+
 def road_problem(error: Exception, roads_dir: Path | None, at: str = "travel") -> dict[str, str]:
     """A road file that cannot be used, as a problem at ``at``; the message names files
     relative to the road folder, whose place on the server is no business of clients."""
@@ -256,6 +309,16 @@ def road_problem(error: Exception, roads_dir: Path | None, at: str = "travel") -
     if roads_dir is not None:
         reason = reason.replace(f"{Path(roads_dir).resolve()}{os.sep}", "")
     return problem(at, reason)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def strict(model: type[M], data: Any) -> M:
+    """``model`` from a parsed JSON body, in pydantic's strict JSON mode: what the JSON
+    Schema refuses is refused (no ``0`` for ``false``, no ``"3"`` for ``3``), as the
+    OpenAPI document says. The CLI reads files leniently."""
+    return model.model_validate_json(json.dumps(data), strict=True)
 
 
 def to_batch(data: Any, limits: Limits, at: str = "") -> Batch:
@@ -267,7 +330,7 @@ def to_batch(data: Any, limits: Limits, at: str = "") -> Batch:
     stored and solved later, in another folder), by the absolute file it names.
     """
     try:
-        batch = Batch.model_validate(data)
+        batch = strict(Batch, data)
     except ValidationError as e:
         raise InputError(422, schema_errors(e, (at,) if at else ())) from None
     if isinstance(batch.travel, RoadNetworkTravel):

@@ -16,7 +16,6 @@ from typing import Any
 from anyio import CapacityLimiter, to_thread
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -24,10 +23,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.checks import CheckPool
 from api.db import make_engine, upgrade
 from api.inputs import InputError, problem
 from api.metrics import HTTPMetricsMiddleware, Metrics
+from api.problems import (
+    BLANK,
+    COUNTY_FULL,
+    IDEMPOTENCY_CONFLICT,
+    MEDIA_TYPE,
+    QUEUE_FULL,
+    TOO_LARGE,
+    input_problem,
+    problem_response,
+)
 from api.routes import router
+from api.schemas import Problem
 from api.security import KeyCache
 from api.settings import Settings
 from api.siting import REQUESTS
@@ -63,7 +74,9 @@ class BodyLimitMiddleware:
                 elif int(length) > self.max_bytes:
                     status, detail = 413, f"request body is larger than {self.max_bytes} bytes"
             if status:
-                response = JSONResponse({"detail": detail}, status_code=status)
+                response = problem_response(
+                    status, detail, type_=TOO_LARGE if status == 413 else BLANK
+                )
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -78,12 +91,30 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for model in (Batch, *REQUESTS.values()):
+    for model in (Batch, *REQUESTS.values(), Problem):
         body = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(body.pop("$defs", {}))
         components[model.__name__] = body
+    _problem_responses(schema)
     app.openapi_schema = schema
     return schema
+
+
+def _problem_responses(schema: dict[str, Any]) -> None:
+    """Every documented error (4xx, 5xx) as ``application/problem+json`` with the Problem
+    schema, whatever the route's own media type (HTML for maps); FastAPI's default 422
+    schemas, then unused, are dropped."""
+    for item in schema.get("paths", {}).values():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            for code, response in operation.get("responses", {}).items():
+                if code[0] in "45":
+                    ref = {"$ref": "#/components/schemas/Problem"}
+                    response["content"] = {MEDIA_TYPE: {"schema": ref}}
+    components = schema.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.pop(name, None)
 
 
 def _allowed_methods(request: Request) -> str:
@@ -102,37 +133,47 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 
 
 def _handlers(app: FastAPI) -> None:
+    """Every error as RFC 9457 problem details (``api.problems``)."""
+
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
         if exc.status_code == 405:
-            exc.headers = {**(exc.headers or {}), "Allow": _allowed_methods(request)}
-        return await http_exception_handler(request, exc)
+            headers["Allow"] = _allowed_methods(request)
+        return problem_response(exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(InputError)
     async def input_error(_: Request, exc: InputError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+        return input_problem(exc.status, exc.detail)
 
     @app.exception_handler(RequestValidationError)
     async def request_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         detail = [
             problem(json_path(tuple(e.get("loc", ()))), str(e.get("msg", ""))) for e in exc.errors()
         ]
-        return JSONResponse({"detail": detail}, status_code=422)
+        return input_problem(422, detail)
 
     @app.exception_handler(QueueFull)
     async def queue_full(_: Request, exc: QueueFull) -> JSONResponse:
-        return JSONResponse(
-            {"detail": f"{exc}; retry in {exc.retry_after} s"},
-            status_code=429,
+        return problem_response(
+            429,
+            f"{exc}; retry in {exc.retry_after} s",
+            type_=QUEUE_FULL if exc.county_limit is None else COUNTY_FULL,
             headers={"Retry-After": str(exc.retry_after)},
         )
 
     @app.exception_handler(IdempotencyConflict)
     async def conflict(_: Request, exc: IdempotencyConflict) -> JSONResponse:
-        return JSONResponse(
-            {"detail": "Idempotency-Key was already used with a different request"},
-            status_code=409,
+        return problem_response(
+            409,
+            "Idempotency-Key was already used with a different request",
+            type_=IDEMPOTENCY_CONFLICT,
         )
+
+    @app.exception_handler(Exception)
+    async def server_error(_: Request, exc: Exception) -> JSONResponse:
+        log.error("unhandled error", exc_info=exc)
+        return problem_response(500, "the server failed to answer this request")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -152,6 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning("after a restart: %d jobs re-queued, %d failed", requeued, failed)
         pool = WorkerPool(settings, store, metrics)
         app.state.store, app.state.pool = store, pool
+        app.state.checks = CheckPool(settings.check_workers, settings.worker_nice)
         metrics.store, metrics.pool = store, pool
         pool.start()
         pool.wake()
@@ -159,6 +201,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await run_in_threadpool(pool.stop)
+            await run_in_threadpool(app.state.checks.stop)
             engine.dispose()
 
     app = FastAPI(

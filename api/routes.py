@@ -16,6 +16,7 @@ from anyio import to_thread
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
+from api.checks import CheckFailed, CheckPool, feasibility, road_network
 from api.inputs import (
     Checked,
     Feasibility,
@@ -23,10 +24,8 @@ from api.inputs import (
     Limits,
     canonical_sha256,
     checked_json,
-    infeasible,
     problem,
     read_body,
-    road_problem,
     to_batch,
 )
 from api.schemas import (
@@ -35,8 +34,7 @@ from api.schemas import (
     Health,
     JobLinks,
     JobOut,
-    Message,
-    Problems,
+    Problem,
     Readiness,
     SitingResultOut,
     ValidationReport,
@@ -49,7 +47,6 @@ from api.worker import WorkerPool
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import lang_from_accept_language
 from optimizer.model import Batch
-from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import Plan
 from optimizer.report.map import render_map
 from optimizer.report.siting_map import render_siting_map
@@ -71,6 +68,20 @@ BATCH_BODY: dict[str, Any] = {
 }
 
 
+VALIDATE_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": (
+            "A batch to check (`freshroute.batch/v1`). Any other JSON document is reported on "
+            "too: `200` with `valid: false` and its errors, so the body may be any JSON."
+        ),
+        "content": {
+            "application/json": {"schema": {"anyOf": [{"$ref": "#/components/schemas/Batch"}, {}]}}
+        },
+    }
+}
+
+
 def _body(schema: str, description: str) -> dict[str, Any]:
     """A JSON request body documented by a component schema (bodies are read raw)."""
     ref = {"$ref": f"#/components/schemas/{schema}"}
@@ -84,10 +95,10 @@ def _body(schema: str, description: str) -> dict[str, Any]:
 
 
 def _msg(description: str) -> dict[str, Any]:
-    return {"model": Message, "description": description}
+    return {"model": Problem, "description": description}
 
 
-INVALID = {422: {"model": Problems, "description": "Bad fields, by JSON path."}}
+INVALID = {422: {"model": Problem, "description": "Bad fields, by JSON path."}}
 router = APIRouter()
 v1 = APIRouter(prefix="/v1", responses=INVALID)
 
@@ -102,7 +113,10 @@ QUEUED = {
     **AUTH,
     409: _msg("Idempotency-Key reused with a different body."),
     **BODY,
-    429: _msg("The queue is full; see Retry-After."),
+    429: _msg(
+        "The queue is full, or this county has FRESHROUTE_MAX_JOBS_PER_COUNTY jobs queued "
+        "or running; see Retry-After."
+    ),
 }
 IdempotencyKey = Annotated[
     str | None,
@@ -121,6 +135,9 @@ def _limits(settings: Settings) -> Limits:
         max_orders=settings.max_orders,
         max_vehicles=settings.max_vehicles,
         roads_dir=settings.roads_dir,
+        max_sites=settings.max_sites,
+        max_matrix_cells=settings.max_matrix_cells,
+        max_depth=settings.max_body_depth,
     )
 
 
@@ -129,14 +146,17 @@ def _state(request: Request) -> tuple[Settings, Store, WorkerPool]:
     return state.settings, state.store, state.pool
 
 
-def _feasibility(batch: Batch, settings: Settings) -> Feasibility:
+def _feasibility(data: Any, request: Request) -> Feasibility:
+    """The pre-solve check of a schema-valid batch body, run in a check process (it builds
+    the travel matrix, which the API process never does). Blocking: call from a thread."""
+    settings: Settings = request.app.state.settings
     try:
-        return infeasible(batch)
-    except RoadNetworkError as e:  # the road file (inside FRESHROUTE_ROADS_DIR) is unusable
-        raise InputError(422, [road_problem(e, settings.roads_dir)]) from None
-    except Exception as e:  # the optimizer choked on valid input: still the input's fault
-        log.exception("feasibility check failed")
+        found = request.app.state.checks.run(feasibility, data, settings.roads_dir)
+    except CheckFailed as e:  # the optimizer choked on valid input: still the input's fault
         raise InputError(422, [problem("", f"the batch could not be checked: {e}")]) from None
+    if "road" in found:  # the road file (inside FRESHROUTE_ROADS_DIR) is unusable
+        raise InputError(422, found["road"])
+    return Feasibility(found["refusals"], found["left_out"])
 
 
 # -- operations ----------------------------------------------------------------------------
@@ -212,7 +232,12 @@ async def _enqueue(
     def check() -> Accepted | Callable[[], Accepted]:
         """CPU work (few threads): a replayed job, or the store step of a valid request."""
         if idempotency_key is None or not store.key_used(tenant.county_id, idempotency_key):
-            depth = store.queue_depth()  # a cheap 429 before parsing (rechecked in submit)
+            # Cheap 429s before parsing (rechecked in submit): the county's share, the queue.
+            mine = store.county_active(tenant.county_id)
+            if mine >= settings.max_jobs_per_county:
+                retry = store.retry_after(tenant.county_id)
+                raise QueueFull(mine, retry, settings.max_jobs_per_county)
+            depth = store.queue_depth()
             if depth >= settings.max_queue:
                 raise QueueFull(depth, store.retry_after())
         data = checked_json(raw, limits, batch_at)
@@ -235,6 +260,7 @@ async def _enqueue(
                 max_queue=settings.max_queue,
                 idempotency_key=idempotency_key,
                 kind=kind,
+                max_per_county=settings.max_jobs_per_county,
             )
             if not submitted.replayed:
                 pool.wake()
@@ -268,7 +294,7 @@ def _accepted(job: Job, replayed: bool) -> Accepted:
     openapi_extra=BATCH_BODY,
     responses={
         **QUEUED,
-        422: {"model": Problems, "description": "Bad fields, or a batch that cannot be planned."},
+        422: {"model": Problem, "description": "Bad fields, or a batch that cannot be planned."},
     },
     tags=["batches"],
 )
@@ -282,7 +308,7 @@ async def submit_batch(
 
     def prepare(data: Any, limits: Limits) -> Checked:
         batch = to_batch(data, limits)
-        refusals = _feasibility(batch, settings).refusals
+        refusals = _feasibility(data, request).refusals
         if refusals:
             raise InputError(422, refusals)
         limit = settings.time_limit(batch.options.time_limit_s)
@@ -294,7 +320,7 @@ async def submit_batch(
 @v1.post(
     "/batches/validate",
     response_model=ValidationReport,
-    openapi_extra=BATCH_BODY,
+    openapi_extra=VALIDATE_BODY,
     responses={**AUTH, **BODY},
     tags=["batches"],
 )
@@ -309,8 +335,9 @@ async def validate_batch(request: Request, tenant: TenantDep) -> ValidationRepor
     def work() -> ValidationReport:
         try:
             limits = _limits(settings)
-            batch = to_batch(checked_json(raw, limits), limits)
-            checked = _feasibility(batch, settings)
+            data = checked_json(raw, limits)
+            to_batch(data, limits)
+            checked = _feasibility(data, request)
         except InputError as e:
             errors = e.detail if isinstance(e.detail, list) else [problem("", e.detail)]
             return ValidationReport(valid=False, errors=errors, infeasible=[])  # type: ignore[arg-type]
@@ -324,16 +351,28 @@ async def validate_batch(request: Request, tenant: TenantDep) -> ValidationRepor
 
 
 # -- siting ----------------------------------------------------------------------------------
-SITING_422 = {422: {"model": Problems, "description": "Bad fields, by JSON path."}}
+SITING_422 = {422: {"model": Problem, "description": "Bad fields, by JSON path."}}
 
 
 async def _enqueue_siting(
     request: Request, tenant: Tenant, idempotency_key: str | None, kind: str
 ) -> JSONResponse:
-    max_limit = request.app.state.settings.max_time_limit_s
+    settings: Settings = request.app.state.settings
+    max_limit = settings.max_time_limit_s
+    checks: CheckPool = request.app.state.checks
+
+    def roads(body: Any) -> list[dict[str, str]]:
+        """The road network of a siting request's batch, built in a check process."""
+        try:
+            found: list[dict[str, str]] = checks.run(
+                road_network, body, settings.roads_dir, "batch.travel"
+            )
+        except CheckFailed as e:
+            return [problem("batch.travel", f"the road network could not be checked: {e}")]
+        return found
 
     def prepare(data: Any, limits: Limits) -> Checked:
-        return check_request(kind, data, limits, max_limit)
+        return check_request(kind, data, limits, max_limit, roads)
 
     return await _enqueue(request, tenant, idempotency_key, kind, prepare, batch_at="batch")
 

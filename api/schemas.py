@@ -37,14 +37,30 @@ class InfeasibleOrder(BaseModel):
     )
 
 
-class Problems(BaseModel):
-    """A 422: each problem with the JSON path it is about."""
+class FieldProblem(BaseModel):
+    """One bad field of a request, by its JSON path."""
 
-    detail: list[Refusal | PathError]
+    path: str = Field(description="JSON path of the bad field, e.g. 'orders[3].kg'; '' the body.")
+    reason: str
+    code: ReasonCode | None = Field(
+        default=None, description="For a batch that cannot be planned: the reason code."
+    )
+    order: str | None = Field(default=None, description="The order id, when about one order.")
 
 
-class Message(BaseModel):
-    detail: str
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details (``application/problem+json``)."""
+
+    type: str = Field(
+        default="about:blank",
+        description="about:blank, or urn:freshroute:problem:<name> (see api/README.md).",
+    )
+    title: str = Field(description="Short summary of the type (the HTTP status phrase).")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong with this request.")
+    errors: list[FieldProblem] | None = Field(
+        default=None, description="Input errors (422): each bad field with its JSON path."
+    )
 
 
 class JobLinks(BaseModel):

@@ -67,7 +67,9 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
-    max_queue: int = 20
+    max_queue: int = 100
+    # Fair share: jobs one county may have queued or running at once.
+    max_jobs_per_county: int = 10
     max_time_limit_s: float = 300.0
     # A solve is killed at hard_timeout_factor × its limit + kill_grace_s: a margin over
     # the limit (the README allows up to twice it with the baseline), then validation.
@@ -76,6 +78,12 @@ class Settings:
     max_body_bytes: int = 10 * 1024 * 1024
     max_orders: int = 5000
     max_vehicles: int = 1000
+    # Work per request: the travel matrix has a row and a column per site.
+    max_sites: int = 2000
+    max_matrix_cells: int = 4_000_000
+    max_body_depth: int = 32
+    # Processes for pre-solve checks that build the matrix (never the API process).
+    check_workers: int = 1
     progress_interval_s: float = 0.5
     # Threads for blocking work (database, batch checks). Few on purpose: the work holds
     # the GIL, and many threads make every request, the event loop's too, wait longer.
@@ -92,12 +100,17 @@ class Settings:
         settings = cls(
             database_url=os.environ.get("FRESHROUTE_DATABASE_URL") or DEFAULT_DATABASE_URL,
             workers=_int("FRESHROUTE_WORKERS", os.cpu_count() or 1),
-            max_queue=_int("FRESHROUTE_MAX_QUEUE", 20, minimum=1),
+            max_queue=_int("FRESHROUTE_MAX_QUEUE", 100, minimum=1),
+            max_jobs_per_county=_int("FRESHROUTE_MAX_JOBS_PER_COUNTY", 10, minimum=1),
             max_time_limit_s=_float("FRESHROUTE_MAX_TIME_LIMIT", 300.0, minimum=0.1),
             kill_grace_s=_float("FRESHROUTE_KILL_GRACE_S", 30.0),
             max_body_bytes=_int("FRESHROUTE_MAX_BODY_BYTES", 10 * 1024 * 1024, minimum=1),
             max_orders=_int("FRESHROUTE_MAX_ORDERS", 5000, minimum=1),
             max_vehicles=_int("FRESHROUTE_MAX_VEHICLES", 1000, minimum=1),
+            max_sites=_int("FRESHROUTE_MAX_SITES", 2000, minimum=1),
+            max_matrix_cells=_int("FRESHROUTE_MAX_MATRIX_CELLS", 4_000_000, minimum=1),
+            max_body_depth=_int("FRESHROUTE_MAX_BODY_DEPTH", 32, minimum=4),
+            check_workers=_int("FRESHROUTE_CHECK_WORKERS", 1, minimum=1),
             progress_interval_s=_float("FRESHROUTE_PROGRESS_INTERVAL_S", 0.5),
             threads=_int("FRESHROUTE_THREADS", 8, minimum=2),
             batch_threads=_int("FRESHROUTE_BATCH_THREADS", 2, minimum=1),

@@ -21,6 +21,7 @@ from api.inputs import (
     problem,
     road_problem,
     schema_errors,
+    strict,
     to_batch,
 )
 from optimizer.model import Batch
@@ -113,10 +114,12 @@ def _parse(kind: str, data: Any, limits: Limits) -> Any:
         except InputError as e:
             problems += e.detail if isinstance(e.detail, list) else [problem("batch", e.detail)]
     rest = {k: v for k, v in data.items() if k != "batch"}
-    if batch is not None:
-        rest["batch"] = batch
     try:
-        request = REQUESTS[kind].model_validate(rest)
+        if batch is not None:  # the other fields strictly (see ``strict``), the batch as is
+            request = strict(REQUESTS[kind], {**rest, "batch": data["batch"]})
+            request.batch = batch  # the batch checked above (with its road file resolved)
+        else:
+            request = strict(REQUESTS[kind], rest)
     except ValidationError as e:
         found = schema_errors(e)
         if "batch" in data:  # already reported above
@@ -127,7 +130,13 @@ def _parse(kind: str, data: Any, limits: Limits) -> Any:
     return request
 
 
-def check_request(kind: str, data: Any, limits: Limits, max_time_limit_s: float) -> Checked:
+def check_request(
+    kind: str,
+    data: Any,
+    limits: Limits,
+    max_time_limit_s: float,
+    roads: Callable[[Any], list[dict[str, str]]] | None = None,
+) -> Checked:
     """Validate a siting request of ``kind`` (422 naming each bad field, e.g. an unknown
     site or a ``p`` larger than the candidates) and size its job's time limit.
 
@@ -138,10 +147,9 @@ def check_request(kind: str, data: Any, limits: Limits, max_time_limit_s: float)
     batch: Batch = request.batch
     found: list[tuple[str, str]] = []
     if batch.travel.mode == "road_network":  # as for a batch: an unusable road file is a 422
-        try:
-            travel_matrices(batch)  # cached on disk for the worker
-        except RoadNetworkError as e:
-            found.append(("batch.travel", road_problem(e, limits.roads_dir)["reason"]))
+        # Built by ``roads`` (a check process in the service), else here (the CLI, tests).
+        for p in roads(data["batch"]) if roads else _roads_here(batch, limits):
+            found.append((p["path"], p["reason"]))
     if kind == OPTIMIZE:
         found += check_optimize(batch, request)
         limit = min(request.time_limit_s, max_time_limit_s)
@@ -170,6 +178,14 @@ def check_request(kind: str, data: Any, limits: Limits, max_time_limit_s: float)
     if found:
         raise InputError(422, [problem(path, why) for path, why in found])
     return Checked(name=name, n_orders=len(batch.orders), time_limit_s=max(1.0, limit))
+
+
+def _roads_here(batch: Batch, limits: Limits) -> list[dict[str, str]]:
+    try:
+        travel_matrices(batch)  # cached on disk for the worker
+    except RoadNetworkError as e:
+        return [road_problem(e, limits.roads_dir, "batch.travel")]
+    return []
 
 
 def run_siting(

@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select, text, update
@@ -53,12 +53,21 @@ def _storable(value: str) -> bool:
 
 
 class QueueFull(Exception):
-    """The bounded queue is full; try again after ``retry_after`` seconds."""
+    """The bounded queue is full (for every county, or for the submitting county when
+    ``county_limit`` is set); try again after ``retry_after`` seconds."""
 
-    def __init__(self, depth: int, retry_after: int) -> None:
+    def __init__(self, depth: int, retry_after: int, county_limit: int | None = None) -> None:
         self.depth = depth
         self.retry_after = retry_after
-        super().__init__(f"the queue is full ({depth} jobs waiting)")
+        self.county_limit = county_limit
+        if county_limit is None:
+            message = f"the queue is full ({depth} jobs waiting)"
+        else:
+            message = (
+                f"this county has {depth} jobs queued or running, its limit "
+                f"(FRESHROUTE_MAX_JOBS_PER_COUNTY is {county_limit})"
+            )
+        super().__init__(message)
 
 
 class IdempotencyConflict(Exception):
@@ -125,6 +134,7 @@ class _Pending:
     max_queue: int
     idempotency_key: str | None
     kind: str = BATCH
+    max_per_county: int | None = None
     outcome: Submitted | Exception | None = None
 
 
@@ -254,8 +264,12 @@ class Store:
         max_queue: int,
         idempotency_key: str | None = None,
         kind: str = BATCH,
+        max_per_county: int | None = None,
     ) -> Submitted:
         """Store a request and its queued job of ``kind`` durably (or replay a keyed one).
+
+        ``QueueFull`` when ``max_queue`` jobs wait, or when the county has
+        ``max_per_county`` jobs queued or running.
 
         Group commit: submissions that arrive while another commit holds the write lock
         wait, and the next holder stores all of them in one transaction and one fsync.
@@ -271,6 +285,7 @@ class Store:
             max_queue,
             idempotency_key,
             kind,
+            max_per_county,
         )
         with self._pending_lock:
             self._pending.append(item)
@@ -320,6 +335,7 @@ class Store:
     def _apply(self, s: Session, group: list[_Pending]) -> list[Submitted | Exception]:
         """Insert each submission in order: idempotency, then the queue bound."""
         depth = self._count(s, QUEUED)
+        active: dict[int, int] = {}  # jobs queued or running per county, as counted here
         keyed: dict[tuple[int, str], tuple[str, Job]] = {}
         outcomes: list[Submitted | Exception] = []
         for item in group:
@@ -337,6 +353,14 @@ class Store:
                     continue
                 if earlier is not None:
                     outcomes.append(Submitted(earlier, replayed=True))
+                    continue
+            if item.max_per_county is not None:
+                if item.county_id not in active:
+                    active[item.county_id] = self._active(s, item.county_id)
+                mine = active[item.county_id]
+                if mine >= item.max_per_county:
+                    retry = self._retry_after(s, item.county_id)
+                    outcomes.append(QueueFull(mine, retry, item.max_per_county))
                     continue
             if depth >= item.max_queue:
                 outcomes.append(QueueFull(depth, self._retry_after(s)))
@@ -374,6 +398,8 @@ class Store:
             s.add(job)
             s.flush()
             depth += 1
+            if item.county_id in active:
+                active[item.county_id] += 1
             submitted = Submitted(Job.of(job, None), replayed=False)
             if key is not None:
                 keyed[(item.county_id, key)] = (item.body_sha256, submitted.job)
@@ -385,20 +411,33 @@ class Store:
         with self.sessions() as s:
             return self._count(s, QUEUED)
 
+    def county_active(self, county_id: int) -> int:
+        """The county's jobs queued or running (no lock: for a cheap early 429)."""
+        with self.sessions() as s:
+            return self._active(s, county_id)
+
     @staticmethod
     def _count(s: Session, state: str) -> int:
         return s.scalar(select(func.count()).select_from(JobRow).where(JobRow.state == state)) or 0
 
-    def retry_after(self) -> int:
+    @staticmethod
+    def _active(s: Session, county_id: int) -> int:
+        query = select(func.count()).select_from(JobRow)
+        where = (JobRow.county_id == county_id, JobRow.state.in_((QUEUED, RUNNING)))
+        return s.scalar(query.where(*where)) or 0
+
+    def retry_after(self, county_id: int | None = None) -> int:
         with self.sessions() as s:
-            return self._retry_after(s)
+            return self._retry_after(s, county_id)
 
     @staticmethod
-    def _retry_after(s: Session) -> int:
-        """Seconds until the earliest running job should end (1 to 300)."""
-        rows = s.execute(
-            select(JobRow.started_at, JobRow.time_limit_s).where(JobRow.state == RUNNING)
-        ).all()
+    def _retry_after(s: Session, county_id: int | None = None) -> int:
+        """Seconds until the earliest running job (of the county, if given) should end,
+        1 to 300; 5 when none runs."""
+        query = select(JobRow.started_at, JobRow.time_limit_s).where(JobRow.state == RUNNING)
+        if county_id is not None:
+            query = query.where(JobRow.county_id == county_id)
+        rows = s.execute(query).all()
         now = utcnow()
         ends = [(started - now).total_seconds() + limit for started, limit in rows if started]
         return int(min(300, max(1, math.ceil(min(ends, default=5)))))
@@ -489,15 +528,59 @@ class Store:
             return self._job(s, row), before
 
     # -- workers -------------------------------------------------------------------------
-    def claim_next(self) -> Claim | None:
-        """Take the oldest queued job (FIFO) and mark it running."""
-        with self._write() as s:
-            ids = s.scalars(
-                select(JobRow.id)
+    @staticmethod
+    def _county_turns(s: Session) -> list[int]:
+        """Counties with queued jobs, whose turn first: round robin. The county with the
+        fewest running jobs goes first, then the one whose last job started longest ago
+        (never: first), then the one waiting longest."""
+        waiting = dict(
+            s.execute(
+                select(JobRow.county_id, func.min(JobRow.created_at))
                 .where(JobRow.state == QUEUED)
-                .order_by(JobRow.created_at, JobRow.id)
-                .limit(8)
+                .group_by(JobRow.county_id)
             ).all()
+        )
+        if len(waiting) <= 1:
+            return list(waiting)
+        running = dict(
+            s.execute(
+                select(JobRow.county_id, func.count())
+                .where(JobRow.state == RUNNING, JobRow.county_id.in_(waiting))
+                .group_by(JobRow.county_id)
+            ).all()
+        )
+        started = dict(
+            s.execute(
+                select(JobRow.county_id, func.max(JobRow.started_at))
+                .where(JobRow.started_at.is_not(None), JobRow.county_id.in_(waiting))
+                .group_by(JobRow.county_id)
+            ).all()
+        )
+
+        def aware(moment: datetime | None) -> datetime:
+            moment = moment or datetime.min
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+        def turn(county: int) -> tuple[int, datetime, datetime, int]:
+            last = aware(started.get(county))
+            return (running.get(county, 0), last, aware(waiting[county]), county)
+
+        return sorted(waiting, key=turn)
+
+    def claim_next(self) -> Claim | None:
+        """Take the next queued job and mark it running: the oldest of the county whose
+        turn it is (round robin across counties, ``_county_turns``)."""
+        with self._write() as s:
+            ids: list[str] = []
+            for county in self._county_turns(s):
+                ids += s.scalars(
+                    select(JobRow.id)
+                    .where(JobRow.state == QUEUED, JobRow.county_id == county)
+                    .order_by(JobRow.created_at, JobRow.id)
+                    .limit(8)
+                ).all()
+                if len(ids) >= 8:
+                    break
             now = utcnow()
             for job_id in ids:
                 taken = s.execute(

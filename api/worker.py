@@ -1,12 +1,13 @@
 """Solves and siting runs happen in worker processes, never in the server's event loop.
 
 ``WorkerPool`` keeps ``FRESHROUTE_WORKERS`` long-lived *spawned* processes, each driven by
-one thread of the server (a *slot*). A dispatcher thread hands the oldest queued job to a
-free slot; the slot sends the batch to its process over a pipe and waits for progress
-and the result, writing both to the database. One process per slot (rather than a
-``ProcessPoolExecutor``) lets the server kill the process of a single job, which is how
-a running job is cancelled and how the hard time limit is enforced: OR-Tools cannot be
-interrupted from Python, so the process is killed and a fresh one spawned in its place.
+one thread of the server (a *slot*). A dispatcher thread hands the next queued job (round
+robin across counties) to a free slot; the slot sends the batch to its process over a
+pipe and waits for progress and the result, writing both to the database. One process
+per slot (rather than a ``ProcessPoolExecutor``) lets the server kill the process of a
+single job, which is how a running job is cancelled and how the hard time limit is
+enforced: OR-Tools cannot be interrupted from Python, so the process is killed and a fresh
+one spawned in its place.
 
 Worker processes run at a lower CPU priority (``nice`` 10 by default) so that the API
 stays responsive while every core solves, and they die with the server (Linux

@@ -396,6 +396,12 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=180.0)
     parser.add_argument("--max-queue", type=int, default=20, help="FRESHROUTE_MAX_QUEUE")
     parser.add_argument(
+        "--max-jobs-per-county",
+        type=int,
+        default=20,
+        help="FRESHROUTE_MAX_JOBS_PER_COUNTY (every client uses one county's key)",
+    )
+    parser.add_argument(
         "--ramp-up", type=float, default=2.0, help="seconds over which clients start (0: at once)"
     )
     parser.add_argument("--no-write", action="store_true", help="print only")
@@ -408,7 +414,10 @@ def main() -> None:
             db_url,
             workers=args.workers,
             log=Path(tmp) / "server.log",
-            env={"FRESHROUTE_MAX_QUEUE": str(args.max_queue)},
+            env={
+                "FRESHROUTE_MAX_QUEUE": str(args.max_queue),
+                "FRESHROUTE_MAX_JOBS_PER_COUNTY": str(args.max_jobs_per_county),
+            },
         )
         load_before = os.getloadavg()[0]
         with server:

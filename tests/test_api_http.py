@@ -110,12 +110,12 @@ def test_submit_422_names_each_json_path(api: Api) -> None:
     bad["sites"][1]["lat"] = 123
     r = api.client.post("/v1/batches", json=bad, headers=h)
     assert r.status_code == 422
-    paths = {p["path"] for p in r.json()["detail"]}
+    paths = {p["path"] for p in r.json()["errors"]}
     assert paths == {"orders[3].kg", "sites[1].lat"}
 
     refs = batch()
     refs["orders"][1]["site"] = "nowhere"
-    detail = api.client.post("/v1/batches", json=refs, headers=h).json()["detail"]
+    detail = api.client.post("/v1/batches", json=refs, headers=h).json()["errors"]
     assert detail == [{"path": "orders[1].site", "reason": "unknown site 'nowhere'"}]
 
     assert api.store.counts_by_state()["queued"] == 0
@@ -145,7 +145,7 @@ def test_malformed_bodies_are_422_not_500(api: Api, name: str, raw: bytes) -> No
     r = post_raw(api, raw, api.headers())
     assert r.status_code in (202, 422), (name, r.status_code, r.text)
     if r.status_code == 422:
-        assert isinstance(r.json()["detail"], list)
+        assert isinstance(r.json()["errors"], list)
 
 
 def test_numbers_and_unicode_edge_cases(api: Api) -> None:
@@ -155,20 +155,20 @@ def test_numbers_and_unicode_edge_cases(api: Api) -> None:
     text = json.dumps(inf).replace('"INF"', "1e999")
     r = post_raw(api, text, h)
     assert r.status_code == 422
-    assert r.json()["detail"][0]["reason"] == "number is out of range (not finite)"
+    assert r.json()["errors"][0]["reason"] == "number is out of range (not finite)"
 
     lone = json.dumps(batch(name="x")).replace('"name": "x"', '"name": "\\ud800"')
     r = post_raw(api, lone, h)
-    assert r.status_code == 422 and r.json()["detail"][0]["path"] == "name"
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "name"
 
     huge_fleet = batch()
     huge_fleet["fleet"][0]["count"] = 10**30  # past the schema's bound
     r = api.client.post("/v1/batches", json=huge_fleet, headers=h)
-    assert r.status_code == 422 and r.json()["detail"][0]["path"] == "fleet[0].count"
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "fleet[0].count"
     for vt in huge_fleet["fleet"]:  # within it, past the service's limit in all
         vt["count"] = 600
     r = api.client.post("/v1/batches", json=huge_fleet, headers=h)
-    assert r.status_code == 422 and r.json()["detail"][0]["path"] == "fleet"
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "fleet"
 
     named = batch(name="县域 🍓 \u0000 test")
     r = api.client.post("/v1/batches", json=named, headers=h)
@@ -182,7 +182,7 @@ def test_order_limit_names_the_limit(make_api: ApiFactory) -> None:
     api = make_api(max_orders=5)
     r = api.client.post("/v1/batches", json=BATCH, headers=api.headers())
     assert r.status_code == 422
-    [p] = r.json()["detail"]
+    [p] = r.json()["errors"]
     assert p["path"] == "orders" and "FRESHROUTE_MAX_ORDERS" in p["reason"]
 
 
@@ -221,7 +221,7 @@ def test_idempotency_key_replays_or_conflicts(api: Api) -> None:
 
     long_key = {**h, "Idempotency-Key": "k" * 300}
     r = api.client.post("/v1/batches", json=BATCH, headers=long_key)
-    assert r.status_code == 422 and r.json()["detail"][0]["path"] == "header.Idempotency-Key"
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "header.Idempotency-Key"
 
 
 def test_tenant_isolation(api: Api) -> None:
@@ -270,7 +270,7 @@ def test_cancel_a_queued_job(api: Api) -> None:
 
 def test_plan_format_must_be_known(api: Api) -> None:
     r = api.client.get("/v1/plans/x?format=xml", headers=api.headers())
-    assert r.status_code == 422 and r.json()["detail"][0]["path"] == "query.format"
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "query.format"
 
 
 def test_metrics_open_on_loopback_else_keyed(make_api: ApiFactory) -> None:
@@ -324,7 +324,7 @@ def test_a_fleet_with_no_vehicles_is_refused_at_fleet_when_there_are_orders(api:
         vt["count"] = vt["min_used"] = 0
     r = api.client.post("/v1/batches", json=idle, headers=h)
     assert r.status_code == 422
-    [issue] = r.json()["detail"]
+    [issue] = r.json()["errors"]
     assert issue["path"] == "fleet" and "no vehicles" in issue["reason"]
     report = api.client.post("/v1/batches/validate", json=idle, headers=h).json()
     assert report["valid"] is False and report["infeasible"] == []
@@ -345,7 +345,7 @@ def test_numbers_no_engine_can_hold_are_422_at_their_path(api: Api) -> None:
     for body, path in ((seed, "options.seed"), (cost, "fleet[0].cost_per_km")):
         r = api.client.post("/v1/batches", json=body, headers=h)
         assert r.status_code == 422, r.text
-        assert [p["path"] for p in r.json()["detail"]] == [path]
+        assert [p["path"] for p in r.json()["errors"]] == [path]
     assert api.store.counts_by_state()["queued"] == 0
 
 
@@ -357,7 +357,7 @@ def test_spec_gaps_found_by_schemathesis(api: Api) -> None:
     assert r.status_code == 202, r.text
     # The body of /validate is required: none at all is a 422, not a 200 report.
     r = api.client.post("/v1/batches/validate", headers=h)
-    assert r.status_code == 422 and r.json()["detail"][0]["path"] == ""
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == ""
     # A 405 names every method of the path.
     r = api.client.put("/v1/jobs/x", headers=h)
     assert r.status_code == 405
@@ -367,13 +367,39 @@ def test_spec_gaps_found_by_schemathesis(api: Api) -> None:
     assert "NaN" in raw
     r = post_raw(api, raw, h)
     assert r.status_code == 422
-    assert r.json()["detail"] == [
+    assert r.json()["errors"] == [
         {"path": "options.time_limit_s", "reason": "NaN is not a JSON number"}
     ]
     raw = json.dumps(batch()).replace('"kg": ', '"kg": -Infinity, "x": ', 1)
     r = post_raw(api, raw, h)
-    assert r.status_code == 422 and r.json()["detail"][0]["path"] == "orders[0].kg"
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "orders[0].kg"
     # A body with no Content-Type is not taken for JSON.
     r = api.client.post("/v1/batches", content=json.dumps(BATCH).encode(), headers=h)
     assert r.status_code == 415
     assert api.store.counts_by_state()["queued"] == 1  # the travel-less batch only
+
+
+def test_the_api_refuses_what_the_json_schema_refuses(api: Api) -> None:
+    # Found by schemathesis --checks all: lenient pydantic took 0 for false and "3" for 3.
+    h = api.headers()
+    for path, value in [("options.baseline", 0), ("fleet[0].count", "3"), ("sites[0].lat", "1")]:
+        bad = batch()
+        where, field = path.rsplit(".", 1)
+        target: Any = bad
+        for part in where.replace("]", "").replace("[", ".").split("."):
+            target = target[int(part)] if part.isdigit() else target[part]
+        target[field] = value
+        r = api.client.post("/v1/batches", json=bad, headers=h)
+        assert r.status_code == 422, (path, r.text)
+        assert [p["path"] for p in r.json()["errors"]] == [path]
+    siting = {"batch": BATCH, "model": "pmedian", "p": "1"}
+    r = api.client.post("/v1/siting/optimize", json=siting, headers=h)
+    assert r.status_code == 422 and [p["path"] for p in r.json()["errors"]] == ["p"]
+
+
+def test_validate_documents_that_it_reports_on_any_json(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    body = spec["paths"]["/v1/batches/validate"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["anyOf"][1] == {}
+    r = post_raw(api, "[null, null]", api.headers(), "/v1/batches/validate")
+    assert r.status_code == 200 and r.json()["valid"] is False

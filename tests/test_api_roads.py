@@ -4,6 +4,7 @@ files elsewhere (a client must not make the server open, or probe, any path it l
 from __future__ import annotations
 
 import copy
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from api.inputs import ROADS_OFF, ROADS_OUTSIDE
+from api.problems import input_problem
 from api.settings import Settings
 from api.testing.helpers import Api, ApiFactory
 from scenarios.generate import generate_county
@@ -74,16 +76,16 @@ def test_without_roads_dir_no_road_file_is_read(
     expected = [{"path": "travel.path", "reason": ROADS_OFF}]
     assert "FRESHROUTE_ROADS_DIR" in ROADS_OFF and "matrix" in ROADS_OFF
     r = api.client.post("/v1/batches", json=batch, headers=h)
-    assert r.status_code == 422 and r.json()["detail"] == expected
+    assert r.status_code == 422 and r.json()["errors"] == expected
     r = api.client.post("/v1/batches/validate", json=batch, headers=h)
     assert r.json() == {"valid": False, "errors": expected, "infeasible": []}
     siting = {"batch": batch, "model": "pmedian", "p": 1}
     r = api.client.post("/v1/siting/optimize", json=siting, headers=h)
     assert r.status_code == 422
-    assert r.json()["detail"] == [{"path": "batch.travel.path", "reason": ROADS_OFF}]
+    assert r.json()["errors"] == [{"path": "batch.travel.path", "reason": ROADS_OFF}]
     evaluate = {"batch": batch, "scenario": {"name": "x", "open": [], "days": 0}}
     r = api.client.post("/v1/siting/evaluate", json=evaluate, headers=h)
-    assert {"path": "batch.travel.path", "reason": ROADS_OFF} in r.json()["detail"]
+    assert {"path": "batch.travel.path", "reason": ROADS_OFF} in r.json()["errors"]
     assert api.store.counts_by_state()["queued"] == 0
 
 
@@ -107,13 +109,13 @@ def test_a_relative_path_is_read_from_the_roads_dir(
     # A file missing inside the folder is named as the client named it, not where it is.
     r = api.client.post("/v1/batches", json=with_path(place["batch"], "nope.geojson"), headers=h)
     assert r.status_code == 422
-    [found] = r.json()["detail"]
+    [found] = r.json()["errors"]
     assert found["path"] == "travel" and "nope.geojson" in found["reason"]
     assert str(roads.resolve()) not in r.text
     siting = {"batch": with_path(place["batch"], "nope.geojson"), "p": 1}
     r = api.client.post("/v1/siting/optimize", json=siting, headers=h)
     assert r.status_code == 422
-    [found] = r.json()["detail"]
+    [found] = r.json()["errors"]
     assert found["path"] == "batch.travel" and "nope.geojson" in found["reason"]
     assert str(roads.resolve()) not in r.text
 
@@ -142,12 +144,14 @@ def test_a_path_outside_the_roads_dir_is_422_whether_or_not_it_exists(
         v = api.client.post("/v1/batches/validate", json=batch, headers=h)
         s = api.client.post("/v1/siting/optimize", json={"batch": batch, "p": 1}, headers=h)
         answers.append([(x.status_code, x.json()) for x in (r, v, s)])
+
     assert (place["base"] / "secret.geojson").exists() and Path("/etc/passwd").exists()
     expected = [{"path": "travel.path", "reason": ROADS_OUTSIDE}]
+    at_batch = [{"path": "batch.travel.path", "reason": ROADS_OUTSIDE}]
     refused = [
-        (422, {"detail": expected}),
+        (422, json.loads(input_problem(422, expected).body)),
         (200, {"valid": False, "errors": expected, "infeasible": []}),
-        (422, {"detail": [{"path": "batch.travel.path", "reason": ROADS_OUTSIDE}]}),
+        (422, json.loads(input_problem(422, at_batch).body)),
     ]
     assert answers[0] == refused and answers[1] == refused  # exists or not: the same
     assert api.store.counts_by_state()["queued"] == 0

@@ -154,7 +154,7 @@ def test_idempotency_key_replays_siting_requests(api: Api) -> None:
 def paths(api: Api, route: str, data: Any, headers: dict[str, str]) -> list[str]:
     r = api.client.post(route, json=data, headers=headers)
     assert r.status_code == 422, r.text
-    return [p["path"] for p in r.json()["detail"]]
+    return [p["path"] for p in r.json()["errors"]]
 
 
 def test_optimize_422_names_each_field(api: Api) -> None:
@@ -175,7 +175,7 @@ def test_optimize_422_names_each_field(api: Api) -> None:
     assert paths(api, route, bad, h) == ["batch.orders[3].kg"]
     bad["batch"]["orders"][3]["kg"] = 5
     r = api.client.post(route, json=bad, headers=h)
-    assert r.json()["detail"] == [
+    assert r.json()["errors"] == [
         {"path": "batch.orders[1].site", "reason": "unknown site 'nowhere'"}
     ]
     deliveries = body()
@@ -184,12 +184,12 @@ def test_optimize_422_names_each_field(api: Api) -> None:
     roads = body()
     roads["batch"]["travel"] = {"mode": "road_network", "path": "/nowhere/county.roads.geojson"}
     r = api.client.post(route, json=roads, headers=h)
-    assert r.status_code == 422 and r.json()["detail"][0]["path"] == "batch.travel.path"
-    assert "FRESHROUTE_ROADS_DIR" in r.json()["detail"][0]["reason"]  # tests/test_api_roads.py
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "batch.travel.path"
+    assert "FRESHROUTE_ROADS_DIR" in r.json()["errors"][0]["reason"]  # tests/test_api_roads.py
     r = api.client.post(
         route, content=b'{"batch": {', headers={**h, "Content-Type": "application/json"}
     )
-    assert r.status_code == 422 and r.json()["detail"][0]["path"] == ""
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == ""
     assert api.store.counts_by_state()["queued"] == 0
 
 
@@ -210,7 +210,7 @@ def test_evaluate_and_compare_422(make_api: ApiFactory) -> None:
     long = [{**scenario(str(i), CENTRES, days=10), "time_limit_s": 1} for i in range(3)]
     r = api.client.post(cmp, json={"batch": BATCH, "scenarios": long}, headers=h)
     assert r.status_code == 422
-    [issue] = r.json()["detail"]
+    [issue] = r.json()["errors"]
     assert issue["path"] == "scenarios" and "30 s" in issue["reason"]
     assert "FRESHROUTE_MAX_TIME_LIMIT" in issue["reason"]
     assert api.store.counts_by_state()["queued"] == 0
@@ -221,7 +221,7 @@ def test_service_limits_apply_to_the_inline_batch(make_api: ApiFactory) -> None:
     h = api.headers()
     r = api.client.post("/v1/siting/optimize", json=OPTIMIZE, headers=h)
     assert r.status_code == 422
-    [issue] = r.json()["detail"]
+    [issue] = r.json()["errors"]
     assert issue["path"] == "batch.orders" and "FRESHROUTE_MAX_ORDERS" in issue["reason"]
     api = make_api(max_time_limit_s=2)
     h = api.headers()

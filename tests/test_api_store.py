@@ -281,7 +281,7 @@ def test_an_id_with_a_nul_byte_is_not_found(db_url: str) -> None:
         key = {**h, "Idempotency-Key": "a\u0000b"}
         r = api.client.post("/v1/batches", json=body, headers=key)
         assert r.status_code == 422, r.text
-        assert r.json()["detail"][0]["path"] == "header.Idempotency-Key"
+        assert r.json()["errors"][0]["path"] == "header.Idempotency-Key"
 
 
 def test_a_failed_job_releases_its_idempotency_key(store: Store) -> None:
