@@ -37,6 +37,7 @@ from optimizer.routing.problem import RoutingProblem, compile_problem
 from optimizer.routing.pyvrp_engine import unsupported
 from optimizer.routing.rest import plan_rest
 from optimizer.routing.search.exchange import Exchange
+from optimizer.routing.search.segments import warm_up
 from optimizer.validate import Violation, format_violations, validate_plan
 
 BASELINE_SHARE = 0.4  # of the time limit, split between the deliveries and the pickups
@@ -126,6 +127,7 @@ def plan_batch(
     """
     started = time.perf_counter()
     limit = time_limit_s if time_limit_s is not None else batch.options.time_limit_s
+    warm_up()  # the search's compiled kernels: compiling counts against the limit here
     problem = compile_problem(batch)
     issues = check_feasibility(problem)
     if issues and (strict or not all(i.leaves_out_order for i in issues)):

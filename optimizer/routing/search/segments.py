@@ -470,3 +470,32 @@ def visit_costs(
     t = int(data.type_of[vehicle])
     arrays = [np.asarray(x, dtype=np.int64) for x in (nodes, before, visit, after)]
     return visit_insertions(*arrays, *masks, count, *data._arrays(), data.rates[t])
+
+
+def warm_up() -> None:
+    """Compile every kernel now (or load it from numba's on-disk cache) with the types
+    the search uses, so that compiling counts against a solve's time limit up front
+    instead of overrunning it in the middle of a search. Microseconds once compiled."""
+    if _WARM:
+        return
+    n = 4
+    minutes = np.zeros((n, n))
+    km = np.zeros((n, n))
+    early, late = np.zeros(n), np.full(n, 100.0)
+    kg, m3 = np.array([0.0, 1.0, -1.0, 0.0]), np.zeros(n)
+    role = np.array([START, 2, 3, END], dtype=np.int64)
+    rate = np.array([[10.0, 10.0, 0.0, 100.0, 100.0, 1.0, 1.0, 1.0, 0.0, np.inf]])[0]
+    arrays = (minutes, km, early, late, kg, m3, role)
+    seq = np.array([0, 1, 2, 3], dtype=np.int64)
+    _route_cost(seq, *arrays, rate)
+    trip_moves(seq, np.array([0, 1, 2, 3, 4], dtype=np.int64), *arrays, rate)
+    ends = np.array([0, 3], dtype=np.int64)
+    mask = np.ones(2, dtype=bool)
+    pair_insertions(ends, 1, 2, mask, mask, 2, *arrays, rate)
+    block = np.array([1], dtype=np.int64)
+    visit_insertions(ends, block, np.array([2], dtype=np.int64), block[:0], mask, mask, mask, 2,
+                     *arrays, rate)
+    _WARM.append(True)
+
+
+_WARM: list[bool] = []
