@@ -183,13 +183,7 @@ def cost_of(seg, rate):
 
 @_jit
 def _route_cost(seq, minutes, km, early, late, kg, m3, role, rate):
-    acc = np.empty(N_FIELDS)
-    one = np.empty(N_FIELDS)
-    node_segment(acc, seq[0], minutes, km, early, late, kg, m3, role, rate)
-    for x in range(1, len(seq)):
-        node_segment(one, seq[x], minutes, km, early, late, kg, m3, role, rate)
-        concat(acc, acc, one, minutes, km)
-    return cost_of(acc, rate)
+    return cost_of(_block(seq, minutes, km, early, late, kg, m3, role, rate), rate)
 
 
 @_jit
