@@ -273,7 +273,7 @@ def test_the_engine_ahead_after_the_probes_gets_the_rest(monkeypatch, ahead: str
     routed = EngineResult([], 0.0, "pyvrp", 0.0)
     calls: list[str] = []
 
-    def fake_pyvrp(problem, seconds, seed=0, *, patience=None, resume=None):
+    def fake_pyvrp(problem, seconds, seed=0, *, resume=None):
         calls.append("resume" if resume is routed else "pyvrp")
         return routed if resume is None else EngineResult([], 0.0, "resumed", 0.0)
 

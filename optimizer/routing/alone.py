@@ -125,17 +125,27 @@ def direct_trip(
     return None
 
 
-def servable_alone(
+def why_not_alone(
     problem: RoutingProblem, k: int, *, load_by: float = math.inf, arrive_by: float = math.inf
-) -> bool:
-    """Whether some vehicle type allowed to carry order k serves it alone (by the
-    deadlines given)."""
+) -> list[Reason] | None:
+    """None when some vehicle type allowed to carry order k serves it alone (by the
+    deadlines given), else why not, one reason per type tried."""
+    reasons: list[Reason] = []
     seen: set[str] = set()
     for i in problem.allowed_vehicles[k]:
         v = problem.vehicles[i]
         if v.type.id in seen:
             continue
         seen.add(v.type.id)
-        if direct_trip(problem, k, v, load_by=load_by, arrive_by=arrive_by) is None:
-            return True
-    return False
+        reason = direct_trip(problem, k, v, load_by=load_by, arrive_by=arrive_by)
+        if reason is None:
+            return None
+        reasons.append(reason)
+    return reasons
+
+
+def servable_alone(
+    problem: RoutingProblem, k: int, *, load_by: float = math.inf, arrive_by: float = math.inf
+) -> bool:
+    """Whether some vehicle type allowed to carry order k serves it alone."""
+    return why_not_alone(problem, k, load_by=load_by, arrive_by=arrive_by) is None

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from optimizer.reasons import BATCH_CODES, Reason, ReasonCode, closest, join
-from optimizer.routing.alone import direct_trip
+from optimizer.routing.alone import why_not_alone
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.pyvrp_engine import unsupported
 
@@ -85,17 +85,8 @@ def check_feasibility(problem: RoutingProblem) -> list[Issue]:
             )
             issues.append(Issue(path, order.id, (why,)))
             continue
-        reasons: list[Reason] = []
-        seen: set[str] = set()
-        for v in (problem.vehicles[i] for i in allowed):
-            if v.type.id in seen:
-                continue
-            seen.add(v.type.id)
-            reason = direct_trip(problem, k, v)
-            if reason is None:
-                break
-            reasons.append(reason)
-        else:
+        reasons = why_not_alone(problem, k)
+        if reasons is not None:
             issues.append(Issue(path, order.id, tuple(reasons)))
     return issues + _single_visit_issues(problem)
 

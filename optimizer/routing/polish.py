@@ -68,12 +68,13 @@ def polish(
         cost = math.inf if first is None else first.kpis.total_cost
         return Polished(result, cost, cost, 0, time.perf_counter() - started)
     best, moves = first, 0
-    exchanged = Exchange(problem, routes).run(started + seconds * CROSS_SHARE, seed)
+    search = Exchange(problem, routes)
+    exchanged = search.run(started + seconds * CROSS_SHARE, seed)
     if exchanged.moves:
         plan = validated_plan(problem, exchanged.routes)  # the whole plan has the last word
         if plan is not None and plan_score(plan) < plan_score(best) - MIN_GAIN_CNY:
             routes, best, moves = exchanged.routes, plan, exchanged.moves
-    routes, best, moves = within_trips(problem, routes, best, moves, started + seconds)
+    routes, best, moves = within_trips(search, routes, best, moves, started + seconds)
     polished = EngineResult(routes, result.objective, result.status, result.seconds)
     return Polished(
         polished, first.kpis.total_cost, best.kpis.total_cost, moves, time.perf_counter() - started

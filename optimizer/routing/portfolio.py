@@ -218,7 +218,8 @@ def _contest(
             lead = solve_pyvrp(problem, left, seed, resume=routed)
         else:
             lead = polish(problem, native, left, seed + 1).result
-        report("ahead", exact_cost(problem, lead.routes))
+        if progress is not None:
+            report("ahead", exact_cost(problem, lead.routes))
         out.append(lead)
     if exact_s > 0:
         scored = [(exact_cost(problem, r.routes), i) for i, r in enumerate(out)]
@@ -230,7 +231,8 @@ def _contest(
             initial=out[i] if cost < math.inf else None,
             warm=routed if routed.status == "success" else None,
         )
-        report("ortools", exact_cost(problem, checked.routes))
+        if progress is not None:
+            report("ortools", exact_cost(problem, checked.routes))
         out.append(checked)
     return out
 

@@ -68,6 +68,8 @@ class RoutingProblem:
     penalty: np.ndarray  # CNY per order; NaN for required orders
     freshness: list[FreshnessRule | None] = field(default_factory=list)
     visits: list[list[int]] = field(default_factory=list)  # single-visit chains, in order
+    # What searches derive from the problem once and share (e.g. route segments).
+    cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n_nodes(self) -> int:

@@ -26,7 +26,6 @@ import pyvrp
 
 from optimizer.kpis import engine_km_rate
 from optimizer.routing.alone import servable_alone
-from optimizer.routing.budget import Stall
 from optimizer.routing.engines import (
     COST_SCALE,
     FRESHNESS_MARGIN_MIN,
@@ -105,13 +104,13 @@ def solve_pyvrp(
     time_limit_s: float,
     seed: int = 0,
     *,
-    patience: float | None = None,
     resume: EngineResult | None = None,
 ) -> EngineResult:
     """Routes from PyVRP; times are PyVRP's (approximate: the exact model re-times them).
-    ``patience``: stop early once the search has stalled (``budget.Stall``); ``resume``:
-    a result of this engine on the same problem to go on from (its best solution)."""
+    ``resume``: a result of this engine on the same problem to go on from (its best
+    solution)."""
     started = time.perf_counter()
+    deadline = started + time_limit_s
     p = problem
     if resume is not None and isinstance(resume.state, _State):
         data, index, initial = resume.state.data, resume.state.index, resume.state.best
@@ -126,7 +125,7 @@ def solve_pyvrp(
         # search too (seconds at a few thousand nodes), not only the search loop.
         result = pyvrp.solve(
             data,
-            stop=Stall(started + time_limit_s, patience=patience),
+            stop=lambda _best: time.perf_counter() >= deadline,
             seed=seed,
             display=False,
             params=_params(data),

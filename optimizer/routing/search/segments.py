@@ -58,7 +58,15 @@ class SegmentData:
     def of(cls, problem: RoutingProblem, *, deadlines: bool = True) -> SegmentData:
         """``deadlines``: hold shelf life as the deadlines that imply it
         (``freshness_deadlines``, conservative), so that moves a limit forbids are not
-        ranked first."""
+        ranked first. Built once per problem (its node matrices are n²) and shared by
+        every search on it."""
+        key = ("segments", deadlines)
+        if key not in problem.cache:
+            problem.cache[key] = cls._build(problem, deadlines)
+        return problem.cache[key]
+
+    @classmethod
+    def _build(cls, problem: RoutingProblem, deadlines: bool) -> SegmentData:
         p = problem
         early = np.array([min((a for a, _ in w), default=np.inf) for w in p.node_windows])
         late = np.array([max((b for _, b in w), default=-np.inf) for w in p.node_windows])
@@ -294,6 +302,20 @@ def prefixes_suffixes(seq, minutes, km, early, late, kg, m3, role, rate):
 
 
 @_jit
+def _keep(best, cost):
+    """Put ``cost`` in place of the dearest of the ``best`` kept so far if it is
+    cheaper; its slot, or -1."""
+    worst = 0
+    for w in range(1, len(best)):
+        if best[w] > best[worst]:
+            worst = w
+    if cost < best[worst]:
+        best[worst] = cost
+        return worst
+    return -1
+
+
+@_jit
 def pair_insertions(
     seq, load, unload, open_i, open_j, count, minutes, km, early, late, kg, m3, role, rate
 ):
@@ -328,15 +350,10 @@ def pair_insertions(
                 continue
             concat(cand, mid, us, minutes, km)
             concat(cand, cand, suf[j], minutes, km)
-            cost = cost_of(cand, rate)
-            worst = 0
-            for w in range(1, count):
-                if best[w] > best[worst]:
-                    worst = w
-            if cost < best[worst]:
-                best[worst] = cost
-                at_i[worst] = i
-                at_j[worst] = j
+            w = _keep(best, cost_of(cand, rate))
+            if w >= 0:
+                at_i[w] = i
+                at_j[w] = j
     order = np.argsort(best)
     return best[order], at_i[order], at_j[order]
 
@@ -434,16 +451,11 @@ def visit_insertions(
                     concat(cand, cand, suf[j], minutes, km)
                 else:
                     concat(cand, m2, suf[j], minutes, km)
-                cost = cost_of(cand, rate)
-                worst = 0
-                for w in range(1, count):
-                    if best[w] > best[worst]:
-                        worst = w
-                if cost < best[worst]:
-                    best[worst] = cost
-                    at[worst, 0] = i
-                    at[worst, 1] = c
-                    at[worst, 2] = j
+                w = _keep(best, cost_of(cand, rate))
+                if w >= 0:
+                    at[w, 0] = i
+                    at[w, 1] = c
+                    at[w, 2] = j
     order = np.argsort(best)
     return best[order], at[order]
 

@@ -23,20 +23,20 @@ CHECKS_PER_ROUND = 4  # exact checks of the best-priced candidates of a trip
 
 
 def within_trips(
-    problem: RoutingProblem,
+    checker: Exchange,
     routes: list[EngineRoute],
     best: Plan,
     moves: int,
     deadline: float,
 ) -> tuple[list[EngineRoute], Plan, int]:
     """Or-opt and 2-opt within each trip until none saves or ``deadline``; ``best`` is
-    the validated plan of ``routes``.
+    the validated plan of ``routes``; ``checker`` re-times and checks a changed route.
 
     Every candidate of a trip is priced at once on route segments (``segments.py``:
     km, load-dependent fuel and paid time with the departure as late as the windows
     allow, so a reordering that removes waiting counts); the cheapest few are re-timed
     and checked exactly route by route, and the whole plan is validated at the end."""
-    checker = Exchange(problem, routes)
+    problem = checker.p
     data = checker.segments or SegmentData.of(problem)
     given, routes = routes, list(routes)
     before = moves
