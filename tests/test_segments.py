@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from optimizer.routing.assemble import assemble_route
-from optimizer.routing.engines import EngineRoute
-from optimizer.routing.problem import compile_problem
+from optimizer.routing.engines import FRESHNESS_MARGIN_MIN, EngineRoute
+from optimizer.routing.problem import compile_problem, freshness_deadlines
 from optimizer.routing.pyvrp_engine import solve_pyvrp
 from optimizer.routing.search.segments import SegmentData, trip_move_costs
 from optimizer.routing.search.trips import move_sequences, stop_ranges, trip_ranges
@@ -129,3 +129,28 @@ def test_pair_insertions_are_the_cheapest_of_every_position_pair(solved) -> None
 
 def _with(nodes: list[int], load: int, unload: int, i: int, j: int) -> list[int]:
     return [*nodes[:i], load, *nodes[i:j], unload, *nodes[j:]]
+
+
+def test_shelf_life_deadlines_are_held_per_compartment() -> None:
+    """A reefer holds an order that may also ride a van to the reefer's own (later)
+    deadline, not the van's: segments of each vehicle type imply the limit in that
+    type's compartment, and the tightest over the types is the order's global one."""
+    problem = compile_problem(generate_county(30, 3))
+    data = SegmentData.of(problem)
+    temps = {int(data.type_of[i]): v.temp_c for i, v in enumerate(problem.vehicles)}
+    assert len(set(temps.values())) >= 2, "the county needs reefers and vans"
+    looser = 0
+    for k, rule in enumerate(problem.freshness):
+        if rule is None:
+            continue
+        unload = int(problem.pairs[k, 1])
+        allowed = {int(data.type_of[i]) for i in problem.allowed_vehicles[k]}
+        for t in allowed:
+            _, own = freshness_deadlines(problem, k, FRESHNESS_MARGIN_MIN, {temps[t]})
+            assert data.late[t, unload] == min(own, max(b for _, b in problem.node_windows[unload]))
+        _, tightest = freshness_deadlines(problem, k, FRESHNESS_MARGIN_MIN)
+        assert min(data.late[t, unload] for t in allowed) == pytest.approx(
+            min(tightest, max(b for _, b in problem.node_windows[unload]))
+        )
+        looser += len({data.late[t, unload] for t in allowed}) > 1
+    assert looser > 0, "some order's deadline differs between compartments"

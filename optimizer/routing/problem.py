@@ -283,7 +283,9 @@ def _freshness_rule(batch: Batch, order: Order, temps: list[float]) -> Freshness
     )
 
 
-def freshness_deadlines(problem: RoutingProblem, k: int, margin: float) -> tuple[float, float]:
+def freshness_deadlines(
+    problem: RoutingProblem, k: int, margin: float, temps: set[float] | None = None
+) -> tuple[float, float]:
     """Latest service starts (load node, unload node) that together imply order k's limit.
 
     used = r_s·(D − ready) + r_v·(A − D) for departure D and arrival A. When the station
@@ -291,7 +293,8 @@ def freshness_deadlines(problem: RoutingProblem, k: int, margin: float) -> tuple
     half the budget and arriving by the matching deadline keeps used ≤ budget; otherwise
     the arrival deadline at D = ready suffices. Deliveries leave the hub no earlier than
     its first opening (or ready). For every compartment temperature allowed, the tightest
-    deadline is kept; ``margin`` reference minutes are held back. No limit: (inf, inf).
+    deadline is kept (or for the temperatures ``temps`` only: a vehicle type's own
+    compartment); ``margin`` reference minutes are held back. No limit: (inf, inf).
     """
     rule = problem.freshness[k]
     if rule is None:
@@ -299,7 +302,8 @@ def freshness_deadlines(problem: RoutingProblem, k: int, margin: float) -> tuple
     budget = rule.budget - margin
     load = int(problem.pairs[k, 0])
     service = float(problem.node_service[load])
-    temps = {problem.vehicles[i].temp_c for i in problem.allowed_vehicles[k]}
+    if temps is None:
+        temps = {problem.vehicles[i].temp_c for i in problem.allowed_vehicles[k]}
     if rule.ready is None:
         earliest = min((a for a, _ in problem.node_windows[load]), default=0.0) + service
         ride = min(budget / rule.rate_by_temp[t] for t in temps)

@@ -44,7 +44,8 @@ class SegmentData:
     minutes: np.ndarray  # node × node: service at i (when its stop ends) plus travel
     km: np.ndarray  # node × node
     early: np.ndarray  # hull of each node's service-start windows
-    late: np.ndarray
+    late: np.ndarray  # vehicle type × node: the hull's end, shelf-life deadlines in
+    # that type's compartment
     kg: np.ndarray  # + loaded, - unloaded
     m3: np.ndarray
     role: np.ndarray
@@ -69,17 +70,25 @@ class SegmentData:
     def _build(cls, problem: RoutingProblem, deadlines: bool) -> SegmentData:
         p = problem
         early = np.array([min((a for a, _ in w), default=np.inf) for w in p.node_windows])
-        late = np.array([max((b for _, b in w), default=-np.inf) for w in p.node_windows])
+        hull = np.array([max((b for _, b in w), default=-np.inf) for w in p.node_windows])
+        types = list(dict.fromkeys(v.type.id for v in p.vehicles))
+        type_of = np.array([types.index(v.type.id) for v in p.vehicles], dtype=np.int64)
+        late = np.tile(hull, (max(1, len(types)), 1))
         if deadlines:
+            temp_of = {int(type_of[i]): v.temp_c for i, v in enumerate(p.vehicles)}
             for k, rule in enumerate(p.freshness):
                 if rule is None:
                     continue
-                load_by, arrive_by = freshness_deadlines(p, k, FRESHNESS_MARGIN_MIN)
                 load, unload = p.pairs[k]
-                late[load] = min(late[load], load_by)
-                late[unload] = min(late[unload], arrive_by)
+                allowed = {int(type_of[i]) for i in p.allowed_vehicles[k]}
+                for t in range(late.shape[0]):
+                    # A type's own compartment where it may carry the order; elsewhere
+                    # the order cannot ride anyway, and the tightest deadline is kept.
+                    temps = {temp_of[t]} if t in allowed else None
+                    load_by, arrive_by = freshness_deadlines(p, k, FRESHNESS_MARGIN_MIN, temps)
+                    late[t, load] = min(late[t, load], load_by)
+                    late[t, unload] = min(late[t, unload], arrive_by)
         price = p.batch.options.fuel_price_cny_per_l
-        types = list(dict.fromkeys(v.type.id for v in p.vehicles))
         by_id = p.batch.fleet_by_id
         rates = np.zeros((max(1, len(types)), 10))
         for t, tid in enumerate(types):
@@ -109,7 +118,7 @@ class SegmentData:
             m3=np.ascontiguousarray(p.node_m3, dtype=np.float64),
             role=np.ascontiguousarray(p.node_role, dtype=np.int64),
             rates=rates,
-            type_of=np.array([types.index(v.type.id) for v in p.vehicles], dtype=np.int64),
+            type_of=type_of,
         )
 
     def route_cost(self, vehicle: int, nodes: list[int] | np.ndarray) -> float:
@@ -117,10 +126,11 @@ class SegmentData:
         hold): the plan's cost when no shelf-life limit binds and windows are single."""
         t = int(self.type_of[vehicle])
         seq = np.asarray(nodes, dtype=np.int64)
-        return float(_route_cost(seq, *self._arrays(), self.rates[t]))
+        return float(_route_cost(seq, *self._arrays(t), self.rates[t]))
 
-    def _arrays(self) -> tuple[np.ndarray, ...]:
-        return self.minutes, self.km, self.early, self.late, self.kg, self.m3, self.role
+    def _arrays(self, t: int) -> tuple[np.ndarray, ...]:
+        """The node arrays a route of vehicle type ``t`` is evaluated on."""
+        return self.minutes, self.km, self.early, self.late[t], self.kg, self.m3, self.role
 
 
 # -- the compiled core ------------------------------------------------------------------------
@@ -280,7 +290,7 @@ def trip_move_costs(
     bounds = np.array([0, *(a for a, _ in stops), stops[-1][1], len(nodes)], dtype=np.int64)
     seq = np.asarray(nodes, dtype=np.int64)
     t = int(data.type_of[vehicle])
-    return trip_moves(seq, bounds, *data._arrays(), data.rates[t])
+    return trip_moves(seq, bounds, *data._arrays(t), data.rates[t])
 
 
 @_jit
@@ -373,7 +383,7 @@ def insertion_costs(
     t = int(data.type_of[vehicle])
     seq = np.asarray(nodes, dtype=np.int64)
     return pair_insertions(
-        seq, load, unload, open_i, open_j, count, *data._arrays(), data.rates[t]
+        seq, load, unload, open_i, open_j, count, *data._arrays(t), data.rates[t]
     )
 
 
@@ -395,8 +405,22 @@ def _over(seg, rate):
 
 @_jit
 def visit_insertions(
-    seq, before, visit, after, open_b, open_c, open_a, count,
-    minutes, km, early, late, kg, m3, role, rate,
+    seq,
+    before,
+    visit,
+    after,
+    open_b,
+    open_c,
+    open_a,
+    count,
+    minutes,
+    km,
+    early,
+    late,
+    kg,
+    m3,
+    role,
+    rate,
 ):
     """The ``count`` cheapest insertions of a single-visit station's stop: the ``before``
     nodes (where its parcels are loaded) as one block before ``seq[i]``, the ``visit``
@@ -475,7 +499,7 @@ def visit_costs(
     block may use)."""
     t = int(data.type_of[vehicle])
     arrays = [np.asarray(x, dtype=np.int64) for x in (nodes, before, visit, after)]
-    return visit_insertions(*arrays, *masks, count, *data._arrays(), data.rates[t])
+    return visit_insertions(*arrays, *masks, count, *data._arrays(t), data.rates[t])
 
 
 def warm_up() -> None:
@@ -499,8 +523,9 @@ def warm_up() -> None:
     mask = np.ones(2, dtype=bool)
     pair_insertions(ends, 1, 2, mask, mask, 2, *arrays, rate)
     block = np.array([1], dtype=np.int64)
-    visit_insertions(ends, block, np.array([2], dtype=np.int64), block[:0], mask, mask, mask, 2,
-                     *arrays, rate)
+    visit_insertions(
+        ends, block, np.array([2], dtype=np.int64), block[:0], mask, mask, mask, 2, *arrays, rate
+    )
     _WARM.append(True)
 
 
