@@ -17,7 +17,9 @@ from optimizer.routing.polish import exact_cost, polish
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, compile_problem
 from optimizer.routing.pyvrp_engine import solve_pyvrp
 from optimizer.routing.search.exchange import Exchange, _later_min
+from optimizer.routing.search.relocate import relocate
 from optimizer.routing.search.ruin import ruin_recreate
+from optimizer.routing.search.swap import swap_orders, swap_star
 from optimizer.routing.search.tails import exchange_tails
 from optimizer.routing.solve import _plan, plan_batch
 from optimizer.routing.timing import schedule, tighten
@@ -313,3 +315,87 @@ def test_tail_exchange_only_keeps_savings(county) -> None:
         total = now
     gained = exact_cost(problem, routes) - exact_cost(problem, ex.serving())
     assert gained == pytest.approx(start - total)
+
+
+def test_swap_star_only_keeps_savings(county) -> None:
+    """Every kept SWAP* lowers the total by its own amount, serves the same orders, and
+    the routes stay valid."""
+    batch, problem, routes = county
+    ex = Exchange(problem, routes)
+    rng = np.random.default_rng(3)
+    start = total = sum(ex.costs)
+    served = int((ex.where >= 0).sum())
+    for _ in range(150):
+        kept = swap_star(ex, rng)
+        now = sum(ex.costs)
+        assert now < total - 0.009 if kept else now == pytest.approx(total)
+        assert int((ex.where >= 0).sum()) == served
+        total = now
+    gained = exact_cost(problem, routes) - exact_cost(problem, ex.serving())
+    assert gained == pytest.approx(start - total)
+    assert validate_plan(batch, _plan(problem, EngineResult(ex.serving(), 0, "ok", 0), "t")) == []
+
+
+def test_swap_star_exchanges_orders_of_two_full_trucks() -> None:
+    """Two trucks each full (100 of 100 kg), each serving one near and one far village on
+    the wrong side: no order fits on the other truck alone (relocate is stuck), SWAP*
+    exchanges the two far ones and both routes shorten."""
+    hub = {"id": "H", "kind": "hub", "lat": 30.0, "lon": 110.0}
+    west = [
+        {"id": f"W{i}", "kind": "station", "lat": 30.0, "lon": 109.80 - 0.01 * i} for i in range(2)
+    ]
+    east = [
+        {"id": f"E{i}", "kind": "station", "lat": 30.0, "lon": 110.20 + 0.01 * i} for i in range(2)
+    ]
+    orders = [
+        {
+            "id": f"o-{s['id']}",
+            "kind": "delivery",
+            "site": s["id"],
+            "kg": kg,
+            "m3": 0.1,
+            "product": "parcels",
+        }
+        for s, kg in zip([*west, *east], [60, 40, 60, 40], strict=True)
+    ]
+    batch = Batch.model_validate(
+        {
+            "sites": [hub, *west, *east],
+            "products": [{"id": "parcels", "category": "parcels"}],
+            "fleet": [
+                {
+                    "id": "t",
+                    "count": 2,
+                    "capacity_kg": 100,
+                    "capacity_m3": 5,
+                    "cost_per_km": 2.0,
+                    "fixed_cost": 0,
+                }
+            ],
+            "orders": orders,
+        }
+    )
+    problem = compile_problem(batch)
+
+    def route(vehicle: int, ids: list[str]) -> EngineRoute:
+        ks = [next(k for k, o in enumerate(problem.orders) if o.id == i) for i in ids]
+        loads = [int(problem.pairs[k, 0]) for k in ks]
+        unloads = [int(problem.pairs[k, 1]) for k in ks]
+        v = problem.vehicles[vehicle]
+        nodes = [v.start_node, *loads, *unloads, v.end_node]
+        times = schedule(problem, problem.node_times(), v.type.shift_start, nodes)
+        assert times is not None
+        return EngineRoute(vehicle, nodes, times)
+
+    # Truck 0: west 60 kg + east 40 kg; truck 1: east 60 kg + west 40 kg.
+    ex = Exchange(problem, [route(0, ["o-W0", "o-E1"]), route(1, ["o-E0", "o-W1"])])
+    a = next(k for k, o in enumerate(problem.orders) if o.id == "o-E1")
+    b = next(k for k, o in enumerate(problem.orders) if o.id == "o-W1")
+    before = sum(ex.costs)
+    assert not relocate(ex, a, int(ex.where[a])) and not relocate(ex, b, int(ex.where[b]))
+    assert swap_orders(ex, a, b)
+    assert sum(ex.costs) < 0.7 * before
+    assert int(ex.where[a]) == int(
+        ex.where[next(k for k, o in enumerate(problem.orders) if o.id == "o-E0")]
+    )
+    assert validate_plan(batch, _plan(problem, EngineResult(ex.serving(), 0, "ok", 0), "t")) == []

@@ -1,4 +1,4 @@
-"""The cross-route search state for true-cost polishing: routes, their exact costs,
+r"""The cross-route search state for true-cost polishing: routes, their exact costs,
 where each order rides, and how an insertion is priced and checked.
 
 An order is its load node and its unload node; moving it to another route puts both
@@ -14,7 +14,9 @@ visit, or the move pays for the detour). Moves, in this order:
   where it costs least (swaps and shifts between routes fall out of this), kept only
   when the total falls;
 - *2-opt-star*: cut two neighbouring routes after a village stop each and swap what follows
-  (one attempt in ten of the large-neighbourhood phase).
+  (one attempt in ten of the large-neighbourhood phase);
+- *SWAP\**: two neighbouring orders on two routes exchange routes, each put where it
+  costs least on the other (``SWAP_SHARE`` of the attempts).
 
 For one order, the cost of every insertion into every route (load gap × unload gap,
 load first, room on board all along) is estimated at once with numpy (km at the
@@ -44,6 +46,7 @@ from optimizer.validate import RouteValidator
 
 CHECKS_PER_ORDER = 6  # exact checks of the best-estimated insertions of one order
 TAIL_SHARE = 0.1  # of the large-neighbourhood attempts that are 2-opt* tail exchanges
+SWAP_SHARE = 0.3  # ... that are SWAP* attempts (the rest: ruin and recreate)
 RUIN_PATIENCE = 1000  # ruin-and-recreate attempts in a row without a saving before stopping
 SCREEN_SLACK = 0.02  # a route estimated this much over its cost limit is not checked
 
@@ -90,10 +93,16 @@ class Exchange:
             orders = [int(problem.node_order[n]) for n in chain]
             for k in orders:
                 self.unit[k] = orders
-            before = [int(problem.pairs[k, 0]) for k, n in zip(orders, chain, strict=True)
-                      if problem.node_role[n] == UNLOAD]
-            after = [int(problem.pairs[k, 1]) for k, n in zip(orders, chain, strict=True)
-                     if problem.node_role[n] == LOAD]
+            before = [
+                int(problem.pairs[k, 0])
+                for k, n in zip(orders, chain, strict=True)
+                if problem.node_role[n] == UNLOAD
+            ]
+            after = [
+                int(problem.pairs[k, 1])
+                for k, n in zip(orders, chain, strict=True)
+                if problem.node_role[n] == LOAD
+            ]
             self.visit[orders[0]] = (before, [int(n) for n in chain], after)
             in_chain.update(int(n) for n in chain)
         self.movable = np.array(
@@ -335,9 +344,7 @@ class Exchange:
         found.sort()
         return found[:count]
 
-    def _masks(
-        self, r: int, first: list[int], second: list[int]
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _masks(self, r: int, first: list[int], second: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """The gaps of route r where ``first`` (inserted earlier) and ``second`` (later)
         may go: the open ones, and on a single-trip vehicle a hub load only before the
         route's first station and a centre unload only after its last."""
@@ -460,13 +467,14 @@ class Exchange:
 
     def run(self, deadline: float, seed: int = 0) -> Exchanged:
         """Serve what the engine left out, empty routes (fewest orders first) and
-        relocate orders until neither saves; then ruin and recreate until the clock
-        runs out or a long run of attempts saves nothing."""
+        relocate orders until neither saves; then ruin and recreate, 2-opt* and SWAP*
+        until the clock runs out or a long run of attempts saves nothing."""
         # The operators change this state; they import it, so they are imported here.
         from optimizer.routing.search.eliminate import empty_route
         from optimizer.routing.search.relocate import relocate
         from optimizer.routing.search.ruin import ruin_recreate
         from optimizer.routing.search.serve import serve_unserved
+        from optimizer.routing.search.swap import swap_star
         from optimizer.routing.search.tails import exchange_tails
 
         serve_unserved(self, deadline)
@@ -487,7 +495,14 @@ class Exchange:
         rng = np.random.default_rng(seed)
         idle = 0
         while time.perf_counter() < deadline and idle < RUIN_PATIENCE:
-            move = exchange_tails if rng.random() < TAIL_SHARE else ruin_recreate
+            draw = rng.random()
+            move = (
+                exchange_tails
+                if draw < TAIL_SHARE
+                else swap_star
+                if draw < TAIL_SHARE + SWAP_SHARE
+                else ruin_recreate
+            )
             idle = 0 if move(self, rng) else idle + 1
         return Exchanged(self.serving(), self.moves)
 
