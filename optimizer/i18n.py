@@ -253,7 +253,7 @@ _EN: dict[str, str] = {
     "imp.column": "column '{column}'",
     "imp.not_found": "file not found",
     "imp.default_fleet": "default fleet",
-    "imp.bad_format": "is not an .xlsx or .csv file",
+    "imp.bad_format": "is not an .xlsx, .xls or .csv file",
     "imp.unreadable": "cannot be read: {reason}",
     "imp.no_sheet": "no sheet named {wanted} (sheets: {sheets})",
     "imp.empty": "is empty: no header row",
@@ -268,7 +268,22 @@ _EN: dict[str, str] = {
     "imp.not_share": "'{value}' is not a share; use 0-1 or a percentage like 90%",
     "imp.bad_window": "'{value}' is not a time window list like 08:00-12:00;14:00-18:00",
     "imp.bad_kind": "'{value}' is not one of {choices}",
-    "imp.unknown_product": "product '{value}' is not in the catalogue (known: {known})",
+    "imp.unknown_product": (
+        "product '{value}' is not in the catalogue or the products sheet{hint}"
+    ),
+    "imp.product_needs": (
+        "'{value}' is not a catalogue category, so give {fields} (or name a catalogue "
+        "category in column 'category'{hint})"
+    ),
+    "imp.field.temperature_class": "temperature class (frozen/chilled/cool/ambient)",
+    "imp.field.shelf_life_h": "shelf life (hours or days)",
+    "imp.field.ref_temp_c": "the °C that shelf life holds at",
+    "imp.field.q10": "Q10",
+    # site and product names (optimizer/io/names.py)
+    "name.unknown_site": "unknown site '{value}'",
+    "name.unknown_product": "unknown product '{value}'",
+    "name.did_you_mean": " (did you mean {choices}?)",
+    "name.ambiguous": "'{value}' is the name of {n} sites ({codes}): use the site code",
     # reasons an order is not served (optimizer/reasons.py)
     "reason.too_heavy": "weighs {kg:g} kg, more than a {vehicle} holds ({capacity:g} kg)",
     "reason.too_bulky": "is {m3:g} m³, more than a {vehicle} holds ({capacity:g} m³)",
@@ -547,7 +562,7 @@ _ZH: dict[str, str] = {
     "imp.column": "“{column}”列",
     "imp.not_found": "找不到文件",
     "imp.default_fleet": "默认车队",
-    "imp.bad_format": "不是 .xlsx 或 .csv 文件",
+    "imp.bad_format": "不是 .xlsx、.xls 或 .csv 文件",
     "imp.unreadable": "无法读取：{reason}",
     "imp.no_sheet": "没有名为 {wanted} 的工作表（现有：{sheets}）",
     "imp.empty": "是空表：没有表头行",
@@ -562,7 +577,18 @@ _ZH: dict[str, str] = {
     "imp.not_share": "“{value}”不是比例，请写 0-1 之间的小数或 90% 这样的百分数",
     "imp.bad_window": "“{value}”不是时间窗，请写成 08:00-12:00;14:00-18:00",
     "imp.bad_kind": "“{value}”不是以下之一：{choices}",
-    "imp.unknown_product": "产品“{value}”不在产品目录中（目录：{known}）",
+    "imp.unknown_product": "产品“{value}”不在产品目录和产品表中{hint}",
+    "imp.product_needs": (
+        "“{value}”不是目录中的品类，请填写{fields}（或在“品类”列填写目录品类{hint}）"
+    ),
+    "imp.field.temperature_class": "温层（冷冻/冷藏/阴凉/常温）",
+    "imp.field.shelf_life_h": "保鲜期（小时或天）",
+    "imp.field.ref_temp_c": "保鲜期对应的温度（°C）",
+    "imp.field.q10": "Q10",
+    "name.unknown_site": "未知站点“{value}”",
+    "name.unknown_product": "未知产品“{value}”",
+    "name.did_you_mean": "（您是不是要找：{choices}？）",
+    "name.ambiguous": "“{value}”是 {n} 个站点的名称（{codes}），请改填站点编号",
     "reason.too_heavy": "重 {kg:g} 公斤，超过 {vehicle} 的载重（{capacity:g} 公斤）",
     "reason.too_bulky": "体积 {m3:g} 立方米，超过 {vehicle} 的容积（{capacity:g} 立方米）",
     "reason.needs_refrigeration.chilled": "产品“{product}”需冷藏，车队中没有温度合适的冷藏车",
