@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -217,6 +218,15 @@ PRODUCT_CATALOGUE: dict[str, CatalogueEntry] = {
 }
 
 
+def custom_product_gaps(values: Mapping[str, object]) -> list[str]:
+    """Fields a product outside the catalogue must give that ``values`` leaves empty:
+    its temperature class, reference °C, Q10 and (when perishable) shelf life."""
+    names = ["temperature_class", "ref_temp_c", "q10"]
+    if values.get("perishable", True):
+        names.append("shelf_life_h")
+    return [name for name in names if values.get(name) is None]
+
+
 class Product(_Strict):
     """A product: its temperature class and how fast it loses shelf life.
 
@@ -240,14 +250,11 @@ class Product(_Strict):
     @model_validator(mode="after")
     def _fill_from_catalogue(self) -> Product:
         entry = PRODUCT_CATALOGUE.get(self.category)
-        missing = [
-            name
-            for name in ("temperature_class", "ref_temp_c", "q10")
-            if getattr(self, name) is None
-        ]
         if entry is None:
-            if self.perishable and self.shelf_life_h is None:
-                missing.append("shelf_life_h (or perishable: false)")
+            missing = [
+                "shelf_life_h (or perishable: false)" if name == "shelf_life_h" else name
+                for name in custom_product_gaps(self.__dict__)
+            ]
             if missing:
                 hint = did_you_mean(closest(self.category, PRODUCT_CATALOGUE), "en")
                 raise ValueError(

@@ -157,7 +157,8 @@ def test_file_level_problems_are_all_reported(tmp_path: Path) -> None:
     wb.active.title = "notes"
     wb.create_sheet("other")
     wb.save(tmp_path / "book.xlsx")
-    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")  # a damaged .xls
+    (tmp_path / "sites.ods").write_bytes(b"PK")
     with pytest.raises(SpreadsheetError) as e:
         import_batch(no_kg, empty, fleet_path=tmp_path / "book.xlsx")
     text = "\n".join(e.value.errors)
@@ -165,9 +166,12 @@ def test_file_level_problems_are_all_reported(tmp_path: Path) -> None:
     assert "orders.csv: missing column 'kg' (also accepted: weight, weight kg, 重量" in text
     assert "book.xlsx: no sheet named 'fleet' / 'vehicles'" in text and "'notes', 'other'" in text
     with pytest.raises(SpreadsheetError) as e:
-        import_batch(tmp_path / "missing.csv", tmp_path / "old.xls")
-    assert e.value.errors[0].startswith("old.xls: is not an .xlsx or .csv file")
+        import_batch(tmp_path / "missing.csv", tmp_path / "sites.ods")
+    assert e.value.errors[0].startswith("sites.ods: is not an .xlsx, .xls or .csv file")
     assert e.value.errors[1].startswith("missing.csv: file not found")
+    with pytest.raises(SpreadsheetError) as e:
+        import_batch(no_kg, tmp_path / "old.xls")
+    assert e.value.errors[0].startswith("old.xls: cannot be read: ")
 
 
 def test_header_aliases_units_blank_and_comment_rows(tmp_path: Path) -> None:
