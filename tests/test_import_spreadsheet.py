@@ -26,6 +26,7 @@ GOOD = {
     "xlsx-en-fleet": ("county_en.xlsx", "county_en.xlsx", "county_en.xlsx"),
     "csv-zh-gbk": ("orders_zh_gbk.csv", "sites_zh_gbk.csv", None),
     "xlsx-zh": ("county_zh.xlsx", "county_zh.xlsx", None),
+    "xls-zh": ("county_zh.xls", "county_zh.xls", None),  # Excel 97-2003, read by calamine
 }
 
 
@@ -39,11 +40,11 @@ def _shape(batch: Batch) -> list[tuple]:
     products = batch.products_by_id
     return [
         (o.id, o.kind, o.site, products[o.product].category, o.kg, o.m3, o.ready,
-         o.min_freshness, o.penalty, o.hub, o.centre)
+         o.min_freshness, o.penalty, o.hub, o.centre, o.note)
         for o in batch.orders
     ] + [
         (s.id, s.kind, s.lon, s.lat, s.service_min,
-         tuple((w.start, w.end) for w in s.time_windows), s.storage_temp_c, s.cutoff)
+         tuple((w.start, w.end) for w in s.time_windows), s.storage_temp_c, s.cutoff, s.phone)
         for s in batch.sites
     ]
 
@@ -58,6 +59,8 @@ def test_good_files_make_a_batch_that_solves(case: str) -> None:
     assert batch.orders_by_id["P-V2"].min_freshness == pytest.approx(0.85)
     assert batch.orders_by_id["D-V4"].penalty == 200
     assert batch.orders_by_id["P-V1"].centre == "CC1"
+    assert batch.orders_by_id["D-V4"].note == "可不送"  # the note and phone columns are kept
+    assert batch.sites_by_id["V1"].phone == "139"
     plan = plan_batch(batch, time_limit_s=1, baseline=False)
     assert plan.kpis.required_unassigned == 0
     assert plan.routes

@@ -753,7 +753,7 @@ def _order_products(
             continue
         category = resolve_category(text)
         if category is None:
-            words = [*ids, *_catalogue_words()]
+            words = [*ids, *sorted(dropped), *_catalogue_words()]
             hint = did_you_mean(closest(text, words), reader.lang)
             reader.add(t("imp.unknown_product", reader.lang, value=text, hint=hint),
                        origin.table.file, origin.table.sheet, origin.row,
