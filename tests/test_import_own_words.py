@@ -195,3 +195,24 @@ def test_catalogue_errors_list_three_closest_not_the_catalogue() -> None:
     (line,) = input_errors(e.value)
     assert "(did you mean 'strawberry'" in line
     assert "potato" not in line and "known:" not in line
+
+
+def test_cli_import_with_a_products_file_and_a_chinese_did_you_mean(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    orders = _book(tmp_path / "orders.xlsx", {"订单": [
+        ORDER_HEAD, ["P1", "揽收", "仁湾村", "猕猴桃", 300, "06:00"],
+    ]})
+    products = _book(tmp_path / "products.xlsx", {"products": PRODUCTS})
+    out = tmp_path / "batch.json"
+    args = ["import", str(orders), str(FIX / "sites_en.csv"), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--products", str(products)])
+    assert result.exit_code == 0, result.output
+    saved = json.loads(out.read_text("utf-8"))
+    assert saved["orders"][0]["site"] == "V1"
+    assert {p["id"] for p in saved["products"]} >= {"猕猴桃", "耙耙柑"}
+    result = CliRunner().invoke(app, [*args, "--lang", "zh-CN"])  # no products file
+    assert result.exit_code == 2
+    assert "产品“猕猴桃”不在产品目录和产品表中" in result.output
