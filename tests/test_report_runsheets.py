@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import itertools
 import re
+import zlib
 from pathlib import Path
 
 import pytest
@@ -18,16 +19,18 @@ from optimizer.i18n import t
 from optimizer.io.spreadsheet import import_batch
 from optimizer.model import Batch, with_orders
 from optimizer.plan import Plan, Route, Stop
-from optimizer.report import REPORT_FILES, write_reports
+from optimizer.report import PDF_FILE, REPORT_FILES, write_reports
 from optimizer.report.data import build_runsheets, clock, freshness_deadline
 from optimizer.report.runsheets import (
     COLUMNS,
     STOP_COLUMNS,
     TIME_KEYS,
     driver_visits,
+    pdf_available,
     render_runsheets_html,
     stop_records,
     write_runsheets_csv,
+    write_runsheets_pdf,
     write_runsheets_xlsx,
 )
 from optimizer.report.timeline import segments, timeline_png, timeline_svg
@@ -260,5 +263,29 @@ def test_timeline(solved: tuple[Batch, Plan]) -> None:
 def test_write_reports(solved: tuple[Batch, Plan], tmp_path: Path) -> None:
     batch, plan = solved
     paths = write_reports(batch, plan, tmp_path / "reports", "en")
-    assert [p.name for p in paths] == list(REPORT_FILES)
+    pdf = [PDF_FILE] if pdf_available() else []
+    assert [p.name for p in paths] == [*REPORT_FILES, *pdf]
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def _pdf_pages(data: bytes) -> int:
+    """Pages in a PDF whose objects may sit in compressed object streams."""
+    chunks = [data]
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            chunks.append(zlib.decompress(match[1]))
+        except zlib.error:
+            continue
+    return sum(len(re.findall(rb"/Type\s*/Page(?!s)", c)) for c in chunks)
+
+
+def test_print_css_and_pdf(solved: tuple[Batch, Plan], tmp_path: Path) -> None:
+    batch, plan = solved
+    page = render_runsheets_html(batch, plan, "zh-CN", timeline=False)
+    assert "@page { size: A4 landscape" in page and "@media print" in page
+    assert "thead { display: table-header-group; }" in page  # headers repeat on each page
+    if not pdf_available():
+        pytest.skip("WeasyPrint (the pdf extra) is not installed: the HTML is the print copy")
+    data = write_runsheets_pdf(batch, plan, tmp_path / "rs.pdf", "zh-CN").read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert _pdf_pages(data) >= len(plan.routes) + 1  # the overview, then a page per vehicle

@@ -562,6 +562,27 @@ def render_runsheets_html(
     return "\n".join(parts)
 
 
+def pdf_available() -> bool:
+    """Whether WeasyPrint (the optional ``pdf`` extra) can be imported here."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):  # OSError: Pango missing from the system
+        return False
+    return True
+
+
+def write_runsheets_pdf(batch: Batch, plan: Plan, path: Path, lang: str = "zh-CN") -> Path:
+    """The printable run sheets as a PDF (A4 landscape, a page per vehicle), rendered by
+    WeasyPrint from the same HTML. Needs the ``pdf`` extra (``pip install
+    'freshroute[pdf]'``, and Pango from the system); without it the HTML prints the same
+    pages from a browser."""
+    from weasyprint import HTML
+
+    path = Path(path)
+    HTML(string=render_runsheets_html(batch, plan, lang)).write_pdf(path)
+    return path
+
+
 def _img(batch: Batch, plan: Plan, lang: str, vehicles: list[str] | None) -> str:
     from optimizer.report.timeline import timeline_png
 
