@@ -157,11 +157,13 @@ class Site(_Strict):
             "together or, where all are optional, not at all."
         ),
     )
-    phone: str = Field(
-        default="", max_length=MAX_PHONE_CHARS, description="Contact phone, for run sheets."
+    phone: str | None = Field(
+        default=None, max_length=MAX_PHONE_CHARS, description="Contact phone, for run sheets."
     )
-    note: str = Field(
-        default="", max_length=MAX_NOTE_CHARS, description="A note for the driver, on run sheets."
+    note: str | None = Field(
+        default=None,
+        max_length=MAX_NOTE_CHARS,
+        description="A note for the driver, on run sheets.",
     )
 
     @model_validator(mode="after")
@@ -317,13 +319,15 @@ class Order(_Strict):
         le=MAX_CNY,
         description="CNY lost if the order is not served; set it to make the order optional.",
     )
-    phone: str = Field(
-        default="",
+    phone: str | None = Field(
+        default=None,
         max_length=MAX_PHONE_CHARS,
         description="Contact for this order (e.g. the farmer), if not the site's.",
     )
-    note: str = Field(
-        default="", max_length=MAX_NOTE_CHARS, description="A note for the driver, on run sheets."
+    note: str | None = Field(
+        default=None,
+        max_length=MAX_NOTE_CHARS,
+        description="A note for the driver, on run sheets.",
     )
 
     def ends(self) -> tuple[str, str]:

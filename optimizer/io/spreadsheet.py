@@ -570,6 +570,8 @@ class Parsed:
             if not ok:
                 self.broken += 1
                 self.broken_ids.add(str(item.get("id")))
+                if item.get("name"):
+                    self.broken_names.add(str(item["name"]))
         self.items = [i for i, ok in zip(self.items, keep, strict=True) if ok]
         self.origins = [o for o, ok in zip(self.origins, keep, strict=True) if ok]
 

@@ -136,10 +136,10 @@ def _action_text(a: Action, lang: str, loaded_at: float) -> str:
 
 def _contacts(visit: Visit, attr: str) -> list[str]:
     """The site's phone (or note), then each order's own that differs, as ``id: text``."""
-    own = str(getattr(visit.site, attr))
+    own = getattr(visit.site, attr) or ""
     out = [own] if own else []
     for a in visit.actions:
-        text = str(getattr(a.order, attr))
+        text = getattr(a.order, attr) or ""
         if text and text != own:
             out.append(f"{a.order.id}: {text}")
     return list(dict.fromkeys(out))
