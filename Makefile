@@ -12,7 +12,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,pdf]'
 	# Compile the search's numba kernels once (cached on disk), not in the first solve.
 	$(BIN)/python -c "from optimizer.routing.search.segments import warm_up; warm_up()"
 	touch $(STAMP)

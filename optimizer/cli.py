@@ -349,11 +349,21 @@ def report(
 
 @app.command("import")
 def import_sheets(
-    orders: Annotated[Path, typer.Argument(help="Orders .xlsx or .csv.")],
-    sites: Annotated[Path, typer.Argument(help="Sites .xlsx or .csv (may be the same workbook).")],
+    orders: Annotated[Path, typer.Argument(help="Orders .xlsx, .xls or .csv.")],
+    sites: Annotated[
+        Path, typer.Argument(help="Sites .xlsx, .xls or .csv (may be the same workbook).")
+    ],
     fleet: Annotated[
         Path | None,
-        typer.Option("--fleet", help="Fleet .xlsx/.csv (default: reefers and vans per hub)."),
+        typer.Option("--fleet", help="Fleet .xlsx/.xls/.csv (default: reefers and vans per hub)."),
+    ] = None,
+    products: Annotated[
+        Path | None,
+        typer.Option(
+            "--products",
+            help="Products .xlsx/.xls/.csv (default: a products/产品 sheet in the orders or "
+            "sites workbook, if any; else catalogue names only).",
+        ),
     ] = None,
     output: Annotated[Path, typer.Option("--out", help="Batch JSON to write.")] = Path(
         "batch.json"
@@ -364,7 +374,9 @@ def import_sheets(
     """Build a batch from spreadsheets with English or Chinese headers."""
     msg = _msg_lang(lang)
     try:
-        batch = import_batch(orders, sites, fleet_path=fleet, name=name, lang=msg)
+        batch = import_batch(
+            orders, sites, fleet_path=fleet, products_path=products, name=name, lang=msg
+        )
     except SpreadsheetError as e:
         raise _fail(e.errors, t("error.spreadsheet", msg), msg) from None
     output.parent.mkdir(parents=True, exist_ok=True)

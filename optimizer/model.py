@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
@@ -25,6 +26,8 @@ from pydantic import (
     model_validator,
 )
 
+from optimizer.i18n import t
+from optimizer.io.names import NameIndex, NameProblem, closest, did_you_mean
 from optimizer.network.spec import MAX_SPEED_KMH, MIN_SPEED_KMH, RoadNetworkTravel
 
 BATCH_SCHEMA_ID = "freshroute.batch/v1"
@@ -53,6 +56,8 @@ MIN_TEMP_C, MAX_TEMP_C = -60.0, 60.0  # any cold room, compartment or day
 MAX_SHELF_LIFE_H = 1e5  # 11 years; the catalogue's longest is 4,320 h
 MAX_SEED = 2**31 - 1  # PyVRP's generator takes 32 bits, and a second core uses seed + 1
 MAX_TIME_LIMIT_S = 3600.0
+MAX_PHONE_CHARS = 40  # a phone number or two ("0817-1234567 / 139…")
+MAX_NOTE_CHARS = 500  # a note a driver reads at the stop
 
 _HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -152,6 +157,14 @@ class Site(_Strict):
             "together or, where all are optional, not at all."
         ),
     )
+    phone: str | None = Field(
+        default=None, max_length=MAX_PHONE_CHARS, description="Contact phone, for run sheets."
+    )
+    note: str | None = Field(
+        default=None,
+        max_length=MAX_NOTE_CHARS,
+        description="A note for the driver, on run sheets.",
+    )
 
     @model_validator(mode="after")
     def _windows_sorted(self) -> Site:
@@ -207,6 +220,15 @@ PRODUCT_CATALOGUE: dict[str, CatalogueEntry] = {
 }
 
 
+def custom_product_gaps(values: Mapping[str, object]) -> list[str]:
+    """Fields a product outside the catalogue must give that ``values`` leaves empty:
+    its temperature class, reference °C, Q10 and (when perishable) shelf life."""
+    names = ["temperature_class", "ref_temp_c", "q10"]
+    if values.get("perishable", True):
+        names.append("shelf_life_h")
+    return [name for name in names if values.get(name) is None]
+
+
 class Product(_Strict):
     """A product: its temperature class and how fast it loses shelf life.
 
@@ -230,18 +252,16 @@ class Product(_Strict):
     @model_validator(mode="after")
     def _fill_from_catalogue(self) -> Product:
         entry = PRODUCT_CATALOGUE.get(self.category)
-        missing = [
-            name
-            for name in ("temperature_class", "ref_temp_c", "q10")
-            if getattr(self, name) is None
-        ]
         if entry is None:
-            if self.perishable and self.shelf_life_h is None:
-                missing.append("shelf_life_h (or perishable: false)")
+            missing = [
+                "shelf_life_h (or perishable: false)" if name == "shelf_life_h" else name
+                for name in custom_product_gaps(self.__dict__)
+            ]
             if missing:
+                hint = did_you_mean(closest(self.category, PRODUCT_CATALOGUE), "en")
                 raise ValueError(
                     f"category '{self.category}' is not in the catalogue, so give "
-                    f"{', '.join(missing)} (known: {', '.join(sorted(PRODUCT_CATALOGUE))})"
+                    f"{', '.join(missing)}{hint}"
                 )
         else:
             if self.temperature_class is None:
@@ -259,11 +279,16 @@ class Product(_Strict):
 
 class Order(_Strict):
     """One consignment: ``delivery`` goes down hub→stop, ``pickup`` goes up stop→centre,
-    ``transfer`` goes across from one station (``origin``) to another (``site``)."""
+    ``transfer`` goes across from one station (``origin``) to another (``site``).
+
+    ``site``, ``origin``, ``hub`` and ``centre`` take a site code or a site's unique name;
+    the batch stores the code (``optimizer.io.names``)."""
 
     id: str = Field(min_length=1)
     kind: Literal["delivery", "pickup", "transfer"]
-    site: str = Field(description="The village station or farm served (transfers: unloaded).")
+    site: str = Field(
+        description="The village station or farm served (transfers: unloaded): code or name."
+    )
     origin: str | None = Field(default=None, description="Transfers: the station it is loaded at.")
     hub: str | None = Field(
         default=None, description="Deliveries: the hub it is loaded at (default: the only hub)."
@@ -293,6 +318,16 @@ class Order(_Strict):
         ge=0,
         le=MAX_CNY,
         description="CNY lost if the order is not served; set it to make the order optional.",
+    )
+    phone: str | None = Field(
+        default=None,
+        max_length=MAX_PHONE_CHARS,
+        description="Contact for this order (e.g. the farmer), if not the site's.",
+    )
+    note: str | None = Field(
+        default=None,
+        max_length=MAX_NOTE_CHARS,
+        description="A note for the driver, on run sheets.",
     )
 
     def ends(self) -> tuple[str, str]:
@@ -557,6 +592,18 @@ class Batch(_Strict):
             if s.id in site_by_id:
                 errors.append(f"sites[{i}].id: duplicate id '{s.id}'")
             site_by_id[s.id] = s
+        names = NameIndex((s.id, s.name) for s in self.sites)
+
+        def code(value: str | None, where: str) -> str | None:
+            """The site code ``value`` names (a code or a unique name), else an error."""
+            if value is None or value in site_by_id:
+                return value
+            try:
+                return names.resolve(value)
+            except NameProblem as e:
+                errors.append(f"{where}: {e.message('en')}")
+                return None
+
         hubs = [s.id for s in self.sites if s.kind == "hub"]
         centres = [s.id for s in self.sites if s.kind == "collection_centre"]
         product_ids: set[str] = set()
@@ -570,13 +617,20 @@ class Batch(_Strict):
             if o.id in order_ids:
                 errors.append(f"{where}.id: duplicate id '{o.id}'")
             order_ids.add(o.id)
+            # A name becomes its code; a reference that names no site is reported here once
+            # and kept as written, so the checks below skip it (they look up site_by_id).
+            o.site = code(o.site, f"{where}.site") or o.site
+            o.origin = code(o.origin, f"{where}.origin") or o.origin
+            o.hub = code(o.hub, f"{where}.hub") or o.hub
+            o.centre = code(o.centre, f"{where}.centre") or o.centre
             site = site_by_id.get(o.site)
-            if site is None:
-                errors.append(f"{where}.site: unknown site '{o.site}'")
-            elif site.kind != "station":
+            if site is not None and site.kind != "station":
                 errors.append(f"{where}.site: '{o.site}' is a {site.kind}, not a station")
             if o.product not in product_ids:
-                errors.append(f"{where}.product: unknown product '{o.product}'")
+                hint = did_you_mean(closest(o.product, product_ids), "en")
+                errors.append(
+                    f"{where}.product: {t('name.unknown_product', 'en', value=o.product)}{hint}"
+                )
             if o.kind != "transfer" and o.origin is not None:
                 errors.append(f"{where}.origin: only transfers start at another station")
             if o.kind == "transfer":
@@ -586,7 +640,7 @@ class Batch(_Strict):
                 if o.origin is None:
                     errors.append(f"{where}.origin: a transfer needs the station it is loaded at")
                 elif origin is None:
-                    errors.append(f"{where}.origin: unknown site '{o.origin}'")
+                    pass  # reported by code()
                 elif origin.kind != "station":
                     errors.append(f"{where}.origin: '{o.origin}' is a {origin.kind}, not a station")
                 elif o.origin == o.site:
@@ -599,7 +653,7 @@ class Batch(_Strict):
                         o.hub = hubs[0]
                     else:
                         errors.append(f"{where}.hub: {len(hubs)} hubs in the batch; name one")
-                elif o.hub not in hubs:
+                elif o.hub not in hubs and o.hub in site_by_id:
                     errors.append(f"{where}.hub: '{o.hub}' is not a hub")
             else:
                 if o.hub is not None:
@@ -611,7 +665,7 @@ class Batch(_Strict):
                         errors.append(
                             f"{where}.centre: {len(centres)} collection centres; name one"
                         )
-                elif o.centre not in centres:
+                elif o.centre not in centres and o.centre in site_by_id:
                     errors.append(f"{where}.centre: '{o.centre}' is not a collection centre")
         errors += _single_visit_mix(self.orders, site_by_id)
         vt_ids: set[str] = set()
@@ -625,16 +679,13 @@ class Batch(_Strict):
                     v.start = hubs[0]
                 else:
                     errors.append(f"{where}.start: {len(hubs)} hubs in the batch; name one")
-            elif v.start not in site_by_id:
-                errors.append(f"{where}.start: unknown site '{v.start}'")
-            elif site_by_id[v.start].kind == "station":
-                errors.append(f"{where}.start: '{v.start}' is a station, not a hub or centre")
-            if v.end is None:
-                v.end = v.start
-            elif v.end not in site_by_id:
-                errors.append(f"{where}.end: unknown site '{v.end}'")
-            elif site_by_id[v.end].kind == "station":
-                errors.append(f"{where}.end: '{v.end}' is a station, not a hub or centre")
+            else:
+                v.start = code(v.start, f"{where}.start") or v.start
+            v.end = v.start if v.end is None else (code(v.end, f"{where}.end") or v.end)
+            for end in ("start", "end") if v.end != v.start else ("start",):
+                place = site_by_id.get(getattr(v, end) or "")
+                if place is not None and place.kind == "station":
+                    errors.append(f"{where}.{end}: '{place.id}' is a station, not a hub or centre")
         if isinstance(self.travel, MatrixTravel):
             known = set(self.travel.site_ids)
             missing = [s.id for s in self.sites if s.id not in known]

@@ -26,6 +26,7 @@ GOOD = {
     "xlsx-en-fleet": ("county_en.xlsx", "county_en.xlsx", "county_en.xlsx"),
     "csv-zh-gbk": ("orders_zh_gbk.csv", "sites_zh_gbk.csv", None),
     "xlsx-zh": ("county_zh.xlsx", "county_zh.xlsx", None),
+    "xls-zh": ("county_zh.xls", "county_zh.xls", None),  # Excel 97-2003, read by calamine
 }
 
 
@@ -39,11 +40,11 @@ def _shape(batch: Batch) -> list[tuple]:
     products = batch.products_by_id
     return [
         (o.id, o.kind, o.site, products[o.product].category, o.kg, o.m3, o.ready,
-         o.min_freshness, o.penalty, o.hub, o.centre)
+         o.min_freshness, o.penalty, o.hub, o.centre, o.note)
         for o in batch.orders
     ] + [
         (s.id, s.kind, s.lon, s.lat, s.service_min,
-         tuple((w.start, w.end) for w in s.time_windows), s.storage_temp_c, s.cutoff)
+         tuple((w.start, w.end) for w in s.time_windows), s.storage_temp_c, s.cutoff, s.phone)
         for s in batch.sites
     ]
 
@@ -58,6 +59,8 @@ def test_good_files_make_a_batch_that_solves(case: str) -> None:
     assert batch.orders_by_id["P-V2"].min_freshness == pytest.approx(0.85)
     assert batch.orders_by_id["D-V4"].penalty == 200
     assert batch.orders_by_id["P-V1"].centre == "CC1"
+    assert batch.orders_by_id["D-V4"].note == "可不送"  # the note and phone columns are kept
+    assert batch.sites_by_id["V1"].phone == "139"
     plan = plan_batch(batch, time_limit_s=1, baseline=False)
     assert plan.kpis.required_unassigned == 0
     assert plan.routes
@@ -157,7 +160,8 @@ def test_file_level_problems_are_all_reported(tmp_path: Path) -> None:
     wb.active.title = "notes"
     wb.create_sheet("other")
     wb.save(tmp_path / "book.xlsx")
-    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")  # a damaged .xls
+    (tmp_path / "sites.ods").write_bytes(b"PK")
     with pytest.raises(SpreadsheetError) as e:
         import_batch(no_kg, empty, fleet_path=tmp_path / "book.xlsx")
     text = "\n".join(e.value.errors)
@@ -165,9 +169,12 @@ def test_file_level_problems_are_all_reported(tmp_path: Path) -> None:
     assert "orders.csv: missing column 'kg' (also accepted: weight, weight kg, 重量" in text
     assert "book.xlsx: no sheet named 'fleet' / 'vehicles'" in text and "'notes', 'other'" in text
     with pytest.raises(SpreadsheetError) as e:
-        import_batch(tmp_path / "missing.csv", tmp_path / "old.xls")
-    assert e.value.errors[0].startswith("old.xls: is not an .xlsx or .csv file")
+        import_batch(tmp_path / "missing.csv", tmp_path / "sites.ods")
+    assert e.value.errors[0].startswith("sites.ods: is not an .xlsx, .xls or .csv file")
     assert e.value.errors[1].startswith("missing.csv: file not found")
+    with pytest.raises(SpreadsheetError) as e:
+        import_batch(no_kg, tmp_path / "old.xls")
+    assert e.value.errors[0].startswith("old.xls: cannot be read: ")
 
 
 def test_header_aliases_units_blank_and_comment_rows(tmp_path: Path) -> None:

@@ -3,26 +3,38 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import itertools
 import re
+import zlib
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from optimizer.freshness import remaining_share, used_minutes
 from optimizer.i18n import t
-from optimizer.model import Batch, format_clock
-from optimizer.plan import Plan
-from optimizer.report import REPORT_FILES, write_reports
+from optimizer.io.spreadsheet import import_batch
+from optimizer.model import Batch, with_orders
+from optimizer.plan import Plan, Route, Stop
+from optimizer.report import PDF_FILE, REPORT_FILES, write_reports
 from optimizer.report.data import build_runsheets, clock, freshness_deadline
 from optimizer.report.runsheets import (
     COLUMNS,
+    STOP_COLUMNS,
+    TIME_KEYS,
+    driver_visits,
+    pdf_available,
     render_runsheets_html,
+    stop_records,
     write_runsheets_csv,
+    write_runsheets_pdf,
     write_runsheets_xlsx,
 )
 from optimizer.report.timeline import segments, timeline_png, timeline_svg
+from optimizer.routing.solve import plan_batch
 
 FIX = Path(__file__).parent / "fixtures" / "import"
 
@@ -34,49 +46,141 @@ def _header_row(ws: Worksheet, title: str) -> int:
     raise AssertionError(f"no header row starting with {title!r}")
 
 
+def _runs(route: Route) -> list[list[Stop]]:
+    """The route's stops, consecutive stops at one site grouped: a driver's stops."""
+    runs: list[list[Stop]] = []
+    for stop in route.stops:
+        if runs and runs[-1][-1].site == stop.site:
+            runs[-1].append(stop)
+        else:
+            runs.append([stop])
+    return runs
+
+
+def _stop_table(ws: Worksheet, lang: str) -> list[dict[str, Cell]]:
+    head = _header_row(ws, t("rs.stop", lang))
+    assert [c.value for c in ws[head]] == [t(k, lang) for _, k in STOP_COLUMNS]
+    keys = [k for k, _ in STOP_COLUMNS]
+    return [dict(zip(keys, row, strict=True)) for row in ws.iter_rows(min_row=head + 1)]
+
+
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
-def test_xlsx_round_trip(solved: tuple[Batch, Plan], tmp_path: Path, lang: str) -> None:
+def test_xlsx_one_row_per_stop_with_excel_times(
+    solved: tuple[Batch, Plan], tmp_path: Path, lang: str
+) -> None:
     batch, plan = solved
     path = write_runsheets_xlsx(batch, plan, tmp_path / "rs.xlsx", lang)
     wb = load_workbook(path)
     assert wb.sheetnames == [t("rs.summary", lang), *(r.vehicle for r in plan.routes)]
-    keys = [k for k, _ in COLUMNS]
     for route in plan.routes:
-        ws = wb[route.vehicle]
-        head = _header_row(ws, t("rs.stop", lang))
-        assert [c.value for c in ws[head]] == [t(k, lang) for _, k in COLUMNS]
-        records = [
-            dict(zip(keys, (c.value for c in row), strict=True))
-            for row in ws.iter_rows(min_row=head + 1)
-        ]
-        assert sorted({r["stop"] for r in records}) == list(range(1, len(route.stops) + 1))
-        vt = batch.fleet_by_id[route.vehicle_type]
-        expected_c = vt.compartment_temp_c if vt.refrigerated else batch.options.ambient_temp_c
-        for stop_no, stop in enumerate(route.stops, start=1):
-            rows = [r for r in records if r["stop"] == stop_no]
-            assert {r["site_id"] for r in rows} == {stop.site}
-            assert {r["arrival"] for r in rows} == {format_clock(stop.arrival)}
-            assert {r["departure"] for r in rows} == {format_clock(stop.departure)}
-            assert {r["compartment_c"] for r in rows} == {expected_c}
-            loads = {r["order"]: r for r in rows if r["action"] == t("rs.load", lang)}
-            unloads = {r["order"]: r for r in rows if r["action"] == t("rs.unload", lang)}
-            assert set(loads) == set(stop.load) and set(unloads) == set(stop.unload)
-            for oid, r in {**loads, **unloads}.items():
-                assert r["kg"] == pytest.approx(batch.orders_by_id[oid].kg)
-                assert r["m3"] == pytest.approx(batch.orders_by_id[oid].m3)
-            assert rows[-1]["kg_on_board"] == pytest.approx(stop.kg_on_board, abs=0.05)
-    outcomes = {o.order: o for o in plan.orders}
-    share_cells = [
-        (row[keys.index("order")].value, row[keys.index("remaining")].value)
-        for ws in wb.worksheets[1:]
-        for row in ws.iter_rows(min_row=_header_row(ws, t("rs.stop", lang)) + 1)
-        if row[keys.index("remaining")].value is not None
-    ]
-    assert share_cells
-    for oid, share in share_cells:
-        assert share == pytest.approx(outcomes[oid].remaining_share, abs=1e-4)
+        rows = _stop_table(wb[route.vehicle], lang)
+        runs = _runs(route)
+        assert len(rows) == len(runs)  # one row per stop, not per order
+        assert [r["stop"].value for r in rows] == list(range(1, len(runs) + 1))
+        for row, run in zip(rows, runs, strict=True):
+            assert row["site_id"].value == run[0].site
+            for key in TIME_KEYS:  # real Excel times: a fraction of a day, shown hh:mm
+                assert isinstance(row[key].value, float | dt.time | dt.datetime), key
+                assert row[key].number_format == "hh:mm"
+            # to the minute, as the HTML shows it (Excel's hh:mm does not round)
+            assert _minutes(row["start"].value) == round(run[0].start)
+            assert _minutes(row["leave"].value) >= round(run[-1].departure)
+            text = f"{row['unload'].value or ''}\n{row['load'].value or ''}"
+            ids = [oid for s in run for oid in (*s.unload, *s.load)]
+            assert sorted(re.findall(r"[DP]-V\d|D-skip", text)) == sorted(ids)
+            unloaded = sum(batch.orders_by_id[o].kg for s in run for o in s.unload)
+            assert (row["kg_unload"].value or 0) == pytest.approx(unloaded, abs=0.05)
+            assert row["kg_on_board"].value == pytest.approx(run[-1].kg_on_board, abs=0.05)
+        sites = [r["site_id"].value for r in rows]
+        assert all(a != b for a, b in itertools.pairwise(sites))
     summary = "\n".join(str(c.value) for row in wb.worksheets[0].iter_rows() for c in row)
     assert "D-skip" in summary and t("rs.unserved", lang) in summary
+
+
+def _minutes(value: object) -> float:
+    if isinstance(value, dt.datetime):
+        value = value.time()
+    if isinstance(value, dt.time):
+        return value.hour * 60 + value.minute + round(value.second / 60, 6)
+    assert isinstance(value, float)
+    return round(value * 1440, 6)
+
+
+def test_a_two_order_visit_is_one_stop_unload_first(tmp_path: Path) -> None:
+    """Parcels and produce at one station: the plan has a stop per order, the driver one."""
+    batch = import_batch(FIX / "orders_en.csv", FIX / "sites_en.csv")
+    batch = with_orders(batch, [o for o in batch.orders if o.site == "V3"])
+    plan = plan_batch(batch, time_limit_s=1, baseline=False)
+    (route,) = plan.routes
+    runs = _runs(route)
+    (pair,) = [r for r in runs if len(r) == 2]  # the engines' representation (plan.py)
+    assert {oid for s in pair for oid in (*s.unload, *s.load)} == {"D-V3", "P-V3"}
+    (sheet,) = build_runsheets(batch, plan)
+    visits = driver_visits(sheet)
+    (visit,) = [v for v in visits if v.site.id == "V3"]
+    assert [(a.action, a.order.id) for a in visit.actions] == [
+        ("unload", "D-V3"), ("load", "P-V3")]
+    assert (visit.start, visit.done) == (pair[0].start, pair[-1].departure)
+    page = render_runsheets_html(batch, plan, "zh-CN", timeline=False)
+    assert page.count("<tr data-stop=") == len(visits) == len(route.stops) - 1
+    row = page.split(f'<tr data-stop="{visit.seq}">')[1].split("</tr>")[0]
+    assert row.count(">D-V3<") == row.count(">P-V3<") == 1
+    assert row.index("D-V3") < row.index("P-V3")  # unload column before load column
+    wb = load_workbook(write_runsheets_xlsx(batch, plan, tmp_path / "rs.xlsx", "en"))
+    rows = _stop_table(wb[route.vehicle], "en")
+    assert [r["site_id"].value for r in rows].count("V3") == 1
+
+
+def test_no_arrival_before_work_can_start(tmp_path: Path) -> None:
+    """Where the plan waits for a site to open, the driver leaves the previous stop later
+    and arrives when work starts; every service start stays the plan's."""
+    batch = import_batch(FIX / "orders_en.csv", FIX / "sites_en.csv")
+    data = batch.model_dump(by_alias=True)
+    for site in data["sites"]:
+        if site["id"] == "V1":
+            site["time_windows"] = [{"start": 360, "end": 375}]  # 06:00-06:15
+        if site["id"] == "V3":
+            site["time_windows"] = [{"start": 480, "end": 540}]  # 08:00-09:00
+    data["orders"] = [o for o in data["orders"] if o["id"] in ("P-V1", "P-V3")]
+    data["fleet"] = [{**data["fleet"][0], "count": 1}]
+    batch = Batch.model_validate(data)
+    plan = plan_batch(batch, time_limit_s=1, baseline=False)
+    assert plan.kpis.orders_unassigned == 0
+    (sheet,) = build_runsheets(batch, plan)
+    visits = driver_visits(sheet)
+    plan_waits = [row.wait_min for row in sheet.stops]
+    assert max(plan_waits) >= 30  # the plan arrives at V3 long before 08:00
+    for prev, visit in itertools.pairwise(visits):
+        wait = visit.rows[0].wait_min
+        assert visit.arrive == pytest.approx(visit.start)  # no arrival before work starts
+        assert visit.start == pytest.approx(visit.rows[0].start)  # the plan's start
+        assert prev.leave == pytest.approx(prev.done + wait)  # leave later by the wait
+    v3 = next(v for v in visits if v.site.id == "V3")
+    assert v3.arrive == pytest.approx(480)
+    records = stop_records(sheet, "zh-CN")
+    before = records[v3.seq - 2]
+    assert "不必提前等候" in before["note"] and "08:00" in before["note"]
+
+
+def test_phone_and_notes_reach_the_run_sheets(
+    solved: tuple[Batch, Plan], tmp_path: Path
+) -> None:
+    batch, plan = solved
+    assert batch.sites_by_id["V1"].phone == "139" and batch.orders_by_id["D-V4"].note
+    wb = load_workbook(write_runsheets_xlsx(batch, plan, tmp_path / "rs.xlsx", "zh-CN"))
+    rows = [r for ws in wb.worksheets[1:] for r in _stop_table(ws, "zh-CN")]
+    v1 = [r for r in rows if r["site_id"].value == "V1"]
+    assert v1 and all(r["phone"].value == "139" for r in v1)
+    v4 = [r for r in rows if r["site_id"].value == "V4" and "D-V4" in str(r["unload"].value)]
+    assert len(v4) == 1 and "D-V4: 可不送" in v4[0]["note"].value
+    page = render_runsheets_html(batch, plan, "zh-CN", timeline=False)
+    assert "<th>电话</th>" in page and "<th>备注</th>" in page
+    assert "D-V4: 可不送" in page and ">139<" in page
+    path = write_runsheets_csv(batch, plan, tmp_path / "rs.csv", "en")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        flat = list(csv.DictReader(fh))
+    assert {r["notes"] for r in flat if r["order"] == "D-V4"} == {"可不送"}
+    assert {r["phone"] for r in flat if r["site id"] == "V1"} == {"139"}
 
 
 def test_csv_has_every_stop_of_every_vehicle(solved: tuple[Batch, Plan], tmp_path: Path) -> None:
@@ -88,7 +192,11 @@ def test_csv_has_every_stop_of_every_vehicle(solved: tuple[Batch, Plan], tmp_pat
     assert rows[0][:4] == ["车辆", "车型", "站序", "站点编号"]
     for route in plan.routes:
         mine = [r for r in rows[1:] if r[0] == route.vehicle]
-        assert len({r[2] for r in mine}) == len(route.stops)
+        assert len({r[2] for r in mine}) == len(_runs(route))
+        ids = [r[2 + [k for k, _ in COLUMNS].index("order")] for r in mine]
+        assert sorted(i for i in ids if i) == sorted(
+            oid for s in route.stops for oid in (*s.unload, *s.load)
+        )
     shares = [r[2 + [k for k, _ in COLUMNS].index("remaining")] for r in rows[1:]]
     assert any(re.fullmatch(r"\d+\.\d%", s) for s in shares)
 
@@ -155,5 +263,29 @@ def test_timeline(solved: tuple[Batch, Plan]) -> None:
 def test_write_reports(solved: tuple[Batch, Plan], tmp_path: Path) -> None:
     batch, plan = solved
     paths = write_reports(batch, plan, tmp_path / "reports", "en")
-    assert [p.name for p in paths] == list(REPORT_FILES)
+    pdf = [PDF_FILE] if pdf_available() else []
+    assert [p.name for p in paths] == [*REPORT_FILES, *pdf]
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def _pdf_pages(data: bytes) -> int:
+    """Pages in a PDF whose objects may sit in compressed object streams."""
+    chunks = [data]
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            chunks.append(zlib.decompress(match[1]))
+        except zlib.error:
+            continue
+    return sum(len(re.findall(rb"/Type\s*/Page(?!s)", c)) for c in chunks)
+
+
+def test_print_css_and_pdf(solved: tuple[Batch, Plan], tmp_path: Path) -> None:
+    batch, plan = solved
+    page = render_runsheets_html(batch, plan, "zh-CN", timeline=False)
+    assert "@page { size: A4 landscape" in page and "@media print" in page
+    assert "thead { display: table-header-group; }" in page  # headers repeat on each page
+    if not pdf_available():
+        pytest.skip("WeasyPrint (the pdf extra) is not installed: the HTML is the print copy")
+    data = write_runsheets_pdf(batch, plan, tmp_path / "rs.pdf", "zh-CN").read_bytes()
+    assert data.startswith(b"%PDF-")
+    assert _pdf_pages(data) >= len(plan.routes) + 1  # the overview, then a page per vehicle

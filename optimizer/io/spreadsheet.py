@@ -1,11 +1,19 @@
-"""Build a batch from the spreadsheets county staff keep: sites, orders and (optionally) fleet.
+"""Build a batch from the spreadsheets county staff keep: sites, orders, optionally fleet
+and products.
 
-Each table is an ``.xlsx`` sheet or a ``.csv`` file whose first non-empty row is the
-header. Headers may be English or Chinese (``编号``, ``经度``, ``重量kg`` …; see
-``SITE_COLUMNS``, ``ORDER_COLUMNS``, ``FLEET_COLUMNS``); unknown columns (notes, phone
-numbers) are ignored, and rows that are empty or whose first cell starts with ``#`` are
-skipped. In a workbook the sheet is found by name (``orders``/``订单``, ``sites``/``站点``,
-``fleet``/``车队``) or is the only sheet, so one workbook can hold all three tables.
+Each table is an ``.xlsx``/``.xls`` sheet or a ``.csv`` file whose first non-empty row is
+the header. Headers may be English or Chinese (``编号``, ``经度``, ``重量kg`` …; see
+``SITE_COLUMNS``, ``ORDER_COLUMNS``, ``FLEET_COLUMNS``, ``PRODUCT_COLUMNS``); phone and
+note columns (``联系电话``, ``备注``) are kept for the run sheets, other unknown columns are
+ignored, and rows that are empty or whose first cell starts with ``#`` are skipped. In a
+workbook the sheet is found by name (``orders``/``订单``, ``sites``/``站点``,
+``fleet``/``车队``, ``products``/``产品``) or is the only sheet, so one workbook can hold
+all the tables. ``.xls`` (Excel 97-2003) is read with python-calamine.
+
+An order's site (and origin, hub, centre) is a site code or a site's unique name
+(``明月村``); the importer turns it into the code (``optimizer.io.names``), so the batch
+holds codes. A name shared by several sites, or one naming no site, is an error on the
+order's row, with the candidate codes or the three closest names.
 
 Values: clock times as ``HH:MM`` text, Excel time cells or minutes after midnight;
 ``min_freshness`` as a share (0.9) or a percentage (``90%``); kinds in English or Chinese
@@ -15,8 +23,12 @@ make one time window (``time_windows`` takes several: ``08:00-12:00;14:00-18:00`
 Without a fleet table the batch gets ``default_fleet``: per hub, reefers of 1500 kg /
 13 m³ at 2 °C and vans of 1000 kg / 8 m³ (domain.md §2.1), with the demo county's costs
 and a 05:00-19:00 shift. Counts are generous (enough for all the kg on one trip each);
-vehicles left unused cost nothing. Without ``products`` each product cell must name a
-catalogue category, in English or Chinese (``草莓``, ``strawberry``).
+vehicles left unused cost nothing. A product cell names a row of the products sheet
+(by id or name) or a catalogue category, in English or Chinese (``草莓``, ``strawberry``).
+A products sheet row outside the catalogue (``猕猴桃``) gives its temperature class, shelf
+life (hours, or days in a ``保鲜期（天）`` column), the °C that shelf life holds at and its
+Q10; a row naming a catalogue category (``耙耙柑``, category ``柑橘``) takes the rest from it.
+An unknown product lists the three closest names, not the whole catalogue.
 
 Every problem is collected, not just the first, and each names the file, the sheet, the
 row as Excel shows it (header = row 1) and the column as the user wrote it, e.g.
@@ -39,6 +51,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from optimizer.i18n import CATEGORY_ZH, normalize_lang, t
+from optimizer.io.names import NameIndex, NameProblem, closest, did_you_mean
 from optimizer.model import (
     PRODUCT_CATALOGUE,
     Batch,
@@ -47,12 +60,14 @@ from optimizer.model import (
     Product,
     Site,
     VehicleType,
+    custom_product_gaps,
     parse_clock,
 )
 
 __all__ = [
     "FLEET_COLUMNS",
     "ORDER_COLUMNS",
+    "PRODUCT_COLUMNS",
     "SITE_COLUMNS",
     "SpreadsheetError",
     "default_fleet",
@@ -285,6 +300,13 @@ def resolve_category(text: str) -> str | None:
     return PRODUCT_ALIASES.get(str(text).strip())
 
 
+_CONTACT_COLUMNS: tuple[Column, ...] = (
+    Column("phone", _text, False, ("tel", "telephone", "mobile", "contact phone", "phone number",
+                                   "电话", "联系电话", "手机", "手机号", "手机号码", "联系方式")),
+    Column("note", _text, False, ("notes", "remark", "remarks", "comment", "comments", "备注",
+                                  "说明", "注意事项", "备注说明")),
+)
+
 SITE_COLUMNS: tuple[Column, ...] = (
     Column("id", _text, True, ("site id", "code", "编号", "站点编号", "编码", "代码", "站点代码")),
     Column("name", _text, False, ("site name", "名称", "站点名称", "名字", "站名")),
@@ -305,6 +327,7 @@ SITE_COLUMNS: tuple[Column, ...] = (
                                               "储存温度", "存储温度", "冷库")),
     Column("cutoff", _clock, False, ("cut off", "截单时间", "截止时间", "截单", "截止")),
     Column("single_visit", _bool, False, ("single visit", "one visit", "一次服务", "单次到访")),
+    *_CONTACT_COLUMNS,
 )
 
 ORDER_COLUMNS: tuple[Column, ...] = (
@@ -325,6 +348,32 @@ ORDER_COLUMNS: tuple[Column, ...] = (
     Column("hub", _text, False, ("枢纽", "县级枢纽", "发货枢纽")),
     Column("centre", _text, False, ("center", "collection centre", "collection center",
                                     "集货中心", "产地仓")),
+    *_CONTACT_COLUMNS,
+)
+
+TEMPERATURE_CLASSES: dict[str, str] = {
+    **dict.fromkeys(["frozen", "冷冻", "冻品", "冷冻品"], "frozen"),
+    **dict.fromkeys(["chilled", "冷藏", "冷藏品", "冷鲜"], "chilled"),
+    **dict.fromkeys(["cool", "阴凉", "冷凉", "凉爽"], "cool"),
+    **dict.fromkeys(["ambient", "常温", "室温", "干货"], "ambient"),
+}
+
+PRODUCT_COLUMNS: tuple[Column, ...] = (
+    Column("id", _text, True, ("product", "product id", "code", "产品", "品名", "产品编号", "编号",
+                               "货品")),
+    Column("name", _text, False, ("product name", "名称", "产品名称", "中文名")),
+    Column("category", _text, False, ("catalogue category", "品类", "类别", "目录品类",
+                                      "参照品类")),
+    Column("temperature_class", _choice(TEMPERATURE_CLASSES, "temp.class."), False,
+           ("temperature class", "class", "温层", "温区", "温度类别", "储运温层")),
+    Column("shelf_life_h", _number, False, ("shelf life", "shelf life hours", "保鲜期",
+                                            "保鲜期小时", "保质期", "保质期小时")),
+    Column("shelf_life_days", _number, False, ("shelf life days", "shelf life d", "保鲜期天",
+                                               "保鲜天数", "保质期天", "保鲜期天数")),
+    Column("ref_temp_c", _number, False, ("ref temp", "reference temperature", "shelf life temp",
+                                          "保鲜温度", "参考温度", "保鲜期温度", "储藏温度")),
+    Column("q10", _number, False, ("温度系数",)),
+    Column("perishable", _bool, False, ("易腐", "是否易腐", "生鲜")),
 )
 
 FLEET_COLUMNS: tuple[Column, ...] = (
@@ -349,6 +398,7 @@ SHEET_NAMES: dict[str, tuple[str, ...]] = {
     "sites": ("sites", "site", "站点", "站点表", "网点", "地点"),
     "orders": ("orders", "order", "订单", "订单表", "订单明细"),
     "fleet": ("fleet", "vehicles", "vehicle", "车队", "车辆", "车型"),
+    "products": ("products", "product", "产品", "产品表", "品类", "货品"),
 }
 
 
@@ -401,18 +451,26 @@ class Reader:
         sep = "：" if self.lang == "zh-CN" else ": "
         self._errors.append((key, f"{self.where(file, sheet, row, column)}{sep}{message}"))
 
-    def read(self, path: Path, what: str) -> Table | None:
+    def read(self, path: Path, what: str, *, optional: bool = False) -> Table | None:
+        """The ``what`` table of a file; ``optional``: a workbook's sheet named ``what``
+        if it has one, else None without a message (a CSV file is never looked into)."""
         path = Path(path)
+        suffix = path.suffix.lower()
+        if optional and (suffix not in (".xlsx", ".xlsm", ".xls") or not path.is_file()):
+            return None
         if not path.is_file():
             self.add(f"{t('imp.not_found', self.lang)} ({path})", path.name)
             return None
-        suffix = path.suffix.lower()
         try:
             if suffix == ".csv":
                 return self._csv(path)
             if suffix in (".xlsx", ".xlsm"):
-                return self._xlsx(path, what)
-        except Exception as e:  # openpyxl and zipfile raise many kinds for a damaged file
+                return self._xlsx(path, what, optional)
+            if suffix == ".xls":
+                return self._xls(path, what, optional)
+        except Exception as e:  # the readers raise many kinds for a damaged file
+            if optional:  # the same file's required table reports it
+                return None
             msg = t("imp.unreadable", self.lang, reason=f"{type(e).__name__}: {e}")
             self.add(msg, path.name)
             return None
@@ -430,25 +488,46 @@ class Reader:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         return _table(path.name, None, list(enumerate(records, start=1)))
 
-    def _xlsx(self, path: Path, what: str) -> Table | None:
-        from openpyxl import load_workbook
-
-        book = self._books.get(path)
-        if book is None:
-            book = self._books[path] = load_workbook(path, read_only=True, data_only=True)
-        names = book.sheetnames
+    def _sheet(self, path: Path, names: list[str], what: str, optional: bool) -> str | None:
+        """The sheet holding ``what``: by name, else the only sheet (unless ``optional``)."""
         wanted = {norm(n) for n in SHEET_NAMES[what]}
         chosen = next((n for n in names if norm(n) in wanted), None)
+        if optional:
+            return chosen
         if chosen is None and len(names) == 1:
             chosen = names[0]
         if chosen is None:
             wanted_text = " / ".join(f"'{n}'" for n in SHEET_NAMES[what])
             sheets = ", ".join(f"'{n}'" for n in names)
             self.add(t("imp.no_sheet", self.lang, wanted=wanted_text, sheets=sheets), path.name)
+        return chosen
+
+    def _xlsx(self, path: Path, what: str, optional: bool) -> Table | None:
+        from openpyxl import load_workbook
+
+        book = self._books.get(path)
+        if book is None:
+            book = self._books[path] = load_workbook(path, read_only=True, data_only=True)
+        chosen = self._sheet(path, book.sheetnames, what, optional)
+        if chosen is None:
             return None
         sheet = book[chosen]
         sheet.reset_dimensions()  # some writers store wrong dimensions; read every row
         rows = sheet.iter_rows(min_row=1, values_only=True)
+        return _table(path.name, chosen, [(i, list(r)) for i, r in enumerate(rows, start=1)])
+
+    def _xls(self, path: Path, what: str, optional: bool) -> Table | None:
+        """An Excel 97-2003 workbook, read with python-calamine (time cells come back as
+        ``datetime.time``, empty cells as "")."""
+        from python_calamine import CalamineWorkbook
+
+        book = self._books.get(path)
+        if book is None:
+            book = self._books[path] = CalamineWorkbook.from_path(str(path))
+        chosen = self._sheet(path, list(book.sheet_names), what, optional)
+        if chosen is None:
+            return None
+        rows = book.get_sheet_by_name(chosen).to_python(skip_empty_area=False)
         return _table(path.name, chosen, [(i, list(r)) for i, r in enumerate(rows, start=1)])
 
     def close(self) -> None:
@@ -482,7 +561,19 @@ class Parsed:
     items: list[dict[str, Any]] = field(default_factory=list)
     origins: list[Origin] = field(default_factory=list)
     broken_ids: set[str] = field(default_factory=set)
+    broken_names: set[str] = field(default_factory=set)
     broken: int = 0
+
+    def drop(self, keep: list[bool]) -> None:
+        """Keep the items whose flag is set, counting the others as broken."""
+        for item, ok in zip(self.items, keep, strict=True):
+            if not ok:
+                self.broken += 1
+                self.broken_ids.add(str(item.get("id")))
+                if item.get("name"):
+                    self.broken_names.add(str(item["name"]))
+        self.items = [i for i, ok in zip(self.items, keep, strict=True) if ok]
+        self.origins = [o for o, ok in zip(self.origins, keep, strict=True) if ok]
 
 
 def _columns(reader: Reader, table: Table, spec: tuple[Column, ...]) -> dict[str, int] | None:
@@ -548,6 +639,8 @@ def _parse_rows(reader: Reader, table: Table, spec: tuple[Column, ...]) -> Parse
             out.broken += 1
             if isinstance(item.get("id"), str):
                 out.broken_ids.add(item["id"])
+            if isinstance(item.get("name"), str):
+                out.broken_names.add(item["name"])
             continue
         out.items.append(item)
         out.origins.append(Origin(table, number, headers))
@@ -605,40 +698,99 @@ def default_fleet(
 # -- products --------------------------------------------------------------------------
 
 
-def _catalogue_products(
-    reader: Reader, orders: Parsed
-) -> tuple[list[dict[str, Any]], list[Origin | None]]:
-    """One product per distinct product cell, from the catalogue.
+def _catalogue_words() -> list[str]:
+    """Every word a product cell may use for a catalogue category, to suggest from."""
+    return [*PRODUCT_CATALOGUE, *CATEGORY_ZH.values(), *PRODUCT_ALIASES]
 
-    A cell naming no catalogue category is an error on its row, and the row is dropped.
+
+def _own_products(reader: Reader, parsed: Parsed) -> None:
+    """Products sheet rows as batch products, in place; a row outside the catalogue that
+    lacks a field the model needs is an error on its row (and the row is dropped)."""
+    keep = []
+    for item, origin in zip(parsed.items, parsed.origins, strict=True):
+        days = item.pop("shelf_life_days", None)
+        if days is not None and "shelf_life_h" not in item:
+            item["shelf_life_h"] = days * 24
+        given = item.get("category")
+        found = (
+            resolve_category(given) if given is not None
+            else resolve_category(item["id"]) or resolve_category(item.get("name", ""))
+        )
+        item["category"] = found or given or item["id"]
+        gaps = [] if found else custom_product_gaps(item)
+        if gaps:
+            sep = "、" if reader.lang == "zh-CN" else ", "
+            hint = did_you_mean(closest(item["category"], _catalogue_words()), reader.lang)
+            reader.add(
+                t("imp.product_needs", reader.lang, value=item["category"],
+                  fields=sep.join(t(f"imp.field.{g}", reader.lang) for g in gaps), hint=hint),
+                origin.table.file, origin.table.sheet, origin.row,
+                origin.headers.get("category", origin.headers["id"]),
+            )
+        keep.append(not gaps)
+    parsed.drop(keep)
+
+
+def _order_products(
+    reader: Reader, orders: Parsed, own: Parsed
+) -> tuple[list[dict[str, Any]], list[Origin | None]]:
+    """The batch's products: the products sheet's rows, then one catalogue product per
+    distinct product cell naming a category. Each order's cell becomes a product id.
+
+    A cell naming a products-sheet row (by id or name) uses it; else a catalogue category
+    (English id, Chinese name or alias); else it is an error on its row listing the three
+    closest names, and the row is dropped.
     """
-    products: list[dict[str, Any]] = []
-    origins: list[Origin | None] = []
-    category_of: dict[str, str | None] = {}
-    known = ", ".join(
-        f"{CATEGORY_ZH[c]} ({c})" if reader.lang == "zh-CN" and c in CATEGORY_ZH else c
-        for c in sorted(PRODUCT_CATALOGUE)
-    )
-    keep: list[tuple[dict[str, Any], Origin]] = []
+    products: list[dict[str, Any]] = list(own.items)
+    origins: list[Origin | None] = list(own.origins)
+    ids = {p["id"]: p["id"] for p in own.items}
+    ids |= {p["name"]: p["id"] for p in own.items if p.get("name") and p["name"] not in ids}
+    dropped = own.broken_ids | own.broken_names
+    keep = []
     for item, origin in zip(orders.items, orders.origins, strict=True):
         text = item["product"]
-        if text not in category_of:
-            category_of[text] = category = resolve_category(text)
-            if category is not None:
-                name = text if text != category else category.replace("_", " ").capitalize()
-                products.append({"id": text, "name": name, "category": category})
-                origins.append(origin)
-        if category_of[text] is None:
-            reader.add(t("imp.unknown_product", reader.lang, value=text, known=known),
+        if text in ids or text in dropped:
+            item["product"] = ids.get(text, text)  # a dropped row: reported once, there
+            keep.append(True)
+            continue
+        category = resolve_category(text)
+        if category is None:
+            words = [*ids, *sorted(dropped), *_catalogue_words()]
+            hint = did_you_mean(closest(text, words), reader.lang)
+            reader.add(t("imp.unknown_product", reader.lang, value=text, hint=hint),
                        origin.table.file, origin.table.sheet, origin.row,
                        origin.headers["product"])
-            orders.broken += 1
-            orders.broken_ids.add(item["id"])
+            keep.append(False)
             continue
-        keep.append((item, origin))
-    orders.items = [i for i, _ in keep]
-    orders.origins = [o for _, o in keep]
+        name = text if text != category else category.replace("_", " ").capitalize()
+        products.append({"id": text, "name": name, "category": category})
+        origins.append(origin)
+        ids[text] = text
+        keep.append(True)
+    orders.drop(keep)
     return products, origins
+
+
+def _order_sites(reader: Reader, orders: Parsed, sites: Parsed) -> None:
+    """Site names in order rows become codes; a name naming no site or several is an
+    error on its row and column (and the row is dropped)."""
+    index = NameIndex((s["id"], s.get("name", "")) for s in sites.items)
+    dropped = sites.broken_ids | sites.broken_names  # reported once, on the site's row
+    keep = []
+    for item, origin in zip(orders.items, orders.origins, strict=True):
+        ok = True
+        for fld in ("site", "origin", "hub", "centre"):
+            value = item.get(fld)
+            if value is None or value in index or value in dropped:
+                continue
+            try:
+                item[fld] = index.resolve(value)
+            except NameProblem as e:
+                ok = False
+                reader.add(e.message(reader.lang), origin.table.file, origin.table.sheet,
+                           origin.row, origin.headers[fld])
+        keep.append(ok)
+    orders.drop(keep)
 
 
 # -- model errors back to rows --------------------------------------------------------
@@ -730,14 +882,18 @@ def import_batch(
     sites_path: str | Path,
     *,
     fleet_path: str | Path | None = None,
+    products_path: str | Path | None = None,
     products: Sequence[Product | dict[str, Any]] | None = None,
     options: Options | dict[str, Any] | None = None,
     name: str | None = None,
     lang: str = "en",
 ) -> Batch:
-    """Read sites, orders and optionally the fleet from .xlsx/.csv files into a valid batch.
+    """Read sites, orders and optionally the fleet and products from .xlsx/.xls/.csv files
+    into a valid batch.
 
-    ``products`` overrides the catalogue lookup (order rows then name product ids);
+    The products table is ``products_path``, else a ``products``/``产品`` sheet in the
+    orders or the sites workbook, if there is one. ``products`` replaces both the table
+    and the catalogue lookup (order rows then name product ids);
     ``options`` are the batch options; ``name`` defaults to the orders file's stem.
     Raises ``SpreadsheetError`` listing every problem found, located by row and column,
     in ``lang`` (zh-CN or en; reasons from the batch model stay in English).
@@ -747,6 +903,12 @@ def import_batch(
         site_table = reader.read(Path(sites_path), "sites")
         order_table = reader.read(Path(orders_path), "orders")
         fleet_table = reader.read(Path(fleet_path), "fleet") if fleet_path is not None else None
+        product_table = None
+        if products_path is not None:
+            product_table = reader.read(Path(products_path), "products")
+        elif products is None:
+            for book in dict.fromkeys((Path(orders_path), Path(sites_path))):
+                product_table = product_table or reader.read(book, "products", optional=True)
     finally:
         reader.close()
     parsed = {
@@ -755,6 +917,7 @@ def import_batch(
             _parse_rows(reader, order_table, ORDER_COLUMNS) if order_table else Parsed(broken=1)
         ),
     }
+    _order_sites(reader, parsed["orders"], parsed["sites"])
     items: dict[str, list[dict[str, Any]]] = {
         "sites": _site_dicts(parsed["sites"].items),
         "orders": parsed["orders"].items,
@@ -774,7 +937,13 @@ def import_batch(
         items["fleet"] = default_fleet(hubs, total_kg, reader.lang)
         origins["fleet"] = [None] * len(items["fleet"])
     if products is None:
-        items["products"], origins["products"] = _catalogue_products(reader, parsed["orders"])
+        own = Parsed()
+        if product_table is not None:
+            own = parsed["products"] = _parse_rows(reader, product_table, PRODUCT_COLUMNS)
+            _own_products(reader, own)
+        elif products_path is not None:
+            parsed["products"] = Parsed(broken=1)
+        items["products"], origins["products"] = _order_products(reader, parsed["orders"], own)
         items["orders"], origins["orders"] = parsed["orders"].items, list(parsed["orders"].origins)
     else:
         items["products"] = [

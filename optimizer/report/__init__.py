@@ -2,8 +2,8 @@
 
 ``write_reports`` writes them all; the modules can also be used one by one:
 ``map.render_map``, ``runsheets.render_runsheets_html`` / ``write_runsheets_xlsx`` /
-``write_runsheets_csv`` and ``timeline.write_timeline_png``. Texts come in zh-CN (default)
-and en from ``optimizer.i18n``.
+``write_runsheets_csv`` / ``write_runsheets_pdf`` and ``timeline.write_timeline_png``.
+Texts come in zh-CN (default) and en from ``optimizer.i18n``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from optimizer.model import Batch
 from optimizer.plan import Plan
 
 REPORT_FILES = ("map.html", "runsheets.xlsx", "runsheets.html", "runsheets.csv", "timeline.png")
+PDF_FILE = "runsheets.pdf"  # also written when WeasyPrint (the ``pdf`` extra) is installed
 
 
 def write_reports(
@@ -25,7 +26,8 @@ def write_reports(
     tiles_url: str | None = None,
     geojson: dict | None = None,
 ) -> list[Path]:
-    """Write map.html, runsheets.xlsx, runsheets.html, runsheets.csv and timeline.png.
+    """Write map.html, runsheets.xlsx, runsheets.html, runsheets.csv and timeline.png,
+    then runsheets.pdf when WeasyPrint is installed.
 
     Returns the paths written, in that order; ``out_dir`` is created when missing.
     ``geojson`` is the plan's GeoJSON (``optimizer.geojson.plan_geojson``), whose route
@@ -33,8 +35,10 @@ def write_reports(
     """
     from optimizer.report.map import write_map
     from optimizer.report.runsheets import (
+        pdf_available,
         render_runsheets_html,
         write_runsheets_csv,
+        write_runsheets_pdf,
         write_runsheets_xlsx,
     )
     from optimizer.report.timeline import write_timeline_png
@@ -43,13 +47,16 @@ def write_reports(
     out.mkdir(parents=True, exist_ok=True)
     html_path = out / "runsheets.html"
     html_path.write_text(render_runsheets_html(batch, plan, lang), encoding="utf-8")
-    return [
+    paths = [
         write_map(batch, plan, out / "map.html", lang, tiles_url, geojson=geojson),
         write_runsheets_xlsx(batch, plan, out / "runsheets.xlsx", lang),
         html_path,
         write_runsheets_csv(batch, plan, out / "runsheets.csv", lang),
         write_timeline_png(batch, plan, out / "timeline.png", lang),
     ]
+    if pdf_available():
+        paths.append(write_runsheets_pdf(batch, plan, out / PDF_FILE, lang))
+    return paths
 
 
-__all__ = ["REPORT_FILES", "write_reports"]
+__all__ = ["PDF_FILE", "REPORT_FILES", "write_reports"]

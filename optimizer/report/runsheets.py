@@ -1,9 +1,18 @@
-"""Run sheets: one per vehicle, as printable HTML, XLSX (a sheet per vehicle) and CSV.
+"""Run sheets: one per vehicle, as printable HTML (and PDF), XLSX (a sheet per vehicle)
+and CSV.
 
-Each lists the stops in order with arrival and departure, what to unload and load there
-(order, product, kg, m³), the compartment temperature, the freshness deadline of every
-perishable load (latest arrival that keeps ``min_freshness``) and the shelf life left on
-arrival. Rows are built once (``runsheet_records``) so all three formats agree.
+A driver's sheet has one row per stop: consecutive plan stops at the same site (the
+engines give each order at a village station a stop of its own) are one stop, parcels
+unloaded first, then produce loaded (``driver_visits``). Times are the plan's, except
+that where the plan waits before a site opens (or before produce is ready), the driver
+leaves the previous stop that much later and arrives when work can start: the ``leave``
+time. Nothing is re-planned: every service start is the plan's.
+
+Each stop lists what to unload and load (order, product, kg), the freshness deadline of
+every perishable load (latest arrival that keeps ``min_freshness``), the shelf life left
+on arrival, the site's phone and notes (and an order's own). The XLSX has one row per
+stop with real Excel times (``hh:mm``); the CSV is the flat detail, one row per order
+loaded or unloaded, with the same stop numbers and times.
 """
 
 from __future__ import annotations
@@ -11,11 +20,12 @@ from __future__ import annotations
 import base64
 import csv
 import html
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from optimizer.i18n import KPI_ROWS, format_kpi, format_share, normalize_lang, t
-from optimizer.model import Batch, format_clock
+from optimizer.model import Batch, Site, format_clock
 from optimizer.plan import Plan
 from optimizer.report.data import (
     Action,
@@ -32,6 +42,175 @@ if TYPE_CHECKING:
     from openpyxl.styles import Font
     from openpyxl.worksheet.worksheet import Worksheet
 
+
+# -- stops as a driver sees them -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One stop on a driver's sheet: consecutive plan stops at one site."""
+
+    seq: int  # 1-based
+    rows: tuple[StopRow, ...]
+    arrive: float  # when the driver gets there, leaving the previous stop at its ``leave``
+    leave: float  # the plan's departure, or later by the next stop's wait
+
+    @property
+    def site(self) -> Site:
+        return self.rows[0].site
+
+    @property
+    def start(self) -> float:
+        """The plan's service start."""
+        return self.rows[0].start
+
+    @property
+    def done(self) -> float:
+        """The plan's departure: when the work here is done."""
+        return self.rows[-1].departure
+
+    @property
+    def actions(self) -> list[Action]:
+        """Unloads first, then loads, over all the plan stops merged here."""
+        acts = [a for row in self.rows for a in row.actions]
+        return [a for a in acts if a.action == "unload"] + [a for a in acts if a.action == "load"]
+
+    @property
+    def kg_on_board(self) -> float:
+        return self.rows[-1].kg_on_board
+
+    @property
+    def m3_on_board(self) -> float:
+        return self.rows[-1].m3_on_board
+
+
+def driver_visits(sheet: RunSheet) -> list[Visit]:
+    """The sheet's stops merged per site visit, with when to leave and arrive.
+
+    A wait before service at a stop (the plan arrives before the site opens or the
+    produce is ready) moves to the previous stop: leave it that much later and arrive
+    as work can start. Service starts stay the plan's.
+    """
+    groups: list[list[StopRow]] = []
+    for row in sheet.stops:
+        if groups and groups[-1][-1].site.id == row.site.id:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    visits = []
+    for k, group in enumerate(groups):
+        wait_next = groups[k + 1][0].wait_min if k + 1 < len(groups) else 0.0
+        arrive = group[0].arrival if k == 0 else group[0].start
+        visits.append(Visit(k + 1, tuple(group), arrive, group[-1].departure + wait_next))
+    return visits
+
+
+def _route_end_label(visits: list[Visit], visit: Visit, lang: str) -> str:
+    if visit.actions:
+        return ""
+    if visit.seq == 1:
+        return t("rs.start_route", lang)
+    if visit.seq == len(visits):
+        return t("rs.end_route", lang)
+    return ""
+
+
+DEADLINE_HORIZON_MIN = 1440.0  # a driver is shown freshness deadlines within a day
+
+
+def _action_text(a: Action, lang: str, loaded_at: float) -> str:
+    """``P-V1 · 草莓 · 300 kg · 14:20 前送达``: one order as the driver reads it.
+
+    A load's freshness deadline is shown when it falls within a day of ``loaded_at``
+    (eggs good for 48 days are not the driver's worry; the CSV has every deadline).
+    """
+    kg = f"{a.order.kg:,.1f}".removesuffix(".0")
+    parts = [a.order.id, product_label(a.product, lang), f"{kg} {t('unit.kg', lang)}"]
+    soon = a.deadline is not None and a.deadline - loaded_at <= DEADLINE_HORIZON_MIN
+    if a.action == "load" and soon:
+        parts.append(t("rs.deliver_by", lang, time=clock(a.deadline, lang)))
+    if a.action == "unload" and a.remaining_share is not None:
+        parts.append(t("rs.left_on_arrival", lang, share=f"{a.remaining_share:.1%}"))
+    return " · ".join(parts)
+
+
+def _contacts(visit: Visit, attr: str) -> list[str]:
+    """The site's phone (or note), then each order's own that differs, as ``id: text``."""
+    own = getattr(visit.site, attr) or ""
+    out = [own] if own else []
+    for a in visit.actions:
+        text = getattr(a.order, attr) or ""
+        if text and text != own:
+            out.append(f"{a.order.id}: {text}")
+    return list(dict.fromkeys(out))
+
+
+def _leave_note(visits: list[Visit], visit: Visit, lang: str) -> str:
+    """Why the driver leaves later than the work is done, if he does."""
+    if visit.leave - visit.done < 1 or visit.seq >= len(visits):
+        return ""
+    nxt = visits[visit.seq]
+    return t("rs.leave_note", lang, done=format_clock(visit.done),
+             leave=format_clock(visit.leave), site=nxt.site.name or nxt.site.id,
+             start=format_clock(nxt.start))
+
+
+# One row per stop (XLSX, HTML): (record key, catalogue key), in column order.
+STOP_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("stop", "rs.stop"),
+    ("site_name", "rs.site_name"),
+    ("site_id", "rs.site_id"),
+    ("site_kind", "rs.site_kind"),
+    ("arrival", "rs.arrival"),
+    ("start", "rs.service_start"),
+    ("leave", "rs.leave"),
+    ("unload", "rs.unload"),
+    ("kg_unload", "rs.kg_unload"),
+    ("load", "rs.load"),
+    ("kg_load", "rs.kg_load"),
+    ("kg_on_board", "rs.kg_on_board"),
+    ("m3_on_board", "rs.m3_on_board"),
+    ("phone", "rs.phone"),
+    ("note", "rs.note"),
+    ("done", "rs.done"),
+)
+TIME_KEYS = frozenset({"arrival", "start", "leave"})  # minutes after midnight
+
+
+def stop_records(sheet: RunSheet, lang: str) -> list[dict[str, object]]:
+    """One record per stop; times in minutes after midnight, lists as lines of text."""
+    visits = driver_visits(sheet)
+    records = []
+    for v in visits:
+        unloads = [a for a in v.actions if a.action == "unload"]
+        loads = [a for a in v.actions if a.action == "load"]
+        notes = _contacts(v, "note")
+        if leave_note := _leave_note(visits, v, lang):
+            notes.append(leave_note)
+        records.append({
+            "stop": v.seq,
+            "site_name": v.site.name or v.site.id,
+            "site_id": v.site.id,
+            "site_kind": t(f"site.{v.site.kind}", lang),
+            "arrival": v.arrive,
+            "start": v.start,
+            "leave": v.leave,
+            "unload": "\n".join(_action_text(a, lang, v.done) for a in unloads) or None,
+            "kg_unload": round(sum(a.order.kg for a in unloads), 1) if unloads else None,
+            "load": "\n".join(_action_text(a, lang, v.done) for a in loads)
+            or _route_end_label(visits, v, lang) or None,
+            "kg_load": round(sum(a.order.kg for a in loads), 1) if loads else None,
+            "kg_on_board": round(v.kg_on_board, 1),
+            "m3_on_board": round(v.m3_on_board, 3),
+            "phone": "\n".join(_contacts(v, "phone")) or None,
+            "note": "\n".join(notes) or None,
+            "done": None,
+        })
+    return records
+
+
+# -- the flat table (CSV): one row per order loaded or unloaded ------------------------
+
 # (record key, catalogue key) of the flat table, in column order.
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("stop", "rs.stop"),
@@ -40,7 +219,7 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("site_kind", "rs.site_kind"),
     ("arrival", "rs.arrival"),
     ("start", "rs.service_start"),
-    ("departure", "rs.departure"),
+    ("departure", "rs.leave"),
     ("wait_min", "rs.wait_min"),
     ("action", "rs.action"),
     ("order", "rs.order"),
@@ -55,6 +234,8 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("remaining_h", "rs.remaining_h"),
     ("kg_on_board", "rs.kg_on_board"),
     ("m3_on_board", "rs.m3_on_board"),
+    ("phone", "rs.phone"),
+    ("note", "rs.note"),
 )
 _SHARE_KEYS = {"remaining"}
 
@@ -64,44 +245,39 @@ def column_titles(lang: str) -> list[str]:
     return [t(key, lang) for _, key in COLUMNS]
 
 
-def _route_end_label(sheet: RunSheet, row: StopRow, lang: str) -> str:
-    if row.seq == 1:
-        return t("rs.start_route", lang)
-    if row.seq == len(sheet.stops):
-        return t("rs.end_route", lang)
-    return ""
-
-
 def runsheet_records(sheet: RunSheet, lang: str) -> list[dict[str, object]]:
     """The flat rows of one run sheet: one per order loaded or unloaded, one per empty stop.
 
-    Values are typed: numbers stay numbers (``remaining`` is a share 0-1), times are
-    ``HH:MM`` strings, missing values are None.
+    Stops are the driver's (``driver_visits``). Values are typed: numbers stay numbers
+    (``remaining`` is a share 0-1), times are ``HH:MM`` strings, missing values are None.
     """
     records: list[dict[str, object]] = []
-    for row in sheet.stops:
+    visits = driver_visits(sheet)
+    for v in visits:
         base: dict[str, object] = {
-            "stop": row.seq,
-            "site_id": row.site.id,
-            "site_name": row.site.name,
-            "site_kind": t(f"site.{row.site.kind}", lang),
-            "arrival": format_clock(row.arrival),
-            "start": format_clock(row.start),
-            "departure": format_clock(row.departure),
-            "wait_min": round(row.wait_min),
+            "stop": v.seq,
+            "site_id": v.site.id,
+            "site_name": v.site.name,
+            "site_kind": t(f"site.{v.site.kind}", lang),
+            "arrival": format_clock(v.arrive),
+            "start": format_clock(v.start),
+            "departure": format_clock(v.leave),
+            "wait_min": round(max(0.0, v.start - v.arrive)),
             "compartment_c": sheet.compartment_c,
-            "kg_on_board": round(row.kg_on_board, 1),
-            "m3_on_board": round(row.m3_on_board, 3),
+            "kg_on_board": round(v.kg_on_board, 1),
+            "m3_on_board": round(v.m3_on_board, 3),
+            "phone": v.site.phone or None,
+            "note": v.site.note or None,
         }
-        if not row.actions:
-            records.append({**base, "action": _route_end_label(sheet, row, lang)})
-        for a in row.actions:
+        if not v.actions:
+            records.append({**base, "action": _route_end_label(visits, v, lang)})
+        for a in v.actions:
             records.append({**base, **_action_fields(a, lang)})
     return [{key: rec.get(key) for key, _ in COLUMNS} for rec in records]
 
 
 def _action_fields(a: Action, lang: str) -> dict[str, object]:
-    return {
+    fields: dict[str, object] = {
         "action": t(f"rs.{a.action}", lang),
         "order": a.order.id,
         "order_kind": t(f"order.{a.order.kind}", lang),
@@ -113,6 +289,11 @@ def _action_fields(a: Action, lang: str) -> dict[str, object]:
         "remaining": None if a.remaining_share is None else round(a.remaining_share, 4),
         "remaining_h": None if a.remaining_h is None else round(a.remaining_h, 1),
     }
+    if a.order.phone:
+        fields["phone"] = a.order.phone
+    if a.order.note:
+        fields["note"] = a.order.note
+    return fields
 
 
 # -- CSV -------------------------------------------------------------------------------
@@ -162,7 +343,9 @@ def write_runsheets_xlsx(batch: Batch, plan: Plan, path: Path, lang: str = "zh-C
     """A workbook: a summary sheet, then one sheet per vehicle named by its id.
 
     A vehicle sheet has a short header block (vehicle, type, compartment °C, shift, km,
-    cost), then the table whose first column title is ``t("rs.stop")``.
+    cost), then one row per stop (``STOP_COLUMNS``, first title ``t("rs.stop")``) with
+    times as Excel time values shown ``hh:mm`` (``[hh]:mm`` past midnight), ready to
+    print on one page width.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -176,9 +359,10 @@ def write_runsheets_xlsx(batch: Batch, plan: Plan, path: Path, lang: str = "zh-C
     summary.title = _sheet_name(t("rs.summary", lang), taken)
     _xlsx_summary(summary, batch, plan, lang, bold)
 
-    titles = column_titles(lang)
-    fmt = {"kg": "0.0", "m3": "0.000", "remaining": "0.0%", "remaining_h": "0.0",
-           "kg_on_board": "0.0", "m3_on_board": "0.000", "compartment_c": "0"}
+    titles = [t(key, lang) for _, key in STOP_COLUMNS]
+    fmt = {"kg_unload": "0.0", "kg_load": "0.0", "kg_on_board": "0.0", "m3_on_board": "0.00"}
+    widths = {"site_name": 16, "unload": 34, "load": 40, "phone": 15, "note": 30}
+    top = Alignment(wrap_text=True, vertical="top")
     for sheet in build_runsheets(batch, plan):
         ws = wb.create_sheet(_sheet_name(sheet.vehicle, taken))
         ws.append([t("rs.sheet_title", lang, vehicle=sheet.vehicle)])
@@ -192,21 +376,37 @@ def write_runsheets_xlsx(batch: Batch, plan: Plan, path: Path, lang: str = "zh-C
         for cell in ws[header_row]:
             cell.font = bold
             cell.fill = fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for rec in runsheet_records(sheet, lang):
-            ws.append([rec[key] for key, _ in COLUMNS])
-            for col, (key, _) in enumerate(COLUMNS, start=1):
-                if key in fmt:
-                    ws.cell(ws.max_row, col).number_format = fmt[key]
-        ws.freeze_panes = ws.cell(header_row + 1, 2)
-        for col, title in enumerate(titles, start=1):
-            ws.column_dimensions[get_column_letter(col)].width = max(9, min(28, len(title) + 4))
-        ws.column_dimensions["C"].width = 30
+            cell.alignment = top
+        for rec in stop_records(sheet, lang):
+            ws.append([_xlsx_value(key, rec[key]) for key, _ in STOP_COLUMNS])
+            for col, (key, _) in enumerate(STOP_COLUMNS, start=1):
+                cell = ws.cell(ws.max_row, col)
+                cell.alignment = top
+                if key in TIME_KEYS and isinstance(cell.value, float):
+                    cell.number_format = "hh:mm" if cell.value < 1 else "[hh]:mm"
+                elif key in fmt:
+                    cell.number_format = fmt[key]
+        ws.freeze_panes = ws.cell(header_row + 1, 3)
+        ws.print_title_rows = f"{header_row}:{header_row}"
+        for col, (key, title) in enumerate(zip((k for k, _ in STOP_COLUMNS), titles,
+                                               strict=True), start=1):
+            width = widths.get(key, max(7, min(14, len(title) + 3)))
+            ws.column_dimensions[get_column_letter(col)].width = width
         ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
         ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
         ws.sheet_properties.pageSetUpPr.fitToPage = True
     wb.save(path)
     return path
+
+
+def _xlsx_value(key: str, value: object) -> object:
+    """A record value as a cell value: times as Excel's fraction of a day, to the minute
+    (``hh:mm`` would cut 06:34:40 to 06:34 where the HTML rounds it to 06:35)."""
+    if key in TIME_KEYS and isinstance(value, int | float):
+        return round(value) / 1440.0
+    return value
 
 
 def _header_block(sheet: RunSheet, batch: Batch, lang: str) -> list[tuple[str, str]]:
@@ -251,13 +451,14 @@ def _xlsx_summary(ws: Worksheet, batch: Batch, plan: Plan, lang: str, bold: Font
                t("rs.distance", lang), t("rs.stops", lang)])
     for cell in ws[ws.max_row]:
         cell.font = bold
-    for route in plan.routes:
+    for sheet in build_runsheets(batch, plan):
+        route = sheet.route
         ws.append([
             route.vehicle,
             route.vehicle_type,
             f"{format_clock(route.stops[0].start)}-{format_clock(route.stops[-1].departure)}",
             round(route.km, 1),
-            len(route.stops),
+            len(driver_visits(sheet)),
         ])
     missing = unserved(batch, plan, lang)
     if missing:
@@ -295,9 +496,20 @@ td.acts { min-width: 260px; }
 img.timeline { max-width: 100%; }
 .sig { margin-top: 18px; }
 .sig span { display: inline-block; width: 220px; border-bottom: 1px solid #333; }
+td.time { font-size: 15px; font-weight: 600; }
+td.phone { white-space: nowrap; }
+td.note { min-width: 140px; }
 section.sheet { page-break-before: always; break-before: page; }
+thead { display: table-header-group; }
+tr { page-break-inside: avoid; break-inside: avoid; }
+button.print { float: right; font-size: 14px; padding: 4px 12px; }
 @page { size: A4 landscape; margin: 10mm; }
-@media print { body { margin: 0; } }
+@media print {
+  body { margin: 0; font-size: 12px; }
+  button.print { display: none; }
+  th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
+  img.timeline { max-height: 70mm; }
+}
 """
 
 
@@ -319,6 +531,7 @@ def render_runsheets_html(
     parts = [
         f'<!DOCTYPE html><html lang="{code}"><head><meta charset="utf-8">',
         f"<title>{_e(t('rs.title', code, name=name))}</title><style>{_CSS}</style></head><body>",
+        f'<button class="print" onclick="window.print()">{_e(t("rs.print", code))}</button>',
         f"<h1>{_e(t('rs.title', code, name=name))}</h1>",
         f'<div class="meta">{_e(t("rs.generated", code, batch=plan.batch, engine=plan.engine))}'
         "</div>",
@@ -347,6 +560,27 @@ def render_runsheets_html(
         parts.append(_html_sheet(sheet, batch, plan, code, timeline))
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def pdf_available() -> bool:
+    """Whether WeasyPrint (the optional ``pdf`` extra) can be imported here."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):  # OSError: Pango missing from the system
+        return False
+    return True
+
+
+def write_runsheets_pdf(batch: Batch, plan: Plan, path: Path, lang: str = "zh-CN") -> Path:
+    """The printable run sheets as a PDF (A4 landscape, a page per vehicle), rendered by
+    WeasyPrint from the same HTML. Needs the ``pdf`` extra (``pip install
+    'freshroute[pdf]'``, and Pango from the system); without it the HTML prints the same
+    pages from a browser."""
+    from weasyprint import HTML
+
+    path = Path(path)
+    HTML(string=render_runsheets_html(batch, plan, lang)).write_pdf(path)
+    return path
 
 
 def _img(batch: Batch, plan: Plan, lang: str, vehicles: list[str] | None) -> str:
@@ -382,19 +616,17 @@ def _html_kpis(plan: Plan, lang: str) -> str:
     return "".join(rows)
 
 
-def _html_action(a: Action, lang: str) -> str:
-    product = product_label(a.product, lang)
-    text = (
-        f'<span class="oid">{_e(a.order.id)}</span> · {_e(product)} · '
-        f"{a.order.kg:,.1f} {_e(t('unit.kg', lang))} · {a.order.m3:.2f} m³"
-    )
-    if a.action == "load" and a.deadline is not None:
-        text += f" · {_e(t('rs.deadline', lang))} {_e(clock(a.deadline, lang))}"
-    if a.action == "unload" and a.remaining_share is not None:
-        late = a.remaining_share < a.order.min_freshness
-        cls = ' class="late"' if late else ""
-        text += f" · {_e(t('rs.remaining', lang))} <span{cls}>{a.remaining_share:.1%}</span>"
+def _html_action(a: Action, lang: str, loaded_at: float) -> str:
+    oid = _e(a.order.id)
+    text = _e(_action_text(a, lang, loaded_at)).replace(oid, f'<span class="oid">{oid}</span>', 1)
+    late = a.remaining_share is not None and a.remaining_share < a.order.min_freshness
+    if a.action == "unload" and late:
+        text = f'<span class="late">{text}</span>'
     return f'<div class="act">{text}</div>'
+
+
+def _lines(value: object) -> str:
+    return "<br>".join(_e(line) for line in str(value or "").splitlines())
 
 
 def _html_sheet(sheet: RunSheet, batch: Batch, plan: Plan, lang: str, timeline: bool) -> str:
@@ -402,8 +634,8 @@ def _html_sheet(sheet: RunSheet, batch: Batch, plan: Plan, lang: str, timeline: 
         f"<tr><th>{_e(label)}</th><td>{_e(value)}</td></tr>"
         for label, value in _header_block(sheet, batch, lang)
     )
-    heads = ("rs.stop", "rs.site_name", "rs.arrival", "rs.departure", "rs.unload", "rs.load",
-             "rs.kg_on_board", "rs.m3_on_board")
+    heads = ("rs.stop", "rs.site_name", "rs.arrival", "rs.leave", "rs.unload", "rs.load",
+             "rs.kg_on_board", "rs.phone", "rs.note")
     out = [
         f'<section class="sheet" data-vehicle="{_e(sheet.vehicle)}">',
         f'<h2><span class="swatch" style="background:{sheet.color}"></span>'
@@ -412,31 +644,36 @@ def _html_sheet(sheet: RunSheet, batch: Batch, plan: Plan, lang: str, timeline: 
     ]
     if timeline:
         out.append(_img(batch, plan, lang, [sheet.vehicle]))
-    out.append("<table class=\"stops\"><tr>")
+    out.append('<table class="stops"><thead><tr>')
     out.append("".join(f"<th>{_e(t(k, lang))}</th>" for k in heads))
-    out.append('<th class="tick">✓</th></tr>')
-    for row in sheet.stops:
-        unloads = "".join(_html_action(a, lang) for a in row.actions if a.action == "unload")
-        loads = "".join(_html_action(a, lang) for a in row.actions if a.action == "load")
-        if not row.actions:
-            loads = _e(_route_end_label(sheet, row, lang))
-        kind = t(f"site.{row.site.kind}", lang)
-        wait = t("rs.wait_note", lang, min=row.wait_min) if row.wait_min >= 1 else ""
-        wait_html = f"<br><small>{_e(wait)}</small>" if wait else ""
+    out.append('<th class="tick">✓</th></tr></thead><tbody>')
+    visits = driver_visits(sheet)
+    records = stop_records(sheet, lang)
+    for v, rec in zip(visits, records, strict=True):
+        unloads = "".join(_html_action(a, lang, v.done) for a in v.actions
+                          if a.action == "unload")
+        loads = "".join(_html_action(a, lang, v.done) for a in v.actions if a.action == "load")
+        if not v.actions:
+            loads = _e(_route_end_label(visits, v, lang))
+        kind = t(f"site.{v.site.kind}", lang)
         site = (
-            f"{_e(row.site.name or row.site.id)}<br>"
-            f"<small>{_e(row.site.id)} · {_e(kind)}</small>"
+            f"<b>{_e(v.site.name or v.site.id)}</b><br>"
+            f"<small>{_e(v.site.id)} · {_e(kind)}</small>"
         )
+        start = ""
+        if v.start - v.arrive >= 1:  # the first stop may still wait (the route's start)
+            start = f"<br><small>{_e(t('rs.service_start', lang))} {format_clock(v.start)}</small>"
         out.append(
-            f'<tr data-stop="{row.seq}"><td class="num">{row.seq}</td>'
+            f'<tr data-stop="{v.seq}"><td class="num">{v.seq}</td>'
             f'<td class="site">{site}</td>'
-            f'<td class="num">{format_clock(row.arrival)}{wait_html}</td>'
-            f'<td class="num">{format_clock(row.departure)}</td>'
+            f'<td class="num time">{format_clock(v.arrive)}{start}</td>'
+            f'<td class="num time">{format_clock(v.leave)}</td>'
             f'<td class="acts">{unloads}</td><td class="acts">{loads}</td>'
-            f'<td class="num">{row.kg_on_board:,.1f}</td>'
-            f'<td class="num">{row.m3_on_board:.2f}</td><td></td></tr>'
+            f'<td class="num">{v.kg_on_board:,.1f}</td>'
+            f'<td class="phone">{_lines(rec["phone"])}</td>'
+            f'<td class="note">{_lines(rec["note"])}</td><td></td></tr>'
         )
-    out.append("</table>")
+    out.append("</tbody></table>")
     out.append(f'<div class="sig">{_e(t("rs.signature", lang))}: <span></span></div>')
     out.append("</section>")
     return "\n".join(out)
