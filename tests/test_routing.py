@@ -258,24 +258,31 @@ def test_the_baseline_is_polished_like_the_paired_plan(monkeypatch) -> None:
     assert polished == [*kinds, len(batch.orders)]  # both baseline parts, then the pairing
 
 
-@pytest.mark.parametrize("ahead", ["native", "pyvrp"])
+@pytest.mark.parametrize("ahead", ["native", "pyvrp", "ortools"])
 def test_the_engine_ahead_after_the_probes_gets_the_rest(monkeypatch, ahead: str) -> None:
-    """PyVRP and the native search probe; the cheaper goes on (PyVRP resumed from its
-    own result, the native search polishing its routes), and every result is returned
-    for the portfolio to score."""
+    """PyVRP, the native search and (shelf life binding) OR-Tools' exact model probe; the
+    cheapest goes on (PyVRP resumed from its own result, the native search polishing its
+    routes, OR-Tools from its own), and every result is returned for the portfolio to
+    score."""
     from optimizer.routing import portfolio as solve
     from optimizer.routing.engines import EngineResult
 
     batch = county(6)
     problem = compile_problem(batch)
-    assert solve.contested(problem)
-    native = EngineResult([], 100.0, "native", 0.0)
+    assert solve.contested(problem) and problem.has_shelf_life
+    cost = {"native": 200.0, "pyvrp": 200.0, "ortools": 200.0, ahead: 100.0}
+    native = EngineResult([], cost["native"], "native", 0.0)
     routed = EngineResult([], 0.0, "pyvrp", 0.0)
+    scratch = EngineResult([], 0.0, "ortools", 0.0)
     calls: list[str] = []
 
     def fake_pyvrp(problem, seconds, seed=0, *, resume=None):
         calls.append("resume" if resume is routed else "pyvrp")
         return routed if resume is None else EngineResult([], 0.0, "resumed", 0.0)
+
+    def fake_ortools(problem, seconds, *, initial=None, **_):
+        calls.append("ortools" if initial is None else f"ortools from {initial.status}")
+        return scratch if initial is None else EngineResult([], 0.0, "continued", 0.0)
 
     def fake_polish(problem, result, seconds, seed=0):
         from types import SimpleNamespace
@@ -285,11 +292,15 @@ def test_the_engine_ahead_after_the_probes_gets_the_rest(monkeypatch, ahead: str
 
     monkeypatch.setattr(solve, "solve_native", lambda *a: native)
     monkeypatch.setattr(solve, "solve_pyvrp", fake_pyvrp)
+    monkeypatch.setattr(solve, "solve_ortools", fake_ortools)
     monkeypatch.setattr(solve, "polish", fake_polish)
-    monkeypatch.setattr(solve, "exact_cost", lambda p, routes: 0.0 if ahead == "pyvrp" else 200.0)
+    # Each engine's result has its own routes list: its validated cost is looked up by it.
+    costs = {id(routed.routes): cost["pyvrp"], id(scratch.routes): cost["ortools"]}
+    monkeypatch.setattr(solve, "exact_cost", lambda p, routes: costs.get(id(routes), 0.0))
     out = solve._contest(problem, 1.0, None, "test")
-    assert out[:2] == [native, routed]
-    assert calls == ["pyvrp", "resume" if ahead == "pyvrp" else "polish native"]
+    assert out[:3] == [native, routed, scratch]
+    go_on = {"native": "polish native", "pyvrp": "resume", "ortools": "ortools from ortools"}
+    assert calls == ["pyvrp", "ortools", go_on[ahead]]
 
 
 def test_distance_only_files_keep_the_classic_pipeline() -> None:
