@@ -5,7 +5,8 @@ which of their results is kept.
 come from PyVRP, OR-Tools and freshroute's own search (``native.py``), and the one with
 the lowest validated cost wins. How the time is shared depends on the batch: where trucks
 cost a fixed amount or the cost has approximately priced parts, PyVRP and the native
-search contest it by measured progress (``_contest``); on distance-only files PyVRP then
+search (and, where shelf life binds, OR-Tools' exact model) contest it by measured
+progress (``_contest``); on distance-only files PyVRP then
 OR-Tools' exact model; on two cores, searches side by side.
 """
 
