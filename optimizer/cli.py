@@ -420,12 +420,16 @@ def site_optimize(
     radius: Annotated[
         float, typer.Option(help="mclp: minutes within which produce counts as covered.")
     ] = 60.0,
-    opening_cost: Annotated[
-        float, typer.Option(help="cflp: CNY per day to run a centre (domain.md §4.5).")
+    daily_cost: Annotated[
+        float,
+        typer.Option("--daily-cost", help="cflp: CNY per day to run a centre (domain.md §4.5)."),
     ] = 500.0,
+    old_opening_cost: Annotated[
+        float | None, typer.Option("--opening-cost", hidden=True, help="Renamed --daily-cost.")
+    ] = None,
     capacity_kg: Annotated[float, typer.Option(help="cflp: kg per day a centre takes.")] = 20000.0,
     budget: Annotated[
-        float | None, typer.Option(help="cflp: at most this much opening cost a day, CNY.")
+        float | None, typer.Option(help="cflp: at most this much daily cost in all, CNY a day.")
     ] = None,
     must_open: Annotated[list[str] | None, typer.Option(help="Site ids that stay open.")] = None,
     forbid: Annotated[list[str] | None, typer.Option(help="Site ids that may not open.")] = None,
@@ -438,14 +442,23 @@ def site_optimize(
     its gap; writes a scenario file for `site evaluate` / `site compare`."""
     from optimizer.siting import SitingError
     from optimizer.siting.county import CountyOptimize, SiteInputError, optimize_county
+    from optimizer.siting.scenario import batch_path_from
 
+    if old_opening_cost is not None:
+        raise _fail(
+            [
+                "--opening-cost: renamed --daily-cost (CNY per day to run a centre); a one-off "
+                "build cost goes in the scenario file as build_cost_cny"
+            ],
+            "bad option",
+        )
     batch = load_batch_file(batch_file)
     try:
         spec = CountyOptimize(
             model=model,  # type: ignore[arg-type]
             p=p,
             radius_min=radius,
-            opening_cost=opening_cost,
+            daily_cost_cny=daily_cost,
             capacity_kg=capacity_kg,
             budget_cny=budget,
             must_open=must_open or [],
@@ -460,8 +473,11 @@ def site_optimize(
         raise _fail(e.lines(), "bad option") from None
     except SitingError as e:
         raise _fail([str(e)], "the siting problem cannot be solved") from None
-    scenario = res.scenario(str(Path(batch_file).resolve()))
-    written = scenario.model_dump(by_alias=True, include={"schema_", "name", "batch", "open"})
+    scenario = res.scenario(batch_path_from(output, batch_file))
+    keep = {"schema_", "name", "batch", "open"} | (
+        {"daily_cost_cny"} if res.daily_cost_cny else set()
+    )
+    written = scenario.model_dump(by_alias=True, include=keep)
     output.write_text(json.dumps(written, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     def num(x: float | None, fmt: str) -> str:
@@ -497,9 +513,9 @@ def site_evaluate(
             write_siting_map(batch, [result], page, normalize_lang(lang), tiles)
     except ValueError as e:
         raise _fail([str(e)], f"{scenario_file} cannot be evaluated") from None
-    out.print(comparison_markdown([result]), markup=False, highlight=False)
+    out.print(comparison_markdown([result], _msg_lang(lang)), markup=False, highlight=False)
     if page is not None:
-        out.print(f"wrote {page}", highlight=False)
+        out.print(t("cli.wrote", _msg_lang(lang), files=str(page)), highlight=False)
 
 
 @site_app.command("compare")
@@ -512,10 +528,13 @@ def site_compare(
     lang: LangOption = None,
     tiles: TilesOption = None,
 ) -> None:
-    """Scenarios side by side (same sampled days for all): comparison.md, .csv, .geojson and
-    the siting map comparison.html."""
+    """Scenarios side by side (same sampled days for all), as a decision table against the
+    base (the first, or the one marked "base": true): comparison.md, .csv, .geojson and
+    the siting map comparison.html, in the --lang language."""
     from optimizer.report.siting_map import write_siting_map
+    from optimizer.siting import SitingError
     from optimizer.siting.scenario import (
+        base_index,
         comparison_csv,
         comparison_geojson,
         comparison_markdown,
@@ -529,19 +548,29 @@ def site_compare(
             results.append(evaluate_scenario(scenario, batch))
         except ValueError as e:
             raise _fail([str(e)], f"scenario '{scenario.name}' cannot be evaluated") from None
+    try:
+        base_index(results)
+    except SitingError as e:
+        raise _fail([str(e)], "the scenarios cannot be compared") from None
+    report_lang, msg = normalize_lang(lang), _msg_lang(lang)
     out_dir.mkdir(parents=True, exist_ok=True)
-    table = comparison_markdown(results)
-    (out_dir / "comparison.md").write_text(table, encoding="utf-8")
-    (out_dir / "comparison.csv").write_text(comparison_csv(results), encoding="utf-8")
+    (out_dir / "comparison.md").write_text(
+        comparison_markdown(results, report_lang), encoding="utf-8"
+    )
+    # With a byte-order mark, so that Excel on Chinese Windows reads the Chinese text.
+    (out_dir / "comparison.csv").write_text(
+        comparison_csv(results, report_lang), encoding="utf-8-sig"
+    )
     geo = comparison_geojson(loaded[0][1], results)
     (out_dir / "comparison.geojson").write_text(json.dumps(geo, ensure_ascii=False) + "\n")
     try:
         page = out_dir / "comparison.html"
-        write_siting_map(loaded[0][1], results, page, normalize_lang(lang), tiles)
+        write_siting_map(loaded[0][1], results, page, report_lang, tiles)
     except ValueError as e:
         raise _fail([str(e)], "the siting map cannot be drawn") from None
-    out.print(table, markup=False, highlight=False)
-    out.print(f"wrote {out_dir}/comparison.md, .csv, .geojson, .html", highlight=False)
+    out.print(comparison_markdown(results, msg), markup=False, highlight=False)
+    files = ", ".join(str(out_dir / f"comparison.{x}") for x in ("md", "csv", "geojson", "html"))
+    out.print(t("cli.wrote", msg, files=files), highlight=False)
 
 
 if __name__ == "__main__":
