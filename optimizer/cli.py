@@ -17,9 +17,9 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from optimizer.cli_progress import SolveProgress
 from optimizer.errors import input_errors
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, normalize_lang, t
@@ -123,19 +123,11 @@ def _kpi_table(kpis: KPIs, baseline: KPIs | None, lang: str = "en") -> Table:
     return table
 
 
-def print_summary(plan: Plan, lang: str = "en") -> None:
+def print_summary(plan: Plan, lang: str = "en", *, verbose: bool = False) -> None:
+    """The KPI table, the routes one line each (``verbose``), and the orders not served."""
     base = plan.baseline.kpis if plan.baseline else None
     out.print(_kpi_table(plan.kpis, base, lang))
-    if plan.baseline is not None:
-        out.print(
-            t(
-                "cli.saving",
-                lang,
-                cost=plan.baseline.cost_saving_share,
-                empty_km=plan.baseline.empty_km_saving_share,
-            )
-        )
-    for route in plan.routes:
+    for route in plan.routes if verbose else []:
         # Consecutive stops at one station (parcels, then produce) are one visit here.
         sites = " → ".join(site for site, _ in itertools.groupby(s.site for s in route.stops))
         out.print(
@@ -153,6 +145,21 @@ def print_summary(plan: Plan, lang: str = "en") -> None:
             f"{escape(outcome_text(o, lang))}",
             highlight=False,
         )
+
+
+def final_line(plan: Plan, lang: str = "en") -> str:
+    """The last line of a solve: the plan's cost, and what pairing saves."""
+    cost = plan.kpis.total_cost
+    if plan.baseline is None:
+        return t("cli.final", lang, cost=cost)
+    return t(
+        "cli.final_saving",
+        lang,
+        cost=cost,
+        baseline=plan.baseline.kpis.total_cost,
+        saving=plan.baseline.cost_saving_share,
+        empty_km=plan.baseline.empty_km_saving_share,
+    )
 
 
 EXIT_REQUIRED_UNSERVED = 3  # planned, with required orders unserved
@@ -174,6 +181,9 @@ def solve(
         typer.Option("--baseline/--no-baseline", help="Also plan separate fleets to compare."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Also list the routes, one line each.")
+    ] = False,
     engine: Annotated[
         str,
         typer.Option(
@@ -219,34 +229,19 @@ def solve(
     if seed is not None:
         batch.options.seed = seed
     limit = time_limit if time_limit is not None else batch.options.time_limit_s
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[best]}"),
-        console=err,
-        disable=quiet,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("solving", total=None, best="")
-
-        def progress(phase: str, elapsed: float, cost: float) -> None:
-            bar.update(
-                task, description=f"{phase} ({limit:g} s limit)", best=f"best {cost:,.0f} CNY"
-            )
-
+    msg = _msg_lang(lang)
+    with SolveProgress(err, limit, msg, enabled=not quiet) as shown:
         try:
             plan = plan_batch(
                 batch,
                 time_limit_s=limit,
                 baseline=baseline,
-                progress=progress,
+                progress=shown.tracker,
                 engine=engine,
                 workers=workers,
                 strict=strict,
             )
         except InfeasibleBatch as e:
-            msg = _msg_lang(lang)
             title = t(
                 "error.infeasible"
                 if all(i.leaves_out_order for i in e.issues)
@@ -277,9 +272,9 @@ def solve(
         written += write_reports(
             batch, plan, out_dir, normalize_lang(lang), tiles_url=tiles, geojson=geojson
         )
-    msg = _msg_lang(lang)
-    print_summary(plan, msg)
+    print_summary(plan, msg, verbose=verbose)
     out.print(t("cli.wrote", msg, files=", ".join(map(str, written))), highlight=False)
+    out.print(final_line(plan, msg), highlight=False, soft_wrap=True)
     if plan.kpis.required_unassigned:
         err.print(
             f"[bold yellow]{t('cli.required_unserved', msg, n=plan.kpis.required_unassigned)}[/]",
