@@ -270,7 +270,13 @@ def solve(
     written = [out_dir / "plan.json", out_dir / "plan.geojson"]
     if report:
         written += write_reports(
-            batch, plan, out_dir, normalize_lang(lang), tiles_url=tiles, geojson=geojson
+            batch,
+            plan,
+            out_dir,
+            normalize_lang(lang),
+            tiles_url=tiles,
+            geojson=geojson,
+            travel=travel,
         )
     print_summary(plan, msg, verbose=verbose)
     out.print(t("cli.wrote", msg, files=", ".join(map(str, written))), highlight=False)
@@ -332,13 +338,27 @@ def report(
     lang: LangOption = None,
     tiles: TilesOption = None,
 ) -> None:
-    """Write map.html, runsheets.xlsx/.html/.csv and timeline.png for a plan."""
+    """Write map.html, runsheets.xlsx/.html/.csv and timeline.png for a plan; road routes
+    follow the roads, as ``solve`` draws them."""
     batch = load_batch_file(batch_file)
     try:
         plan = Plan.model_validate(_read_json(plan_file, "plan"))
     except ValidationError as e:
         raise _fail(input_errors(e), f"{plan_file} is not a valid plan") from None
-    paths = write_reports(batch, plan, out_dir, normalize_lang(lang), tiles_url=tiles)
+    try:
+        travel = travel_matrices(batch)  # cached on disk for road networks
+        geojson = plan_geojson(batch, plan, travel)
+    except RoadNetworkError as e:
+        raise _fail([str(e)], "the road network cannot be used") from None
+    paths = write_reports(
+        batch,
+        plan,
+        out_dir,
+        normalize_lang(lang),
+        tiles_url=tiles,
+        geojson=geojson,
+        travel=travel,
+    )
     out.print(t("cli.wrote", _msg_lang(lang), files=", ".join(map(str, paths))), highlight=False)
 
 

@@ -143,6 +143,15 @@ _EN: dict[str, str] = {
     "map.attribution": "freshroute · Leaflet",
     "map.visits": "Visits",
     "map.unserved_count": "{n} orders not served",
+    "map.datum.gcj02": (
+        "coordinates: GCJ-02, as on Amap and Tencent maps (use GCJ-02 tiles such as Amap's; "
+        "OpenStreetMap tiles would be about 500 m off)"
+    ),
+    "map.datum.wgs84": (
+        "coordinates: WGS-84 (GPS), as on OpenStreetMap (tiles of Chinese web maps such as "
+        "Amap use GCJ-02 and would be about 500 m off)"
+    ),
+    "map.roads": "grey: the road network the routes follow",
     # solve progress (optimizer/cli_progress.py) and its last line
     "progress.starting": "starting",
     "progress.clock": "{elapsed:.0f}/{limit:g} s",
@@ -476,6 +485,15 @@ _ZH: dict[str, str] = {
     "map.attribution": "freshroute · Leaflet",
     "map.visits": "到站记录",
     "map.unserved_count": "{n} 个订单未安排",
+    "map.datum.gcj02": (
+        "坐标系：GCJ-02（火星坐标，与高德、腾讯地图一致；底图请用高德等 GCJ-02 瓦片，"
+        "OpenStreetMap 瓦片会偏约 500 米）"
+    ),
+    "map.datum.wgs84": (
+        "坐标系：WGS-84（GPS 坐标，与 OpenStreetMap 一致；"
+        "高德等国内地图瓦片为 GCJ-02，会偏约 500 米）"
+    ),
+    "map.roads": "灰线：线路所走的道路网",
     "progress.starting": "准备中",
     "progress.clock": "{elapsed:.0f}/{limit:g} 秒",
     "progress.best": "目前最优方案 {cost:,.0f} 元",
