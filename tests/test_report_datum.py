@@ -151,3 +151,49 @@ def test_report_draws_road_routes_as_solve_does(tmp_path: Path) -> None:
     assert [r["lines"] for r in a["routes"]] == [r["lines"] for r in b["routes"]]
     assert b["roads"] == a["roads"] and b["tiles"]["url"] == AMAP
     assert "坐标系：GCJ-02" in b["labels"]["datum"]
+
+
+def test_the_roads_are_drawn_in_a_browser(drawn: dict, tmp_path: Path) -> None:
+    """Headless Chromium draws the roads, labels and routes with no script error; the
+    zh-CN page's screenshot goes to docs/screenshots/ for the README."""
+    from optimizer.report.map import render_map
+    from tests.test_report_browser import REPO, chromium, png_size, render_status, run
+
+    browser = chromium()
+    batch, plan = drawn["batch"], drawn["plan"]
+    travel = travel_matrices(batch)
+    geojson = plan_geojson(batch, plan, travel)
+    page = tmp_path / "map.html"
+    page.write_text(
+        render_map(
+            batch,
+            plan,
+            "zh-CN",
+            route_lines=lambda b, p: route_lines_from_geojson(b, p, geojson),
+            travel=travel,
+        ),
+        encoding="utf-8",
+    )
+    result = run(
+        browser, tmp_path / "profile", "--virtual-time-budget=3000", "--dump-dom", page.as_uri()
+    )
+    status = render_status(result.stdout)
+    assert status["status"] == "ok" and status["errors"] == "0", status["text"]
+    lines = sum(len(group["lines"]) for group in drawn["data"]["roads"])
+    assert int(status["roads-drawn"]) == lines > 0
+    assert int(status["routes-drawn"]) == len(plan.routes)
+    assert result.stdout.count('class="leaflet-tooltip fr-label') == sum(
+        s.kind == "station" for s in batch.sites
+    )
+    shots = REPO / "docs" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    shot = shots / "route-map-roads-zh-CN.png"
+    run(
+        browser,
+        tmp_path / "profile",
+        "--virtual-time-budget=2000",
+        f"--screenshot={shot}",
+        "--window-size=1280,900",
+        page.as_uri(),
+    )
+    assert shot.is_file() and png_size(shot) == (1280, 900)
