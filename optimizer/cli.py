@@ -255,7 +255,7 @@ def solve(
             ]
             raise _fail(lines, title, msg) from None
         except RoadNetworkError as e:
-            raise _fail([str(e)], "the road network cannot be used") from None
+            raise _fail([str(e)], t("error.roads", msg), msg) from None
     travel = travel_matrices(batch)  # cached on disk for road networks
     for warning in travel.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
@@ -349,7 +349,8 @@ def report(
         travel = travel_matrices(batch)  # cached on disk for road networks
         geojson = plan_geojson(batch, plan, travel)
     except RoadNetworkError as e:
-        raise _fail([str(e)], "the road network cannot be used") from None
+        msg = _msg_lang(lang)
+        raise _fail([str(e)], t("error.roads", msg), msg) from None
     paths = write_reports(
         batch,
         plan,
@@ -414,17 +415,17 @@ site_app = typer.Typer(help="Collection-centre siting: optimise, evaluate, compa
 app.add_typer(site_app, name="site")
 
 
-def _load_scenario(path: Path):  # -> tuple[Scenario, Batch]
+def _load_scenario(path: Path, lang: str = "en"):  # -> tuple[Scenario, Batch]
     from optimizer.siting.scenario import load_scenario
 
     if not path.exists():
-        raise _fail([str(path)], "scenario file not found")
+        raise _fail([str(path)], t("error.scenario_not_found", lang), lang)
     try:
         return load_scenario(path)
     except ValidationError as e:
-        raise _fail(input_errors(e), f"{path} (or its batch) is not valid") from None
+        raise _fail(input_errors(e), t("error.invalid_scenario", lang, path=path), lang) from None
     except (OSError, json.JSONDecodeError) as e:
-        raise _fail([str(e)], f"{path} cannot be read") from None
+        raise _fail([str(e)], t("error.unreadable", lang, path=path), lang) from None
 
 
 @site_app.command("optimize")
@@ -452,6 +453,7 @@ def site_optimize(
     output: Annotated[Path, typer.Option("--out", help="Scenario file to write.")] = Path(
         "scenario.json"
     ),
+    lang: LangOption = None,
 ) -> None:
     """Choose centre sites among the batch's centres and villages, proven optimal or with
     its gap; writes a scenario file for `site evaluate` / `site compare`."""
@@ -459,14 +461,10 @@ def site_optimize(
     from optimizer.siting.county import CountyOptimize, SiteInputError, optimize_county
     from optimizer.siting.scenario import batch_path_from
 
+    msg = _msg_lang(lang)
+    bad_option = t("error.bad_option", msg)
     if old_opening_cost is not None:
-        raise _fail(
-            [
-                "--opening-cost: renamed --daily-cost (CNY per day to run a centre); a one-off "
-                "build cost goes in the scenario file as build_cost_cny"
-            ],
-            "bad option",
-        )
+        raise _fail([t("error.opening_cost_option", msg)], bad_option, msg)
     batch = load_batch_file(batch_file)
     try:
         spec = CountyOptimize(
@@ -481,13 +479,13 @@ def site_optimize(
             time_limit_s=time_limit,
         )
     except ValidationError as e:
-        raise _fail(input_errors(e), "bad option") from None
+        raise _fail(input_errors(e), bad_option, msg) from None
     try:
         res = optimize_county(batch, spec)
     except SiteInputError as e:
-        raise _fail(e.lines(), "bad option") from None
+        raise _fail(e.lines(), bad_option, msg) from None
     except SitingError as e:
-        raise _fail([str(e)], "the siting problem cannot be solved") from None
+        raise _fail([str(e)], t("error.siting_unsolvable", msg), msg) from None
     scenario = res.scenario(batch_path_from(output, batch_file))
     keep = {"schema_", "name", "batch", "open"} | (
         {"daily_cost_cny"} if res.daily_cost_cny else set()
@@ -499,11 +497,20 @@ def site_optimize(
         return "-" if x is None else format(x, fmt)
 
     out.print(
-        f"{model}: open {', '.join(res.open)}; objective {num(res.objective, ',.1f')}, bound "
-        f"{num(res.bound, ',.1f')}, gap {num(res.gap, '.2%')} ({res.status}, {res.time_s:.1f} s)",
+        t(
+            "cli.site_optimized",
+            msg,
+            model=model,
+            open=", ".join(res.open),
+            objective=num(res.objective, ",.1f"),
+            bound=num(res.bound, ",.1f"),
+            gap=num(res.gap, ".2%"),
+            status=t(f"siting.status.{res.status}", msg),
+            seconds=res.time_s,
+        ),
         highlight=False,
     )
-    out.print(f"wrote {output}", highlight=False)
+    out.print(t("cli.wrote", msg, files=str(output)), highlight=False)
 
 
 @site_app.command("evaluate")
@@ -519,7 +526,8 @@ def site_evaluate(
     from optimizer.report.siting_map import write_siting_map
     from optimizer.siting.scenario import comparison_markdown, evaluate_scenario
 
-    scenario, batch = _load_scenario(scenario_file)
+    msg = _msg_lang(lang)
+    scenario, batch = _load_scenario(scenario_file, msg)
     page = None if out_dir is None else out_dir / "scenario.html"
     try:
         result = evaluate_scenario(scenario, batch)
@@ -527,10 +535,11 @@ def site_evaluate(
             page.parent.mkdir(parents=True, exist_ok=True)
             write_siting_map(batch, [result], page, normalize_lang(lang), tiles)
     except ValueError as e:
-        raise _fail([str(e)], f"{scenario_file} cannot be evaluated") from None
-    out.print(comparison_markdown([result], _msg_lang(lang)), markup=False, highlight=False)
+        title = t("error.cannot_evaluate", msg, name=scenario.name)
+        raise _fail([str(e)], title, msg) from None
+    out.print(comparison_markdown([result], msg), markup=False, highlight=False)
     if page is not None:
-        out.print(t("cli.wrote", _msg_lang(lang), files=str(page)), highlight=False)
+        out.print(t("cli.wrote", msg, files=str(page)), highlight=False)
 
 
 @site_app.command("compare")
@@ -556,18 +565,19 @@ def site_compare(
         evaluate_scenario,
     )
 
-    loaded = [_load_scenario(p) for p in [base, *others]]
+    report_lang, msg = normalize_lang(lang), _msg_lang(lang)
+    loaded = [_load_scenario(p, msg) for p in [base, *others]]
     results = []
     for scenario, batch in loaded:
         try:
             results.append(evaluate_scenario(scenario, batch))
         except ValueError as e:
-            raise _fail([str(e)], f"scenario '{scenario.name}' cannot be evaluated") from None
+            title = t("error.cannot_evaluate", msg, name=scenario.name)
+            raise _fail([str(e)], title, msg) from None
     try:
         base_index(results)
     except SitingError as e:
-        raise _fail([str(e)], "the scenarios cannot be compared") from None
-    report_lang, msg = normalize_lang(lang), _msg_lang(lang)
+        raise _fail([str(e)], t("error.cannot_compare", msg), msg) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "comparison.md").write_text(
         comparison_markdown(results, report_lang), encoding="utf-8"
@@ -582,7 +592,7 @@ def site_compare(
         page = out_dir / "comparison.html"
         write_siting_map(loaded[0][1], results, page, report_lang, tiles)
     except ValueError as e:
-        raise _fail([str(e)], "the siting map cannot be drawn") from None
+        raise _fail([str(e)], t("error.siting_map", msg), msg) from None
     out.print(comparison_markdown(results, msg), markup=False, highlight=False)
     files = ", ".join(str(out_dir / f"comparison.{x}") for x in ("md", "csv", "geojson", "html"))
     out.print(t("cli.wrote", msg, files=files), highlight=False)

@@ -75,6 +75,26 @@ _EN: dict[str, str] = {
     "error.infeasible": "some orders cannot be served by any vehicle",
     "error.bad_option": "bad option",
     "error.spreadsheet": "the spreadsheets do not make a valid batch",
+    "error.scenario_not_found": "scenario file not found",
+    "error.invalid_scenario": "{path} (or its batch) is not valid",
+    "error.unreadable": "{path} cannot be read",
+    "error.siting_unsolvable": "the siting problem cannot be solved",
+    "error.cannot_evaluate": "scenario '{name}' cannot be evaluated",
+    "error.cannot_compare": "the scenarios cannot be compared",
+    "error.siting_map": "the siting map cannot be drawn",
+    "error.roads": "the road network cannot be used",
+    "error.opening_cost_option": (
+        "--opening-cost: renamed --daily-cost (CNY per day to run a centre); a one-off build "
+        "cost goes in the scenario file as build_cost_cny"
+    ),
+    "cli.site_optimized": (
+        "{model}: open {open}; objective {objective}, bound {bound}, gap {gap} ({status}, "
+        "{seconds:.1f} s)"
+    ),
+    "siting.status.optimal": "proven optimal",
+    "siting.status.feasible": "feasible, not proven optimal",
+    "siting.status.infeasible": "infeasible",
+    "siting.status.no_solution": "no solution within the time limit",
     "what.batch": "batch",
     "what.plan": "plan",
     # KPIs
@@ -420,6 +440,26 @@ _ZH: dict[str, str] = {
     "error.infeasible": "有订单任何车辆都无法完成",
     "error.bad_option": "参数有误",
     "error.spreadsheet": "表格内容有误，无法生成批次",
+    "error.scenario_not_found": "找不到方案文件",
+    "error.invalid_scenario": "{path}（或其批次文件）内容有误",
+    "error.unreadable": "无法读取 {path}",
+    "error.siting_unsolvable": "选址问题无解",
+    "error.cannot_evaluate": "方案“{name}”无法评估",
+    "error.cannot_compare": "方案无法对比",
+    "error.siting_map": "无法绘制选址地图",
+    "error.roads": "道路网无法使用",
+    "error.opening_cost_option": (
+        "--opening-cost 已改名为 --daily-cost（集货中心每天运营成本，元）；一次性建设成本请写在"
+        "方案文件的 build_cost_cny 中"
+    ),
+    "cli.site_optimized": (
+        "{model}：开设 {open}；目标值 {objective}，界 {bound}，差距 {gap}（{status}，"
+        "{seconds:.1f} 秒）"
+    ),
+    "siting.status.optimal": "已证明最优",
+    "siting.status.feasible": "可行解，未证明最优",
+    "siting.status.infeasible": "无可行解",
+    "siting.status.no_solution": "时限内未找到解",
     "what.batch": "批次",
     "what.plan": "方案",
     "kpi.total_cost": "总成本（元）",

@@ -219,3 +219,17 @@ def test_compare_writes_a_chinese_decision_table(tmp_path: Path, county) -> None
     assert shown == [f"{float(r[head.index('每天出车数')]):.1f}" for r in rows[1:]]
     payback = east["新增建设成本回本天数"]
     assert payback == "无法回本" or float(payback) > 0
+
+
+def test_site_commands_speak_chinese(tmp_path: Path, county) -> None:
+    batch = write_batch(county, tmp_path / "county.json")
+    out = tmp_path / "p1.json"
+    run = runner.invoke(app, ["site", "optimize", str(batch), "--out", str(out), "--lang", "zh-CN"])
+    assert run.exit_code == 0, run.output
+    text = " ".join(run.output.split())
+    assert "pmedian：开设" in text and "已证明最优" in text and "已写入" in text
+    shown = re.sub(r"\S*/\S*", "", text)  # file paths aside
+    words = set(re.findall(r"[A-Za-z_]{3,}", shown)) - {"pmedian"} - {s.id for s in county.sites}
+    assert not words, words
+    missing = runner.invoke(app, ["site", "evaluate", str(tmp_path / "no.json"), "--lang", "zh"])
+    assert missing.exit_code == 2 and "找不到方案文件" in missing.output
