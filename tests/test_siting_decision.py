@@ -233,3 +233,26 @@ def test_site_commands_speak_chinese(tmp_path: Path, county) -> None:
     assert not words, words
     missing = runner.invoke(app, ["site", "evaluate", str(tmp_path / "no.json"), "--lang", "zh"])
     assert missing.exit_code == 2 and "找不到方案文件" in missing.output
+
+
+def test_the_api_cflp_result_shows_its_daily_cost(county) -> None:
+    """`cflp` centres carry the daily cost the model counted, in the API's result and in
+    its scenario (it showed 0 before); the old field is a 422 at its path."""
+    from api.inputs import InputError, Limits
+    from api.siting import OPTIMIZE, check_request, run_siting
+
+    body = {
+        "batch": county.model_dump(mode="json", by_alias=True),
+        "model": "cflp",
+        "daily_cost_cny": 300,
+        "time_limit_s": 20,
+    }
+    result = run_siting(OPTIMIZE, body, 20, lambda phase: None)
+    chosen = result["optimize"]["open"]
+    assert result["scenario"]["daily_cost_cny"] == dict.fromkeys(chosen, 300.0)
+    assert result["results"][0]["daily_cost_cny"] == 300.0 * len(chosen)
+    old = {k: v for k, v in body.items() if k != "daily_cost_cny"} | {"opening_cost": 300}
+    with pytest.raises(InputError) as caught:
+        check_request(OPTIMIZE, old, Limits(max_orders=10_000, max_vehicles=1_000), 60)
+    assert [p["path"] for p in caught.value.detail] == ["opening_cost"]
+    assert "daily_cost_cny" in caught.value.detail[0]["reason"]
