@@ -109,4 +109,7 @@ def test_a_real_solve_ends_with_its_cost_and_saving(tmp_path: Path) -> None:
     )
     assert verbose.exit_code == 0, verbose.output
     assert "best plan so far" not in verbose.stderr  # --quiet
-    assert all(re.search(rf"^{v} \d\d:\d\d-", verbose.stdout, re.M) for v in vehicles[:1])
+    listed = json.loads((tmp_path / "v" / "plan.json").read_text())["routes"]
+    assert listed and all(
+        re.search(rf"^{r['vehicle']} \d\d:\d\d-", verbose.stdout, re.M) for r in listed
+    )
