@@ -491,6 +491,7 @@ def site_optimize(
         {"daily_cost_cny"} if res.daily_cost_cny else set()
     )
     written = scenario.model_dump(by_alias=True, include=keep)
+    output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(written, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     def num(x: float | None, fmt: str) -> str:

@@ -49,7 +49,7 @@ def test_a_part_is_not_reported_as_the_plan() -> None:
     with SolveProgress(console, 30, "zh-CN", tick_s=60, plain_every_s=60) as shown:
         shown.tracker(*("deliveries alone (native)", 1.0, math.inf))
         assert "尚无覆盖全部订单的方案" in shown.line()
-        assert shown.line().startswith("只排配送（分车基准方案）（自研搜索）")
+        assert shown.line().startswith("分车基准方案：只排配送（自研搜索）")
     moved = []
     shifted(lambda *a: moved.append(a), 500.0, "part 2/3: ")("pairing", 1.0, 100.0)  # type: ignore[misc]
     assert moved == [("part 2/3: pairing", 1.0, 600.0)]
