@@ -140,6 +140,7 @@ def test_the_radius_circle_is_the_haversine_travel_time(
             drawn += 1
     assert drawn == 3
     assert "straight-line travel at 48 km/h" in " ".join(data["legend"]["notes"])
+    assert "WGS-84" in data["legend"]["notes"][-1]  # the datum, as on the route map
 
 
 def sites_open(result: ScenarioResult, centre_id: str | None) -> str:

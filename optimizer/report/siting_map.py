@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optimizer.geojson import batch_datum
 from optimizer.i18n import normalize_lang, t
 from optimizer.model import Batch, HaversineTravel, Order, Site
 from optimizer.network import travel_matrices
@@ -379,7 +380,11 @@ def siting_map_data(
                 {"status": s, "label": esc(t(f"siting.village_{s}", code))}
                 for s in ("inside", "partial", "outside", "idle")
             ],
-            "notes": [esc(t("siting.catchment_note", code)), esc(radius_note)],
+            "notes": [
+                esc(t("siting.catchment_note", code)),
+                esc(radius_note),
+                esc(t(f"map.datum.{batch_datum(batch)}", code)),  # as on the route map
+            ],
         },
         "labels": common_labels(code)
         | {key: t(f"siting.{key}", code) for key in ("sites", "notes", "no_tiles")},
