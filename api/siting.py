@@ -12,7 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    model_validator,
+)
 
 from api.inputs import (
     Checked,
@@ -34,7 +41,12 @@ from optimizer.siting.county import (
     optimize_county,
     scenario_problems,
 )
-from optimizer.siting.scenario import Scenario, ScenarioResult, evaluate_scenario
+from optimizer.siting.scenario import (
+    Scenario,
+    ScenarioResult,
+    evaluate_scenario,
+    reject_opening_cost,
+)
 
 OPTIMIZE, EVALUATE, COMPARE = "siting.optimize", "siting.evaluate", "siting.compare"
 SitingKind = Literal["siting.optimize", "siting.evaluate", "siting.compare"]
@@ -45,6 +57,9 @@ SitingScenario: type[BaseModel] = create_model(
     "SitingScenario",
     __config__=ConfigDict(extra="forbid", populate_by_name=True),
     __doc__="A scenario (`freshroute.siting/v1`) without `batch`: the request carries it.",
+    __validators__={  # the old `opening_cost` gets its migration message, as in files
+        "_no_opening_cost": model_validator(mode="before")(lambda data: reject_opening_cost(data))
+    },
     **{name: (f.annotation, f) for name, f in Scenario.model_fields.items() if name != "batch"},
 )
 
@@ -204,7 +219,9 @@ def run_siting(
             }
         )
         found = optimize_county(batch, spec)
-        scenario = SitingScenario(name=found.name, open=found.open)
+        scenario = SitingScenario(
+            name=found.name, open=found.open, daily_cost_cny=found.daily_cost_cny
+        )
         progress("access to the chosen sites")
         static = evaluate_scenario(to_scenario(scenario, days=0), batch)
         result = SitingResultBody(kind=kind, optimize=found, scenario=scenario, results=[static])

@@ -17,9 +17,9 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from optimizer.cli_progress import SolveProgress
 from optimizer.errors import input_errors
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, normalize_lang, t
@@ -123,19 +123,11 @@ def _kpi_table(kpis: KPIs, baseline: KPIs | None, lang: str = "en") -> Table:
     return table
 
 
-def print_summary(plan: Plan, lang: str = "en") -> None:
+def print_summary(plan: Plan, lang: str = "en", *, verbose: bool = False) -> None:
+    """The KPI table, the routes one line each (``verbose``), and the orders not served."""
     base = plan.baseline.kpis if plan.baseline else None
     out.print(_kpi_table(plan.kpis, base, lang))
-    if plan.baseline is not None:
-        out.print(
-            t(
-                "cli.saving",
-                lang,
-                cost=plan.baseline.cost_saving_share,
-                empty_km=plan.baseline.empty_km_saving_share,
-            )
-        )
-    for route in plan.routes:
+    for route in plan.routes if verbose else []:
         # Consecutive stops at one station (parcels, then produce) are one visit here.
         sites = " → ".join(site for site, _ in itertools.groupby(s.site for s in route.stops))
         out.print(
@@ -153,6 +145,21 @@ def print_summary(plan: Plan, lang: str = "en") -> None:
             f"{escape(outcome_text(o, lang))}",
             highlight=False,
         )
+
+
+def final_line(plan: Plan, lang: str = "en") -> str:
+    """The last line of a solve: the plan's cost, and what pairing saves."""
+    cost = plan.kpis.total_cost
+    if plan.baseline is None:
+        return t("cli.final", lang, cost=cost)
+    return t(
+        "cli.final_saving",
+        lang,
+        cost=cost,
+        baseline=plan.baseline.kpis.total_cost,
+        saving=plan.baseline.cost_saving_share,
+        empty_km=plan.baseline.empty_km_saving_share,
+    )
 
 
 EXIT_REQUIRED_UNSERVED = 3  # planned, with required orders unserved
@@ -174,6 +181,9 @@ def solve(
         typer.Option("--baseline/--no-baseline", help="Also plan separate fleets to compare."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Also list the routes, one line each.")
+    ] = False,
     engine: Annotated[
         str,
         typer.Option(
@@ -219,34 +229,19 @@ def solve(
     if seed is not None:
         batch.options.seed = seed
     limit = time_limit if time_limit is not None else batch.options.time_limit_s
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[best]}"),
-        console=err,
-        disable=quiet,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("solving", total=None, best="")
-
-        def progress(phase: str, elapsed: float, cost: float) -> None:
-            bar.update(
-                task, description=f"{phase} ({limit:g} s limit)", best=f"best {cost:,.0f} CNY"
-            )
-
+    msg = _msg_lang(lang)
+    with SolveProgress(err, limit, msg, enabled=not quiet) as shown:
         try:
             plan = plan_batch(
                 batch,
                 time_limit_s=limit,
                 baseline=baseline,
-                progress=progress,
+                progress=shown.tracker,
                 engine=engine,
                 workers=workers,
                 strict=strict,
             )
         except InfeasibleBatch as e:
-            msg = _msg_lang(lang)
             title = t(
                 "error.infeasible"
                 if all(i.leaves_out_order for i in e.issues)
@@ -260,7 +255,7 @@ def solve(
             ]
             raise _fail(lines, title, msg) from None
         except RoadNetworkError as e:
-            raise _fail([str(e)], "the road network cannot be used") from None
+            raise _fail([str(e)], t("error.roads", msg), msg) from None
     travel = travel_matrices(batch)  # cached on disk for road networks
     for warning in travel.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
@@ -275,11 +270,17 @@ def solve(
     written = [out_dir / "plan.json", out_dir / "plan.geojson"]
     if report:
         written += write_reports(
-            batch, plan, out_dir, normalize_lang(lang), tiles_url=tiles, geojson=geojson
+            batch,
+            plan,
+            out_dir,
+            normalize_lang(lang),
+            tiles_url=tiles,
+            geojson=geojson,
+            travel=travel,
         )
-    msg = _msg_lang(lang)
-    print_summary(plan, msg)
+    print_summary(plan, msg, verbose=verbose)
     out.print(t("cli.wrote", msg, files=", ".join(map(str, written))), highlight=False)
+    out.print(final_line(plan, msg), highlight=False, soft_wrap=True)
     if plan.kpis.required_unassigned:
         err.print(
             f"[bold yellow]{t('cli.required_unserved', msg, n=plan.kpis.required_unassigned)}[/]",
@@ -337,13 +338,28 @@ def report(
     lang: LangOption = None,
     tiles: TilesOption = None,
 ) -> None:
-    """Write map.html, runsheets.xlsx/.html/.csv and timeline.png for a plan."""
+    """Write map.html, runsheets.xlsx/.html/.csv and timeline.png for a plan; road routes
+    follow the roads, as ``solve`` draws them."""
     batch = load_batch_file(batch_file)
     try:
         plan = Plan.model_validate(_read_json(plan_file, "plan"))
     except ValidationError as e:
         raise _fail(input_errors(e), f"{plan_file} is not a valid plan") from None
-    paths = write_reports(batch, plan, out_dir, normalize_lang(lang), tiles_url=tiles)
+    try:
+        travel = travel_matrices(batch)  # cached on disk for road networks
+        geojson = plan_geojson(batch, plan, travel)
+    except RoadNetworkError as e:
+        msg = _msg_lang(lang)
+        raise _fail([str(e)], t("error.roads", msg), msg) from None
+    paths = write_reports(
+        batch,
+        plan,
+        out_dir,
+        normalize_lang(lang),
+        tiles_url=tiles,
+        geojson=geojson,
+        travel=travel,
+    )
     out.print(t("cli.wrote", _msg_lang(lang), files=", ".join(map(str, paths))), highlight=False)
 
 
@@ -411,17 +427,17 @@ site_app = typer.Typer(help="Collection-centre siting: optimise, evaluate, compa
 app.add_typer(site_app, name="site")
 
 
-def _load_scenario(path: Path):  # -> tuple[Scenario, Batch]
+def _load_scenario(path: Path, lang: str = "en"):  # -> tuple[Scenario, Batch]
     from optimizer.siting.scenario import load_scenario
 
     if not path.exists():
-        raise _fail([str(path)], "scenario file not found")
+        raise _fail([str(path)], t("error.scenario_not_found", lang), lang)
     try:
         return load_scenario(path)
     except ValidationError as e:
-        raise _fail(input_errors(e), f"{path} (or its batch) is not valid") from None
+        raise _fail(input_errors(e), t("error.invalid_scenario", lang, path=path), lang) from None
     except (OSError, json.JSONDecodeError) as e:
-        raise _fail([str(e)], f"{path} cannot be read") from None
+        raise _fail([str(e)], t("error.unreadable", lang, path=path), lang) from None
 
 
 @site_app.command("optimize")
@@ -432,12 +448,16 @@ def site_optimize(
     radius: Annotated[
         float, typer.Option(help="mclp: minutes within which produce counts as covered.")
     ] = 60.0,
-    opening_cost: Annotated[
-        float, typer.Option(help="cflp: CNY per day to run a centre (domain.md §4.5).")
+    daily_cost: Annotated[
+        float,
+        typer.Option("--daily-cost", help="cflp: CNY per day to run a centre (domain.md §4.5)."),
     ] = 500.0,
+    old_opening_cost: Annotated[
+        float | None, typer.Option("--opening-cost", hidden=True, help="Renamed --daily-cost.")
+    ] = None,
     capacity_kg: Annotated[float, typer.Option(help="cflp: kg per day a centre takes.")] = 20000.0,
     budget: Annotated[
-        float | None, typer.Option(help="cflp: at most this much opening cost a day, CNY.")
+        float | None, typer.Option(help="cflp: at most this much daily cost in all, CNY a day.")
     ] = None,
     must_open: Annotated[list[str] | None, typer.Option(help="Site ids that stay open.")] = None,
     forbid: Annotated[list[str] | None, typer.Option(help="Site ids that may not open.")] = None,
@@ -445,19 +465,25 @@ def site_optimize(
     output: Annotated[Path, typer.Option("--out", help="Scenario file to write.")] = Path(
         "scenario.json"
     ),
+    lang: LangOption = None,
 ) -> None:
     """Choose centre sites among the batch's centres and villages, proven optimal or with
     its gap; writes a scenario file for `site evaluate` / `site compare`."""
     from optimizer.siting import SitingError
     from optimizer.siting.county import CountyOptimize, SiteInputError, optimize_county
+    from optimizer.siting.scenario import batch_path_from
 
+    msg = _msg_lang(lang)
+    bad_option = t("error.bad_option", msg)
+    if old_opening_cost is not None:
+        raise _fail([t("error.opening_cost_option", msg)], bad_option, msg)
     batch = load_batch_file(batch_file)
     try:
         spec = CountyOptimize(
             model=model,  # type: ignore[arg-type]
             p=p,
             radius_min=radius,
-            opening_cost=opening_cost,
+            daily_cost_cny=daily_cost,
             capacity_kg=capacity_kg,
             budget_cny=budget,
             must_open=must_open or [],
@@ -465,26 +491,39 @@ def site_optimize(
             time_limit_s=time_limit,
         )
     except ValidationError as e:
-        raise _fail(input_errors(e), "bad option") from None
+        raise _fail(input_errors(e), bad_option, msg) from None
     try:
         res = optimize_county(batch, spec)
     except SiteInputError as e:
-        raise _fail(e.lines(), "bad option") from None
+        raise _fail(e.lines(), bad_option, msg) from None
     except SitingError as e:
-        raise _fail([str(e)], "the siting problem cannot be solved") from None
-    scenario = res.scenario(str(Path(batch_file).resolve()))
-    written = scenario.model_dump(by_alias=True, include={"schema_", "name", "batch", "open"})
+        raise _fail([str(e)], t("error.siting_unsolvable", msg), msg) from None
+    scenario = res.scenario(batch_path_from(output, batch_file))
+    keep = {"schema_", "name", "batch", "open"} | (
+        {"daily_cost_cny"} if res.daily_cost_cny else set()
+    )
+    written = scenario.model_dump(by_alias=True, include=keep)
+    output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(written, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
     def num(x: float | None, fmt: str) -> str:
         return "-" if x is None else format(x, fmt)
 
     out.print(
-        f"{model}: open {', '.join(res.open)}; objective {num(res.objective, ',.1f')}, bound "
-        f"{num(res.bound, ',.1f')}, gap {num(res.gap, '.2%')} ({res.status}, {res.time_s:.1f} s)",
+        t(
+            "cli.site_optimized",
+            msg,
+            model=model,
+            open=", ".join(res.open),
+            objective=num(res.objective, ",.1f"),
+            bound=num(res.bound, ",.1f"),
+            gap=num(res.gap, ".2%"),
+            status=t(f"siting.status.{res.status}", msg),
+            seconds=res.time_s,
+        ),
         highlight=False,
     )
-    out.print(f"wrote {output}", highlight=False)
+    out.print(t("cli.wrote", msg, files=str(output)), highlight=False)
 
 
 @site_app.command("evaluate")
@@ -500,7 +539,8 @@ def site_evaluate(
     from optimizer.report.siting_map import write_siting_map
     from optimizer.siting.scenario import comparison_markdown, evaluate_scenario
 
-    scenario, batch = _load_scenario(scenario_file)
+    msg = _msg_lang(lang)
+    scenario, batch = _load_scenario(scenario_file, msg)
     page = None if out_dir is None else out_dir / "scenario.html"
     try:
         result = evaluate_scenario(scenario, batch)
@@ -508,10 +548,11 @@ def site_evaluate(
             page.parent.mkdir(parents=True, exist_ok=True)
             write_siting_map(batch, [result], page, normalize_lang(lang), tiles)
     except ValueError as e:
-        raise _fail([str(e)], f"{scenario_file} cannot be evaluated") from None
-    out.print(comparison_markdown([result]), markup=False, highlight=False)
+        title = t("error.cannot_evaluate", msg, name=scenario.name)
+        raise _fail([str(e)], title, msg) from None
+    out.print(comparison_markdown([result], msg), markup=False, highlight=False)
     if page is not None:
-        out.print(f"wrote {page}", highlight=False)
+        out.print(t("cli.wrote", msg, files=str(page)), highlight=False)
 
 
 @site_app.command("compare")
@@ -524,36 +565,50 @@ def site_compare(
     lang: LangOption = None,
     tiles: TilesOption = None,
 ) -> None:
-    """Scenarios side by side (same sampled days for all): comparison.md, .csv, .geojson and
-    the siting map comparison.html."""
+    """Scenarios side by side (same sampled days for all), as a decision table against the
+    base (the first, or the one marked "base": true): comparison.md, .csv, .geojson and
+    the siting map comparison.html, in the --lang language."""
     from optimizer.report.siting_map import write_siting_map
+    from optimizer.siting import SitingError
     from optimizer.siting.scenario import (
+        base_index,
         comparison_csv,
         comparison_geojson,
         comparison_markdown,
         evaluate_scenario,
     )
 
-    loaded = [_load_scenario(p) for p in [base, *others]]
+    report_lang, msg = normalize_lang(lang), _msg_lang(lang)
+    loaded = [_load_scenario(p, msg) for p in [base, *others]]
     results = []
     for scenario, batch in loaded:
         try:
             results.append(evaluate_scenario(scenario, batch))
         except ValueError as e:
-            raise _fail([str(e)], f"scenario '{scenario.name}' cannot be evaluated") from None
+            title = t("error.cannot_evaluate", msg, name=scenario.name)
+            raise _fail([str(e)], title, msg) from None
+    try:
+        base_index(results)
+    except SitingError as e:
+        raise _fail([str(e)], t("error.cannot_compare", msg), msg) from None
     out_dir.mkdir(parents=True, exist_ok=True)
-    table = comparison_markdown(results)
-    (out_dir / "comparison.md").write_text(table, encoding="utf-8")
-    (out_dir / "comparison.csv").write_text(comparison_csv(results), encoding="utf-8")
+    (out_dir / "comparison.md").write_text(
+        comparison_markdown(results, report_lang), encoding="utf-8"
+    )
+    # With a byte-order mark, so that Excel on Chinese Windows reads the Chinese text.
+    (out_dir / "comparison.csv").write_text(
+        comparison_csv(results, report_lang), encoding="utf-8-sig"
+    )
     geo = comparison_geojson(loaded[0][1], results)
     (out_dir / "comparison.geojson").write_text(json.dumps(geo, ensure_ascii=False) + "\n")
     try:
         page = out_dir / "comparison.html"
-        write_siting_map(loaded[0][1], results, page, normalize_lang(lang), tiles)
+        write_siting_map(loaded[0][1], results, page, report_lang, tiles)
     except ValueError as e:
-        raise _fail([str(e)], "the siting map cannot be drawn") from None
-    out.print(table, markup=False, highlight=False)
-    out.print(f"wrote {out_dir}/comparison.md, .csv, .geojson, .html", highlight=False)
+        raise _fail([str(e)], t("error.siting_map", msg), msg) from None
+    out.print(comparison_markdown(results, msg), markup=False, highlight=False)
+    files = ", ".join(str(out_dir / f"comparison.{x}") for x in ("md", "csv", "geojson", "html"))
+    out.print(t("cli.wrote", msg, files=files), highlight=False)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,19 @@ from optimizer.network import TravelMatrices
 from optimizer.plan import Plan, Stop
 
 
+def batch_datum(batch: Batch) -> str:
+    """The datum of the batch's lon/lat: ``gcj02`` (Chinese web maps) when its road
+    network travel says so, else ``wgs84``."""
+    return getattr(batch.travel, "coords", "wgs84")
+
+
 def plan_geojson(batch: Batch, plan: Plan, travel: TravelMatrices | None = None) -> dict[str, Any]:
     """FeatureCollection of sites (with the orders served there) and one line per route.
 
     With road travel (``travel.road``) each route follows the roads of its legs;
-    otherwise it joins its stops with straight segments.
+    otherwise it joins its stops with straight segments. Everything is in the batch's
+    datum (``batch_datum``): road legs of a GCJ-02 batch are converted from the roads'
+    WGS-84, so a line starts and ends where its sites are.
     """
     sites = batch.sites_by_id
     features: list[dict[str, Any]] = []
@@ -35,7 +43,7 @@ def plan_geojson(batch: Batch, plan: Plan, travel: TravelMatrices | None = None)
                 },
             }
         )
-    road_legs = _road_legs(plan, travel)
+    road_legs = _road_legs(plan, travel, batch_datum(batch))
     for route in plan.routes:
         coords = [[sites[s.site].lon, sites[s.site].lat] for s in route.stops]
         if road_legs:
@@ -59,8 +67,10 @@ def plan_geojson(batch: Batch, plan: Plan, travel: TravelMatrices | None = None)
     return {"type": "FeatureCollection", "features": features}
 
 
-def _road_legs(plan: Plan, travel: TravelMatrices | None) -> dict[tuple[str, str], list]:
-    """Road polyline of every distinct leg of the plan, drawn in one batch."""
+def _road_legs(
+    plan: Plan, travel: TravelMatrices | None, datum: str
+) -> dict[tuple[str, str], list]:
+    """Road polyline of every distinct leg of the plan, drawn in one batch, in ``datum``."""
     if travel is None or travel.road is None:
         return {}
     pairs = sorted(
@@ -71,7 +81,7 @@ def _road_legs(plan: Plan, travel: TravelMatrices | None) -> dict[tuple[str, str
             if a.site != b.site
         }
     )
-    lines = travel.road.route_lonlat(pairs) if pairs else []
+    lines = travel.road.route_lonlat(pairs, coords=datum) if pairs else []
     return {pair: line.tolist() for pair, line in zip(pairs, lines, strict=True)}
 
 

@@ -75,6 +75,26 @@ _EN: dict[str, str] = {
     "error.infeasible": "some orders cannot be served by any vehicle",
     "error.bad_option": "bad option",
     "error.spreadsheet": "the spreadsheets do not make a valid batch",
+    "error.scenario_not_found": "scenario file not found",
+    "error.invalid_scenario": "{path} (or its batch) is not valid",
+    "error.unreadable": "{path} cannot be read",
+    "error.siting_unsolvable": "the siting problem cannot be solved",
+    "error.cannot_evaluate": "scenario '{name}' cannot be evaluated",
+    "error.cannot_compare": "the scenarios cannot be compared",
+    "error.siting_map": "the siting map cannot be drawn",
+    "error.roads": "the road network cannot be used",
+    "error.opening_cost_option": (
+        "--opening-cost: renamed --daily-cost (CNY per day to run a centre); a one-off build "
+        "cost goes in the scenario file as build_cost_cny"
+    ),
+    "cli.site_optimized": (
+        "{model}: open {open}; objective {objective}, bound {bound}, gap {gap} ({status}, "
+        "{seconds:.1f} s)"
+    ),
+    "siting.status.optimal": "proven optimal",
+    "siting.status.feasible": "feasible, not proven optimal",
+    "siting.status.infeasible": "infeasible",
+    "siting.status.no_solution": "no solution within the time limit",
     "what.batch": "batch",
     "what.plan": "plan",
     # KPIs
@@ -143,13 +163,56 @@ _EN: dict[str, str] = {
     "map.attribution": "freshroute · Leaflet",
     "map.visits": "Visits",
     "map.unserved_count": "{n} orders not served",
+    "map.datum.gcj02": (
+        "coordinates: GCJ-02, as on Amap and Tencent maps (use GCJ-02 tiles such as Amap's; "
+        "OpenStreetMap tiles would be about 500 m off)"
+    ),
+    "map.datum.wgs84": (
+        "coordinates: WGS-84 (GPS), as on OpenStreetMap (tiles of Chinese web maps such as "
+        "Amap use GCJ-02 and would be about 500 m off)"
+    ),
+    "map.roads": "grey: the road network the routes follow",
+    # solve progress (optimizer/cli_progress.py) and its last line
+    "progress.starting": "starting",
+    "progress.clock": "{elapsed:.0f}/{limit:g} s",
+    "progress.best": "best plan so far {cost:,.0f} CNY",
+    "progress.no_plan_yet": "no plan of the whole batch yet",
+    "progress.part": "part {i}/{n}: ",
+    "progress.engine": " ({engine})",
+    "progress.phase.solving": "searching",
+    "progress.phase.deliveries_alone": "separate-fleets baseline: deliveries alone",
+    "progress.phase.pickups_alone": "separate-fleets baseline: pickups alone",
+    "progress.phase.pairing": "pairing deliveries and pickups",
+    "progress.phase.polishing": "polishing under the exact cost",
+    "progress.phase.parts_joined": "parts joined",
+    "progress.phase.across_parts": "moving orders across parts",
+    "progress.engine.pyvrp": "PyVRP",
+    "progress.engine.ortools": "OR-Tools",
+    "progress.engine.native": "own search",
+    "progress.engine.ahead": "the engine ahead",
+    "cli.final": "Final plan: {cost:,.0f} CNY.",
+    "cli.final_saving": (
+        "Final plan: {cost:,.0f} CNY, against {baseline:,.0f} CNY with separate fleets: "
+        "pairing saves {saving:.1%} of cost and {empty_km:.1%} of empty km."
+    ),
     # siting map
     "siting.title": "Collection-centre siting: {name}",
     "siting.subtitle": "{n} scenarios: pick one below",
     "siting.kpis": "Scenarios compared",
     "siting.scenario": "scenario",
     "siting.col.open": "centres open",
-    "siting.col.opening_cost": "opening cost (CNY)",
+    "siting.col.measure": "measure",
+    "siting.col.build_cost_cny": "build cost (CNY, one-off)",
+    "siting.col.daily_cost_cny": "centres' running cost (CNY/day)",
+    "siting.col.vehicles": "vehicles/day",
+    "siting.col.cost_per_day": "cost/day: routing + centres (CNY)",
+    "siting.col.delta_vehicles": "vehicles/day vs base",
+    "siting.col.delta_km": "km/day vs base",
+    "siting.col.delta_cost": "cost/day vs base (CNY)",
+    "siting.col.delta_coverage": "freshness coverage vs base",
+    "siting.col.payback_days": "payback of the extra build cost (days)",
+    "siting.is_base": "base",
+    "siting.never": "never",
     "siting.col.produce_kg": "produce kg/day",
     "siting.col.mean_minutes_to_centre": "mean min to centre",
     "siting.col.max_minutes_to_centre": "max min to centre",
@@ -402,6 +465,26 @@ _ZH: dict[str, str] = {
     "error.infeasible": "有订单任何车辆都无法完成",
     "error.bad_option": "参数有误",
     "error.spreadsheet": "表格内容有误，无法生成批次",
+    "error.scenario_not_found": "找不到方案文件",
+    "error.invalid_scenario": "{path}（或其批次文件）内容有误",
+    "error.unreadable": "无法读取 {path}",
+    "error.siting_unsolvable": "选址问题无解",
+    "error.cannot_evaluate": "方案“{name}”无法评估",
+    "error.cannot_compare": "方案无法对比",
+    "error.siting_map": "无法绘制选址地图",
+    "error.roads": "道路网无法使用",
+    "error.opening_cost_option": (
+        "--opening-cost 已改名为 --daily-cost（集货中心每天运营成本，元）；一次性建设成本请写在"
+        "方案文件的 build_cost_cny 中"
+    ),
+    "cli.site_optimized": (
+        "{model}：开设 {open}；目标值 {objective}，界 {bound}，差距 {gap}（{status}，"
+        "{seconds:.1f} 秒）"
+    ),
+    "siting.status.optimal": "已证明最优",
+    "siting.status.feasible": "可行解，未证明最优",
+    "siting.status.infeasible": "无可行解",
+    "siting.status.no_solution": "时限内未找到解",
     "what.batch": "批次",
     "what.plan": "方案",
     "kpi.total_cost": "总成本（元）",
@@ -467,12 +550,54 @@ _ZH: dict[str, str] = {
     "map.attribution": "freshroute · Leaflet",
     "map.visits": "到站记录",
     "map.unserved_count": "{n} 个订单未安排",
+    "map.datum.gcj02": (
+        "坐标系：GCJ-02（火星坐标，与高德、腾讯地图一致；底图请用高德等 GCJ-02 瓦片，"
+        "OpenStreetMap 瓦片会偏约 500 米）"
+    ),
+    "map.datum.wgs84": (
+        "坐标系：WGS-84（GPS 坐标，与 OpenStreetMap 一致；"
+        "高德等国内地图瓦片为 GCJ-02，会偏约 500 米）"
+    ),
+    "map.roads": "灰线：线路所走的道路网",
+    "progress.starting": "准备中",
+    "progress.clock": "{elapsed:.0f}/{limit:g} 秒",
+    "progress.best": "目前最优方案 {cost:,.0f} 元",
+    "progress.no_plan_yet": "尚无覆盖全部订单的方案",
+    "progress.part": "第 {i}/{n} 片区：",
+    "progress.engine": "（{engine}）",
+    "progress.phase.solving": "搜索线路",
+    "progress.phase.deliveries_alone": "分车基准方案：只排配送",
+    "progress.phase.pickups_alone": "分车基准方案：只排揽收",
+    "progress.phase.pairing": "配送与揽收配对排线",
+    "progress.phase.polishing": "按实际成本精修",
+    "progress.phase.parts_joined": "合并各片区方案",
+    "progress.phase.across_parts": "跨片区调整订单",
+    "progress.engine.pyvrp": "PyVRP",
+    "progress.engine.ortools": "OR-Tools",
+    "progress.engine.native": "自研搜索",
+    "progress.engine.ahead": "领先的求解器",
+    "cli.final": "最终方案：{cost:,.0f} 元。",
+    "cli.final_saving": (
+        "最终方案：{cost:,.0f} 元，分车方案 {baseline:,.0f} 元：配对节省成本 {saving:.1%}，"
+        "减少空驶里程 {empty_km:.1%}。"
+    ),
     "siting.title": "集货中心选址：{name}",
     "siting.subtitle": "共 {n} 个方案，请在下方选择",
     "siting.kpis": "方案对比",
     "siting.scenario": "方案",
     "siting.col.open": "开设集货中心数",
-    "siting.col.opening_cost": "建设成本（元）",
+    "siting.col.measure": "指标",
+    "siting.col.build_cost_cny": "建设成本（元，一次性）",
+    "siting.col.daily_cost_cny": "集货中心运营成本（元/天）",
+    "siting.col.vehicles": "每天出车数",
+    "siting.col.cost_per_day": "每天总成本：运输 + 集货中心（元）",
+    "siting.col.delta_vehicles": "每天出车数（与基准相比）",
+    "siting.col.delta_km": "每天里程（公里，与基准相比）",
+    "siting.col.delta_cost": "每天总成本（元，与基准相比）",
+    "siting.col.delta_coverage": "保鲜半径覆盖率（与基准相比）",
+    "siting.col.payback_days": "新增建设成本回本天数",
+    "siting.is_base": "基准",
+    "siting.never": "无法回本",
     "siting.col.produce_kg": "农产品（公斤/天）",
     "siting.col.mean_minutes_to_centre": "到集货中心平均时间（分钟）",
     "siting.col.max_minutes_to_centre": "到集货中心最长时间（分钟）",

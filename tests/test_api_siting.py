@@ -110,7 +110,7 @@ def test_compare_and_its_formats(solved: dict[str, Any]) -> None:
     assert float(rows[0]["produce_kg"]) == pytest.approx(base["produce_kg"])
     md = api.client.get(f"{url}?format=markdown", headers=h)
     assert md.headers["content-type"].startswith("text/markdown")
-    assert md.text.startswith(f"| measure | base | {moved['name']} |")
+    assert md.text.startswith(f"| measure | base (base) | {moved['name']} |")
     geo = api.client.get(f"{url}?format=geojson", headers=h)
     assert geo.headers["content-type"] == "application/geo+json"
     kinds = {(f["properties"]["kind"], f["properties"]["scenario"]) for f in geo.json()["features"]}

@@ -54,7 +54,7 @@ def test_summary_names_a_station_visit_once(tmp_path: Path) -> None:
     stops.insert(2, dict(stops[1]))  # the same station twice in a row
     plan = Plan.model_validate(data)
     with out.capture() as captured:
-        print_summary(plan)
+        print_summary(plan, verbose=True)
     text = " ".join(captured.get().split())
     sites = [s["site"] for s in stops]
     once = [a for a, b in zip(sites, [None, *sites[:-1]], strict=True) if a != b]

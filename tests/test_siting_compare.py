@@ -103,7 +103,7 @@ def test_site_cli_optimize_and_compare(tmp_path: Path, county) -> None:
     )
     assert result.exit_code == 0, result.output
     table = (out / "comparison.md").read_text()
-    assert "| measure | base | pmedian-p2 |" in table
+    assert "| 指标 | base (基准) | pmedian-p2 |" in table  # reports default to zh-CN
     geo = json.loads((out / "comparison.geojson").read_text())
     assert {f["properties"]["kind"] for f in geo["features"]} == {"centre", "catchment"}
 

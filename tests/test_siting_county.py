@@ -74,13 +74,15 @@ def test_mclp_and_cflp_name_real_sites(county: Batch) -> None:
 
 
 def test_cflp_budget_caps_the_opening_cost(county: Batch) -> None:
-    free = optimize_county(county, CountyOptimize(model="cflp", opening_cost=1.0))
+    free = optimize_county(county, CountyOptimize(model="cflp", daily_cost_cny=1.0))
     assert len(free.open) >= 2  # opening is nearly free: several centres cut transport
-    capped = optimize_county(county, CountyOptimize(model="cflp", opening_cost=1.0, budget_cny=1.0))
+    capped = optimize_county(
+        county, CountyOptimize(model="cflp", daily_cost_cny=1.0, budget_cny=1.0)
+    )
     assert len(capped.open) == 1 and capped.status == "optimal"
     assert capped.objective >= free.objective  # type: ignore[operator]
     with pytest.raises(SiteInputError, match=r"budget_cny: 0\.5 CNY opens 0 centres"):
-        optimize_county(county, CountyOptimize(model="cflp", opening_cost=1.0, budget_cny=0.5))
+        optimize_county(county, CountyOptimize(model="cflp", daily_cost_cny=1.0, budget_cny=0.5))
 
 
 def test_bad_options_name_each_field(county: Batch) -> None:
@@ -104,13 +106,13 @@ def test_bad_options_name_each_field(county: Batch) -> None:
 
 
 def test_scenario_problems_name_the_sites(county: Batch) -> None:
-    ok = Scenario(name="ok", batch="-", open=["CC1", "V001"], opening_cost={"V001": 1e5})
+    ok = Scenario(name="ok", batch="-", open=["CC1", "V001"], build_cost_cny={"V001": 1e5})
     assert scenario_problems(county, ok) == []
-    bad = Scenario(name="bad", batch="-", open=["CC1", "NOPE", "CC1"], opening_cost={"ZZ": 1})
+    bad = Scenario(name="bad", batch="-", open=["CC1", "NOPE", "CC1"], daily_cost_cny={"ZZ": 1})
     assert scenario_problems(county, bad) == [
         ("open[1]", "unknown site 'NOPE'"),
         ("open[2]", "'CC1' is listed twice"),
-        ("opening_cost.ZZ", "unknown site 'ZZ'"),
+        ("daily_cost_cny.ZZ", "unknown site 'ZZ'"),
     ]
 
 
@@ -122,7 +124,7 @@ def test_cli_writes_the_sites_it_found(tmp_path: Path, county: Batch) -> None:
     written = json.loads(out.read_text())
     assert written["open"] == optimize_county(county, CountyOptimize(p=2)).open
     assert set(written) == {"schema", "name", "batch", "open"}
-    assert Scenario.model_validate(written).batch == str(path.resolve())
+    assert Scenario.model_validate(written).batch == "county.json"  # beside the scenario
     bad = runner.invoke(app, ["site", "optimize", str(path), "--model", "nope"])
     assert bad.exit_code == 2 and "model" in bad.output
     bad = runner.invoke(app, ["site", "optimize", str(path), "--must-open", "HUB"])

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from optimizer.model import Batch
+from optimizer.network import TravelMatrices
 from optimizer.plan import Plan
 
 REPORT_FILES = ("map.html", "runsheets.xlsx", "runsheets.html", "runsheets.csv", "timeline.png")
@@ -25,13 +26,15 @@ def write_reports(
     *,
     tiles_url: str | None = None,
     geojson: dict | None = None,
+    travel: TravelMatrices | None = None,
 ) -> list[Path]:
     """Write map.html, runsheets.xlsx, runsheets.html, runsheets.csv and timeline.png,
     then runsheets.pdf when WeasyPrint is installed.
 
     Returns the paths written, in that order; ``out_dir`` is created when missing.
     ``geojson`` is the plan's GeoJSON (``optimizer.geojson.plan_geojson``), whose route
-    lines the map draws (road geometry when the plan has it).
+    lines the map draws (road geometry when the plan has it); ``travel`` with a road
+    network adds the roads to the map as a base layer.
     """
     from optimizer.report.map import write_map
     from optimizer.report.runsheets import (
@@ -48,7 +51,7 @@ def write_reports(
     html_path = out / "runsheets.html"
     html_path.write_text(render_runsheets_html(batch, plan, lang), encoding="utf-8")
     paths = [
-        write_map(batch, plan, out / "map.html", lang, tiles_url, geojson=geojson),
+        write_map(batch, plan, out / "map.html", lang, tiles_url, geojson=geojson, travel=travel),
         write_runsheets_xlsx(batch, plan, out / "runsheets.xlsx", lang),
         html_path,
         write_runsheets_csv(batch, plan, out / "runsheets.csv", lang),

@@ -21,9 +21,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from optimizer.geojson import plan_geojson
+from optimizer.geojson import batch_datum, plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, format_share, normalize_lang, t
 from optimizer.model import Batch, Site, format_clock
+from optimizer.network import TravelMatrices
 from optimizer.plan import OrderOutcome, Plan
 from optimizer.reasons import outcome_text
 from optimizer.report.data import (
@@ -35,6 +36,7 @@ from optimizer.report.data import (
 )
 from optimizer.report.page import bounds, common_labels, leaflet_page, tiles_option
 from optimizer.report.page import esc as _e
+from optimizer.report.road_layer import road_layer
 
 # Lines of each route, per vehicle id: a list of parts, each a list of (lon, lat).
 RouteLines = dict[str, list[list[tuple[float, float]]]]
@@ -218,10 +220,16 @@ def map_data(
     tiles_url: str | None = None,
     tiles_attribution: str = "",
     route_lines: RouteLinesFn | None = None,
+    travel: TravelMatrices | None = None,
 ) -> dict[str, Any]:
     """Everything the page's script draws, as JSON-ready data (popups, tooltips, legend
-    and panels as HTML strings, every text in them escaped here)."""
+    and panels as HTML strings, every text in them escaped here).
+
+    Sites, route lines and roads are all in the batch's datum (``batch_datum``: GCJ-02
+    or WGS-84), which the legend names. With a road network (``travel.road``) its roads
+    near the sites are a faint base layer and the villages are labelled."""
     code = normalize_lang(lang)
+    roads = road_layer(batch, travel)
     sheets = build_runsheets(batch, plan)
     lines_by_vehicle = (route_lines or ROUTE_LINES)(batch, plan)
     outcomes = {o.order: o for o in plan.orders}
@@ -266,6 +274,7 @@ def map_data(
                 "icon": _site_icon(site, batch),
                 "unserved": site.id in unserved_sites,
                 "tooltip": _e(site_label(site)),  # Leaflet inserts tooltips as HTML
+                "label": _e(site.name or site.id),
                 "popup": _site_popup(site, batch, outcomes, visits.get(site.id, []), code),
             }
         )
@@ -299,8 +308,12 @@ def map_data(
         "sites": sites,
         "legend_sites": legend_sites,
         "tiles": tiles_option(tiles_url, tiles_attribution),
+        "datum": batch_datum(batch),
+        "roads": roads,
+        "label_villages": bool(roads),
         "labels": common_labels(code)
-        | {key: t(f"map.{key}", code) for key in ("routes", "sites", "direction", "toggle_hint")},
+        | {key: t(f"map.{key}", code) for key in ("routes", "sites", "direction", "toggle_hint")}
+        | {"datum": t(f"map.datum.{batch_datum(batch)}", code), "roads": t("map.roads", code)},
     }
 
 
@@ -312,11 +325,13 @@ def render_map(
     *,
     tiles_attribution: str = "",
     route_lines: RouteLinesFn | None = None,
+    travel: TravelMatrices | None = None,
 ) -> str:
     """The route map as one self-contained HTML page (no external requests without tiles).
 
     ``tiles_url`` is a Leaflet tile template such as ``https://…/{z}/{x}/{y}.png``; leave
-    it out for an offline page. ``route_lines`` overrides the ``ROUTE_LINES`` hook.
+    it out for an offline page. ``route_lines`` overrides the ``ROUTE_LINES`` hook;
+    ``travel`` with a road network adds the roads as a base layer.
     """
     code = normalize_lang(lang)
     data = map_data(
@@ -326,6 +341,7 @@ def render_map(
         tiles_url=tiles_url,
         tiles_attribution=tiles_attribution,
         route_lines=route_lines,
+        travel=travel,
     )
     return leaflet_page(
         lang=code,
@@ -345,8 +361,10 @@ def write_map(
     tiles_url: str | None = None,
     *,
     geojson: dict | None = None,
+    travel: TravelMatrices | None = None,
 ) -> Path:
-    """Write ``render_map`` to ``path``; route lines from ``geojson`` when given."""
+    """Write ``render_map`` to ``path``; route lines from ``geojson`` when given, roads
+    from ``travel``."""
     path = Path(path)
     lines = None
     if geojson is not None:
@@ -354,5 +372,6 @@ def write_map(
         def lines(b: Batch, p: Plan) -> RouteLines:
             return route_lines_from_geojson(b, p, geojson)
 
-    path.write_text(render_map(batch, plan, lang, tiles_url, route_lines=lines), encoding="utf-8")
+    page = render_map(batch, plan, lang, tiles_url, route_lines=lines, travel=travel)
+    path.write_text(page, encoding="utf-8")
     return path

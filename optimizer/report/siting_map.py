@@ -27,16 +27,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optimizer.geojson import batch_datum
 from optimizer.i18n import normalize_lang, t
 from optimizer.model import Batch, HaversineTravel, Order, Site
 from optimizer.network import travel_matrices
 from optimizer.report.data import PALETTE, product_label, site_label
 from optimizer.report.page import bounds, common_labels, esc, leaflet_page, tiles_option
 from optimizer.siting.scenario import (
-    COLUMNS,
     ScenarioResult,
     _radius_min,
+    base_index,
     county_with_centres,
+    decision_rows,
+    routing_note,
 )
 
 # Centre colours: the route palette without its greens, oranges and reds, which the
@@ -286,32 +289,24 @@ class ScenarioView:
 
 
 def _kpi_html(results: list[ScenarioResult], lang: str) -> str:
-    """Scenarios side by side: the ``comparison_markdown`` measures, one column each."""
-    cells = [f'<th class="fr-s{i}">{esc(r.name)}</th>' for i, r in enumerate(results)]
-    rows = [
-        f"<h3>{esc(t('siting.kpis', lang))}</h3><table><tr><th></th>{''.join(cells)}</tr>",
-        f"<tr><td>{esc(t('siting.col.open', lang))}</td>"
-        + "".join(f'<td class="fr-s{i}">{len(r.open)}</td>' for i, r in enumerate(results))
-        + "</tr>",
+    """Scenarios side by side: the decision table of ``comparison_markdown``, one column
+    each, the base marked."""
+    b = base_index(results)
+    cells = [
+        f'<th class="fr-s{i}">{esc(r.name)}'
+        + (f" ({esc(t('siting.is_base', lang))})" if i == b else "")
+        + "</th>"
+        for i, r in enumerate(results)
     ]
-    for _, field, fmt in COLUMNS:
-        values = [getattr(r, field) for r in results]
+    rows = [f"<h3>{esc(t('siting.kpis', lang))}</h3><table><tr><th></th>{''.join(cells)}</tr>"]
+    for label, *values in decision_rows(results, lang):
         rows.append(
-            f"<tr><td>{esc(t(f'siting.col.{field}', lang))}</td>"
-            + "".join(
-                f'<td class="fr-s{i}">{esc("-" if v is None else fmt.format(v))}</td>'
-                for i, v in enumerate(values)
-            )
+            f"<tr><td>{esc(label)}</td>"
+            + "".join(f'<td class="fr-s{i}">{esc(v)}</td>' for i, v in enumerate(values))
             + "</tr>"
         )
     rows.append("</table>")
-    days = sorted({r.days for r in results if r.days})
-    note = (
-        t("siting.routing_note", lang, days="/".join(map(str, days)))
-        if days
-        else t("siting.routing_none", lang)
-    )
-    rows.append(f'<div class="fr-note">{esc(note)}</div>')
+    rows.append(f'<div class="fr-note">{esc(routing_note(results, lang))}</div>')
     return "".join(rows)
 
 
@@ -385,7 +380,11 @@ def siting_map_data(
                 {"status": s, "label": esc(t(f"siting.village_{s}", code))}
                 for s in ("inside", "partial", "outside", "idle")
             ],
-            "notes": [esc(t("siting.catchment_note", code)), esc(radius_note)],
+            "notes": [
+                esc(t("siting.catchment_note", code)),
+                esc(radius_note),
+                esc(t(f"map.datum.{batch_datum(batch)}", code)),  # as on the route map
+            ],
         },
         "labels": common_labels(code)
         | {key: t(f"siting.{key}", code) for key in ("sites", "notes", "no_tiles")},

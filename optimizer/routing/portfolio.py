@@ -24,9 +24,8 @@ from optimizer.routing.native import solve_native
 from optimizer.routing.ortools_engine import solve_ortools
 from optimizer.routing.polish import exact_cost, polish
 from optimizer.routing.problem import RoutingProblem
+from optimizer.routing.progress import Progress
 from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
-
-Progress = Callable[[str, float, float], None]  # (phase, elapsed s, best cost CNY)
 
 PYVRP_SHARE = 0.5  # of an engine run's time, for PyVRP, when its model is conservative
 PYVRP_SHARE_LARGE = 0.85  # ... above SMALL_NODES, where OR-Tools' search gains little
@@ -37,16 +36,21 @@ ORTOOLS_MAX_NODES = 3000  # above this, OR-Tools' node matrices cost too much me
 ENGINES = ("auto", "ortools", "pyvrp", "native")
 
 
-def _callback(progress: Progress | None, phase: str) -> Callable[[float, float], None] | None:
-    """The engine's per-solution callback as progress reports of the best cost so far
-    (guided local search also visits worse solutions)."""
+def _callback(
+    progress: Progress | None, phase: str, problem: RoutingProblem
+) -> Callable[[float, float], None] | None:
+    """OR-Tools' per-solution callback as progress reports of the best cost so far
+    (guided local search also visits worse solutions). Where its model prices the cost
+    only approximately (``priced_approximately``), its costs are not a plan's: the
+    phase is reported without one, and the validated cost comes when it ends."""
     if progress is None:
         return None
     best = [math.inf]
+    exact = not priced_approximately(problem)
 
     def report(elapsed: float, cost: float) -> None:
         best[0] = min(best[0], cost)
-        progress(phase, elapsed, best[0])
+        progress(phase, elapsed, best[0] if exact else math.inf)
 
     return report
 
@@ -86,10 +90,14 @@ def run_engine(
         cost = exact_cost(problem, candidate.routes)
         if cost < math.inf:
             scored.append((cost, candidate))
+            if progress is not None:  # a validated plan's cost
+                progress(phase, time.perf_counter() - started, cost)
 
     def best() -> EngineResult | None:
         return min(scored, key=lambda sc: sc[0])[1] if scored else None
 
+    if progress is not None:  # the phase starts; its costs come with its plans
+        progress(phase, 0.0, math.inf)
     if initial is not None:
         consider(initial)
     if engine == "native":
@@ -119,9 +127,9 @@ def run_engine(
         too_big = problem.n_nodes > ORTOOLS_MAX_NODES
         if too_big or time_limit_s * (1 - share) <= 2 * _ortools_build_s(problem):
             share = 1.0  # OR-Tools would spend its time building: PyVRP gets it all
+        if progress is not None:  # PyVRP's own costs are its model's: validated below
+            progress(f"{phase} (pyvrp)", 0.0, math.inf)
         warm = last = solve_pyvrp(problem, time_limit_s * share, problem.batch.options.seed)
-        if progress is not None:
-            progress(f"{phase} (pyvrp)", warm.seconds, warm.objective)
         if warm.status == "success":
             consider(warm)
     elif engine == "auto" and problem.vehicles:
@@ -137,7 +145,7 @@ def run_engine(
         last = solve_ortools(
             problem,
             remaining,
-            on_solution=_callback(progress, phase),
+            on_solution=_callback(progress, phase, problem),
             initial=exact_start,
             warm=warm,
         )
@@ -272,7 +280,7 @@ def _side_by_side(
             started = time.perf_counter()
             child = pool.submit(solve_pyvrp, problem, half, seed)
             scratch = solve_ortools(
-                problem, half, on_solution=_callback(progress, phase), initial=best()
+                problem, half, on_solution=_callback(progress, phase, problem), initial=best()
             )
             first = child.result()
             rest = max(0.1, limit - (time.perf_counter() - started))
@@ -284,16 +292,13 @@ def _side_by_side(
                 solve_ortools(
                     problem,
                     rest,
-                    on_solution=_callback(progress, phase),
+                    on_solution=_callback(progress, phase, problem),
                     initial=best(),
                     warm=warm,
                 )
             )
             results.append(child.result())
-    if progress is not None:
-        for result in results:
-            progress(phase, result.seconds, result.objective)
-    return results
+    return results  # ``consider`` reports their validated costs
 
 
 def priced_approximately(problem: RoutingProblem) -> bool:

@@ -28,12 +28,12 @@ from optimizer.routing.polish import exact_cost, plan_score, polish
 from optimizer.routing.portfolio import (
     ORTOOLS_MAX_NODES,
     SIDE_BY_SIDE_SHARE,
-    Progress,
     contested,
     priced_approximately,
     run_engine,
 )
 from optimizer.routing.problem import RoutingProblem, compile_problem
+from optimizer.routing.progress import PartsProgress, Progress, shifted
 from optimizer.routing.pyvrp_engine import unsupported
 from optimizer.routing.rest import plan_rest
 from optimizer.routing.search.exchange import Exchange
@@ -134,6 +134,9 @@ def plan_batch(
         raise InfeasibleBatch(issues)
     if issues:
         left = max(0.1, limit - (time.perf_counter() - started))
+        # The plan's cost counts the penalties of the optional orders left out.
+        left_out = {i.order for i in issues if i.order is not None}
+        penalties = sum(o.penalty or 0.0 for o in batch.orders if o.id in left_out)
         plan = plan_rest(
             batch,
             issues,
@@ -141,7 +144,7 @@ def plan_batch(
                 plan_batch,
                 time_limit_s=left,
                 baseline=baseline,
-                progress=progress,
+                progress=shifted(progress, penalties),
                 engine=engine,
                 workers=workers,
                 strict=True,
@@ -166,24 +169,31 @@ def plan_batch(
         return plan
     if parts_needed(batch) > 1:
         border_s = limit * BORDER_SHARE if priced_approximately(problem) else 0.0
-        plan = plan_in_parts(
-            batch,
-            limit - border_s,
-            lambda part, seconds: plan_batch(
+        n_parts, planned = parts_needed(batch), [0]
+
+        def plan_part(part: Batch, seconds: float) -> Plan:
+            # No plan of the whole batch is known until the parts are joined.
+            planned[0] += 1
+            prefix = f"part {planned[0]}/{n_parts}: "
+            return plan_batch(
                 part,
                 time_limit_s=seconds,
                 baseline=True,  # its separate-fleets start makes hard parts feasible
-                progress=progress,
+                progress=shifted(progress, math.inf, prefix),
                 engine=engine,
                 workers=workers,
-            ),
-            batch.options.seed,
-        )
+            )
+
+        plan = plan_in_parts(batch, limit - border_s, plan_part, batch.options.seed)
         violations = validate_plan(batch, plan)
         if violations:
             raise InvalidPlan(violations)
+        if progress is not None:
+            progress("parts joined", time.perf_counter() - started, plan_score(plan))
         if border_s > 0:
             plan = _across_borders(problem, plan, border_s)
+            if progress is not None:
+                progress("across parts", time.perf_counter() - started, plan_score(plan))
         plan.solve_seconds = time.perf_counter() - started
         return plan
     end = time.perf_counter() + limit  # when the routes must be final
@@ -193,11 +203,12 @@ def plan_batch(
     if kinds != {"delivery", "pickup"} or not want_baseline:
         # No baseline asked for: the whole time goes to the paired search.
         result = run_engine(problem, limit, engine=engine, progress=progress, workers=workers)
-        plan = _polished_plan(problem, result, engine, _left(polish_s, end), workers)
+        plan = _polished_plan(problem, result, engine, _left(polish_s, end), workers, progress)
         plan.solve_seconds = time.perf_counter() - started
         return plan
 
     parts = []
+    whole = PartsProgress(progress)  # a part's cost is not the plan's: sums once both exist
     for kind in ("delivery", "pickup"):
         part = compile_problem(
             with_orders(batch, [o for o in batch.orders if o.kind == kind]), problem.travel
@@ -210,12 +221,14 @@ def plan_batch(
             part,
             share - polish_part,
             engine=engine,
-            progress=progress,
+            progress=whole.part(kind),
             phase=f"{'deliveries' if kind == 'delivery' else 'pickups'} alone",
             workers=workers,
         )
         if polish_part > 0:
             alone = polish(part, alone, polish_part, batch.options.seed).result
+            if progress is not None:
+                whole.done(kind, exact_cost(part, alone.routes))
         parts.append((part, alone))
     merged = _merge(problem, parts)
     remaining = max(0.1, limit - (time.perf_counter() - started))
@@ -228,7 +241,7 @@ def plan_batch(
         initial=merged,
         workers=workers,
     )
-    plan = _polished_plan(problem, result, engine, _left(polish_s, end), workers)
+    plan = _polished_plan(problem, result, engine, _left(polish_s, end), workers, progress)
     if want_baseline:
         part_plans = [_plan(part, res, engine) for part, res in parts]
         routes = [r for p in part_plans for r in p.routes]
@@ -326,12 +339,19 @@ def _across_borders(problem: RoutingProblem, plan: Plan, seconds: float) -> Plan
 
 
 def _polished_plan(
-    problem: RoutingProblem, result: EngineResult, engine: str, seconds: float, workers: int
+    problem: RoutingProblem,
+    result: EngineResult,
+    engine: str,
+    seconds: float,
+    workers: int,
+    progress: Progress | None = None,
 ) -> Plan:
     """The validated plan of ``result``, polished under the true cost when asked (on two
     cores: two polishing searches with different seeds, the cheaper kept)."""
     if seconds <= 0:
         return _plan(problem, result, engine)
+    if progress is not None:
+        progress("polishing", 0.0, math.inf)
     seed = problem.batch.options.seed
     if workers >= 2:
         context = multiprocessing.get_context("fork")
@@ -343,6 +363,8 @@ def _polished_plan(
     else:
         polished = polish(problem, result, seconds, seed)
     plan = _plan(problem, polished.result, engine)
+    if progress is not None:
+        progress("polishing", polished.seconds, plan_score(plan))
     plan.polishing = Polishing(
         cost_before=polished.cost_before,
         cost_after=polished.cost_after,

@@ -14,7 +14,7 @@ import math
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from optimizer.model import Batch
 from optimizer.network import travel_matrices
@@ -22,7 +22,12 @@ from optimizer.siting.cflp import solve_cflp
 from optimizer.siting.coverage import solve_mclp
 from optimizer.siting.pmedian import solve_pmedian
 from optimizer.siting.result import SitingError, SitingResult, Status
-from optimizer.siting.scenario import SCENARIO_SCHEMA_ID, Scenario
+from optimizer.siting.scenario import SCENARIO_SCHEMA_ID, Scenario, reject_opening_cost
+
+OPTIMIZE_OPENING_COST = (
+    "opening_cost: renamed daily_cost_cny (CNY per day to run a centre), so that it is not "
+    "taken for the one-off build cost of a scenario's build_cost_cny"
+)
 
 Model = Literal["pmedian", "mclp", "cflp"]
 CANDIDATE_KINDS = ("collection_centre", "station")
@@ -53,7 +58,7 @@ class CountyOptimize(BaseModel):
         default="pmedian",
         description=(
             "pmedian: minimise produce-weighted travel time with p centres; mclp: maximise "
-            "the kg within radius_min of p centres; cflp: opening cost plus a transport "
+            "the kg within radius_min of p centres; cflp: daily_cost_cny plus a transport "
             "cost proxy of 0.01 CNY per kg per minute, with capacities."
         ),
     )
@@ -61,18 +66,23 @@ class CountyOptimize(BaseModel):
     radius_min: float = Field(
         default=60.0, gt=0, description="mclp: minutes within which produce counts as covered."
     )
-    opening_cost: float = Field(
+    daily_cost_cny: float = Field(
         default=500.0, ge=0, description="cflp: CNY per day to run a centre (domain.md §4.5)."
     )
     capacity_kg: float = Field(default=20000.0, gt=0, description="cflp: kg a centre takes a day.")
     budget_cny: float | None = Field(
         default=None,
         ge=0,
-        description="cflp: at most this much opening cost a day (none: no cap).",
+        description="cflp: at most this much daily_cost_cny in all, CNY a day (none: no cap).",
     )
     must_open: list[str] = Field(default_factory=list, description="Site ids that stay open.")
     forbid: list[str] = Field(default_factory=list, description="Site ids that may not open.")
     time_limit_s: float = Field(default=60.0, gt=0, le=3600, description="Solver time limit.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_opening_cost(cls, data: object) -> object:
+        return reject_opening_cost(data, OPTIMIZE_OPENING_COST)
 
 
 class CountySiting(BaseModel):
@@ -89,10 +99,21 @@ class CountySiting(BaseModel):
     solver: str
     candidates: int = Field(description="Candidate sites (centres and stations).")
     stations: int = Field(description="Stations with produce (demand points).")
+    daily_cost_cny: dict[str, float] = Field(
+        default_factory=dict,
+        description="cflp: CNY per day to run each chosen centre, as the model counted it.",
+    )
 
     def scenario(self, batch: str) -> Scenario:
-        """A ``freshroute.siting/v1`` scenario opening the chosen sites of ``batch``."""
-        return Scenario(schema=SCENARIO_SCHEMA_ID, name=self.name, batch=batch, open=self.open)
+        """A ``freshroute.siting/v1`` scenario opening the chosen sites of ``batch``, with
+        their daily cost when the model counted one (cflp)."""
+        return Scenario(
+            schema=SCENARIO_SCHEMA_ID,
+            name=self.name,
+            batch=batch,
+            open=self.open,
+            daily_cost_cny=self.daily_cost_cny,
+        )
 
 
 def candidate_sites(batch: Batch) -> list[str]:
@@ -156,14 +177,15 @@ def check_optimize(batch: Batch, spec: CountyOptimize) -> list[tuple[str, str]]:
             )
         )
     if spec.model == "cflp" and spec.budget_cny is not None:
-        affordable = int(spec.budget_cny // spec.opening_cost) if spec.opening_cost else allowed
+        daily = spec.daily_cost_cny
+        affordable = int(spec.budget_cny // daily) if daily else allowed
         need = math.ceil(sum(produce.values()) / spec.capacity_kg) if produce else 0
         if affordable < max(len(must), need):
             problems.append(
                 (
                     "budget_cny",
                     f"{spec.budget_cny:g} CNY opens {affordable} centres at "
-                    f"{spec.opening_cost:g} CNY each; {max(len(must), need)} are needed "
+                    f"{daily:g} CNY a day each; {max(len(must), need)} are needed "
                     f"({len(must)} must open, {need} to hold the produce)",
                 )
             )
@@ -209,6 +231,7 @@ def optimize_county(batch: Batch, spec: CountyOptimize) -> CountySiting:
         solver=res.solver,
         candidates=len(candidates),
         stations=len(stations),
+        daily_cost_cny=dict.fromkeys(chosen, spec.daily_cost_cny) if spec.model == "cflp" else {},
     )
 
 
@@ -241,7 +264,7 @@ def _solve(
         cost * CNY_PER_KG_MIN,  # CNY per kg served from candidate i to station j
         demand,
         np.full(m, spec.capacity_kg),
-        np.full(m, spec.opening_cost),
+        np.full(m, spec.daily_cost_cny),
         must_open=must,
         forbidden=forbidden,
         budget=spec.budget_cny,
@@ -272,7 +295,8 @@ def scenario_problems(batch: Batch, scenario: Scenario) -> list[tuple[str, str]]
         elif new_id in sites and (sites[new_id].kind != "collection_centre" or new_id in opened):
             problems.append((f"open[{i}]", f"a new centre at '{sid}' would clash with '{new_id}'"))
         seen.add(sid)
-    for sid in scenario.opening_cost:
-        if sid not in sites:
-            problems.append((f"opening_cost.{sid}", f"unknown site '{sid}'"))
+    for field in ("build_cost_cny", "daily_cost_cny"):
+        for sid in getattr(scenario, field):
+            if sid not in sites:
+                problems.append((f"{field}.{sid}", f"unknown site '{sid}'"))
     return problems

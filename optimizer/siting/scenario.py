@@ -10,14 +10,19 @@ days, the same days for every scenario, through the normal planning path.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import math
+import os
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from optimizer.freshness import decay_rate, freshness_budget_min, vehicle_temp
+from optimizer.i18n import normalize_lang, t
 from optimizer.model import Batch, Order, Site, read_batch
 from optimizer.network import TravelMatrices, travel_matrices
 from optimizer.routing.feasibility import check_feasibility
@@ -26,6 +31,21 @@ from optimizer.routing.solve import plan_batch
 from optimizer.siting.result import SitingError
 
 SCENARIO_SCHEMA_ID = "freshroute.siting/v1"
+
+
+OPENING_COST_SPLIT = (
+    "opening_cost: this field was split in two, as it meant a one-off build cost here "
+    "and a daily cost in 'site optimize'. Rename it build_cost_cny (one-off CNY to build "
+    "a centre at a site) or daily_cost_cny (CNY per day to run it)"
+)
+
+
+def reject_opening_cost(data: object, message: str = OPENING_COST_SPLIT) -> object:
+    """Refuse the old, ambiguous ``opening_cost`` field by name (``message``: which field
+    replaces it), rather than as an unknown field."""
+    if isinstance(data, dict) and "opening_cost" in data:
+        raise ValueError(message)
+    return data
 
 
 class Scenario(BaseModel):
@@ -37,24 +57,41 @@ class Scenario(BaseModel):
     name: str
     batch: str = Field(description="The county batch file, relative to this scenario file.")
     open: list[str] = Field(min_length=1, description="Site ids where a centre is open.")
-    opening_cost: dict[str, float] = Field(
-        default_factory=dict, description="CNY to open (build) a centre at a site id."
+    base: bool = Field(
+        default=False,
+        description="The base the others are compared with (default: the first scenario).",
+    )
+    build_cost_cny: dict[str, float] = Field(
+        default_factory=dict,
+        description="One-off CNY to build a centre at a site id (for the payback).",
+    )
+    daily_cost_cny: dict[str, float] = Field(
+        default_factory=dict,
+        description="CNY per day to run a centre at a site id (staff, power, rent).",
     )
     days: int = Field(default=3, ge=0, le=30, description="Days of routing to simulate.")
     seed: int = Field(default=1, ge=0)
     time_limit_s: float = Field(default=5.0, gt=0, le=600)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_opening_cost(cls, data: object) -> object:
+        return reject_opening_cost(data)
+
 
 class ScenarioResult(BaseModel):
     name: str
     open: list[str]
-    opening_cost: float
+    base: bool = Field(default=False, description="Marked as the base of a comparison.")
+    build_cost_cny: float = Field(default=0.0, description="One-off CNY to build its centres.")
+    daily_cost_cny: float = Field(default=0.0, description="CNY per day to run its centres.")
     produce_kg: float
     mean_minutes_to_centre: float = Field(description="Produce-kg-weighted, nearest open centre.")
     max_minutes_to_centre: float
     fresh_coverage: float = Field(description="Share of produce kg inside its freshness radius.")
     days: int
     unservable_orders: int = Field(description="Pickups no vehicle could bring in fresh, all days.")
+    vehicles: float | None = Field(default=None, description="Vehicles used per day (mean).")
     routing_cost: float | None = None
     routing_km: float | None = None
     empty_return_share: float | None = None
@@ -62,11 +99,24 @@ class ScenarioResult(BaseModel):
     freshness_min: float | None = None
     catchment: dict[str, str] = Field(default_factory=dict, description="station → centre")
 
+    @property
+    def cost_per_day(self) -> float | None:
+        """Routing cost plus running the centres, CNY per day (None: not simulated)."""
+        return None if self.routing_cost is None else self.routing_cost + self.daily_cost_cny
+
 
 def load_scenario(path: Path) -> tuple[Scenario, Batch]:
-    """A scenario file and its county batch (road paths resolved next to the batch)."""
+    """A scenario file and its county batch: ``batch`` is relative to the scenario file
+    (an absolute path is kept); road paths are resolved next to the batch."""
     scenario = Scenario.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))
     return scenario, read_batch((Path(path).parent / scenario.batch).resolve())
+
+
+def batch_path_from(scenario_file: Path, batch_file: Path) -> str:
+    """How a scenario file at ``scenario_file`` names ``batch_file``: relative to the
+    scenario's folder, so the two can move together (POSIX separators)."""
+    folder = Path(scenario_file).resolve().parent
+    return Path(os.path.relpath(Path(batch_file).resolve(), folder)).as_posix()
 
 
 def county_with_centres(batch: Batch, open_ids: list[str]) -> Batch:
@@ -182,7 +232,7 @@ def evaluate_scenario(scenario: Scenario, batch: Batch) -> ScenarioResult:
     county = county_with_centres(batch, scenario.open)
     travel = travel_matrices(county)
     stat = static_measures(county, travel)
-    costs, kms, empties, fresh_mean, fresh_min = [], [], [], [], []
+    costs, kms, empties, fresh_mean, fresh_min, vehicles = [], [], [], [], [], []
     unservable = 0
     for day in range(scenario.days):
         day_batch = sample_day(county, day, scenario.seed)
@@ -201,6 +251,7 @@ def evaluate_scenario(scenario: Scenario, batch: Batch) -> ScenarioResult:
         k = plan.kpis
         costs.append(k.total_cost)
         kms.append(k.km)
+        vehicles.append(k.vehicles_used)
         empties.append(k.empty_return_share)
         if k.freshness_mean is not None:
             fresh_mean.append(k.freshness_mean)
@@ -212,13 +263,16 @@ def evaluate_scenario(scenario: Scenario, batch: Batch) -> ScenarioResult:
     return ScenarioResult(
         name=scenario.name,
         open=scenario.open,
-        opening_cost=sum(scenario.opening_cost.get(s, 0.0) for s in scenario.open),
+        base=scenario.base,
+        build_cost_cny=sum(scenario.build_cost_cny.get(s, 0.0) for s in scenario.open),
+        daily_cost_cny=sum(scenario.daily_cost_cny.get(s, 0.0) for s in scenario.open),
         produce_kg=stat["produce_kg"],
         mean_minutes_to_centre=stat["mean"],
         max_minutes_to_centre=stat["max"],
         fresh_coverage=stat["coverage"],
         days=scenario.days,
         unservable_orders=unservable,
+        vehicles=mean(vehicles),
         routing_cost=mean(costs),
         routing_km=mean(kms),
         empty_return_share=mean(empties),
@@ -228,43 +282,147 @@ def evaluate_scenario(scenario: Scenario, batch: Batch) -> ScenarioResult:
     )
 
 
-COLUMNS = [
-    ("opening cost (CNY)", "opening_cost", "{:,.0f}"),
-    ("produce kg/day", "produce_kg", "{:,.0f}"),
-    ("mean min to centre", "mean_minutes_to_centre", "{:.1f}"),
-    ("max min to centre", "max_minutes_to_centre", "{:.1f}"),
-    ("produce inside freshness radius", "fresh_coverage", "{:.1%}"),
-    ("unservable pickups (all days)", "unservable_orders", "{}"),
-    ("routing cost/day (CNY)", "routing_cost", "{:,.0f}"),
-    ("routing km/day", "routing_km", "{:,.1f}"),
-    ("empty return legs", "empty_return_share", "{:.1%}"),
-    ("freshness on arrival, mean", "freshness_mean", "{:.1%}"),
-    ("freshness on arrival, min", "freshness_min", "{:.1%}"),
-]
+# The decision table, one row per measure: (id, number format). Labels are
+# ``t("siting.col." + id)``; the CSV's English header is the ids.
+MEASURES: tuple[tuple[str, str], ...] = (
+    ("open", "{}"),
+    ("build_cost_cny", "{:,.0f}"),
+    ("daily_cost_cny", "{:,.0f}"),
+    ("vehicles", "{:.1f}"),
+    ("routing_km", "{:,.1f}"),
+    ("routing_cost", "{:,.0f}"),
+    ("cost_per_day", "{:,.0f}"),
+    ("fresh_coverage", "{:.1%}"),
+    ("produce_kg", "{:,.0f}"),
+    ("mean_minutes_to_centre", "{:.1f}"),
+    ("max_minutes_to_centre", "{:.1f}"),
+    ("unservable_orders", "{}"),
+    ("empty_return_share", "{:.1%}"),
+    ("freshness_mean", "{:.1%}"),
+    ("freshness_min", "{:.1%}"),
+)
+# Differences from the base scenario (scenario minus base), and the payback.
+DELTAS: tuple[tuple[str, str], ...] = (
+    ("delta_vehicles", "{:+.1f}"),
+    ("delta_km", "{:+,.1f}"),
+    ("delta_cost", "{:+,.0f}"),
+    ("delta_coverage", "{:+.1%}"),
+    ("payback_days", "{:,.0f}"),
+)
 
 
-def comparison_markdown(results: list[ScenarioResult]) -> str:
-    """Scenarios side by side, one column each."""
-    head = "| measure | " + " | ".join(r.name for r in results) + " |"
-    lines = [head, "|---|" + "---:|" * len(results)]
-    for label, field, fmt in COLUMNS:
+def base_index(results: list[ScenarioResult]) -> int:
+    """The base scenario: the one marked ``base``, else the first."""
+    marked = [i for i, r in enumerate(results) if r.base]
+    if len(marked) > 1:
+        names = ", ".join(f"'{results[i].name}'" for i in marked)
+        raise SitingError(f"base: only one scenario may be the base ({names} are marked)")
+    return marked[0] if marked else 0
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def versus_base(result: ScenarioResult, base: ScenarioResult) -> dict[str, float | None]:
+    """``result`` minus ``base`` per day, and the payback in days: the extra build cost
+    over the daily saving (None when nothing more is built; ``inf`` when it never pays
+    back, i.e. the scenario saves nothing a day)."""
+    cost = _diff(result.cost_per_day, base.cost_per_day)
+    extra = result.build_cost_cny - base.build_cost_cny
+    payback: float | None = None
+    if extra > 0 and cost is not None:
+        payback = extra / -cost if cost < 0 else math.inf
+    return {
+        "delta_vehicles": _diff(result.vehicles, base.vehicles),
+        "delta_km": _diff(result.routing_km, base.routing_km),
+        "delta_cost": cost,
+        "delta_coverage": result.fresh_coverage - base.fresh_coverage,
+        "payback_days": payback,
+    }
+
+
+def measure(result: ScenarioResult, key: str) -> float | None:
+    """The value of a ``MEASURES`` row for one scenario."""
+    return len(result.open) if key == "open" else getattr(result, key)
+
+
+def decision_rows(results: list[ScenarioResult], lang: str = "en") -> list[list[str]]:
+    """The decision table as text, one row per measure and difference: the label, then a
+    cell per scenario (``-`` for a value not simulated; the base says so in its
+    difference rows)."""
+    b = base_index(results)
+    versus = [versus_base(r, results[b]) for r in results]
+    rows = []
+    for key, fmt in MEASURES:
+        values = [measure(r, key) for r in results]
+        rows.append([t(f"siting.col.{key}", lang), *(_cell(v, fmt, lang) for v in values)])
+    for key, fmt in DELTAS:
         cells = [
-            "-" if getattr(r, field) is None else fmt.format(getattr(r, field)) for r in results
+            t("siting.is_base", lang) if i == b else _cell(v[key], fmt, lang)
+            for i, v in enumerate(versus)
         ]
-        lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        rows.append([t(f"siting.col.{key}", lang), *cells])
+    return rows
 
 
-def comparison_csv(results: list[ScenarioResult]) -> str:
-    fields = [f for _, f, _ in COLUMNS]
-    rows = ["scenario," + ",".join(fields)]
-    for r in results:
-        rows.append(
-            r.name
-            + ","
-            + ",".join("" if getattr(r, f) is None else str(getattr(r, f)) for f in fields)
-        )
-    return "\n".join(rows) + "\n"
+def _cell(value: float | None, fmt: str, lang: str) -> str:
+    if value is None:
+        return "-"
+    if value == math.inf:
+        return t("siting.never", lang)
+    return fmt.format(value)
+
+
+def comparison_markdown(results: list[ScenarioResult], lang: str = "en") -> str:
+    """The decision table: scenarios side by side, one column each, the base marked."""
+    b = base_index(results)
+    names = [
+        f"{r.name} ({t('siting.is_base', lang)})" if i == b else r.name
+        for i, r in enumerate(results)
+    ]
+    head = f"| {t('siting.col.measure', lang)} | " + " | ".join(names) + " |"
+    lines = [head, "|---|" + "---:|" * len(results)]
+    lines += ["| " + " | ".join(row) + " |" for row in decision_rows(results, lang)]
+    return "\n".join(lines) + f"\n\n{routing_note(results, lang)}\n"
+
+
+def routing_note(results: list[ScenarioResult], lang: str = "en") -> str:
+    """What the routing figures are: a mean over how many simulated days."""
+    days = sorted({r.days for r in results if r.days})
+    if not days:
+        return t("siting.routing_none", lang)
+    return t("siting.routing_note", lang, days="/".join(map(str, days)))
+
+
+def comparison_csv(results: list[ScenarioResult], lang: str = "en") -> str:
+    """One row per scenario, raw numbers; the header is the measure ids in English and
+    their labels in Chinese. A payback that never comes is written as the word."""
+    b = base_index(results)
+    keys = [k for k, _ in MEASURES] + [k for k, _ in DELTAS]
+    en = normalize_lang(lang) == "en"
+    head = (
+        ["scenario", "base", *keys]
+        if en
+        else [
+            t("siting.scenario", lang),
+            t("siting.is_base", lang),
+            *(t(f"siting.col.{k}", lang) for k in keys),
+        ]
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(head)
+    for i, r in enumerate(results):
+        values: dict[str, float | None] = {k: measure(r, k) for k, _ in MEASURES}
+        values |= versus_base(r, results[b]) if i != b else dict.fromkeys(k for k, _ in DELTAS)
+        mark = t("siting.is_base", lang) if i == b else ""
+        cells = [
+            "" if v is None else t("siting.never", lang) if v == math.inf else v
+            for v in (values[k] for k in keys)
+        ]
+        writer.writerow([r.name, mark, *cells])
+    return buffer.getvalue()
 
 
 def comparison_geojson(batch: Batch, results: list[ScenarioResult]) -> dict:

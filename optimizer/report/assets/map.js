@@ -9,6 +9,7 @@
   var el = FR.el;
   var drawn = 0;
   var arrows = 0;
+  var roads = 0;
 
   // Arrowheads at the middle of each leg long enough on screen, and every ~110 px along
   // lines made of many short pieces (road geometry), pointing the way the vehicle drives.
@@ -69,7 +70,9 @@
           "</span>" + item.label));
       });
       box.appendChild(el("div", "fr-note", data.labels.direction));
+      if (data.roads.length) box.appendChild(el("div", "fr-note", data.labels.roads));
       if (!data.tiles) box.appendChild(el("div", "fr-note", data.labels.no_tiles));
+      box.appendChild(el("div", "fr-note fr-datum", data.labels.datum));
       return box;
     };
     return ctl;
@@ -80,6 +83,14 @@
     var map = FR.setupMap(data);
     var groups = [];
     legendControl(data, groups, map).addTo(map);
+
+    // The road network, faint, under the routes (same datum as the sites: see map.py).
+    data.roads.forEach(function (group) {
+      L.polyline(group.lines, { color: "#8a939c", weight: group.major ? 2.4 : 1.2,
+                                opacity: group.major ? 0.6 : 0.45, interactive: false,
+                                className: "fr-road" }).addTo(map);
+      roads += group.lines.length;
+    });
 
     data.routes.forEach(function (r, i) {
       var group = groups[i] = L.featureGroup();
@@ -100,10 +111,15 @@
                                                zIndexOffset: s.icon === "hub" ||
                                                  s.icon === "centre" ? 1000 : 0 });
       marker.bindPopup(s.popup, FR.popupOptions({ maxWidth: 560, minWidth: 240, maxHeight: 360 }));
-      // s.popup and s.tooltip are HTML, escaped once in map.py: no escaping here.
-      marker.bindTooltip(s.tooltip, { permanent: s.icon === "hub" || s.icon === "centre",
-                                      direction: "right", offset: [12, 0],
-                                      className: "fr-tip" });
+      // s.popup, s.tooltip and s.label are HTML, escaped once in map.py: no escaping here.
+      var major = s.icon === "hub" || s.icon === "centre";
+      if (data.label_villages && !major) {
+        marker.bindTooltip(s.label, { permanent: true, direction: "right", offset: [10, 0],
+                                      className: "fr-label" });
+      } else {
+        marker.bindTooltip(s.tooltip, { permanent: major, direction: "right", offset: [12, 0],
+                                        className: "fr-tip" });
+      }
       marker.addTo(map);
       markers[s.id] = marker;
     });
@@ -126,6 +142,6 @@
   } catch (e) {
     window.__errors.push(String(e && e.stack ? e.stack : e));
   } finally {
-    FR.finish({ "routes-drawn": drawn, arrows: arrows });
+    FR.finish({ "routes-drawn": drawn, arrows: arrows, "roads-drawn": roads });
   }
 })();
