@@ -423,9 +423,7 @@ def road_matrices(
     else:
         router = None
         h_key = cache.hierarchy_key(path, spec) if use_cache else None
-        km, minutes, snapped, network, warnings = _ch_matrices(
-            sites, spec, base_dir, h_key, timings
-        )
+        km, minutes, snapped, network, warnings = ch_matrices(sites, spec, base_dir, h_key, timings)
     far = snapped.far(ids, spec.max_snap_km)
     result = RoadMatrices(
         site_ids=ids,
@@ -456,18 +454,21 @@ def road_matrices(
     return result
 
 
-def _ch_matrices(
+def ch_matrices(
     sites: list[tuple[str, float, float]],
     spec: RoadNetworkTravel,
     base_dir: Path,
     h_key: str | None,
     timings: dict[str, float],
+    network: RoadNetwork | None = None,
 ) -> tuple[np.ndarray, np.ndarray, Snapped, RoadNetwork, list[str]]:
-    """The "ch" method: load, snap, hierarchy (cached per network), many-to-many."""
+    """The "ch" method: load (unless given), snap, hierarchy (cached per network under
+    ``h_key``), many-to-many; (km, minutes, snapped, network, warnings)."""
     from optimizer.network.chmatrix import network_hierarchy, road_packed
 
     t0 = time.perf_counter()
-    network = load_network(spec, base_dir)
+    if network is None:
+        network = load_network(spec, base_dir)
     t1 = time.perf_counter()
     x, y = site_xy(network, sites, spec.coords)
     snapped = snap_sites(network, x, y, spec.access_speed_kmh)
