@@ -1,10 +1,12 @@
 """Contraction hierarchy (CH) of a directed road graph and many-to-many queries on it.
 
-Build: nodes are contracted one by one in the order of a lazily updated priority (edge
-difference + contracted neighbours); contracting v adds the shortcut u→w for an in-arc
-u→v and an out-arc v→w unless a witness search (Dijkstra from u avoiding v, a bounded
-number of settled nodes) finds a path no longer than u→v→w. A missed witness only adds
-a needless shortcut, never a wrong distance. A node's arcs at its contraction go to
+Build: nodes are contracted one by one in the order of a lazily updated priority
+(2 × edge difference + contracted neighbours, weights tuned on benchmarks/matrix.py's
+grid): a popped node's priority is recomputed and it is contracted only if it is still
+the smallest. Contracting v adds the shortcut u→w for an in-arc u→v and an out-arc v→w
+unless a witness search (Dijkstra from u avoiding v, stopped after a bounded amount of
+work or when every w is settled) finds a path no longer than u→v→w. A missed witness
+only adds a needless shortcut, never a wrong distance. A node's arcs at its contraction go to
 higher-ranked nodes: they are its upward out-arcs and upward in-arcs.
 
 Query (RPHAST, Delling et al. 2011): the targets' upward in-arc closure R is sorted by
@@ -29,8 +31,8 @@ from numba import prange
 
 _jit = numba.njit(cache=True, nogil=True)
 _INF = np.inf
-WITNESS_SETTLE = 60  # settled nodes per witness search when contracting
-SIM_SETTLE = 30  # ... when estimating a node's priority
+WITNESS_SETTLE = 1000  # work (nodes settled + arcs scanned) per witness search
+SIM_SETTLE = 1000  # ... when estimating a node's priority (equal: the estimate is reused)
 BATCH = 32  # sources per downward sweep
 
 
@@ -284,7 +286,7 @@ def _shortcuts(
 def _priority(v, n_sc, in_cnt, out_cnt, deleted):
     if n_sc < 0:
         return 1e18
-    return 2.0 * n_sc - (in_cnt[v] + out_cnt[v]) + deleted[v]
+    return 4.0 * n_sc - 2.0 * (in_cnt[v] + out_cnt[v]) + deleted[v]
 
 
 @_jit
@@ -581,9 +583,14 @@ def build_hierarchy(
     weight: np.ndarray,
     witness_settle: int = WITNESS_SETTLE,
     sim_settle: int = SIM_SETTLE,
-    update_neighbours: bool = True,
+    update_neighbours: bool = False,
 ) -> Hierarchy:
-    """Contract the directed graph (arcs src→dst, float64 weights ≥ 0, no NaN)."""
+    """Contract the directed graph (arcs src→dst, float64 weights ≥ 0, no NaN).
+
+    ``update_neighbours`` recomputes the priority of a contracted node's neighbours
+    (fewer shortcuts, several times slower here); otherwise they only count one more
+    contracted neighbour and the lazy update corrects them when they are popped.
+    """
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
     weight = np.asarray(weight, dtype=np.float64)
