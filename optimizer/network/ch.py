@@ -808,3 +808,11 @@ def many_to_many(
         np.asarray(tgt_off, np.float64),
         batch,
     )
+
+
+def warm_up() -> None:
+    """Compile the kernels now (or load them from numba's on-disk cache) on a 3-node
+    graph, so that the first road matrix does not pay for compiling."""
+    h = build_hierarchy(3, np.array([0, 1, 2]), np.array([1, 2, 0]), np.array([1.0, 2.0, 3.0]))
+    one = np.array([0, 1], dtype=np.int64)
+    many_to_many(h, one, one[:1], np.zeros(1), one, one[1:], np.zeros(1))
