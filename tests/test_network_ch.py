@@ -62,9 +62,12 @@ def test_many_to_many_equals_dijkstra_bit_for_bit(seed):
     h = build_hierarchy(n, src, dst, w)
     nodes = np.arange(n)
     ptr = np.arange(n + 1)
-    got = many_to_many(h, ptr, nodes, np.zeros(n), ptr, nodes, np.zeros(n), batch=7)
     want = _dijkstra(n, src, dst, w, nodes)
-    np.testing.assert_array_equal(got, want)  # minutes and km of the same path, exactly
+    for threads in (1, 3):
+        got = many_to_many(
+            h, ptr, nodes, np.zeros(n), ptr, nodes, np.zeros(n), batch=7, threads=threads
+        )
+        np.testing.assert_array_equal(got, want)  # minutes and km of the same path, exactly
     assert np.isinf(got[:, 0]).sum() == n - 1 and np.isinf(got[n - 3 :, : n - 3]).all()
     assert all(np.all(h.rank[h.fwd_to[h.fwd_ptr[v] : h.fwd_ptr[v + 1]]] > h.rank[v]) for v in nodes)
 

@@ -13,7 +13,7 @@ Query (RPHAST, Delling et al. 2011): the targets' upward in-arc closure R is sor
 rank, high first; per batch of sources, an upward search from each source (a pass over
 its upward cone in rank order: the upward graph is acyclic) seeds a (|R| × batch) table,
 then one downward sweep over R relaxes every downward arc for the whole batch at once.
-Batches run in parallel threads.
+Ranges of sources run in parallel threads (the kernel releases the GIL).
 
 Weights are float64 holding integers below 2**53 (matrix.py's packed minutes + km), so
 every sum is exact and the CH distance equals Dijkstra's to the last bit, whatever the
@@ -23,11 +23,13 @@ order of additions. Sources and targets may have several entry/exit nodes with o
 
 from __future__ import annotations
 
+import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numba
 import numpy as np
-from numba import prange
 
 _jit = numba.njit(cache=True, nogil=True)
 _INF = np.inf
@@ -708,7 +710,7 @@ def _up_cone(rank, fwd_ptr, fwd_to, fwd_w, seeds, offs, dist, mark, buf):
     return m
 
 
-@numba.njit(cache=True, nogil=True, parallel=True)
+@_jit
 def _rphast(
     n,
     rank,
@@ -727,20 +729,21 @@ def _rphast(
     tgt_pos,
     tgt_off,
     batch,
+    lo_src,
+    hi_src,
+    out,
 ):
-    n_src = len(src_ptr) - 1
+    """Rows ``lo_src:hi_src`` of ``out`` (sources × targets), batch by batch."""
     n_tgt = len(tgt_ptr) - 1
     m = len(members)
-    out = np.full((n_src, n_tgt), _INF)
-    n_batches = (n_src + batch - 1) // batch
-    for bi in prange(n_batches):
-        lo = bi * batch
-        hi = min(lo + batch, n_src)
+    table = np.empty((m, batch))
+    dist = np.full(n, _INF)
+    mark = np.zeros(n, dtype=np.bool_)
+    buf = np.empty(n, dtype=np.int64)
+    for lo in range(lo_src, hi_src, batch):
+        hi = min(lo + batch, hi_src)
         kb = hi - lo
-        table = np.full((m, batch), _INF)
-        dist = np.full(n, _INF)
-        mark = np.zeros(n, dtype=np.bool_)
-        buf = np.empty(n, dtype=np.int64)
+        table[:] = _INF
         for s in range(lo, hi):
             seeds = src_node[src_ptr[s] : src_ptr[s + 1]]
             offs = src_off[src_ptr[s] : src_ptr[s + 1]]
@@ -768,7 +771,12 @@ def _rphast(
                     v = table[pos, j] + off
                     if v < out[lo + j, t]:
                         out[lo + j, t] = v
-    return out
+
+
+def default_threads() -> int:
+    """``FRESHROUTE_WORKERS`` or the usable cores (at most 4)."""
+    env = os.environ.get("FRESHROUTE_WORKERS")
+    return max(1, int(env)) if env else max(1, min(len(os.sched_getaffinity(0)), 4))
 
 
 def many_to_many(
@@ -780,6 +788,7 @@ def many_to_many(
     tgt_node: np.ndarray,
     tgt_off: np.ndarray,
     batch: int = BATCH,
+    threads: int | None = None,
 ) -> np.ndarray:
     """Shortest distances (sources × targets), inf where unreachable.
 
@@ -789,25 +798,30 @@ def many_to_many(
     members, loc = _restrict(h.n_nodes, h.rank, h.bwd_ptr, h.bwd_to, np.asarray(tgt_node, np.int64))
     dptr, dfrm, dw = _down_arcs(members, loc, h.bwd_ptr, h.bwd_to, h.bwd_w)
     tgt_pos = loc[np.asarray(tgt_node, np.int64)]
-    return _rphast(
-        h.n_nodes,
-        h.rank,
-        h.fwd_ptr,
-        h.fwd_to,
-        h.fwd_w,
-        np.asarray(src_ptr, np.int64),
-        np.asarray(src_node, np.int64),
-        np.asarray(src_off, np.float64),
-        members,
-        loc,
-        dptr,
-        dfrm,
-        dw,
-        np.asarray(tgt_ptr, np.int64),
-        tgt_pos,
-        np.asarray(tgt_off, np.float64),
-        batch,
-    )
+    src_ptr = np.asarray(src_ptr, np.int64)
+    n_src, n_tgt = len(src_ptr) - 1, len(tgt_ptr) - 1
+    out = np.full((n_src, n_tgt), _INF)
+    args = (
+        h.n_nodes, h.rank, h.fwd_ptr, h.fwd_to, h.fwd_w, src_ptr,
+        np.asarray(src_node, np.int64), np.asarray(src_off, np.float64), members, loc,
+        dptr, dfrm, dw, np.asarray(tgt_ptr, np.int64), tgt_pos,
+        np.asarray(tgt_off, np.float64), batch,
+    )  # fmt: skip
+    # threads, not numba's parallel=True: the kernel releases the GIL, and no OpenMP
+    # runtime is started (GNU OpenMP breaks a later fork, which the Dijkstra method uses)
+    threads = min(threads or default_threads(), max(1, n_src // batch))
+    bounds = np.linspace(0, n_src, threads + 1).astype(np.int64)
+    if threads == 1:
+        _rphast(*args, 0, n_src, out)
+        return out
+    with ThreadPoolExecutor(threads) as pool:
+        jobs = [
+            pool.submit(_rphast, *args, int(lo), int(hi), out)
+            for lo, hi in itertools.pairwise(bounds)
+        ]
+        for job in jobs:
+            job.result()
+    return out
 
 
 def warm_up() -> None:
