@@ -197,29 +197,14 @@ def _witness(
 
 
 @_jit
-def _shortcuts(
-    v,
-    out_nbr,
-    out_wt,
-    out_start,
-    out_cnt,
-    in_nbr,
-    in_wt,
-    in_start,
-    in_cnt,
-    limit,
-    dist,
-    touched,
-    hk,
-    hv,
-    su,
-    sw,
-    sweight,
-    is_target,
-):
+def _shortcuts(v, g, limit, scratch, su, sw, sweight):
     """Shortcuts needed to contract v, written to su/sw/sweight; returns their count
     (−1 when the buffers are too small: treat as a very bad priority). ``limit`` 0:
-    no witness search, just count the in × out pairs (an upper bound)."""
+    no witness search, just count the in × out pairs (an upper bound). ``g`` is the
+    adjacency (out_nbr, out_wt, out_start, out_cnt, in_nbr, in_wt, in_start, in_cnt),
+    ``scratch`` the witness search's (dist, touched, hk, hv, is_target)."""
+    out_nbr, out_wt, out_start, out_cnt, in_nbr, in_wt, in_start, in_cnt = g
+    dist, touched, hk, hv, is_target = scratch
     n_sc = 0
     if limit == 0:
         for a in range(in_start[v], in_start[v] + in_cnt[v]):
@@ -363,27 +348,10 @@ def _contract(n, src, dst, w, witness_settle, sim_settle, update_neighbours):
     qk = np.empty(4 * n + 16, dtype=np.float64)
     qv = np.empty(4 * n + 16, dtype=np.int64)
     qsize = 0
+    scratch = (dist, touched, hk, hv, is_target)
+    g = (out_nbr, out_wt, out_start, out_cnt, in_nbr, in_wt, in_start, in_cnt)
     for v in range(n):
-        ns = _shortcuts(
-            v,
-            out_nbr,
-            out_wt,
-            out_start,
-            out_cnt,
-            in_nbr,
-            in_wt,
-            in_start,
-            in_cnt,
-            sim_settle,
-            dist,
-            touched,
-            hk,
-            hv,
-            su,
-            sw,
-            sweight,
-            is_target,
-        )
+        ns = _shortcuts(v, g, sim_settle, scratch, su, sw, sweight)
         prio[v] = _priority(v, ns, in_cnt, out_cnt, deleted)
         qsize = _push(qk, qv, qsize, prio[v], v)
     # upward arcs recorded at contraction: (node, neighbour, weight)
@@ -403,76 +371,19 @@ def _contract(n, src, dst, w, witness_settle, sim_settle, update_neighbours):
         if done[v] or p != prio[v]:
             continue
         # lazy update: re-evaluate, contract only if still the smallest
-        ns = _shortcuts(
-            v,
-            out_nbr,
-            out_wt,
-            out_start,
-            out_cnt,
-            in_nbr,
-            in_wt,
-            in_start,
-            in_cnt,
-            sim_settle,
-            dist,
-            touched,
-            hk,
-            hv,
-            su,
-            sw,
-            sweight,
-            is_target,
-        )
+        ns = _shortcuts(v, g, sim_settle, scratch, su, sw, sweight)
         newp = _priority(v, ns, in_cnt, out_cnt, deleted)
         if qsize > 0 and newp > qk[0]:
             prio[v] = newp
             qsize = _push(qk, qv, qsize, newp, v)
             continue
         if witness_settle != sim_settle or ns < 0:
-            ns = _shortcuts(
-                v,
-                out_nbr,
-                out_wt,
-                out_start,
-                out_cnt,
-                in_nbr,
-                in_wt,
-                in_start,
-                in_cnt,
-                witness_settle,
-                dist,
-                touched,
-                hk,
-                hv,
-                su,
-                sw,
-                sweight,
-                is_target,
-            )
+            ns = _shortcuts(v, g, witness_settle, scratch, su, sw, sweight)
         while ns < 0:  # more shortcuts than the buffers hold: grow them and redo
             su = np.empty(2 * len(su), dtype=np.int64)
             sw = np.empty(2 * len(sw), dtype=np.int64)
             sweight = np.empty(2 * len(sweight), dtype=np.float64)
-            ns = _shortcuts(
-                v,
-                out_nbr,
-                out_wt,
-                out_start,
-                out_cnt,
-                in_nbr,
-                in_wt,
-                in_start,
-                in_cnt,
-                witness_settle,
-                dist,
-                touched,
-                hk,
-                hv,
-                su,
-                sw,
-                sweight,
-                is_target,
-            )
+            ns = _shortcuts(v, g, witness_settle, scratch, su, sw, sweight)
         # record v's arcs (all to uncontracted, i.e. higher, nodes) as upward arcs
         need_f = nf + out_cnt[v]
         if need_f > len(f_node):
@@ -508,6 +419,16 @@ def _contract(n, src, dst, w, witness_settle, sim_settle, update_neighbours):
             in_nbr, in_wt, in_end = _insert(
                 in_nbr, in_wt, in_start, in_cnt, in_cap, in_end, sw[t], su[t], sweight[t]
             )
+        g = (
+            out_nbr,
+            out_wt,
+            out_start,
+            out_cnt,
+            in_nbr,
+            in_wt,
+            in_start,
+            in_cnt,
+        )  # the pools may have moved
         done[v] = True
         rank[v] = next_rank
         next_rank += 1
@@ -523,26 +444,7 @@ def _contract(n, src, dst, w, witness_settle, sim_settle, update_neighbours):
                     continue
                 deleted[x] += 1.0
                 if update_neighbours:
-                    nsx = _shortcuts(
-                        x,
-                        out_nbr,
-                        out_wt,
-                        out_start,
-                        out_cnt,
-                        in_nbr,
-                        in_wt,
-                        in_start,
-                        in_cnt,
-                        sim_settle,
-                        dist,
-                        touched,
-                        hk,
-                        hv,
-                        su,
-                        sw,
-                        sweight,
-                        is_target,
-                    )
+                    nsx = _shortcuts(x, g, sim_settle, scratch, su, sw, sweight)
                     px = _priority(x, nsx, in_cnt, out_cnt, deleted)
                 else:
                     px = prio[x] + 1.0
