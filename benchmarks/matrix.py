@@ -99,12 +99,11 @@ def _child(args: argparse.Namespace) -> None:
 def _anchor_graph(work: Path, sites: list) -> tuple:
     """Directed road arcs (minutes), node lon/lat and each site's nearest road node."""
     from optimizer.network.chmatrix import network_arcs
-    from optimizer.network.matrix import load_network, site_xy
-    from optimizer.network.snap import snap_sites
+    from optimizer.network.matrix import load_network, snap_to
 
     spec = RoadNetworkTravel(mode="road_network", path="roads.gpkg")
     net = load_network(spec, work)
-    snapped = snap_sites(net, *site_xy(net, sites, "wgs84"), spec.access_speed_kmh)
+    snapped = snap_to(net, sites, spec)
     src, dst, line = network_arcs(net)
     node = np.where(snapped.fraction < 0.5, net.u[snapped.line], net.v[snapped.line])
     lon, lat = net.to_wgs84(net.node_xy[:, 0], net.node_xy[:, 1])

@@ -138,24 +138,11 @@ def _remove(nbr, wt, start, cnt, x, target):
 
 
 @_jit
-def _witness(
-    out_nbr,
-    out_wt,
-    out_start,
-    out_cnt,
-    src,
-    skip,
-    bound,
-    limit,
-    dist,
-    touched,
-    hk,
-    hv,
-    is_target,
-    n_targets,
-):
+def _witness(g, scratch, src, skip, bound, limit, n_targets):
     """Dijkstra from ``src`` avoiding ``skip`` up to ``bound`` or ``limit`` settled nodes;
     leaves distances in ``dist`` (caller resets ``touched[:return]``)."""
+    out_nbr, out_wt, out_start, out_cnt = g[0], g[1], g[2], g[3]
+    dist, touched, hk, hv, is_target = scratch
     n_touched = 0
     dist[src] = 0.0
     touched[n_touched] = src
@@ -204,7 +191,7 @@ def _shortcuts(v, g, limit, scratch, su, sw, sweight):
     adjacency (out_nbr, out_wt, out_start, out_cnt, in_nbr, in_wt, in_start, in_cnt),
     ``scratch`` the witness search's (dist, touched, hk, hv, is_target)."""
     out_nbr, out_wt, out_start, out_cnt, in_nbr, in_wt, in_start, in_cnt = g
-    dist, touched, hk, hv, is_target = scratch
+    dist, touched, is_target = scratch[0], scratch[1], scratch[4]
     n_sc = 0
     if limit == 0:
         for a in range(in_start[v], in_start[v] + in_cnt[v]):
@@ -232,22 +219,7 @@ def _shortcuts(v, g, limit, scratch, su, sw, sweight):
             if w != u and not is_target[w]:
                 is_target[w] = True
                 n_targets += 1
-        nt = _witness(
-            out_nbr,
-            out_wt,
-            out_start,
-            out_cnt,
-            u,
-            v,
-            bound,
-            limit,
-            dist,
-            touched,
-            hk,
-            hv,
-            is_target,
-            n_targets,
-        )
+        nt = _witness(g, scratch, u, v, bound, limit, n_targets)
         for b in range(os_, os_ + oc):
             is_target[out_nbr[b]] = False
         for b in range(os_, os_ + oc):
@@ -385,28 +357,10 @@ def _contract(n, src, dst, w, witness_settle, sim_settle, update_neighbours):
             sweight = np.empty(2 * len(sweight), dtype=np.float64)
             ns = _shortcuts(v, g, witness_settle, scratch, su, sw, sweight)
         # record v's arcs (all to uncontracted, i.e. higher, nodes) as upward arcs
-        need_f = nf + out_cnt[v]
-        if need_f > len(f_node):
-            size = 2 * need_f
-            f_node = _grow_i(f_node, size)
-            f_to = _grow_i(f_to, size)
-            f_w = _grow_f(f_w, size)
-        for k in range(out_start[v], out_start[v] + out_cnt[v]):
-            f_node[nf] = v
-            f_to[nf] = out_nbr[k]
-            f_w[nf] = out_wt[k]
-            nf += 1
-        need_b = nb + in_cnt[v]
-        if need_b > len(b_node):
-            size = 2 * need_b
-            b_node = _grow_i(b_node, size)
-            b_to = _grow_i(b_to, size)
-            b_w = _grow_f(b_w, size)
-        for k in range(in_start[v], in_start[v] + in_cnt[v]):
-            b_node[nb] = v
-            b_to[nb] = in_nbr[k]
-            b_w[nb] = in_wt[k]
-            nb += 1
+        f_node, f_to, f_w, nf = _record(
+            f_node, f_to, f_w, nf, v, out_nbr, out_wt, out_start, out_cnt
+        )
+        b_node, b_to, b_w, nb = _record(b_node, b_to, b_w, nb, v, in_nbr, in_wt, in_start, in_cnt)
         # detach v
         for k in range(out_start[v], out_start[v] + out_cnt[v]):
             _remove(in_nbr, in_wt, in_start, in_cnt, out_nbr[k], v)
@@ -457,6 +411,22 @@ def _contract(n, src, dst, w, witness_settle, sim_settle, update_neighbours):
         out_cnt[v] = 0
         in_cnt[v] = 0
     return rank, f_node[:nf], f_to[:nf], f_w[:nf], b_node[:nb], b_to[:nb], b_w[:nb]
+
+
+@_jit
+def _record(node, to, w, count, v, nbr, wt, start, cnt):
+    """Append v's current arcs (v, neighbour, weight) to the growing triplet arrays."""
+    need = count + cnt[v]
+    if need > len(node):
+        node = _grow_i(node, 2 * need)
+        to = _grow_i(to, 2 * need)
+        w = _grow_f(w, 2 * need)
+    for k in range(start[v], start[v] + cnt[v]):
+        node[count] = v
+        to[count] = nbr[k]
+        w[count] = wt[k]
+        count += 1
+    return node, to, w, count
 
 
 @_jit

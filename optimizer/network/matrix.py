@@ -263,6 +263,14 @@ def site_xy(
     return network.from_wgs84(lon, lat)
 
 
+def snap_to(
+    network: RoadNetwork, sites: list[tuple[str, float, float]], spec: RoadNetworkTravel
+) -> Snapped:
+    """Snap the sites (id, lon, lat in ``spec.coords``) to the network's nearest lines."""
+    x, y = site_xy(network, sites, spec.coords)
+    return snap_sites(network, x, y, spec.access_speed_kmh)
+
+
 def build_router(
     sites: list[tuple[str, float, float]],
     spec: RoadNetworkTravel,
@@ -273,11 +281,9 @@ def build_router(
 ) -> tuple[Router, list[str]]:
     """Load (unless given), snap and build the packed site graph; also the warnings."""
     t0 = time.perf_counter()
-    if network is None:
-        network = load_network(spec, base_dir)
+    network = network or load_network(spec, base_dir)
     t1 = time.perf_counter()
-    x, y = site_xy(network, sites, spec.coords)
-    snapped = snap_sites(network, x, y, spec.access_speed_kmh)
+    snapped = snap_to(network, sites, spec)
     graph = build_site_graph(network, snapped)
     encoding = make_encoding(graph, graph.csr(graph.minutes))
     packed = encoding.encode(graph.minutes, graph.km)
@@ -467,11 +473,9 @@ def ch_matrices(
     from optimizer.network.chmatrix import network_hierarchy, road_packed
 
     t0 = time.perf_counter()
-    if network is None:
-        network = load_network(spec, base_dir)
+    network = network or load_network(spec, base_dir)
     t1 = time.perf_counter()
-    x, y = site_xy(network, sites, spec.coords)
-    snapped = snap_sites(network, x, y, spec.access_speed_kmh)
+    snapped = snap_to(network, sites, spec)
     t2 = time.perf_counter()
     encoding, hierarchy, cached = network_hierarchy(network, h_key)
     t3 = time.perf_counter()
