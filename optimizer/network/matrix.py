@@ -1,8 +1,11 @@
 """Many-to-many road travel matrices (minutes and km) between all sites.
 
-Sites are snapped to their nearest line and inserted as graph nodes (sitegraph), chains
-of degree-2 nodes are contracted (contract.py), then ``scipy.sparse.csgraph.dijkstra``
-runs once from every site node.
+Two methods. "ch" (the default; chmatrix.py, ch.py): a contraction hierarchy of the road
+network, cached per network file, answers all site pairs in one many-to-many query.
+"dijkstra" (the reference, and the graph that route geometry walks): sites are snapped
+to their nearest line and inserted as graph nodes (sitegraph), chains of degree-2 nodes
+are contracted (contract.py), then ``scipy.sparse.csgraph.dijkstra`` runs once from
+every site node. What follows describes the packing both use.
 
 Time and distance in one pass: each arc weight packs its minutes and its km into one
 float64 integer, ``round(minutes / q_min) · 2**26 + round(km / q_km)``. Sums of integers
