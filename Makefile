@@ -13,8 +13,9 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev,pdf]'
-	# Compile the search's numba kernels once (cached on disk), not in the first solve.
+	# Compile the numba kernels (search, road hierarchy) once, cached on disk, not in the first solve.
 	$(BIN)/python -c "from optimizer.routing.search.segments import warm_up; warm_up()"
+	$(BIN)/python -c "from optimizer.network.ch import warm_up; warm_up()"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -140,8 +140,9 @@ def _oracle(e, lines, cls, oneway, sites):
     return km_m, min_m, kept
 
 
+@pytest.mark.parametrize("method", ["ch", "dijkstra"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_matrix_matches_networkx(tmp_path, seed):
+def test_matrix_matches_networkx(tmp_path, seed, method):
     _, e, lines, cls, oneway, rng = _random_case(seed)
     path = _write(tmp_path, lines, cls, oneway)
     _, _, kept = _oracle(e, lines, cls, oneway, [])
@@ -172,7 +173,9 @@ def test_matrix_matches_networkx(tmp_path, seed):
         coords.append(_site(xy))
     ids = [f"s{i}" for i in range(len(sites))]
     spec = RoadNetworkTravel(mode="road_network", path=path.name)
-    rm = road_matrices([(i, *c) for i, c in zip(ids, coords, strict=True)], spec, tmp_path)
+    rm = road_matrices(
+        [(i, *c) for i, c in zip(ids, coords, strict=True)], spec, tmp_path, method=method
+    )
     assert rm.warnings == [] or all("strongly connected" in w for w in rm.warnings)
     exp_km, exp_min, _ = _oracle(e, lines, cls, oneway, sites)
     router = rm.router()
@@ -198,15 +201,17 @@ def test_site_off_the_middle_of_an_edge(tmp_path):
     assert s.access_min[0] == pytest.approx(0.05 / 15 * 60, abs=1e-6)
 
 
+@pytest.mark.parametrize("method", ["ch", "dijkstra"])
 @pytest.mark.parametrize("oneway", ["no", "yes", "-1"])
-def test_two_sites_on_the_same_edge(tmp_path, oneway):
+def test_two_sites_on_the_same_edge(tmp_path, oneway, method):
     # 1 km county road u→v (45 km/h); a 2 km village road back v→u (20 km/h)
     u, v = ORIGIN, _at(1000.0, 0.0)
     road = np.array([u, v])
     loop = np.array([v, _at(500.0, 866.0254), u])
     path = _write(tmp_path, [road, loop], ["county", "village"], [oneway, "no"])
     sites = [("a", *_site(_at(200.0, 0.0))), ("b", *_site(_at(700.0, 0.0)))]
-    rm = road_matrices(sites, RoadNetworkTravel(mode="road_network", path=str(path)), tmp_path)
+    spec = RoadNetworkTravel(mode="road_network", path=str(path))
+    rm = road_matrices(sites, spec, tmp_path, method=method)
     direct = 0.5 / 45 * 60
     around = (0.2 + 0.3) / 45 * 60 + 2.0 / 20 * 60
     ab = direct if oneway != "-1" else around
@@ -352,8 +357,8 @@ def test_worker_processes_match_in_process(tmp_path, monkeypatch):
     xy = ORIGIN + rng.uniform(0, 4000, size=(130, 2))  # > 2 chunks of 64 sources
     sites = [(f"s{i}", *_site(p)) for i, p in enumerate(xy)]
     spec = RoadNetworkTravel(mode="road_network", path=str(path))
-    one = road_matrices(sites, spec, tmp_path, use_cache=False, workers=1)
-    two = road_matrices(sites, spec, tmp_path, use_cache=False, workers=2)
+    one = road_matrices(sites, spec, tmp_path, use_cache=False, workers=1, method="dijkstra")
+    two = road_matrices(sites, spec, tmp_path, use_cache=False, workers=2, method="dijkstra")
     np.testing.assert_array_equal(one.km, two.km)
     np.testing.assert_array_equal(one.minutes, two.minutes)
     assert isinstance(two.router(), Router)
@@ -386,12 +391,12 @@ def test_worker_processes_spawn_in_a_threaded_host(tmp_path):
     xy = ORIGIN + rng.uniform(0, 4000, size=(70, 2))
     sites = [(f"s{i}", *_site(p)) for i, p in enumerate(xy)]
     spec = RoadNetworkTravel(mode="road_network", path=str(path))
-    one = road_matrices(sites, spec, tmp_path, use_cache=False, workers=1)
+    one = road_matrices(sites, spec, tmp_path, use_cache=False, workers=1, method="dijkstra")
     stop = threading.Event()
     busy = threading.Thread(target=stop.wait)  # a second thread: fork is unsafe, so spawn
     busy.start()
     try:
-        two = road_matrices(sites, spec, tmp_path, use_cache=False, workers=2)
+        two = road_matrices(sites, spec, tmp_path, use_cache=False, workers=2, method="dijkstra")
     finally:
         stop.set()
         busy.join()

@@ -1,4 +1,5 @@
-"""Disk cache of road matrices, keyed by the road file's bytes, the travel spec and the sites.
+"""Disk cache of road matrices (keyed by the road file's bytes, the travel spec, the method
+and the sites) and of contraction hierarchies (keyed by the road file and the graph's spec).
 
 Entries are ``.npz`` files (no pickles) under ``$FRESHROUTE_CACHE_DIR`` or, when that is
 unset, ``.freshroute-cache/`` in the working directory. Writes are atomic (temp file +
@@ -17,7 +18,10 @@ import numpy as np
 
 from optimizer.network.spec import RoadNetworkTravel
 
-CACHE_VERSION = "road-matrix-v1"
+CACHE_VERSION = "road-matrix-v2"
+HIERARCHY_VERSION = "road-ch-v1"
+# spec fields that shape the road graph (the others only touch sites and access legs)
+_GRAPH_FIELDS = {"layer", "speeds_kmh", "class_field", "oneway_field"}
 _SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 
 
@@ -39,15 +43,29 @@ def _file_digest(path: Path, h: hashlib._Hash) -> None:
 
 
 def cache_key(
-    road_file: Path, spec: RoadNetworkTravel, sites: list[tuple[str, float, float]]
+    road_file: Path,
+    spec: RoadNetworkTravel,
+    sites: list[tuple[str, float, float]],
+    method: str = "ch",
 ) -> str:
-    """sha256 of the code version, the road file(s), the spec (not its path) and the sites."""
-    h = hashlib.sha256(CACHE_VERSION.encode())
+    """sha256 of the code version, the matrix method, the road file(s), the spec (not its
+    path) and the sites."""
+    h = hashlib.sha256(f"{CACHE_VERSION}/{method}".encode())
     _file_digest(road_file, h)
     params = spec.model_dump(mode="json", exclude={"path"})
     h.update(json.dumps(params, sort_keys=True).encode())
     h.update(json.dumps([[s, repr(float(x)), repr(float(y))] for s, x, y in sites]).encode())
     return h.hexdigest()[:32]
+
+
+def hierarchy_key(road_file: Path, spec: RoadNetworkTravel) -> str:
+    """sha256 of the hierarchy code version, the road file(s) and the spec fields that
+    shape the graph: one contraction hierarchy per network, whatever the sites."""
+    h = hashlib.sha256(HIERARCHY_VERSION.encode())
+    _file_digest(road_file, h)
+    params = spec.model_dump(mode="json", include=_GRAPH_FIELDS)
+    h.update(json.dumps(params, sort_keys=True).encode())
+    return "ch-" + h.hexdigest()[:32]
 
 
 def load_entry(key: str, directory: Path | None = None) -> dict[str, np.ndarray] | None:

@@ -1,8 +1,11 @@
 """Many-to-many road travel matrices (minutes and km) between all sites.
 
-Sites are snapped to their nearest line and inserted as graph nodes (sitegraph), chains
-of degree-2 nodes are contracted (contract.py), then ``scipy.sparse.csgraph.dijkstra``
-runs once from every site node.
+Two methods. "ch" (the default; chmatrix.py, ch.py): a contraction hierarchy of the road
+network, cached per network file, answers all site pairs in one many-to-many query.
+"dijkstra" (the reference, and the graph that route geometry walks): sites are snapped
+to their nearest line and inserted as graph nodes (sitegraph), chains of degree-2 nodes
+are contracted (contract.py), then ``scipy.sparse.csgraph.dijkstra`` runs once from
+every site node. What follows describes the packing both use.
 
 Time and distance in one pass: each arc weight packs its minutes and its km into one
 float64 integer, ``round(minutes / q_min) · 2**26 + round(km / q_km)``. Sums of integers
@@ -196,10 +199,13 @@ class Router:
 
     def leg_limits(self, pairs: np.ndarray, minutes: np.ndarray) -> np.ndarray:
         """Packed upper bounds on the road part of each (i, j) leg, from door-to-door
-        ``minutes`` (a matrix this router measured): the road time plus two quanta."""
+        ``minutes`` (a matrix measured on these roads): the road time plus a margin of two
+        quanta and 0.01 min + 0.1 %, for matrices measured by the "ch" method, whose
+        rounding differs by a few quanta (chmatrix.py)."""
         acc = self.snapped.access_min
         i, j = pairs[:, 0], pairs[:, 1]
         road = np.maximum(minutes[i, j] - acc[i] - acc[j], 0.0)
+        road = road * 1.001 + 0.01
         return (np.rint(road / self.encoding.q_min) + 2.0) * SHIFT
 
 
@@ -224,13 +230,16 @@ class RoadMatrices:
     base_dir: Path | None = None
     sites: list[tuple[str, float, float]] = field(default_factory=list)
     _router: Router | None = None
+    _network: RoadNetwork | None = None
 
     def router(self) -> Router:
-        """The site graph (rebuilt from the road file after a cache hit)."""
+        """The site graph (built on first use; after a cache hit from the road file)."""
         if self._router is None:
             if self.spec is None or self.base_dir is None:
                 raise RoadNetworkError("these matrices keep no road network to route on")
-            self._router = build_router(self.sites, self.spec, self.base_dir)[0]
+            self._router = build_router(
+                self.sites, self.spec, self.base_dir, network=self._network
+            )[0]
         return self._router
 
     def route_lonlat(self, pairs: list[tuple[str, str]], coords: str = "wgs84") -> list[np.ndarray]:
@@ -257,6 +266,14 @@ def site_xy(
     return network.from_wgs84(lon, lat)
 
 
+def snap_to(
+    network: RoadNetwork, sites: list[tuple[str, float, float]], spec: RoadNetworkTravel
+) -> Snapped:
+    """Snap the sites (id, lon, lat in ``spec.coords``) to the network's nearest lines."""
+    x, y = site_xy(network, sites, spec.coords)
+    return snap_sites(network, x, y, spec.access_speed_kmh)
+
+
 def build_router(
     sites: list[tuple[str, float, float]],
     spec: RoadNetworkTravel,
@@ -267,12 +284,9 @@ def build_router(
 ) -> tuple[Router, list[str]]:
     """Load (unless given), snap and build the packed site graph; also the warnings."""
     t0 = time.perf_counter()
-    if network is None:
-        path = resolve_path(spec.path, base_dir)
-        network = build_network(read_layer(path, spec.layer), spec, path.name)
+    network = network or load_network(spec, base_dir)
     t1 = time.perf_counter()
-    x, y = site_xy(network, sites, spec.coords)
-    snapped = snap_sites(network, x, y, spec.access_speed_kmh)
+    snapped = snap_to(network, sites, spec)
     graph = build_site_graph(network, snapped)
     encoding = make_encoding(graph, graph.csr(graph.minutes))
     packed = encoding.encode(graph.minutes, graph.km)
@@ -283,6 +297,17 @@ def build_router(
     core = contract(graph.n_nodes, graph.src, graph.dst, packed, keep)
     if timings is not None:
         timings.update(load_s=t1 - t0, snap_s=time.perf_counter() - t1)
+    warnings = site_warnings(network, snapped, sites, spec)
+    return Router(network, snapped, graph, encoding, core, core.csr()), warnings
+
+
+def site_warnings(
+    network: RoadNetwork,
+    snapped: Snapped,
+    sites: list[tuple[str, float, float]],
+    spec: RoadNetworkTravel,
+) -> list[str]:
+    """The load report's warnings and the sites far from any road."""
     warnings = list(network.report.messages())
     far = snapped.far([s[0] for s in sites], spec.max_snap_km)
     if far:
@@ -293,7 +318,13 @@ def build_router(
             f"reached by a straight access leg at {spec.access_speed_kmh:g} km/h: "
             f"{listed}{more}"
         )
-    return Router(network, snapped, graph, encoding, core, core.csr()), warnings
+    return warnings
+
+
+def load_network(spec: RoadNetworkTravel, base_dir: Path) -> RoadNetwork:
+    """Read and build the road network named by ``spec``."""
+    path = resolve_path(spec.path, base_dir)
+    return build_network(read_layer(path, spec.layer), spec, path.name)
 
 
 def _unreachable_error(ids: list[str], bad: np.ndarray) -> RoadNetworkError:
@@ -324,13 +355,29 @@ def router_matrices(
     bad = ~np.isfinite(packed) & off_diag
     if bad.any():
         raise _unreachable_error(site_ids, bad)
-    road_min, road_km = router.encoding.decode(np.where(off_diag, packed, 0.0))
+    return door_to_door(snapped, router.encoding, np.where(off_diag, packed, 0.0))
+
+
+def door_to_door(
+    snapped: Snapped, encoding: LexEncoding, packed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(km, minutes): access leg + decoded road part + access leg; 0 between sites at
+    the same point (the diagonal included)."""
+    road_min, road_km = encoding.decode(packed)
     minutes = snapped.access_min[:, None] + road_min + snapped.access_min[None, :]
     km = snapped.access_km[:, None] + road_km + snapped.access_km[None, :]
     same = (snapped.site_xy[:, None, :] == snapped.site_xy[None, :, :]).all(axis=2)
     minutes[same] = 0.0
     km[same] = 0.0
     return km, minutes
+
+
+METHODS = ("ch", "dijkstra")
+
+
+def default_method() -> str:
+    """``$FRESHROUTE_MATRIX_METHOD`` or "ch" (contraction hierarchy, chmatrix.py)."""
+    return os.environ.get("FRESHROUTE_MATRIX_METHOD", "ch").strip().lower()
 
 
 def road_matrices(
@@ -340,9 +387,18 @@ def road_matrices(
     *,
     use_cache: bool = True,
     workers: int | None = None,
+    method: str | None = None,
 ) -> RoadMatrices:
-    """Door-to-door road km and minutes between ``sites`` (id, lon, lat), cached on disk."""
+    """Door-to-door road km and minutes between ``sites`` (id, lon, lat), cached on disk.
+
+    ``method``: "ch" (default: contraction hierarchy of the road network, itself cached
+    per network) or "dijkstra" (one scipy Dijkstra per site on the site graph: the
+    reference). ``workers`` applies to "dijkstra" only.
+    """
     start = time.perf_counter()
+    method = method or default_method()
+    if method not in METHODS:
+        raise RoadNetworkError(f"unknown matrix method '{method}': use one of {', '.join(METHODS)}")
     ids = [s[0] for s in sites]
     if not sites:
         raise RoadNetworkError("no sites to build road matrices for")
@@ -351,7 +407,7 @@ def road_matrices(
     path = resolve_path(spec.path, base_dir)
     if not path.exists():
         raise RoadNetworkError(f"road network file not found: {path}")
-    key = cache.cache_key(path, spec, sites) if use_cache else None
+    key = cache.cache_key(path, spec, sites, method) if use_cache else None
     hit = cache.load_entry(key) if key else None
     common = {"spec": spec, "base_dir": Path(base_dir), "sites": list(sites)}
     if hit is not None:
@@ -367,20 +423,27 @@ def road_matrices(
             **common,
         )
     timings: dict[str, float] = {}
-    router, warnings = build_router(sites, spec, base_dir, timings=timings)
-    t_matrix = time.perf_counter()
-    km, minutes = router_matrices(router, ids, workers)
-    timings["matrix_s"] = time.perf_counter() - t_matrix
-    far = router.snapped.far(ids, spec.max_snap_km)
+    if method == "dijkstra":
+        router, warnings = build_router(sites, spec, base_dir, timings=timings)
+        t_matrix = time.perf_counter()
+        km, minutes = router_matrices(router, ids, workers)
+        timings["matrix_s"] = time.perf_counter() - t_matrix
+        snapped, network = router.snapped, router.network
+    else:
+        router = None
+        h_key = cache.hierarchy_key(path, spec) if use_cache else None
+        km, minutes, snapped, network, warnings = ch_matrices(sites, spec, base_dir, h_key, timings)
+    far = snapped.far(ids, spec.max_snap_km)
     result = RoadMatrices(
         site_ids=ids,
         km=km,
         minutes=minutes,
         warnings=warnings,
         far_sites=far,
-        access_km=router.snapped.access_km,
+        access_km=snapped.access_km,
         timings=timings,
         _router=router,
+        _network=network,
         **common,
     )
     if key:
@@ -393,8 +456,43 @@ def road_matrices(
                 "minutes": minutes,
                 "warnings": np.array(warnings, dtype=str),
                 "far": far_arr,
-                "access_km": router.snapped.access_km,
+                "access_km": snapped.access_km,
             },
         )
     timings["total_s"] = time.perf_counter() - start
     return result
+
+
+def ch_matrices(
+    sites: list[tuple[str, float, float]],
+    spec: RoadNetworkTravel,
+    base_dir: Path,
+    h_key: str | None,
+    timings: dict[str, float],
+    network: RoadNetwork | None = None,
+) -> tuple[np.ndarray, np.ndarray, Snapped, RoadNetwork, list[str]]:
+    """The "ch" method: load (unless given), snap, hierarchy (cached per network under
+    ``h_key``), many-to-many; (km, minutes, snapped, network, warnings)."""
+    from optimizer.network.chmatrix import network_hierarchy, road_packed
+
+    t0 = time.perf_counter()
+    network = network or load_network(spec, base_dir)
+    t1 = time.perf_counter()
+    snapped = snap_to(network, sites, spec)
+    t2 = time.perf_counter()
+    encoding, hierarchy, cached = network_hierarchy(network, h_key)
+    t3 = time.perf_counter()
+    packed = road_packed(network, snapped, encoding, hierarchy)
+    ids = [s[0] for s in sites]
+    bad = ~np.isfinite(packed)
+    if bad.any():
+        raise _unreachable_error(ids, bad)
+    km, minutes = door_to_door(snapped, encoding, packed)
+    timings.update(
+        load_s=t1 - t0,
+        snap_s=t2 - t1,
+        hierarchy_s=t3 - t2,
+        hierarchy_cached=float(cached),
+        matrix_s=time.perf_counter() - t3,
+    )
+    return km, minutes, snapped, network, site_warnings(network, snapped, sites, spec)
