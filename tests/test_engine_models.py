@@ -127,3 +127,19 @@ def test_one_shelf_life_margin_from_check_to_plan() -> None:
     tight = _strawberries(ready=420, shelf_life_h=(15 + FRESHNESS_MARGIN_MIN / 2) / 60)
     assert check_feasibility(compile_problem(tight))
     assert math.isfinite(FRESHNESS_MARGIN_MIN)
+
+
+def test_a_shift_shorter_than_pyvrps_time_unit_does_not_crash_it() -> None:
+    """Found by the property test: a shift from 360.0005 to 360.0005 min rounds (start
+    up, end down) to an empty PyVRP window, which PyVRP refused with a ValueError."""
+    from optimizer.routing.pyvrp_engine import _problem_data
+
+    batch = _two_sites(
+        [{"start": 300, "end": 1000}],
+        {"time_windows": [{"start": 420, "end": 1000}], "service_min": 5},
+        [{"id": "D1", "kind": "delivery", "site": "S", "product": "parcels", "kg": 50}],
+    )
+    data = batch.model_dump(mode="json")
+    data["fleet"][0]["shift_start"] = data["fleet"][0]["shift_end"] = 360.0005
+    data["orders"] = [{"id": "P1", "kind": "pickup", "site": "S", "product": "parcels", "kg": 5}]
+    _problem_data(compile_problem(Batch.model_validate(data)))  # no ValueError

@@ -279,7 +279,9 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
                 end_depot=depot_index[int(p.node_site[v.end_node])],
                 fixed_cost=round(vt.fixed_cost * weights.fixed * COST_SCALE),
                 tw_early=_ceil(vt.shift_start),
-                tw_late=math.floor(vt.shift_end * TIME_SCALE + 1e-9),
+                # A shift shorter than one time unit rounds to an empty window: keep it
+                # a point (the exact model and the validator price it in minutes).
+                tw_late=max(_ceil(vt.shift_start), math.floor(vt.shift_end * TIME_SCALE + 1e-9)),
                 start_late=_start_late(p, v),
                 shift_duration=math.floor(vt.max_duration_min * TIME_SCALE + 1e-9),
                 **(
