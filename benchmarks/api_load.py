@@ -38,7 +38,7 @@ from sqlalchemy import create_engine, func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api.db import BatchRow, JobRow, PlanRow  # noqa: E402
+from api.models import BatchRow, JobRow, PlanRow  # noqa: E402
 from api.testing.helpers import Server, children, create_key, small_batch  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
