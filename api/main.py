@@ -38,7 +38,7 @@ from api.problems import (
     input_problem,
     problem_response,
 )
-from api.routes import batches, jobs, ops, plans, siting
+from api.routes import batches, docs, jobs, ops, plans, siting
 from api.schemas import Problem
 from api.security import KeyCache
 from api.siting import REQUESTS
@@ -214,12 +214,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "from loopback) needs a county's `X-API-Key`."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served from vendored assets by api.routes.docs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.keys = KeyCache()
-    for module in (ops, batches, siting, jobs, plans):
+    for module in (ops, batches, siting, jobs, plans, docs):
         app.include_router(module.router)
+    docs.mount_assets(app)
     _handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HTTPMetricsMiddleware, metrics=metrics)

@@ -1,5 +1,5 @@
 """HTTP routes, one ``APIRouter`` a module: ``batches``, ``siting``, ``jobs``, ``plans``,
-``ops`` (health, readiness, metrics).
+``ops`` (health, readiness, metrics) and ``docs`` (Swagger UI and ReDoc, served offline).
 
 Handlers stay thin: parsing and limits are in ``api.inputs`` (and ``api.siting`` for
 siting requests), storage in ``api.store``, solving in ``api.worker``, dependencies in
