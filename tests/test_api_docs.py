@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from test_report_browser import FLAGS
 
 from api.testing.helpers import Server
 
@@ -25,17 +26,6 @@ SCREENSHOT = REPO / "docs" / "screenshots" / "api-docs.png"
 OFFLINE = [
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     "--proxy-server=http://127.0.0.1:9",
-]
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--hide-scrollbars",
-    *OFFLINE,
 ]
 CDN = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/swagger-ui-bundle.js"
 
@@ -50,7 +40,7 @@ def _browser() -> str:
 
 def _chromium(browser: str, profile: Path, *args: str) -> str:
     """Run headless Chromium offline; its stdout (the DOM with ``--dump-dom``)."""
-    cmd = [browser, *FLAGS, f"--user-data-dir={profile}", *args]
+    cmd = [browser, *FLAGS, *OFFLINE, f"--user-data-dir={profile}", *args]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
