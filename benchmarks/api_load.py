@@ -15,13 +15,14 @@ Writes benchmarks/results/api_load.md (the latest run) and appends a row to api_
 
 With ``--rate R`` it is an open-loop test instead: two long solves are started (both
 workers busy for the whole run), then requests go out at R per second for ``--duration``
-seconds, whatever the answers take: a share ``--submit-share`` are submissions (a new
-county batch with a unique Idempotency-Key), the rest polls of accepted jobs. Latency is
-timed from the moment a request was due, so a client that falls behind counts against
-the service, not in its favour. The queue limits are raised for the run (it measures the
-API, not the queue policy). ``--database postgres`` runs on a fresh database of
-``FRESHROUTE_TEST_POSTGRES_URL`` (``api/testing/postgres.sh``). Rows are appended to
-api_load_rate.csv and all of them written to api_load_rate.md:
+seconds, whatever the answers take, over ``--connections`` keep-alive connections: a share
+``--submit-share`` are submissions (a new county batch with a unique Idempotency-Key), the
+rest polls of accepted jobs. Latency is timed from the moment a request was due, so a
+request waiting for a free connection counts against the service, not in its favour.
+The queue limits are raised for the run (it measures the API, not the queue policy).
+``--database postgres`` runs on a fresh database of ``FRESHROUTE_TEST_POSTGRES_URL``
+(``api/testing/postgres.sh``). Rows are appended to api_load_rate.csv and all of them
+written to api_load_rate.md:
 
     api/testing/postgres.sh .venv/bin/python benchmarks/api_load.py --rate 100 --database postgres
 
@@ -475,32 +476,49 @@ async def one_request(
         stats.errors.append(f"{'submit' if submit else 'poll'}: {type(e).__name__}: {e}")
 
 
+async def sender(
+    url: str, key: str, due: asyncio.Queue, bodies: list[dict[str, Any]], stats: RateStats
+) -> None:
+    """One keep-alive connection: sends the requests that fall due, one at a time, until
+    it takes ``None``. A fixed set of connections (as wrk2 has) keeps the client cheap."""
+    async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": key}, timeout=60) as http:
+        while (item := await due.get()) is not None:
+            n, when, submit = item
+            await one_request(http, when, submit, bodies, stats, n)
+
+
 async def run_rate(args: argparse.Namespace, url: str, key: str, solver_key: str) -> dict:
-    """Requests at ``args.rate`` per second for ``args.duration`` s while two solves run."""
+    """Requests at ``args.rate`` per second for ``args.duration`` s while two solves run.
+
+    A scheduler puts each request in a queue when it falls due; ``args.connections``
+    senders take them. A request that waits for a free connection waits on the clock:
+    its latency counts from when it was due (no coordinated omission)."""
     bodies = [small_batch(seed=s, time_limit_s=args.time_limit) for s in range(1, 11)]
     stats = Stats()
     await warm_up(url, key, bodies[0], stats)
-    limits = httpx.Limits(max_connections=500, max_keepalive_connections=500)
-    async with (
-        httpx.AsyncClient(base_url=url, headers={"X-API-Key": solver_key}, timeout=60) as solver,
-        httpx.AsyncClient(
-            base_url=url, headers={"X-API-Key": key}, timeout=60, limits=limits
-        ) as http,
-    ):
+    async with httpx.AsyncClient(
+        base_url=url, headers={"X-API-Key": solver_key}, timeout=60
+    ) as solver:
         long_jobs = await start_solves(solver, args.duration + 60)
         rate = RateStats()
         rng = random.Random(1)
         total = int(args.rate * args.duration)
-        tasks = []
+        due: asyncio.Queue = asyncio.Queue()
+        senders = [
+            asyncio.create_task(sender(url, key, due, bodies, rate))
+            for _ in range(args.connections)
+        ]
+        await asyncio.sleep(0.5)  # the senders' clients are built before the clock starts
         start = time.perf_counter()
         for n in range(total):
-            due = start + n / args.rate
-            delay = due - time.perf_counter()
+            when = start + n / args.rate
+            delay = when - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            submit = rng.random() < args.submit_share
-            tasks.append(asyncio.create_task(one_request(http, due, submit, bodies, rate, n)))
-        await asyncio.gather(*tasks)
+            due.put_nowait((n, when, rng.random() < args.submit_share))
+        for _ in senders:
+            due.put_nowait(None)
+        await asyncio.gather(*senders)
         elapsed = time.perf_counter() - start
         states = [(await solver.get(f"/v1/jobs/{j}")).json()["state"] for j in long_jobs]
         for job in long_jobs:
@@ -561,6 +579,7 @@ def rate_row(args: argparse.Namespace, found: dict, db: dict[str, int]) -> dict[
         "achieved": round(done / found["elapsed"], 1),
         "duration_s": args.duration,
         "submit_share": args.submit_share,
+        "connections": args.connections,
         "submits": len(stats.submit_ms),
         "submit_p50_ms": round(pct(stats.submit_ms, 50), 1),
         "submit_p95_ms": round(pct(stats.submit_ms, 95), 1),
@@ -594,8 +613,10 @@ def write_rate(row: dict[str, Any]) -> None:
         'running": both still running at its end), and requests go out at the given rate '
         "whatever the answers take. A share of them (`submit_share`, in the CSV) submit an "
         "8-village county with a unique Idempotency-Key (`202`), the rest poll an accepted "
-        "job (`GET /v1/jobs/{id}`). Latencies in ms from the moment each request was due "
-        "(client lag p99: how late the client itself sent them); lost / duplicated: accepted "
+        "job (`GET /v1/jobs/{id}`), over a fixed set of keep-alive connections (`connections` "
+        "in the CSV). Latencies in ms from the moment each request was due, waiting for a "
+        "free connection included (client lag p99: how late requests went out); lost / "
+        "duplicated: accepted "
         'jobs missing from the database, keys stored twice. "Other CPU" is what processes '
         "outside the benchmark used on this shared machine during the run.",
         "",
@@ -671,6 +692,7 @@ def main() -> None:
         "--submit-share", type=float, default=0.2, help="open loop: share of submissions"
     )
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--connections", type=int, default=64, help="open loop: connections")
     args = parser.parse_args()
     if args.rate:
         main_rate(args)
