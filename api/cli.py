@@ -6,14 +6,28 @@ optimizer's typer app, and the ``freshroute`` console script points at ``main`` 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from optimizer.cli import app
 
+if TYPE_CHECKING:
+    from api.core.config import Settings
+
 apikey_app = typer.Typer(help="Manage API keys (one county per key).", no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
+
+
+def _settings(**overrides: object) -> Settings:
+    """The service settings; a bad FRESHROUTE_* value ends the command with exit code 2."""
+    from api.core.config import Settings, SettingsError
+
+    try:
+        return Settings.from_env(**overrides)
+    except SettingsError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -30,9 +44,8 @@ def serve(
     import uvicorn
 
     from api.main import create_app
-    from api.settings import Settings
 
-    settings = Settings.from_env(**({"workers": workers} if workers is not None else {}))
+    settings = _settings(**({"workers": workers} if workers is not None else {}))
     uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
 
 
@@ -42,10 +55,10 @@ def apikey_create(
 ) -> None:
     """Create an API key for a county; the key is printed once, as the last line."""
     from api.db import make_engine, upgrade
-    from api.settings import Settings
     from api.store import Store
 
-    engine = make_engine(Settings.from_env().database_url)
+    settings = _settings()
+    engine = make_engine(settings.database_url, settings.sqlite_synchronous)
     try:
         upgrade(engine)
         try:

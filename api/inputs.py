@@ -169,7 +169,7 @@ def canonical_sha256(data: Any) -> str:
 
 @dataclass(frozen=True)
 class Limits:
-    """The service's limits on one request (``api.settings.Settings``)."""
+    """The service's limits on one request (``api.core.config.Settings``)."""
 
     max_orders: int
     max_vehicles: int

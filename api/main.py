@@ -24,6 +24,7 @@ from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.checks import CheckPool
+from api.core.config import Settings
 from api.db import make_engine, upgrade
 from api.inputs import InputError, problem
 from api.metrics import HTTPMetricsMiddleware, Metrics
@@ -37,10 +38,9 @@ from api.problems import (
     input_problem,
     problem_response,
 )
-from api.routes import router
+from api.routes import batches, docs, jobs, ops, plans, siting
 from api.schemas import Problem
 from api.security import KeyCache
-from api.settings import Settings
 from api.siting import REQUESTS
 from api.store import IdempotencyConflict, QueueFull, Store
 from api.worker import WorkerPool
@@ -185,7 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         to_thread.current_default_thread_limiter().total_tokens = settings.threads
         app.state.batch_limiter = CapacityLimiter(settings.batch_threads)
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, settings.sqlite_synchronous)
         await run_in_threadpool(upgrade, engine)
         store = Store(engine)
         requeued, failed = await run_in_threadpool(store.recover)
@@ -214,11 +214,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "from loopback) needs a county's `X-API-Key`."
         ),
         lifespan=lifespan,
+        docs_url=None,  # served from vendored assets by api.routes.docs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.keys = KeyCache()
-    app.include_router(router)
+    for module in (ops, batches, siting, jobs, plans, docs):
+        app.include_router(module.router)
+    docs.mount_assets(app)
     _handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HTTPMetricsMiddleware, metrics=metrics)

@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
+    from api.core.config import Settings
     from api.metrics import Metrics
-    from api.settings import Settings
     from api.store import Claim, Store
 
 log = logging.getLogger("freshroute.api")

@@ -12,6 +12,20 @@ every accepted job exists once, none is lost or duplicated, and all finished.
     .venv/bin/python benchmarks/api_load.py [--clients 50] [--submissions 200]
 
 Writes benchmarks/results/api_load.md (the latest run) and appends a row to api_load.csv.
+
+With ``--rate R`` it is an open-loop test instead: two long solves are started (both
+workers busy for the whole run), then requests go out at R per second for ``--duration``
+seconds, whatever the answers take, over ``--connections`` keep-alive connections: a share
+``--submit-share`` are submissions (a new county batch with a unique Idempotency-Key), the
+rest polls of accepted jobs. Latency is timed from the moment a request was due, so a
+request waiting for a free connection counts against the service, not in its favour.
+The queue limits are raised for the run (it measures the API, not the queue policy).
+``--database postgres`` runs on a fresh database of ``FRESHROUTE_TEST_POSTGRES_URL``
+(``api/testing/postgres.sh``). Rows are appended to api_load_rate.csv and all of them
+written to api_load_rate.md:
+
+    api/testing/postgres.sh .venv/bin/python benchmarks/api_load.py --rate 100 --database postgres
+
 All traffic goes to 127.0.0.1; request loops are bounded in count and time.
 """
 
@@ -19,9 +33,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import os
 import platform
+import random
 import sys
 import tempfile
 import time
@@ -38,8 +54,15 @@ from sqlalchemy import create_engine, func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from api.db import BatchRow, JobRow, PlanRow  # noqa: E402
-from api.testing.helpers import Server, children, create_key, small_batch  # noqa: E402
+from api.models import BatchRow, JobRow, PlanRow  # noqa: E402
+from api.testing.fixtures import POSTGRES_ENV  # noqa: E402
+from api.testing.helpers import (  # noqa: E402
+    Server,
+    children,
+    create_key,
+    postgres_database,
+    small_batch,
+)
 
 RESULTS = ROOT / "benchmarks" / "results"
 FINAL = ("done", "failed", "cancelled")
@@ -300,15 +323,20 @@ def report(args: argparse.Namespace, stats: Stats, elapsed: float, db: dict[str,
     }
 
 
-def write(row: dict, stats: Stats, command: str) -> None:
+def append_csv(csv_path: Path, row: dict[str, Any]) -> None:
+    """Add a run to a results CSV (the header when the file is new)."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    csv_path = RESULTS / "api_load.csv"
     new = not csv_path.exists()
     with csv_path.open("a", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=list(row))
         if new:
             writer.writeheader()
         writer.writerow(row)
+
+
+def write(row: dict, stats: Stats, command: str) -> None:
+    csv_path = RESULTS / "api_load.csv"
+    append_csv(csv_path, row)
     target = 100.0
     ok = row["submit_p95_ms"] < target and row["poll_p95_ms"] < target
     lines = [
@@ -386,6 +414,259 @@ def history(csv_path: Path) -> list[str]:
     return out
 
 
+# -- open loop: a fixed request rate with both workers solving --------------------------
+@dataclass
+class RateStats:
+    submit_ms: list[float] = field(default_factory=list)
+    poll_ms: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    accepted: dict[str, str] = field(default_factory=dict)  # idempotency key → job id
+    lag_ms: list[float] = field(default_factory=list)  # how late each request went out
+
+
+async def start_solves(http: httpx.AsyncClient, seconds: float) -> list[str]:
+    """Two long solves (a county of their own), returned once both are running."""
+    jobs = []
+    for seed in (101, 102):
+        body = small_batch(seed=seed, time_limit_s=seconds, villages=40)
+        r = await http.post("/v1/batches", json=body)
+        r.raise_for_status()
+        jobs.append(r.json()["job_id"])
+    for _ in range(1200):
+        states = [(await http.get(f"/v1/jobs/{j}")).json()["state"] for j in jobs]
+        if states == ["running", "running"]:
+            return jobs
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"the two long solves did not both start: {states}")
+
+
+async def one_request(
+    http: httpx.AsyncClient,
+    due: float,
+    submit: bool,
+    bodies: list[dict[str, Any]],
+    stats: RateStats,
+    n: int,
+) -> None:
+    stats.lag_ms.append((time.perf_counter() - due) * 1000)
+    try:
+        if submit or not stats.accepted:
+            key = f"r{n}-{uuid.uuid4().hex[:8]}"
+            r = await http.post(
+                "/v1/batches", json=bodies[n % len(bodies)], headers={"Idempotency-Key": key}
+            )
+            ms = (time.perf_counter() - due) * 1000
+            stats.statuses[f"POST {r.status_code}"] += 1
+            if r.status_code == 202:
+                stats.submit_ms.append(ms)
+                stats.accepted[key] = r.json()["job_id"]
+            else:
+                stats.errors.append(f"submit {r.status_code}: {r.text[:200]}")
+        else:
+            job_id = random.choice(list(stats.accepted.values()))
+            r = await http.get(f"/v1/jobs/{job_id}")
+            ms = (time.perf_counter() - due) * 1000
+            stats.statuses[f"GET {r.status_code}"] += 1
+            if r.status_code == 200:
+                stats.poll_ms.append(ms)
+            else:
+                stats.errors.append(f"poll {r.status_code}: {r.text[:200]}")
+    except httpx.HTTPError as e:
+        stats.errors.append(f"{'submit' if submit else 'poll'}: {type(e).__name__}: {e}")
+
+
+async def sender(
+    url: str, key: str, due: asyncio.Queue, bodies: list[dict[str, Any]], stats: RateStats
+) -> None:
+    """One keep-alive connection: sends the requests that fall due, one at a time, until
+    it takes ``None``. A fixed set of connections (as wrk2 has) keeps the client cheap."""
+    async with httpx.AsyncClient(base_url=url, headers={"X-API-Key": key}, timeout=60) as http:
+        while (item := await due.get()) is not None:
+            n, when, submit = item
+            await one_request(http, when, submit, bodies, stats, n)
+
+
+async def run_rate(args: argparse.Namespace, url: str, key: str, solver_key: str) -> dict:
+    """Requests at ``args.rate`` per second for ``args.duration`` s while two solves run.
+
+    A scheduler puts each request in a queue when it falls due; ``args.connections``
+    senders take them. A request that waits for a free connection waits on the clock:
+    its latency counts from when it was due (no coordinated omission)."""
+    bodies = [small_batch(seed=s, time_limit_s=args.time_limit) for s in range(1, 11)]
+    stats = Stats()
+    await warm_up(url, key, bodies[0], stats)
+    async with httpx.AsyncClient(
+        base_url=url, headers={"X-API-Key": solver_key}, timeout=60
+    ) as solver:
+        long_jobs = await start_solves(solver, args.duration + 60)
+        rate = RateStats()
+        rng = random.Random(1)
+        total = int(args.rate * args.duration)
+        due: asyncio.Queue = asyncio.Queue()
+        senders = [
+            asyncio.create_task(sender(url, key, due, bodies, rate))
+            for _ in range(args.connections)
+        ]
+        await asyncio.sleep(0.5)  # the senders' clients are built before the clock starts
+        start = time.perf_counter()
+        for n in range(total):
+            when = start + n / args.rate
+            delay = when - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            due.put_nowait((n, when, rng.random() < args.submit_share))
+        for _ in senders:
+            due.put_nowait(None)
+        await asyncio.gather(*senders)
+        elapsed = time.perf_counter() - start
+        states = [(await solver.get(f"/v1/jobs/{j}")).json()["state"] for j in long_jobs]
+        for job in long_jobs:
+            await solver.delete(f"/v1/jobs/{job}")
+    return {
+        "stats": rate,
+        "elapsed": elapsed,
+        "sent": total,
+        "both_solving_at_end": states == ["running", "running"],
+    }
+
+
+def audit_rate(db_url: str, accepted: dict[str, str]) -> dict[str, int]:
+    """Accepted jobs missing from the database, and keys stored more than once."""
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        jobs = set(conn.scalars(select(JobRow.id)).all())
+        per_key = conn.execute(
+            select(BatchRow.idempotency_key, func.count()).group_by(BatchRow.idempotency_key)
+        ).all()
+    engine.dispose()
+    return {
+        "lost": sum(1 for job_id in accepted.values() if job_id not in jobs),
+        "duplicated": sum(n - 1 for key, n in per_key if key is not None and n > 1),
+    }
+
+
+RATE_COLUMNS = [
+    ("date", "date"),
+    ("database", "database"),
+    ("rate", "rate/s"),
+    ("achieved", "achieved/s"),
+    ("duration_s", "s"),
+    ("submits", "submits"),
+    ("submit_p50_ms", "submit p50"),
+    ("submit_p95_ms", "submit p95"),
+    ("submit_p99_ms", "submit p99"),
+    ("polls", "polls"),
+    ("poll_p50_ms", "poll p50"),
+    ("poll_p95_ms", "poll p95"),
+    ("poll_p99_ms", "poll p99"),
+    ("errors", "errors"),
+    ("lost", "lost"),
+    ("duplicated", "dup."),
+    ("lag_p99_ms", "client lag p99"),
+    ("both_solving", "2 solves running"),
+    ("cores_used_by_others", "other CPU (cores)"),
+]
+
+
+def rate_row(args: argparse.Namespace, found: dict, db: dict[str, int]) -> dict[str, Any]:
+    stats: RateStats = found["stats"]
+    done = len(stats.submit_ms) + len(stats.poll_ms) + len(stats.errors)
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "database": args.database,
+        "rate": args.rate,
+        "achieved": round(done / found["elapsed"], 1),
+        "duration_s": args.duration,
+        "submit_share": args.submit_share,
+        "connections": args.connections,
+        "submits": len(stats.submit_ms),
+        "submit_p50_ms": round(pct(stats.submit_ms, 50), 1),
+        "submit_p95_ms": round(pct(stats.submit_ms, 95), 1),
+        "submit_p99_ms": round(pct(stats.submit_ms, 99), 1),
+        "polls": len(stats.poll_ms),
+        "poll_p50_ms": round(pct(stats.poll_ms, 50), 1),
+        "poll_p95_ms": round(pct(stats.poll_ms, 95), 1),
+        "poll_p99_ms": round(pct(stats.poll_ms, 99), 1),
+        "errors": len(stats.errors),
+        "lost": db["lost"],
+        "duplicated": db["duplicated"],
+        "lag_p99_ms": round(pct(stats.lag_ms, 99), 1),
+        "both_solving": "yes" if found["both_solving_at_end"] else "no",
+    }
+
+
+def write_rate(row: dict[str, Any]) -> None:
+    csv_path = RESULTS / "api_load_rate.csv"
+    append_csv(csv_path, row)
+    with csv_path.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    lines = [
+        "# API load at a fixed request rate, two solves running",
+        "",
+        "Command: `[api/testing/postgres.sh] python benchmarks/api_load.py --rate R "
+        "--database sqlite|postgres`  ",
+        f"Machine: {machine()}",
+        "",
+        "Open loop on loopback against `freshroute serve` (uvicorn, 2 solver workers at "
+        'nice 10): two 40-village solves keep both workers busy for the whole run ("2 solves '
+        'running": both still running at its end), and requests go out at the given rate '
+        "whatever the answers take. A share of them (`submit_share`, in the CSV) submit an "
+        "8-village county with a unique Idempotency-Key (`202`), the rest poll an accepted "
+        "job (`GET /v1/jobs/{id}`), over a fixed set of keep-alive connections (`connections` "
+        "in the CSV). Latencies in ms from the moment each request was due, waiting for a "
+        "free connection included (client lag p99: how late requests went out); lost / "
+        "duplicated: accepted "
+        'jobs missing from the database, keys stored twice. "Other CPU" is what processes '
+        "outside the benchmark used on this shared machine during the run.",
+        "",
+        "| " + " | ".join(label for _, label in RATE_COLUMNS) + " |",
+        "|" + " --- |" * len(RATE_COLUMNS),
+    ]
+    lines += ["| " + " | ".join(r.get(k, "") for k, _ in RATE_COLUMNS) + " |" for r in rows]
+    (RESULTS / "api_load_rate.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main_rate(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="freshroute-load-") as tmp:
+        if args.database == "postgres":
+            admin = os.environ.get(POSTGRES_ENV)
+            if not admin:
+                raise SystemExit(
+                    f"--database postgres needs {POSTGRES_ENV} (api/testing/postgres.sh)"
+                )
+            database = postgres_database(admin)
+        else:
+            database = contextlib.nullcontext(f"sqlite:///{Path(tmp) / 'load.db'}")
+        with database as db_url:
+            key = create_key("load-test", db_url)
+            solver_key = create_key("long-solves", db_url)
+            server = Server(
+                db_url,
+                workers=2,
+                log=Path(tmp) / "server.log",
+                env={
+                    "FRESHROUTE_MAX_QUEUE": "1000000",
+                    "FRESHROUTE_MAX_JOBS_PER_COUNTY": "1000000",
+                },
+            )
+            with server:
+                meter = CpuMeter(server)
+                found = asyncio.run(run_rate(args, server.url, key, solver_key))
+                meter.stop()
+            db = audit_rate(db_url, found["stats"].accepted)
+    row = rate_row(args, found, db)
+    row["cores_used_by_others"] = round(
+        max(0.0, meter.result["cores_busy"] - meter.result["cores_ours"]), 2
+    )
+    for k, v in row.items():
+        print(f"{k:>22}: {v}")
+    for e in found["stats"].errors[:10]:
+        print("error:", e)
+    if not args.no_write:
+        write_rate(row)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=50)
@@ -405,7 +686,17 @@ def main() -> None:
         "--ramp-up", type=float, default=2.0, help="seconds over which clients start (0: at once)"
     )
     parser.add_argument("--no-write", action="store_true", help="print only")
+    parser.add_argument("--rate", type=float, help="open loop: requests per second")
+    parser.add_argument("--duration", type=float, default=30.0, help="open loop: seconds")
+    parser.add_argument(
+        "--submit-share", type=float, default=0.2, help="open loop: share of submissions"
+    )
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--connections", type=int, default=64, help="open loop: connections")
     args = parser.parse_args()
+    if args.rate:
+        main_rate(args)
+        return
 
     with tempfile.TemporaryDirectory(prefix="freshroute-load-") as tmp:
         db_url = f"sqlite:///{Path(tmp) / 'load.db'}"

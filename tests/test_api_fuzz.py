@@ -30,9 +30,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import CHECKS, load_all_checks
 
+from api.core.config import Settings
 from api.db import make_engine, upgrade
 from api.main import create_app
-from api.settings import Settings
 from api.store import Store
 from api.testing.fixtures import POSTGRES_ENV
 from api.testing.helpers import postgres_database

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from api.settings import Settings
+from api.core.config import Settings
 from api.testing.helpers import Api, ApiFactory, small_batch
 
 pytest_plugins = ["api.testing.fixtures"]
@@ -67,7 +67,7 @@ def test_every_v1_route_needs_a_known_key(api: Api) -> None:
 def test_keys_are_stored_hashed(api: Api) -> None:
     from sqlalchemy import select
 
-    from api.db import ApiKey
+    from api.models import ApiKey
 
     key = api.headers("A")["X-API-Key"]
     with api.store.sessions() as s:

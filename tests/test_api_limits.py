@@ -10,7 +10,7 @@ import pytest
 
 import optimizer.network
 import optimizer.routing.problem
-from api.settings import Settings
+from api.core.config import Settings
 from api.testing.helpers import ApiFactory, small_batch
 
 pytest_plugins = ["api.testing.fixtures"]

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from api.core.config import Settings
 from api.inputs import ROADS_OFF, ROADS_OUTSIDE
 from api.problems import input_problem
-from api.settings import Settings
 from api.testing.helpers import Api, ApiFactory
 from scenarios.generate import generate_county
 
@@ -48,7 +48,7 @@ def with_path(batch: dict[str, Any], path: str) -> dict[str, Any]:
 def stored_bodies(api: Api) -> list[Any]:
     from sqlalchemy import select
 
-    from api.db import BatchRow
+    from api.models import BatchRow
 
     with api.store.sessions() as s:
         return list(s.scalars(select(BatchRow.body)).all())

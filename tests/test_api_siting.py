@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from api.settings import Settings
+from api.core.config import Settings
 from api.testing.helpers import Api, ApiFactory, small_batch
 from optimizer.siting.county import CountyOptimize, optimize_county
 from optimizer.siting.scenario import Scenario, evaluate_scenario

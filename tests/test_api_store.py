@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect, select, text
 
-from api.db import MIGRATIONS, ApiKey, BatchRow, make_engine, upgrade
-from api.settings import Settings
+from api.core.config import Settings
+from api.db import MIGRATIONS, make_engine, upgrade
+from api.models import ApiKey, BatchRow
 from api.store import INTERRUPTED, IdempotencyConflict, QueueFull, Store
 from api.testing.helpers import Api, small_batch
 

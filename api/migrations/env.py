@@ -9,8 +9,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from api.db import Base, make_engine
-from api.settings import Settings
+from api.core.config import Settings
+from api.db import make_engine
+from api.models import Base
 
 config = context.config
 target_metadata = Base.metadata
@@ -31,7 +32,8 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(Settings.from_env().database_url)
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url, settings.sqlite_synchronous)
     try:
         with engine.begin() as conn:
             _run(conn)

@@ -13,10 +13,18 @@ from typing import Any
 
 import pytest
 
-from api.settings import Settings
+from api.core.config import Settings, env_name
 from api.testing.helpers import Api, ApiFactory, postgres_database
 
 POSTGRES_ENV = "FRESHROUTE_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(autouse=True)
+def _settings_from_the_test_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Settings(...)`` reads ``FRESHROUTE_*`` variables (pydantic-settings): unset them,
+    so that a variable in the developer's shell cannot change what a test builds."""
+    for field in Settings.model_fields:
+        monkeypatch.delenv(env_name(field), raising=False)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

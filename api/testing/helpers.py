@@ -19,8 +19,8 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from api.core.config import Settings
 from api.main import create_app
-from api.settings import Settings
 from scenarios.generate import generate_county
 
 with warnings.catch_warnings():
