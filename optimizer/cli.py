@@ -309,13 +309,10 @@ def solve_many(
     when any batch is bad input, 1 when a batch failed even on its retry, else 0."""
     import os
 
-    from optimizer.run.executor import EXECUTORS, make_executor
+    from optimizer.run.executor import make_executor
     from optimizer.run.many import Options, Row, batch_files
     from optimizer.run.many import solve_many as run_many
 
-    if executor not in EXECUTORS:
-        raise _fail([f"--executor: '{executor}' is not one of {', '.join(EXECUTORS)}"],
-                    "bad option")
     if engine not in ENGINES:
         raise _fail([f"--engine: '{engine}' is not one of {', '.join(ENGINES)}"], "bad option")
     if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
@@ -591,24 +588,29 @@ def site_compare(
     ),
     lang: LangOption = None,
     tiles: TilesOption = None,
+    days: Annotated[
+        int | None,
+        typer.Option(min=0, max=30, help="Days to simulate per scenario (default: its own)."),
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(help="Where scenario × day simulations run: local or ray.")
+    ] = "local",
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Simulations at once (default: the cores).")
+    ] = None,
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", envvar="RAY_ADDRESS", help="A Ray cluster.")
+    ] = None,
 ) -> None:
-    """Scenarios side by side (same sampled days for all): comparison.md, .csv, .geojson and
-    the siting map comparison.html."""
+    """Scenarios side by side (same sampled days for all): comparison.md, .csv, .geojson,
+    the siting map comparison.html, and the spread over days (days.md, days.csv). Each
+    scenario × day routing simulation is a task on the executor."""
     from optimizer.report.siting_map import write_siting_map
-    from optimizer.siting.scenario import (
-        comparison_csv,
-        comparison_geojson,
-        comparison_markdown,
-        evaluate_scenario,
-    )
+    from optimizer.run.sweep import spread_csv, spread_markdown
+    from optimizer.siting.scenario import comparison_csv, comparison_geojson, comparison_markdown
 
     loaded = [_load_scenario(p) for p in [base, *others]]
-    results = []
-    for scenario, batch in loaded:
-        try:
-            results.append(evaluate_scenario(scenario, batch))
-        except ValueError as e:
-            raise _fail([str(e)], f"scenario '{scenario.name}' cannot be evaluated") from None
+    results, spreads = _sweep(loaded, days, executor, workers, ray_address)
     out_dir.mkdir(parents=True, exist_ok=True)
     table = comparison_markdown(results)
     (out_dir / "comparison.md").write_text(table, encoding="utf-8")
@@ -620,8 +622,39 @@ def site_compare(
         write_siting_map(loaded[0][1], results, page, normalize_lang(lang), tiles)
     except ValueError as e:
         raise _fail([str(e)], "the siting map cannot be drawn") from None
+    spread = spread_markdown(spreads)
+    (out_dir / "days.md").write_text(spread, encoding="utf-8")
+    (out_dir / "days.csv").write_text(spread_csv(spreads), encoding="utf-8")
     out.print(table, markup=False, highlight=False)
-    out.print(f"wrote {out_dir}/comparison.md, .csv, .geojson, .html", highlight=False)
+    out.print(spread, markup=False, highlight=False)
+    out.print(f"wrote {out_dir}/comparison.md, .csv, .geojson, .html, days.md, .csv",
+              highlight=False)
+
+
+def _sweep(loaded: list, days: int | None, executor: str, workers: int | None,
+           address: str | None) -> tuple[list, list]:
+    """Scenario × day simulations on the executor, with a progress bar over them."""
+    import os
+
+    from optimizer.run.executor import make_executor
+    from optimizer.run.sweep import SweepError, sweep
+
+    total = sum(s.days if days is None else days for s, _ in loaded)
+    try:
+        ex = make_executor(executor, workers or os.cpu_count(), address)
+    except ValueError as e:
+        raise _fail([f"--executor: {e}"], "bad option") from None
+    with ex, Progress(TextColumn("simulating days"), BarColumn(),
+                      TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                      console=err, transient=True) as bar:
+        task = bar.add_task("days", total=total)
+        try:
+            return sweep(loaded, ex, days, lambda: bar.advance(task))
+        except SweepError as e:
+            err.print(f"[bold red]{t('error.prefix', 'en')}[/] {escape(str(e))}")
+            raise typer.Exit(1) from None
+        except ValueError as e:
+            raise _fail([str(e)], "a scenario cannot be evaluated") from None
 
 
 if __name__ == "__main__":

@@ -89,8 +89,19 @@ def test_a_bad_batch_is_reported_and_the_rest_planned(folder: Path, tmp_path: Pa
         (tmp_path / "in" / f"{name}.json").write_text((folder / f"{name}.json").read_text())
     out = tmp_path / "out"
     result = runner.invoke(
-        app, ["solve-many", str(tmp_path / "in"), "--time-limit", "1", "--workers", "2",
-              "--out", str(out), "--no-report", "--quiet"]
+        app,
+        [
+            "solve-many",
+            str(tmp_path / "in"),
+            "--time-limit",
+            "1",
+            "--workers",
+            "2",
+            "--out",
+            str(out),
+            "--no-report",
+            "--quiet",
+        ],
     )
     assert result.exit_code == 2, result.output
     summary = (out / "summary.csv").read_text(encoding="utf-8").splitlines()
