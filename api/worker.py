@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from api.metrics import Metrics
     from api.settings import Settings
     from api.store import Claim, Store
+    from optimizer.run.executor import RayExecutor
 
 log = logging.getLogger("freshroute.api")
 _ctx = multiprocessing.get_context("spawn")
@@ -328,6 +329,88 @@ class WorkerSlot:
                 return "failed"
 
 
+# -- solves on Ray (FRESHROUTE_EXECUTOR=ray) -------------------------------------------------
+EXECUTOR_ENV = "FRESHROUTE_EXECUTOR"
+
+
+def executor_name() -> str:
+    """Where jobs run: ``local`` (this server's worker processes, the default) or ``ray``
+    (``RAY_ADDRESS``'s cluster, else Ray embedded here); read here only."""
+    name = os.environ.get(EXECUTOR_ENV, "").strip().lower() or "local"
+    if name not in ("local", "ray"):
+        raise ValueError(f"{EXECUTOR_ENV}={name!r} is not 'local' or 'ray'")
+    return name
+
+
+def ray_job(job_id: str, kind: str, body: Any, limit: float) -> tuple:
+    """A job as a Ray task (no live progress: the messages a process pipe would carry
+    are dropped; the job's state, result and errors are as for a local worker)."""
+    return run_job(job_id, kind, body, limit, lambda message: None, math.inf)
+
+
+class RaySlot(WorkerSlot):
+    """A slot whose jobs run as Ray tasks: cancelled (``ray.cancel``) and killed at the
+    hard time limit like a local process; a task whose Ray worker dies is retried once
+    by Ray, then failed; a server restart re-runs interrupted jobs as today."""
+
+    handle: Any = None
+
+    def alive(self) -> bool:
+        return self.ready and self.thread.is_alive()
+
+    def _spawn(self, warm_timeout: float = 120.0) -> None:
+        self.pool.ray()  # the pool's Ray connection, started once
+        self.ready = self.warmed = True
+
+    def _kill(self) -> None:
+        if self.handle is not None:
+            self.pool.ray().cancel(self.handle)
+            self.handle = None
+
+    def _execute(self, claim: Claim) -> str:
+        """Run one claimed job as a Ray task to its end; the outcome for the metrics."""
+        from optimizer.run.executor import Task
+
+        store, ray = self.pool.store, self.pool.ray()
+        job_id, limit = claim.job_id, claim.time_limit_s
+        hard = self.pool.settings.hard_timeout(limit)
+        deadline = time.monotonic() + hard
+        self.handle = ray.submit(Task(job_id, ray_job, (job_id, claim.kind, claim.body, limit)))
+        checked = time.monotonic()
+        try:
+            while True:
+                if self._cancel.is_set():
+                    self._kill()
+                    if self.pool.stopping:
+                        store.release(job_id)
+                        return "released"
+                    return "cancelled"
+                now = time.monotonic()
+                if now > deadline:
+                    self._kill()
+                    store.fail(job_id, f"killed: still solving {hard:.0f} s after it started")
+                    return "killed"
+                if now - checked > 1.0:  # cancelled by another server process?
+                    checked = now
+                    if store.job_state(job_id) != "running":
+                        self._kill()
+                        return "cancelled"
+                outcome = ray.poll(self.handle, job_id, 0.1)
+                if outcome is None:
+                    continue
+                self.handle = None
+                if outcome.error is not None:
+                    store.fail(job_id, f"Ray worker failed: {outcome.error}"[:2000])
+                    return "crashed"
+                message = outcome.value
+                if message[0] == "done":
+                    return "done" if store.finish(job_id, message[2], message[3]) else "cancelled"
+                store.fail(job_id, message[2])
+                return "failed"
+        finally:
+            self._kill()
+
+
 class WorkerPool:
     """Worker slots plus the dispatcher that feeds them from the database queue."""
 
@@ -337,12 +420,24 @@ class WorkerPool:
         self.metrics = metrics
         self.stopping = False
         self._wake = threading.Event()
-        self.slots = [WorkerSlot(i, self) for i in range(settings.workers)]
+        slot = RaySlot if executor_name() == "ray" else WorkerSlot
+        self.slots = [slot(i, self) for i in range(settings.workers)]
+        self._ray: RayExecutor | None = None
+        self._ray_lock = threading.Lock()
         self._dispatcher = threading.Thread(target=self._dispatch, daemon=True, name="dispatch")
 
     @property
     def size(self) -> int:
         return len(self.slots)
+
+    def ray(self) -> RayExecutor:
+        """The Ray connection of the pool (RaySlot), started by the first slot to ask."""
+        with self._ray_lock:
+            if self._ray is None:
+                from optimizer.run.executor import RayExecutor
+
+                self._ray = RayExecutor(workers=self.size)
+            return self._ray
 
     def start(self) -> None:
         for slot in self.slots:
@@ -398,3 +493,5 @@ class WorkerPool:
         for slot in self.slots:
             slot.thread.join(timeout)
         self._dispatcher.join(timeout)
+        if self._ray is not None:
+            self._ray.close()

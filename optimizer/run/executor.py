@@ -197,21 +197,36 @@ class RayExecutor(Executor):
         return self._ray.put(value)
 
     def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
-        ray = self._ray
-        pending = {self._remote.remote(t.fn, *t.args): t for t in tasks}
+        pending = {self.submit(t): t for t in tasks}
         while pending:
-            done, _ = ray.wait(list(pending), num_returns=1)
+            done, _ = self._ray.wait(list(pending), num_returns=1)
             for ref in done:
-                task = pending.pop(ref)
-                try:
-                    yield Outcome(task.key, ray.get(ref), attempts=None)
-                except ray.exceptions.RayTaskError as e:
-                    cause = e.cause if e.cause is not None else e
-                    error = f"{type(cause).__name__}: {cause}"
-                    yield Outcome(task.key, None, error, attempts=None)
-                except ray.exceptions.RayError as e:  # the worker died on every attempt
-                    error = f"worker died: {type(e).__name__}"
-                    yield Outcome(task.key, None, error, attempts=None)
+                yield self._outcome(pending.pop(ref).key, ref)
+
+    # One task at a time, for a server that follows and cancels each (api/worker.py).
+    def submit(self, task: Task) -> Any:
+        """Start ``task``; a handle for ``poll`` and ``cancel``."""
+        return self._remote.remote(task.fn, *task.args)
+
+    def poll(self, handle: Any, key: str, timeout_s: float) -> Outcome | None:
+        """The task's outcome once done, else None after ``timeout_s``."""
+        done, _ = self._ray.wait([handle], num_returns=1, timeout=timeout_s)
+        return self._outcome(key, handle) if done else None
+
+    def cancel(self, handle: Any) -> None:
+        """Stop the task, killing its worker (a solve cannot be interrupted otherwise)."""
+        with contextlib.suppress(Exception):
+            self._ray.cancel(handle, force=True)
+
+    def _outcome(self, key: str, ref: Any) -> Outcome:
+        exceptions = self._ray.exceptions
+        try:
+            return Outcome(key, self._ray.get(ref), attempts=None)
+        except exceptions.RayTaskError as e:
+            cause = e.cause if e.cause is not None else e
+            return Outcome(key, None, f"{type(cause).__name__}: {cause}", attempts=None)
+        except exceptions.RayError as e:  # the worker died on every attempt, or cancelled
+            return Outcome(key, None, f"worker died: {type(e).__name__}", attempts=None)
 
     def close(self) -> None:
         if self._owned and self._ray.is_initialized():
