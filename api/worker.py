@@ -274,6 +274,31 @@ class WorkerSlot:
                 self.pool.wake()
         self._kill()
 
+    def _stopped(
+        self, job_id: str, deadline: float, hard: float, checked: list[float]
+    ) -> str | None:
+        """The outcome when the running job must stop now (its process is replaced):
+        cancelled here, past the hard limit, or no longer running in the database
+        (``checked[0]``: when that was last asked, once a second); None to go on."""
+        store = self.pool.store
+        if self._cancel.is_set():
+            self._restart()
+            if self.pool.stopping:
+                store.release(job_id)
+                return "released"
+            return "cancelled"
+        now = time.monotonic()
+        if now > deadline:
+            self._restart()
+            store.fail(job_id, f"killed: still solving {hard:.0f} s after it started")
+            return "killed"
+        if now - checked[0] > 1.0:  # cancelled by another server process?
+            checked[0] = now
+            if store.job_state(job_id) != "running":
+                self._restart()
+                return "cancelled"
+        return None
+
     def _execute(self, claim: Claim) -> str:
         """Run one claimed job to its end; the outcome for the metrics."""
         store, settings = self.pool.store, self.pool.settings
@@ -284,24 +309,11 @@ class WorkerSlot:
         hard = settings.hard_timeout(limit)
         deadline = time.monotonic() + hard
         self.conn.send((job_id, claim.kind, claim.body, limit))
-        checked = time.monotonic()
+        checked = [time.monotonic()]
         while True:
-            if self._cancel.is_set():
-                self._restart()
-                if self.pool.stopping:
-                    store.release(job_id)
-                    return "released"
-                return "cancelled"
-            now = time.monotonic()
-            if now > deadline:
-                self._restart()
-                store.fail(job_id, f"killed: still solving {hard:.0f} s after it started")
-                return "killed"
-            if now - checked > 1.0:  # cancelled by another server process?
-                checked = now
-                if store.job_state(job_id) != "running":
-                    self._restart()
-                    return "cancelled"
+            stopped = self._stopped(job_id, deadline, hard, checked)
+            if stopped is not None:
+                return stopped
             try:
                 ready = self.conn.poll(0.1)
                 message = self.conn.recv() if ready else None
@@ -376,25 +388,12 @@ class RaySlot(WorkerSlot):
         hard = self.pool.settings.hard_timeout(limit)
         deadline = time.monotonic() + hard
         self.handle = ray.submit(Task(job_id, ray_job, (job_id, claim.kind, claim.body, limit)))
-        checked = time.monotonic()
+        checked = [time.monotonic()]
         try:
             while True:
-                if self._cancel.is_set():
-                    self._kill()
-                    if self.pool.stopping:
-                        store.release(job_id)
-                        return "released"
-                    return "cancelled"
-                now = time.monotonic()
-                if now > deadline:
-                    self._kill()
-                    store.fail(job_id, f"killed: still solving {hard:.0f} s after it started")
-                    return "killed"
-                if now - checked > 1.0:  # cancelled by another server process?
-                    checked = now
-                    if store.job_state(job_id) != "running":
-                        self._kill()
-                        return "cancelled"
+                stopped = self._stopped(job_id, deadline, hard, checked)  # ray.cancel
+                if stopped is not None:
+                    return stopped
                 outcome = ray.poll(self.handle, job_id, 0.1)
                 if outcome is None:
                     continue
