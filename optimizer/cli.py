@@ -276,8 +276,9 @@ def solve_many(
     ray_address: Annotated[
         str | None,
         typer.Option(
-            "--ray-address", envvar="RAY_ADDRESS", help="An existing Ray cluster (default: "
-            "Ray embedded on this machine)."
+            "--ray-address",
+            envvar="RAY_ADDRESS",
+            help="An existing Ray cluster (default: Ray embedded on this machine).",
         ),
     ] = None,
     time_limit: Annotated[
@@ -323,8 +324,9 @@ def solve_many(
     files = batch_files(batches)
     if not files:
         raise _fail([", ".join(map(str, batches))], "no batch files found")
-    options = Options(out_dir, time_limit, seed, engine, baseline, report,
-                      normalize_lang(lang), tiles)
+    options = Options(
+        out_dir, time_limit, seed, engine, baseline, report, normalize_lang(lang), tiles
+    )
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -339,8 +341,10 @@ def solve_many(
         def on_row(row: Row) -> None:
             bar.advance(task)
             if row.status in ("bad input", "failed"):
-                bar.console.print(f"[red]{row.status}:[/] {escape(row.county)}: "
-                                  f"{escape(row.error)}", highlight=False)
+                bar.console.print(
+                    f"[red]{row.status}:[/] {escape(row.county)}: {escape(row.error)}",
+                    highlight=False,
+                )
 
         try:
             ex = make_executor(executor, workers or os.cpu_count(), ray_address)
@@ -349,14 +353,24 @@ def solve_many(
         with ex:
             rows = run_many(files, ex, options, on_row)
     table = Table(title=f"{len(rows)} batches")
-    for column in ("county", "status", "cost (CNY)", "km", "empty km", "vehicles", "unserved",
-                   "wall (s)"):
+    for column in (
+        "county",
+        "status",
+        "cost (CNY)",
+        "km",
+        "empty km",
+        "vehicles",
+        "unserved",
+        "wall (s)",
+    ):
         table.add_column(column, justify="left" if column in ("county", "status") else "right")
     for r in rows:
         cells = [r.cost, r.km, r.empty_km, r.vehicles, r.unserved, r.wall_s]
-        table.add_row(escape(r.county), r.status,
-                      *("-" if c is None else f"{c:,.1f}" if isinstance(c, float) else str(c)
-                        for c in cells))
+        table.add_row(
+            escape(r.county),
+            r.status,
+            *("-" if c is None else f"{c:,.1f}" if isinstance(c, float) else str(c) for c in cells),
+        )
     out.print(table)
     out.print(f"wrote {out_dir}/<batch>/ and {out_dir}/summary.csv, summary.md", highlight=False)
     if any(r.status == "bad input" for r in rows):
@@ -627,12 +641,14 @@ def site_compare(
     (out_dir / "days.csv").write_text(spread_csv(spreads), encoding="utf-8")
     out.print(table, markup=False, highlight=False)
     out.print(spread, markup=False, highlight=False)
-    out.print(f"wrote {out_dir}/comparison.md, .csv, .geojson, .html, days.md, .csv",
-              highlight=False)
+    out.print(
+        f"wrote {out_dir}/comparison.md, .csv, .geojson, .html, days.md, .csv", highlight=False
+    )
 
 
-def _sweep(loaded: list, days: int | None, executor: str, workers: int | None,
-           address: str | None) -> tuple[list, list]:
+def _sweep(
+    loaded: list, days: int | None, executor: str, workers: int | None, address: str | None
+) -> tuple[list, list]:
     """Scenario × day simulations on the executor, with a progress bar over them."""
     import os
 
@@ -644,9 +660,17 @@ def _sweep(loaded: list, days: int | None, executor: str, workers: int | None,
         ex = make_executor(executor, workers or os.cpu_count(), address)
     except ValueError as e:
         raise _fail([f"--executor: {e}"], "bad option") from None
-    with ex, Progress(TextColumn("simulating days"), BarColumn(),
-                      TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                      console=err, transient=True) as bar:
+    with (
+        ex,
+        Progress(
+            TextColumn("simulating days"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar,
+    ):
         task = bar.add_task("days", total=total)
         try:
             return sweep(loaded, ex, days, lambda: bar.advance(task))

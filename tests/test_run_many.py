@@ -1,5 +1,6 @@
 """solve-many on local processes and on Ray: same plans, bad batches reported, dead
-workers retried once, each plan written once; matrices shared with the tasks."""
+workers retried once, each plan written once; matrices shared with the tasks; a sweep's
+scenario × day tasks on Ray."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from optimizer.network import TravelMatrices, given_travel, travel_matrices
 from optimizer.run import many
 from optimizer.run.executor import LocalExecutor, RayExecutor
 from optimizer.run.many import CRASH_HOOK_ENV, Options, solve_many
+from optimizer.run.sweep import sweep
+from optimizer.siting.scenario import Scenario
 from scenarios.generate import generate_county, write_batch
 
 NAMES = ("c1", "c2", "c3")
@@ -184,3 +187,13 @@ def test_given_travel_is_used_and_sliced() -> None:
         assert np.array_equal(sliced.km, built.km[:-1, :-1] * 2)
         assert np.array_equal(travel_matrices(moved).km[:-1, :-1], built.km[:-1, :-1])
     assert np.array_equal(travel_matrices(batch).km, built.km)
+
+
+def test_a_sweep_runs_its_days_on_ray(ray_executor) -> None:
+    county = generate_county(8, 2)
+    village = next(s.id for s in county.sites if s.kind == "station")
+    scenario = Scenario(name="moved", batch="-", open=[village], days=1, time_limit_s=1)
+    results, spreads = sweep([(scenario, county)], ray_executor, days=2)
+    assert results[0].days == spreads[0].days == 2
+    assert results[0].routing_cost == pytest.approx(spreads[0].cost_mean)
+    assert results[0].catchment and set(results[0].catchment.values()) == {f"CC-{village}"}

@@ -113,3 +113,34 @@ def test_site_compare_days_option_writes_the_spread(tmp_path: Path, county) -> N
     )
     assert result.exit_code == 2
     assert "dask" in result.output
+
+
+def test_a_scenario_that_cannot_be_placed_is_named(tmp_path: Path, county) -> None:
+    write_batch(county, tmp_path / "county.json")
+    centres = [s.id for s in county.sites if s.kind == "collection_centre"]
+    for name, open_ in (("base", centres), ("nowhere", ["NOWHERE"])):
+        (tmp_path / f"{name}.json").write_text(
+            json.dumps(
+                {
+                    "schema": "freshroute.siting/v1",
+                    "name": name,
+                    "batch": "county.json",
+                    "open": open_,
+                    "days": 1,
+                    "time_limit_s": 1,
+                }
+            )
+        )
+    result = runner.invoke(
+        app,
+        [
+            "site",
+            "compare",
+            str(tmp_path / "base.json"),
+            str(tmp_path / "nowhere.json"),
+            "--out",
+            str(tmp_path / "cmp"),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "scenario 'nowhere'" in result.output and "NOWHERE" in result.output

@@ -79,8 +79,11 @@ def sweep(
     scenarios = [s if days is None else s.model_copy(update={"days": days}) for s, _ in loaded]
     tasks = []
     for i, (scenario, (_, batch)) in enumerate(zip(scenarios, loaded, strict=True)):
-        county = county_with_centres(batch, scenario.open)
-        built = travel_matrices(county)
+        try:
+            county = county_with_centres(batch, scenario.open)
+            built = travel_matrices(county)
+        except ValueError as e:  # SitingError, RoadNetworkError
+            raise ValueError(f"scenario '{scenario.name}': {e}") from None
         shared_county = executor.share(county)
         shared_travel = executor.share(TravelMatrices(built.site_ids, built.km, built.minutes))
         for day in range(scenario.days):
