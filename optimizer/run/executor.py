@@ -20,7 +20,7 @@ import multiprocessing
 import os
 import traceback
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -59,7 +59,9 @@ class Executor(ABC):
         return value
 
     @abstractmethod
-    def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]: ...
+    def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
+        """Run ``tasks`` (drawn as workers can take them, or sent on as they come) and
+        yield each one's outcome as it completes."""
 
     def close(self) -> None:  # noqa: B027  (nothing to release by default)
         """Release the workers."""
@@ -124,16 +126,32 @@ class LocalExecutor(Executor):
         self.workers = max(1, workers)
         self._slots: list[_Slot] = []
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
-        todo: list[tuple[Task, int]] = [(t, 1) for t in reversed(tasks)]
-        while len(self._slots) < min(self.workers, len(tasks)):
-            self._slots.append(_Slot())
-        while todo or any(s.task for s in self._slots):
-            for slot in self._slots:
-                if slot.task is None and todo:
-                    task, attempt = todo.pop()
-                    slot.start(task, attempt)
+    def _next(self, source: Iterator[Task], retries: list[tuple[Task, int]]) -> tuple | None:
+        """The next task and its attempt: a retry first, else the next from ``source``."""
+        if retries:
+            return retries.pop()
+        task = next(source, None)
+        return None if task is None else (task, 1)
+
+    def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
+        source, retries = iter(tasks), []
+        while True:
+            # Fill idle slots (a process is spawned when a task needs one): tasks are
+            # drawn only when a slot can take them, so the caller prepares them lazily.
+            while True:
+                slot = next((s for s in self._slots if s.task is None), None)
+                if slot is None and len(self._slots) >= self.workers:
+                    break
+                item = self._next(source, retries)
+                if item is None:
+                    break
+                if slot is None:
+                    slot = _Slot()
+                    self._slots.append(slot)
+                slot.start(*item)
             busy = [s for s in self._slots if s.task is not None]
+            if not busy:
+                return
             ready = wait([s.conn for s in busy] + [s.process.sentinel for s in busy])
             for slot in busy:
                 if slot.conn not in ready and slot.process.sentinel not in ready:
@@ -153,7 +171,7 @@ class LocalExecutor(Executor):
                 else:
                     slot.task = None
                 if reply[0] == "error" and attempt < MAX_ATTEMPTS:
-                    todo.append((task, attempt + 1))
+                    retries.append((task, attempt + 1))
                     continue
                 value, error = (reply[1], None) if reply[0] == "ok" else (None, reply[1])
                 yield Outcome(task.key, value, error, attempt)
@@ -196,8 +214,8 @@ class RayExecutor(Executor):
     def share(self, value: Any) -> Any:
         return self._ray.put(value)
 
-    def run(self, tasks: Sequence[Task]) -> Iterator[Outcome]:
-        pending = {self.submit(t): t for t in tasks}
+    def run(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
+        pending = {self.submit(t): t for t in tasks}  # Ray solves while the rest come
         while pending:
             done, _ = self._ray.wait(list(pending), num_returns=1)
             for ref in done:

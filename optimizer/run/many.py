@@ -12,7 +12,7 @@ import csv
 import io
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -203,7 +203,6 @@ def solve_many(
     Rows come in the order of ``paths``; ``on_row`` hears each as it is known."""
     rows: dict[str, Row] = {}
     loaded: dict[str, tuple[Batch, TravelMatrices]] = {}
-    tasks: list[Task] = []
     hook = _crash_hook()
     names = [p.stem for p in paths]
 
@@ -212,28 +211,32 @@ def solve_many(
         if on_row is not None:
             on_row(row)
 
-    for path, name in zip(paths, names, strict=True):
-        if names.count(name) > 1:
-            done(Row(name, "bad input", error=f"{path}: another batch file has the name '{name}'"))
-            continue
-        try:
-            batch = read_batch_file(path)
-            travel = travel_matrices(batch)  # once per batch: shared with its task
-        except InputFileError as e:
-            done(Row(name, "bad input", error=f"{e.title}: " + "; ".join(e.lines)))
-            continue
-        except RoadNetworkError as e:
-            done(Row(name, "bad input", error=f"the road network cannot be used: {e}"))
-            continue
-        if options.seed is not None:
-            batch.options.seed = options.seed
-        limit = options.time_limit_s or batch.options.time_limit_s
-        crash = hook[1:] if hook and hook[0] == name else None
-        spec = SolveSpec(name, batch, limit, options.engine, options.baseline, crash)
-        shared = TravelMatrices(travel.site_ids, travel.km, travel.minutes)  # no road geometry
-        tasks.append(Task(name, solve_one, (spec, executor.share(shared))))
-        loaded[name] = (batch, travel)
-    for outcome in executor.run(tasks):
+    def tasks() -> Iterator[Task]:
+        """Each good batch's task, prepared as the executor takes it (a bad one is
+        reported instead): reading and matrices overlap the solving of earlier ones."""
+        for path, name in zip(paths, names, strict=True):
+            if names.count(name) > 1:
+                done(Row(name, "bad input", error=f"{path}: another batch file is '{name}'"))
+                continue
+            try:
+                batch = read_batch_file(path)
+                travel = travel_matrices(batch)  # once per batch: shared with its task
+            except InputFileError as e:
+                done(Row(name, "bad input", error=f"{e.title}: " + "; ".join(e.lines)))
+                continue
+            except RoadNetworkError as e:
+                done(Row(name, "bad input", error=f"the road network cannot be used: {e}"))
+                continue
+            if options.seed is not None:
+                batch.options.seed = options.seed
+            limit = options.time_limit_s or batch.options.time_limit_s
+            crash = hook[1:] if hook and hook[0] == name else None
+            spec = SolveSpec(name, batch, limit, options.engine, options.baseline, crash)
+            bare = TravelMatrices(travel.site_ids, travel.km, travel.minutes)  # no geometry
+            loaded[name] = (batch, travel)
+            yield Task(name, solve_one, (spec, executor.share(bare)))
+
+    for outcome in executor.run(tasks()):
         if outcome.error is not None:
             done(Row(outcome.key, "failed", error=outcome.error, attempts=outcome.attempts))
             continue
