@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from api.core.config import Settings
     from api.metrics import Metrics
     from api.store import Claim, Store
+    from optimizer.run.executor import RayExecutor
 
 log = logging.getLogger("freshroute.api")
 _ctx = multiprocessing.get_context("spawn")
@@ -273,6 +274,31 @@ class WorkerSlot:
                 self.pool.wake()
         self._kill()
 
+    def _stopped(
+        self, job_id: str, deadline: float, hard: float, checked: list[float]
+    ) -> str | None:
+        """The outcome when the running job must stop now (its process is replaced):
+        cancelled here, past the hard limit, or no longer running in the database
+        (``checked[0]``: when that was last asked, once a second); None to go on."""
+        store = self.pool.store
+        if self._cancel.is_set():
+            self._restart()
+            if self.pool.stopping:
+                store.release(job_id)
+                return "released"
+            return "cancelled"
+        now = time.monotonic()
+        if now > deadline:
+            self._restart()
+            store.fail(job_id, f"killed: still solving {hard:.0f} s after it started")
+            return "killed"
+        if now - checked[0] > 1.0:  # cancelled by another server process?
+            checked[0] = now
+            if store.job_state(job_id) != "running":
+                self._restart()
+                return "cancelled"
+        return None
+
     def _execute(self, claim: Claim) -> str:
         """Run one claimed job to its end; the outcome for the metrics."""
         store, settings = self.pool.store, self.pool.settings
@@ -283,24 +309,11 @@ class WorkerSlot:
         hard = settings.hard_timeout(limit)
         deadline = time.monotonic() + hard
         self.conn.send((job_id, claim.kind, claim.body, limit))
-        checked = time.monotonic()
+        checked = [time.monotonic()]
         while True:
-            if self._cancel.is_set():
-                self._restart()
-                if self.pool.stopping:
-                    store.release(job_id)
-                    return "released"
-                return "cancelled"
-            now = time.monotonic()
-            if now > deadline:
-                self._restart()
-                store.fail(job_id, f"killed: still solving {hard:.0f} s after it started")
-                return "killed"
-            if now - checked > 1.0:  # cancelled by another server process?
-                checked = now
-                if store.job_state(job_id) != "running":
-                    self._restart()
-                    return "cancelled"
+            stopped = self._stopped(job_id, deadline, hard, checked)
+            if stopped is not None:
+                return stopped
             try:
                 ready = self.conn.poll(0.1)
                 message = self.conn.recv() if ready else None
@@ -328,6 +341,65 @@ class WorkerSlot:
                 return "failed"
 
 
+# -- solves on Ray (FRESHROUTE_EXECUTOR=ray, ``Settings.executor``) --------------------------
+
+
+def ray_job(job_id: str, kind: str, body: Any, limit: float) -> tuple:
+    """A job as a Ray task (no live progress: the messages a process pipe would carry
+    are dropped; the job's state, result and errors are as for a local worker)."""
+    return run_job(job_id, kind, body, limit, lambda message: None, math.inf)
+
+
+class RaySlot(WorkerSlot):
+    """A slot whose jobs run as Ray tasks: cancelled (``ray.cancel``) and killed at the
+    hard time limit like a local process; a task whose Ray worker dies is retried once
+    by Ray, then failed; a server restart re-runs interrupted jobs as today."""
+
+    handle: Any = None
+
+    def alive(self) -> bool:
+        return self.ready and self.thread.is_alive()
+
+    def _spawn(self, warm_timeout: float = 120.0) -> None:
+        self.pool.ray()  # the pool's Ray connection, started once
+        self.ready = self.warmed = True
+
+    def _kill(self) -> None:
+        if self.handle is not None:
+            self.pool.ray().cancel(self.handle)
+            self.handle = None
+
+    def _execute(self, claim: Claim) -> str:
+        """Run one claimed job as a Ray task to its end; the outcome for the metrics."""
+        from optimizer.run.executor import Task
+
+        store, ray = self.pool.store, self.pool.ray()
+        job_id, limit = claim.job_id, claim.time_limit_s
+        hard = self.pool.settings.hard_timeout(limit)
+        deadline = time.monotonic() + hard
+        self.handle = ray.submit(Task(job_id, ray_job, (job_id, claim.kind, claim.body, limit)))
+        checked = [time.monotonic()]
+        try:
+            while True:
+                stopped = self._stopped(job_id, deadline, hard, checked)  # ray.cancel
+                if stopped is not None:
+                    return stopped
+                outcome = ray.poll(self.handle, job_id, 0.1)
+                if outcome is None:
+                    continue
+                self.handle = None
+                if outcome.error is not None:
+                    store.fail(job_id, f"Ray worker failed: {outcome.error}"[:2000])
+                    return "crashed"
+                message = outcome.value
+                if message[0] == "done":
+                    return "done" if store.finish(job_id, message[2], message[3]) else "cancelled"
+                store.fail(job_id, message[2])
+                return "failed"
+        finally:
+            self._kill()
+
+
 class WorkerPool:
     """Worker slots plus the dispatcher that feeds them from the database queue."""
 
@@ -337,12 +409,24 @@ class WorkerPool:
         self.metrics = metrics
         self.stopping = False
         self._wake = threading.Event()
-        self.slots = [WorkerSlot(i, self) for i in range(settings.workers)]
+        slot = RaySlot if settings.executor == "ray" else WorkerSlot
+        self.slots = [slot(i, self) for i in range(settings.workers)]
+        self._ray: RayExecutor | None = None
+        self._ray_lock = threading.Lock()
         self._dispatcher = threading.Thread(target=self._dispatch, daemon=True, name="dispatch")
 
     @property
     def size(self) -> int:
         return len(self.slots)
+
+    def ray(self) -> RayExecutor:
+        """The Ray connection of the pool (RaySlot), started by the first slot to ask."""
+        with self._ray_lock:
+            if self._ray is None:
+                from optimizer.run.executor import RayExecutor
+
+                self._ray = RayExecutor(workers=self.size)
+            return self._ray
 
     def start(self) -> None:
         for slot in self.slots:
@@ -398,3 +482,5 @@ class WorkerPool:
         for slot in self.slots:
             slot.thread.join(timeout)
         self._dispatcher.join(timeout)
+        if self._ray is not None:
+            self._ray.close()

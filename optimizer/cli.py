@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,20 +16,20 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from optimizer.cli_progress import SolveProgress
 from optimizer.errors import input_errors
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, normalize_lang, t
+from optimizer.io.batch_file import InputFileError, read_batch_file, read_json
 from optimizer.io.spreadsheet import SpreadsheetError, import_batch
 from optimizer.model import (
     MAX_SEED,
     MAX_TIME_LIMIT_S,
     Batch,
     format_clock,
-    read_batch,
-    surrogate_paths,
 )
 from optimizer.network import travel_matrices
 from optimizer.network.errors import RoadNetworkError
@@ -40,6 +39,7 @@ from optimizer.report import write_reports
 from optimizer.routing.feasibility import InfeasibleBatch
 from optimizer.routing.portfolio import ENGINES
 from optimizer.routing.solve import plan_batch
+from optimizer.run.outputs import write_plan_files
 from optimizer.validate import format_violations, validate_plan
 
 app = typer.Typer(
@@ -80,33 +80,18 @@ def _fail(lines: list[str], title: str, lang: str = "en") -> typer.Exit:
 
 def _read_json(path: Path, what: str) -> Any:
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise _fail([str(path)], f"{what} file not found") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise _fail([f"{path}: {e}"], f"{what} is not valid JSON") from None
-
-
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # where a lone surrogate could hide
+        return read_json(path, what)
+    except InputFileError as e:
+        raise _fail(e.lines, e.title) from None
 
 
 def load_batch_file(path: Path) -> Batch:
-    """Read and validate a batch file, exiting with code 2 on any input error.
-
-    A relative road-network path is taken relative to the batch file's folder. Strings
-    with lone surrogates (``"\\ud800"`` escapes: valid JSON, not valid text) are refused
-    at their paths, as the API does; plans and reports could not be written with them.
-    """
-    data = _read_json(path, "batch")  # clear messages for a missing file or bad JSON
-    if _SURROGATE_ESCAPE.search(path.read_text(encoding="utf-8")):
-        bad = surrogate_paths(data)
-        if bad:
-            lines = [f"{p}: string is not valid Unicode (lone surrogate)" for p in bad]
-            raise _fail(lines, f"{path} is not a valid batch")
+    """Read and validate a batch file (``read_batch_file``), exiting with code 2 on any
+    input error."""
     try:
-        return read_batch(path)
-    except ValidationError as e:
-        raise _fail(input_errors(e), f"{path} is not a valid batch") from None
+        return read_batch_file(path)
+    except InputFileError as e:
+        raise _fail(e.lines, e.title) from None
 
 
 def _kpi_table(kpis: KPIs, baseline: KPIs | None, lang: str = "en") -> Table:
@@ -259,25 +244,9 @@ def solve(
     travel = travel_matrices(batch)  # cached on disk for road networks
     for warning in travel.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "plan.json").write_text(
-        plan.model_dump_json(indent=2, by_alias=True) + "\n", encoding="utf-8"
+    written = write_plan_files(
+        batch, plan, out_dir, travel=travel, report=report, lang=normalize_lang(lang), tiles=tiles
     )
-    geojson = plan_geojson(batch, plan, travel)
-    (out_dir / "plan.geojson").write_text(
-        json.dumps(geojson, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    written = [out_dir / "plan.json", out_dir / "plan.geojson"]
-    if report:
-        written += write_reports(
-            batch,
-            plan,
-            out_dir,
-            normalize_lang(lang),
-            tiles_url=tiles,
-            geojson=geojson,
-            travel=travel,
-        )
     print_summary(plan, msg, verbose=verbose)
     out.print(t("cli.wrote", msg, files=", ".join(map(str, written))), highlight=False)
     out.print(final_line(plan, msg), highlight=False, soft_wrap=True)
@@ -287,6 +256,124 @@ def solve(
             highlight=False,
         )
         raise typer.Exit(EXIT_REQUIRED_UNSERVED)
+
+
+@app.command("solve-many")
+def solve_many(
+    batches: Annotated[
+        list[Path], typer.Argument(help="Batch JSON files, or folders of them (*.json).")
+    ],
+    executor: Annotated[
+        str, typer.Option(help="local (processes on this machine) or ray.")
+    ] = "local",
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Batches solved at once (default: the cores; ray: its CPUs)."),
+    ] = None,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            envvar="RAY_ADDRESS",
+            help="An existing Ray cluster (default: Ray embedded on this machine).",
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds per batch (default: its own).")
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(min=0, max=MAX_SEED, help="Random seed (default: each batch's)."),
+    ] = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Plans go to OUT/<batch name>/, the summary to OUT.")
+    ] = Path("out/many"),
+    engine: Annotated[str, typer.Option(help="As for solve.")] = "auto",
+    baseline: Annotated[
+        bool | None,
+        typer.Option("--baseline/--no-baseline", help="Also plan separate fleets to compare."),
+    ] = None,
+    report: Annotated[
+        bool,
+        typer.Option("--report/--no-report", help="Also write map, run sheets and timeline."),
+    ] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    lang: LangOption = None,
+    tiles: TilesOption = None,
+) -> None:
+    """Plan many batches, one task each (one CPU, its own time limit), on local processes
+    or Ray; each plan goes to OUT/<batch name>/ and a summary per county to
+    OUT/summary.csv and summary.md. A bad batch is reported and the others go on: exit 2
+    when any batch is bad input, 1 when a batch failed even on its retry, else 0."""
+    import os
+
+    from optimizer.run.executor import make_executor
+    from optimizer.run.many import Options, Row, batch_files
+    from optimizer.run.many import solve_many as run_many
+
+    if engine not in ENGINES:
+        raise _fail([f"--engine: '{engine}' is not one of {', '.join(ENGINES)}"], "bad option")
+    if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
+        raise _fail(
+            [f"--time-limit: {time_limit:g} s is not in (0, {MAX_TIME_LIMIT_S:g}] s"],
+            "bad option",
+        )
+    files = batch_files(batches)
+    if not files:
+        raise _fail([", ".join(map(str, batches))], "no batch files found")
+    options = Options(
+        out_dir, time_limit, seed, engine, baseline, report, normalize_lang(lang), tiles
+    )
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} batches"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(f"solving ({executor})", total=len(files))
+
+        def on_row(row: Row) -> None:
+            bar.advance(task)
+            if row.status in ("bad input", "failed"):
+                bar.console.print(
+                    f"[red]{row.status}:[/] {escape(row.county)}: {escape(row.error)}",
+                    highlight=False,
+                )
+
+        try:
+            ex = make_executor(executor, workers or os.cpu_count(), ray_address)
+        except ValueError as e:
+            raise _fail([f"--executor: {e}"], "bad option") from None
+        with ex:
+            rows = run_many(files, ex, options, on_row)
+    table = Table(title=f"{len(rows)} batches")
+    for column in (
+        "county",
+        "status",
+        "cost (CNY)",
+        "km",
+        "empty km",
+        "vehicles",
+        "unserved",
+        "wall (s)",
+    ):
+        table.add_column(column, justify="left" if column in ("county", "status") else "right")
+    for r in rows:
+        cells = [r.cost, r.km, r.empty_km, r.vehicles, r.unserved, r.wall_s]
+        table.add_row(
+            escape(r.county),
+            r.status,
+            *("-" if c is None else f"{c:,.1f}" if isinstance(c, float) else str(c) for c in cells),
+        )
+    out.print(table)
+    out.print(f"wrote {out_dir}/<batch>/ and {out_dir}/summary.csv, summary.md", highlight=False)
+    if any(r.status == "bad input" for r in rows):
+        raise typer.Exit(2)
+    if any(r.status == "failed" for r in rows):
+        raise typer.Exit(1)
 
 
 def _read_benchmark(path: Path, fmt: str) -> Batch:
@@ -564,29 +651,37 @@ def site_compare(
     ),
     lang: LangOption = None,
     tiles: TilesOption = None,
+    days: Annotated[
+        int | None,
+        typer.Option(min=0, max=30, help="Days to simulate per scenario (default: its own)."),
+    ] = None,
+    executor: Annotated[
+        str, typer.Option(help="Where scenario × day simulations run: local or ray.")
+    ] = "local",
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Simulations at once (default: the cores).")
+    ] = None,
+    ray_address: Annotated[
+        str | None, typer.Option("--ray-address", envvar="RAY_ADDRESS", help="A Ray cluster.")
+    ] = None,
 ) -> None:
     """Scenarios side by side (same sampled days for all), as a decision table against the
-    base (the first, or the one marked "base": true): comparison.md, .csv, .geojson and
-    the siting map comparison.html, in the --lang language."""
+    base (the first, or the one marked "base": true): comparison.md, .csv, .geojson, the
+    siting map comparison.html, and the spread over days (days.md, days.csv), in the
+    --lang language. Each scenario × day routing simulation is a task on the executor."""
     from optimizer.report.siting_map import write_siting_map
+    from optimizer.run.sweep import spread_csv, spread_markdown
     from optimizer.siting import SitingError
     from optimizer.siting.scenario import (
         base_index,
         comparison_csv,
         comparison_geojson,
         comparison_markdown,
-        evaluate_scenario,
     )
 
     report_lang, msg = normalize_lang(lang), _msg_lang(lang)
     loaded = [_load_scenario(p, msg) for p in [base, *others]]
-    results = []
-    for scenario, batch in loaded:
-        try:
-            results.append(evaluate_scenario(scenario, batch))
-        except ValueError as e:
-            title = t("error.cannot_evaluate", msg, name=scenario.name)
-            raise _fail([str(e)], title, msg) from None
+    results, spreads = _sweep(loaded, days, executor, workers, ray_address, msg)
     try:
         base_index(results)
     except SitingError as e:
@@ -606,9 +701,54 @@ def site_compare(
         write_siting_map(loaded[0][1], results, page, report_lang, tiles)
     except ValueError as e:
         raise _fail([str(e)], t("error.siting_map", msg), msg) from None
+    spread = spread_markdown(spreads)
+    (out_dir / "days.md").write_text(spread, encoding="utf-8")
+    (out_dir / "days.csv").write_text(spread_csv(spreads), encoding="utf-8")
     out.print(comparison_markdown(results, msg), markup=False, highlight=False)
-    files = ", ".join(str(out_dir / f"comparison.{x}") for x in ("md", "csv", "geojson", "html"))
+    out.print(spread, markup=False, highlight=False)
+    names = ("comparison.md", "comparison.csv", "comparison.geojson", "comparison.html")
+    files = ", ".join(str(out_dir / f) for f in (*names, "days.md", "days.csv"))
     out.print(t("cli.wrote", msg, files=files), highlight=False)
+
+
+def _sweep(
+    loaded: list,
+    days: int | None,
+    executor: str,
+    workers: int | None,
+    address: str | None,
+    msg: str = "en",
+) -> tuple[list, list]:
+    """Scenario × day simulations on the executor, with a progress bar over them."""
+    import os
+
+    from optimizer.run.executor import make_executor
+    from optimizer.run.sweep import SweepError, sweep
+
+    total = sum(s.days if days is None else days for s, _ in loaded)
+    try:
+        ex = make_executor(executor, workers or os.cpu_count(), address)
+    except ValueError as e:
+        raise _fail([f"--executor: {e}"], "bad option", msg) from None
+    with (
+        ex,
+        Progress(
+            TextColumn("simulating days"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+        ) as bar,
+    ):
+        task = bar.add_task("days", total=total)
+        try:
+            return sweep(loaded, ex, days, lambda: bar.advance(task))
+        except SweepError as e:
+            err.print(f"[bold red]{t('error.prefix', msg)}[/] {escape(str(e))}")
+            raise typer.Exit(1) from None
+        except ValueError as e:
+            raise _fail([str(e)], t("error.cannot_compare", msg), msg) from None
 
 
 if __name__ == "__main__":

@@ -52,6 +52,13 @@ class Settings(BaseSettings):
         description="solver processes (`serve --workers N` overrides)",
         json_schema_extra=_shown("`os.cpu_count()`"),
     )
+    executor: Literal["local", "ray"] = Field(
+        "local",
+        description=(
+            "where solves run: this server's worker processes, or Ray (`RAY_ADDRESS`'s "
+            "cluster, else Ray embedded here; needs the `ray` extra)"
+        ),
+    )
     max_queue: int = Field(100, ge=1, description="queued jobs (all counties) before `429`")
     max_jobs_per_county: int = Field(
         10,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,13 +38,53 @@ class TravelMatrices:
         return list(self.road.warnings) if self.road is not None else []
 
 
+_GIVEN: ContextVar[tuple[Batch, TravelMatrices] | None] = ContextVar("given_travel", default=None)
+
+
+@contextmanager
+def given_travel(batch: Batch, travel: TravelMatrices) -> Iterator[None]:
+    """Within the block, ``travel_matrices`` of ``batch`` (or of a batch with the same
+    travel settings and a subset of its sites at the same places) is ``travel``, sliced:
+    matrices built once by a driver are shared with its tasks, which never rebuild them
+    (a worker on another machine may not even have the road file)."""
+    token = _GIVEN.set((batch, travel))
+    try:
+        yield
+    finally:
+        _GIVEN.reset(token)
+
+
+def _given_for(batch: Batch) -> TravelMatrices | None:
+    """The given matrices over ``batch.sites``, when they are the batch's (see above)."""
+    given = _GIVEN.get()
+    if given is None or given[0].travel != batch.travel:
+        return None
+    known, travel = given[0].sites_by_id, given[1]
+    if any(
+        s.id not in known or (known[s.id].lon, known[s.id].lat) != (s.lon, s.lat)
+        for s in batch.sites
+    ):
+        return None
+    ids = [s.id for s in batch.sites]
+    if ids == travel.site_ids:
+        return travel
+    index = travel.index()
+    take = np.array([index[s] for s in ids], dtype=int)
+    km, minutes = travel.km[np.ix_(take, take)], travel.minutes[np.ix_(take, take)]
+    return TravelMatrices(ids, km, minutes)  # leg geometry (road) is by the full ids
+
+
 def travel_matrices(batch: Batch, base_dir: Path | None = None) -> TravelMatrices:
     """The batch's travel matrices over ``batch.sites`` (in that order).
 
     A relative road-network path is read from ``base_dir`` (default: the working folder).
+    Inside ``given_travel`` the given matrices are used when they fit.
     """
     from optimizer.model import HaversineTravel, MatrixTravel, RoadNetworkTravel
 
+    given = _given_for(batch)
+    if given is not None:
+        return given
     ids = [s.id for s in batch.sites]
     travel = batch.travel
     if isinstance(travel, HaversineTravel):

@@ -15,6 +15,7 @@ import io
 import json
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -24,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from optimizer.freshness import decay_rate, freshness_budget_min, vehicle_temp
 from optimizer.i18n import normalize_lang, t
 from optimizer.model import Batch, Order, Site, read_batch
-from optimizer.network import TravelMatrices, travel_matrices
+from optimizer.network import TravelMatrices, given_travel, travel_matrices
 from optimizer.routing.feasibility import check_feasibility
 from optimizer.routing.problem import compile_problem
 from optimizer.routing.solve import plan_batch
@@ -227,35 +228,67 @@ def static_measures(batch: Batch, travel: TravelMatrices) -> dict[str, float | d
     }
 
 
-def evaluate_scenario(scenario: Scenario, batch: Batch) -> ScenarioResult:
-    """Static measures and a routing simulation of ``scenario.days`` sampled days."""
+@dataclass(frozen=True)
+class DayRouting:
+    """The routing simulation of one sampled day of a scenario."""
+
+    cost: float
+    km: float
+    empty_return_share: float
+    freshness_mean: float | None
+    freshness_min: float | None
+    unservable: int  # orders left out before routing: no vehicle could serve them
+    vehicles: int = 0  # vehicles used
+
+
+def simulate_day(
+    county: Batch, travel: TravelMatrices, day: int, seed: int, time_limit_s: float
+) -> DayRouting:
+    """Plan sampled day ``day`` of ``county`` (its centres placed) on ``travel``."""
+    day_batch = sample_day(county, day, seed)
+    issues = check_feasibility(compile_problem(day_batch, travel))
+    unservable = 0
+    if issues:
+        # An issue with no order is about the fleet as a whole (no vehicles, or more
+        # that must run than there are orders): the day cannot be routed as sampled.
+        everyone = any(i.order is None for i in issues)
+        bad = {o.id for o in day_batch.orders} if everyone else {i.order for i in issues}
+        unservable = len(bad)
+        kept = [o.model_dump() for o in day_batch.orders if o.id not in bad]
+        day_batch = Batch.model_validate({**day_batch.model_dump(by_alias=True), "orders": kept})
+    with given_travel(county, travel):
+        k = plan_batch(day_batch, time_limit_s=time_limit_s, baseline=False).kpis
+    return DayRouting(
+        k.total_cost,
+        k.km,
+        k.empty_return_share,
+        k.freshness_mean,
+        k.freshness_min,
+        unservable,
+        k.vehicles_used,
+    )
+
+
+def evaluate_scenario(
+    scenario: Scenario, batch: Batch, days: list[DayRouting] | None = None
+) -> ScenarioResult:
+    """Static measures and a routing simulation of ``scenario.days`` sampled days
+    (``days``: those simulations, already run, e.g. as tasks of ``optimizer.run.sweep``)."""
     county = county_with_centres(batch, scenario.open)
     travel = travel_matrices(county)
     stat = static_measures(county, travel)
-    costs, kms, empties, fresh_mean, fresh_min, vehicles = [], [], [], [], [], []
-    unservable = 0
-    for day in range(scenario.days):
-        day_batch = sample_day(county, day, scenario.seed)
-        issues = check_feasibility(compile_problem(day_batch, travel))
-        if issues:
-            # An issue with no order is about the fleet as a whole (no vehicles, or more
-            # that must run than there are orders): the day cannot be routed as sampled.
-            everyone = any(i.order is None for i in issues)
-            bad = {o.id for o in day_batch.orders} if everyone else {i.order for i in issues}
-            unservable += len(bad)
-            kept = [o.model_dump() for o in day_batch.orders if o.id not in bad]
-            day_batch = Batch.model_validate(
-                {**day_batch.model_dump(by_alias=True), "orders": kept}
-            )
-        plan = plan_batch(day_batch, time_limit_s=scenario.time_limit_s, baseline=False)
-        k = plan.kpis
-        costs.append(k.total_cost)
-        kms.append(k.km)
-        vehicles.append(k.vehicles_used)
-        empties.append(k.empty_return_share)
-        if k.freshness_mean is not None:
-            fresh_mean.append(k.freshness_mean)
-            fresh_min.append(k.freshness_min)
+    if days is None:
+        days = [
+            simulate_day(county, travel, day, scenario.seed, scenario.time_limit_s)
+            for day in range(scenario.days)
+        ]
+    costs = [d.cost for d in days]
+    kms = [d.km for d in days]
+    empties = [d.empty_return_share for d in days]
+    fresh_mean = [d.freshness_mean for d in days if d.freshness_mean is not None]
+    fresh_min = [d.freshness_min for d in days if d.freshness_min is not None]
+    unservable = sum(d.unservable for d in days)
+    vehicles = [d.vehicles for d in days]
 
     def mean(values: list) -> float | None:
         return float(np.mean(values)) if values else None
@@ -270,7 +303,7 @@ def evaluate_scenario(scenario: Scenario, batch: Batch) -> ScenarioResult:
         mean_minutes_to_centre=stat["mean"],
         max_minutes_to_centre=stat["max"],
         fresh_coverage=stat["coverage"],
-        days=scenario.days,
+        days=len(days),
         unservable_orders=unservable,
         vehicles=mean(vehicles),
         routing_cost=mean(costs),
