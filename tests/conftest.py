@@ -14,6 +14,18 @@ from optimizer.routing.solve import plan_batch
 IMPORT_FIXTURES = Path(__file__).parent / "fixtures" / "import"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compiled_kernels() -> None:
+    """Compile the numba kernels (or load them from numba's cache) before any test: a
+    solve counts compiling against its time limit, and a short-limit test run from a
+    fresh checkout (``pytest`` without ``make``) would otherwise spend it compiling."""
+    from optimizer.network.ch import warm_up as warm_up_hierarchy
+    from optimizer.routing.search.segments import warm_up as warm_up_search
+
+    warm_up_search()
+    warm_up_hierarchy()
+
+
 @pytest.fixture(scope="session")
 def solved() -> tuple[Batch, Plan]:
     """The six-village fixture county, plus an optional order not worth serving, solved."""
