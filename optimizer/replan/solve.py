@@ -1,0 +1,160 @@
+"""Re-plan the day: build the residual batch, solve it warm, stitch the day back.
+
+The old plan's remaining routes are the warm start (the exact OR-Tools model starts from
+them, and they stay a candidate). Stability: among the candidates, the one with the
+lowest validated cost plus ``move_cost_cny`` per order given to another truck than the
+old plan's wins, so a route stays as it was unless moving a stop pays.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from optimizer.model import Batch, with_orders
+from optimizer.plan import Plan
+from optimizer.replan.check import validate_replan
+from optimizer.replan.events import Events
+from optimizer.replan.residual import Residual, build_residual
+from optimizer.replan.stitch import stitch
+from optimizer.routing.assemble import build_plan, unserved_outcome
+from optimizer.routing.diagnose import explain_not_fitted
+from optimizer.routing.engines import EngineResult, EngineRoute
+from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
+from optimizer.routing.polish import exact_cost
+from optimizer.routing.portfolio import run_engine
+from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, compile_problem
+from optimizer.routing.search.segments import warm_up
+from optimizer.routing.solve import InvalidPlan
+from optimizer.validate import validate_plan
+
+
+@dataclass
+class Replanned:
+    """A validated re-plan: the day's batch and plan, and what it took."""
+
+    plan: Plan
+    residual: Residual
+    moved: int  # orders given to another truck than the old plan's
+    warm_kept: bool  # the old routes won (nothing paid for moving)
+
+
+def _compile(res: Residual, orders_out: set[str]) -> RoutingProblem:
+    """The residual problem (without ``orders_out``), on-board goods bound to their truck."""
+    batch = res.batch
+    if orders_out:
+        batch = with_orders(batch, [o for o in batch.orders if o.id not in orders_out])
+    problem = compile_problem(batch, res.travel)
+    index = {v.id: k for k, v in enumerate(problem.vehicles)}
+    for k, order in enumerate(problem.orders):
+        if order.id in res.bound:
+            problem.allowed_vehicles[k] = [index[res.bound[order.id]]]
+    return problem
+
+
+def _warm(problem: RoutingProblem, res: Residual, old: Plan) -> EngineResult:
+    """The old plan's remaining stops as residual routes (orders no longer there skipped)."""
+    node_of = {
+        (problem.orders[int(problem.node_order[n])].id, int(problem.node_role[n])): n
+        for n in range(problem.n_nodes)
+        if problem.node_order[n] >= 0
+    }
+    residual_id = {real: rid for rid, real in res.real_vehicle.items()}
+    index = {v.id: k for k, v in enumerate(problem.vehicles)}
+    routes = []
+    for route in old.routes:
+        rid = residual_id.get(route.vehicle)
+        if rid is None:  # broke down
+            continue
+        k = index[rid]
+        p = res.positions.get(route.vehicle)
+        done = len(p.locked) if p is not None else 0
+        start = p.ready if p is not None else route.stops[0].start
+        nodes, times = [problem.vehicles[k].start_node], [start]
+        for oid in p.on_board if p is not None else []:
+            if (oid, LOAD) in node_of:
+                nodes.append(node_of[(oid, LOAD)])
+                times.append(start)
+        for stop in route.stops[done:]:
+            for role, ids in ((UNLOAD, stop.unload), (LOAD, stop.load)):
+                for oid in ids:
+                    if (oid, role) in node_of and (oid, LOAD) in node_of:
+                        nodes.append(node_of[(oid, role)])
+                        times.append(stop.start)
+        if len(nodes) > 1:
+            nodes.append(problem.vehicles[k].end_node)
+            times.append(route.stops[-1].departure)
+            routes.append(EngineRoute(k, nodes, times))
+    return EngineResult(routes, math.nan, "warm", 0.0)
+
+
+def _moves(problem: RoutingProblem, res: Residual, old: Plan, routes: list[EngineRoute]) -> int:
+    """Orders a candidate gives to another truck than the old plan's."""
+    before = {o.order: o.vehicle for o in old.orders if o.served}
+    moved = 0
+    for r in routes:
+        truck = res.real_vehicle[problem.vehicles[r.vehicle].id]
+        for n in r.nodes:
+            if problem.node_role[n] == LOAD:
+                oid = problem.orders[int(problem.node_order[n])].id
+                moved += before.get(oid, truck) != truck
+    return moved
+
+
+def replan(
+    batch: Batch,
+    old: Plan,
+    events: Events,
+    *,
+    time_limit_s: float | None = None,
+    engine: str = "auto",
+) -> Replanned:
+    """The validated plan of the day after ``events`` (``ReplanInputError`` on bad events,
+    ``InfeasibleBatch`` when what is left cannot be planned at all)."""
+    started = time.perf_counter()
+    limit = time_limit_s if time_limit_s is not None else batch.options.time_limit_s
+    warm_up()
+    res = build_residual(batch, old, events)
+    problem = _compile(res, set())
+    issues = check_feasibility(problem)
+    if issues and not all(i.leaves_out_order for i in issues):
+        raise InfeasibleBatch(issues)
+    left_out = {i.order: i for i in issues if i.order is not None}
+    if left_out:
+        problem = _compile(res, set(left_out))
+    warm = _warm(problem, res, old)
+    left = max(0.1, limit - (time.perf_counter() - started) - 0.001 * len(batch.orders))
+    candidates = [warm]
+    if problem.vehicles and problem.orders:
+        candidates.append(run_engine(problem, left, engine=engine, initial=warm))
+    move_cost = events.options.move_cost_cny
+
+    def score(c: EngineResult) -> float:
+        return exact_cost(problem, c.routes) + move_cost * _moves(problem, res, old, c.routes)
+
+    scores = [score(c) for c in candidates]
+    best = min(range(len(candidates)), key=lambda i: scores[i])
+    if not math.isfinite(scores[best]):
+        best = len(candidates) - 1  # nothing valid: the engine's, which fails loudly below
+    chosen = candidates[best]
+    rplan = build_plan(problem, chosen.routes, engine=engine, seconds=0.0)
+    violations = validate_plan(problem.batch, rplan, problem.travel)
+    if violations:
+        raise InvalidPlan(violations)
+    explain_not_fitted(problem, chosen.routes, rplan)
+    rplan.orders += [
+        unserved_outcome(res.batch.orders_by_id[oid], list(i.reasons))
+        for oid, i in left_out.items()
+    ]
+    plan = stitch(res, rplan, f"replan/{engine}", time.perf_counter() - started)
+    violations = validate_replan(batch, old, events, plan, res.day, res.day_travel)
+    if violations:
+        raise InvalidPlan(violations)
+    plan.solve_seconds = time.perf_counter() - started
+    return Replanned(
+        plan=plan,
+        residual=res,
+        moved=_moves(problem, res, old, chosen.routes),
+        warm_kept=chosen is warm,
+    )
