@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from optimizer.model import Batch, with_orders
 from optimizer.plan import Plan
+from optimizer.replan.changes import Changes, compute_changes
 from optimizer.replan.check import validate_replan
 from optimizer.replan.events import Events
 from optimizer.replan.residual import Residual, build_residual
@@ -36,8 +37,13 @@ class Replanned:
 
     plan: Plan
     residual: Residual
-    moved: int  # orders given to another truck than the old plan's
+    changes: Changes
     warm_kept: bool  # the old routes won (nothing paid for moving)
+
+    @property
+    def day(self) -> Batch:
+        """The day's batch the plan is for (events applied)."""
+        return self.residual.day
 
 
 def _compile(res: Residual, orders_out: set[str]) -> RoutingProblem:
@@ -155,6 +161,6 @@ def replan(
     return Replanned(
         plan=plan,
         residual=res,
-        moved=_moves(problem, res, old, chosen.routes),
+        changes=compute_changes(old, plan, events, res),
         warm_kept=chosen is warm,
     )
