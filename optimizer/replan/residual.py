@@ -15,10 +15,13 @@ roads are legs no truck can drive in the residual matrices.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
+from pydantic import ValidationError
 
+from optimizer.errors import input_errors
 from optimizer.freshness import shelf_life_min, used_minutes
 from optimizer.model import (
     Batch,
@@ -164,9 +167,20 @@ def _day(
         data["travel"] = _matrix(day_travel)
     try:
         day = Batch.model_validate(data)
-    except ValueError as e:
-        raise ReplanInputError([f"add_orders: the day's batch is not valid: {e}"]) from None
+    except ValidationError as e:
+        kept = len(data["orders"]) - len(events.add_orders)
+        raise ReplanInputError([_late_path(line, kept) for line in input_errors(e)]) from None
     return day, day_travel, refused
+
+
+def _late_path(line: str, kept: int) -> str:
+    """An error about the day's ``orders[k]`` named at the late order's ``add_orders[i]``."""
+
+    def name(match: re.Match[str]) -> str:
+        k = int(match[1])
+        return f"add_orders[{k - kept}]" if k >= kept else match[0]
+
+    return re.sub(r"orders\[(\d+)\]", name, line)
 
 
 def _share_used(order: Order, day: Batch, vt: VehicleType, loaded: float, until: float) -> float:
