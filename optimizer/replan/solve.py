@@ -115,9 +115,13 @@ def replan(
     *,
     time_limit_s: float | None = None,
     engine: str = "auto",
+    warm_start: bool = True,
 ) -> Replanned:
     """The validated plan of the day after ``events`` (``ReplanInputError`` on bad events,
-    ``InfeasibleBatch`` when what is left cannot be planned at all)."""
+    ``InfeasibleBatch`` when what is left cannot be planned at all).
+
+    ``warm_start=False`` solves what is left from scratch, with no preference for the old
+    routes (what the benchmark compares with)."""
     started = time.perf_counter()
     limit = time_limit_s if time_limit_s is not None else batch.options.time_limit_s
     warm_up()
@@ -129,12 +133,12 @@ def replan(
     left_out = {i.order: i for i in issues if i.order is not None}
     if left_out:
         problem = _compile(res, set(left_out))
-    warm = _warm(problem, res, old)
+    warm = _warm(problem, res, old) if warm_start else None
     left = max(0.1, limit - (time.perf_counter() - started) - 0.001 * len(batch.orders))
-    candidates = [warm]
+    candidates = [warm or EngineResult([], math.nan, "empty", 0.0)]
     if problem.vehicles and problem.orders:
         candidates.append(run_engine(problem, left, engine=engine, initial=warm))
-    move_cost = events.options.move_cost_cny
+    move_cost = events.options.move_cost_cny if warm_start else 0.0
 
     def score(c: EngineResult) -> float:
         return exact_cost(problem, c.routes) + move_cost * _moves(problem, res, old, c.routes)
