@@ -237,6 +237,18 @@ def test_bad_events_name_the_field(day: tuple[Batch, Plan]) -> None:
         _run(batch, plan, now="09:00", add_orders=[unknown])
 
 
+def test_replan_of_a_replan(day: tuple[Batch, Plan]) -> None:
+    """Without breakdowns, a re-plan's day and plan are the next re-plan's input."""
+    batch, plan = day
+    vehicle, now = _mid(plan)
+    first = _run(batch, plan, now=now, delay=[{"vehicle": vehicle, "minutes": 10}])
+    second = _run(first.day, first.plan, now=now + 30)
+    assert set(_served(second)) == set(_served(first))
+    down = _run(batch, plan, now=now, vehicle_down=[{"vehicle": vehicle}])
+    with pytest.raises(ReplanInputError, match="not supported yet"):
+        _run(down.day, down.plan, now=now + 30)
+
+
 def test_cli_replan(day: tuple[Batch, Plan], tmp_path: Path) -> None:
     batch, plan = day
     vehicle, now = _mid(plan)

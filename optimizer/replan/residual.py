@@ -94,6 +94,12 @@ def _check_events(batch: Batch, plan: Plan, events: Events) -> list[str]:
         for name, sid in (("from", r.from_site), ("to", r.to_site)):
             if sid not in batch.sites_by_id:
                 errors.append(f"road_closed[{i}].{name}: unknown site '{sid}'")
+    for i, site in enumerate(batch.sites):
+        if site.id.startswith("down:"):
+            errors.append(
+                f"sites[{i}].id: '{site.id}' is a breakdown site of an earlier re-plan; "
+                "re-planning a re-plan after a breakdown is not supported yet"
+            )
     if plan.batch and batch.name and plan.batch != batch.name:
         errors.append(f"plan: made for batch '{plan.batch}', not '{batch.name}'")
     for i, route in enumerate(plan.routes):

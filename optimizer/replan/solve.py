@@ -1,9 +1,11 @@
 """Re-plan the day: build the residual batch, solve it warm, stitch the day back.
 
-The old plan's remaining routes are the warm start (the exact OR-Tools model starts from
-them, and they stay a candidate). Stability: among the candidates, the one with the
-lowest validated cost plus ``move_cost_cny`` per order given to another truck than the
-old plan's wins, so a route stays as it was unless moving a stop pays.
+The old plan's remaining routes are the warm start: as they are, and with what they miss
+(late orders, a downed truck's stops and goods) put in at the cheapest places; the
+engines then start from that (the exact OR-Tools model reads it as its first solution).
+Stability: among the candidates, the one with the lowest validated cost plus
+``move_cost_cny`` per order given to another truck than the old plan's wins, so a route
+stays as it was unless moving a stop pays.
 """
 
 from __future__ import annotations
@@ -26,9 +28,13 @@ from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
 from optimizer.routing.polish import exact_cost
 from optimizer.routing.portfolio import run_engine
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, compile_problem
+from optimizer.routing.search.exchange import Exchange
 from optimizer.routing.search.segments import warm_up
+from optimizer.routing.search.serve import serve_unserved
 from optimizer.routing.solve import InvalidPlan
 from optimizer.validate import validate_plan
+
+REPAIR_SHARE = 0.25  # of the time limit at most, to put missing orders into the old routes
 
 
 @dataclass
@@ -38,7 +44,7 @@ class Replanned:
     plan: Plan
     residual: Residual
     changes: Changes
-    warm_kept: bool  # the old routes won (nothing paid for moving)
+    warm_kept: bool  # the old routes, repaired or not, won over the engines' search
 
     @property
     def day(self) -> Batch:
@@ -95,6 +101,14 @@ def _warm(problem: RoutingProblem, res: Residual, old: Plan) -> EngineResult:
     return EngineResult(routes, math.nan, "warm", 0.0)
 
 
+def _repaired(problem: RoutingProblem, warm: EngineResult, deadline: float) -> EngineResult:
+    """The old routes with what they miss (late orders, a downed truck's stops and goods)
+    put in at their cheapest places, nothing else moved: the most stable candidate."""
+    ex = Exchange(problem, warm.routes)
+    serve_unserved(ex, deadline)
+    return EngineResult(ex.serving(), math.nan, "repaired", 0.0)
+
+
 def _moves(problem: RoutingProblem, res: Residual, old: Plan, routes: list[EngineRoute]) -> int:
     """Orders a candidate gives to another truck than the old plan's."""
     before = {o.order: o.vehicle for o in old.orders if o.served}
@@ -134,10 +148,14 @@ def replan(
     if left_out:
         problem = _compile(res, set(left_out))
     warm = _warm(problem, res, old) if warm_start else None
-    left = max(0.1, limit - (time.perf_counter() - started) - 0.001 * len(batch.orders))
     candidates = [warm or EngineResult([], math.nan, "empty", 0.0)]
+    start = warm
+    if warm is not None and math.isfinite(exact_cost(problem, warm.routes)):
+        start = _repaired(problem, warm, started + REPAIR_SHARE * limit)
+        candidates.append(start)
+    left = max(0.1, limit - (time.perf_counter() - started) - 0.001 * len(batch.orders))
     if problem.vehicles and problem.orders:
-        candidates.append(run_engine(problem, left, engine=engine, initial=warm))
+        candidates.append(run_engine(problem, left, engine=engine, initial=start))
     move_cost = events.options.move_cost_cny if warm_start else 0.0
 
     def score(c: EngineResult) -> float:
@@ -166,5 +184,5 @@ def replan(
         plan=plan,
         residual=res,
         changes=compute_changes(old, plan, events, res),
-        warm_kept=chosen is warm,
+        warm_kept=chosen.status in ("warm", "repaired"),
     )
