@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -133,7 +134,12 @@ def main(argv: list[str] | None = None) -> Path:
         )
         plan = plan_batch(batch, time_limit_s=args.plan_limit, baseline=False)
         for clock in args.times:
-            row = run(batch, plan, float(parse_clock(clock)), seed, args.limit)  # type: ignore[arg-type]
+            now = float(parse_clock(clock))  # type: ignore[arg-type]
+            try:
+                row = run(batch, plan, now, seed, args.limit)
+            except Exception as e:  # recorded, not hidden: the table says what failed
+                row = {"seed": seed, "now": clock, "down": f"error: {type(e).__name__}"}
+                traceback.print_exc()
             print(row, flush=True)
             rows.append(row)
     header = run_info.header(
