@@ -189,6 +189,23 @@ def test_mixed_events(day: tuple[Batch, Plan]) -> None:
     assert any(v.order == "LATE" for v in others_day)
 
 
+def test_trucks_on_the_road_keep_their_working_day(day: tuple[Batch, Plan]) -> None:
+    """A truck out since 06:20 with a 10 h maximum must be back by 16:20 (before its shift
+    ends), however late its residual route leaves: the duration counts from the day's
+    first start."""
+    batch, plan = day
+    fleet = [vt.model_copy(update={"max_duration_min": 600.0}) for vt in batch.fleet]
+    batch = batch.model_copy(update={"fleet": fleet})
+    batch.__dict__.pop("fleet_by_id", None)  # its cached lookup belongs to the old fleet
+    vehicle, now = _mid(plan)
+    res = _run(batch, plan, now=now).residual
+    p = res.positions[vehicle]
+    vt = batch.fleet_by_id[p.vehicle_type]
+    rest = res.batch.fleet_by_id[f"@{vehicle}"]
+    assert rest.shift_end <= p.started + vt.max_duration_min + 1e-9
+    assert rest.shift_start == p.ready and rest.fixed_cost == 0 and rest.start == f"@{vehicle}"
+
+
 def test_replan_after_every_stop(day: tuple[Batch, Plan]) -> None:
     batch, plan = day
     route = plan.routes[0]

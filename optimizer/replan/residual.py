@@ -263,7 +263,10 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
                     "time_windows": [window],
                 }
             )
-        shift_start = min(p.ready, vt.shift_end)
+        # The whole route's duration counts from its first start, however late the
+        # residual route leaves: its end is due by then (and by the shift's end).
+        shift_end = min(vt.shift_end, p.started + vt.max_duration_min)
+        shift_start = min(p.ready, shift_end)
         fleet.append(
             vt.model_dump()
             | {
@@ -273,7 +276,8 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
                 "fixed_cost": 0.0,
                 "start": start_site(p.vehicle),
                 "shift_start": shift_start,
-                "max_duration_min": max(1e-3, vt.max_duration_min - (p.ready - p.started)),
+                "shift_end": shift_end,
+                "max_duration_min": max(1e-3, shift_end - shift_start),
                 "max_km": None if vt.max_km is None else max(1e-3, vt.max_km - p.km),
             }
         )
