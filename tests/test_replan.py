@@ -13,6 +13,7 @@ from optimizer.cli import app
 from optimizer.io.spreadsheet import import_batch
 from optimizer.model import Batch
 from optimizer.plan import Plan
+from optimizer.replan.changes import changes_markdown
 from optimizer.replan.check import validate_replan
 from optimizer.replan.events import Events
 from optimizer.replan.residual import ReplanInputError, down_site
@@ -113,6 +114,14 @@ def test_delay_shifts_what_is_left(day: tuple[Batch, Plan]) -> None:
     if len(route.stops) > len(p.locked):
         nxt = route.stops[len(p.locked)]
         assert nxt.arrival >= p.locked[-1].departure + 20 - 1e-6
+    mine = next(d for d in result.changes.drivers if d.vehicle == vehicle)
+    later = {(r.order, r.action) for r in mine.retimed}
+    kept = [o for o in plan.orders if o.served and o.vehicle == vehicle]
+    if any(o.loaded_at and o.loaded_at > now for o in kept):  # a later stop it still makes
+        assert later
+        en = changes_markdown(result.changes, result.plan, "en")
+        zh = changes_markdown(result.changes, result.plan, "zh-CN")
+        assert "(was " in en and "（原为 " in zh
 
 
 def test_closed_road_is_not_driven(day: tuple[Batch, Plan]) -> None:

@@ -138,6 +138,18 @@ def compute_changes(old: Plan, new: Plan, events: Events, res: Residual) -> Chan
     )
 
 
+def _retimed(retimed: list[Retimed], lang: str) -> list[str]:
+    """One line per stop that moves in time: its site, actions and the new and old time."""
+    stops: dict[tuple[str, str, str], list[str]] = {}
+    for r in retimed:
+        key = (r.site, format_clock(r.new), format_clock(r.old))
+        stops.setdefault(key, []).append(f"{t(f'replan.action.{r.action}', lang)} {r.order}")
+    return [
+        t("replan.retimed", lang, site=site, actions=", ".join(acts), new=new, old=old)
+        for (site, new, old), acts in stops.items()
+    ]
+
+
 def changes_markdown(changes: Changes, new: Plan, lang: str = "zh-CN") -> str:
     """The changes for the drivers, in ``lang``."""
     lines = [f"# {t('replan.title', lang, now=format_clock(changes.now))}", ""]
@@ -171,18 +183,7 @@ def changes_markdown(changes: Changes, new: Plan, lang: str = "zh-CN") -> str:
         items += [
             t("replan.dropped", lang, order=o, why=t("replan.cancelled", lang)) for o in d.cancelled
         ]
-        items += [
-            t(
-                "replan.retimed",
-                lang,
-                site=r.site,
-                action=t(f"replan.action.{r.action}", lang),
-                order=r.order,
-                new=format_clock(r.new),
-                old=format_clock(r.old),
-            )
-            for r in d.retimed
-        ]
+        items += _retimed(d.retimed, lang)
         lines += [f"- {item}" for item in items] or [f"- {t('replan.unchanged', lang)}"]
     if changes.unserved:
         lines += ["", f"## {t('replan.unserved_title', lang)}", ""]
