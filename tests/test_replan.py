@@ -291,3 +291,26 @@ def test_cli_replan(day: tuple[Batch, Plan], tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text(json.dumps({"now": "25:99"}))
     bad = CliRunner().invoke(app, [*args[:3], str(tmp_path / "bad.json")])
     assert bad.exit_code == 2 and "now" in bad.output
+
+
+def test_goods_that_spoil_on_board_stay_and_take_room(day: tuple[Batch, Plan]) -> None:
+    """A long delay spoils chilled produce on board: it is listed unserved with its reason,
+    rides to the end of the route, and the truck plans around the room it takes."""
+    from optimizer.replan.solve import _compile
+
+    batch, plan = day
+    chilled = {
+        o.id for o in batch.orders if batch.products_by_id[o.product].temperature_class == "chilled"
+    }
+    route, stop = next((r, s) for r in plan.routes for s in r.stops if set(s.load) & chilled)
+    now = stop.departure
+    result = _run(batch, plan, now=now, delay=[{"vehicle": route.vehicle, "minutes": 600}])
+    res = result.residual
+    spoiled = [o for o in result.plan.orders if o.order in res.bound and not o.served and o.reason]
+    assert spoiled, "a ten-hour delay spoils the chilled produce on board"
+    last = next(r for r in result.plan.routes if r.vehicle == route.vehicle).stops[-1]
+    assert last.kg_on_board >= sum(batch.orders_by_id[o.order].kg for o in spoiled) - 1e-9
+    problem = _compile(res, {o.order for o in spoiled})
+    truck = next(v for v in problem.vehicles if v.id == f"@{route.vehicle}-1")
+    full = batch.fleet_by_id[route.vehicle_type].capacity_kg
+    assert truck.type.capacity_kg < full

@@ -197,11 +197,16 @@ def _share_used(order: Order, day: Batch, vt: VehicleType, loaded: float, until:
     return used_minutes(order, day, vt, loaded, until) / life
 
 
-def _carried(order: Order, origin: str, ready: float, used: float) -> dict[str, object]:
-    """An order on board as a residual order loaded at ``origin`` (a station) at ``ready``."""
+def _carried(
+    order: Order, origin: str, ready: float, used: float, aboard: bool
+) -> dict[str, object]:
+    """An order on board as a residual order loaded at ``origin`` (a station) at ``ready``;
+    ``aboard`` (its truck goes on): required, since it rides along served or not."""
     data = order.model_dump()
     share = min(order.min_freshness + used, MAX_SHARE_USED)
     data.update(ready=ready, hub=None, min_freshness=share)
+    if aboard:
+        data.update(penalty=None)
     if order.kind == "pickup":
         data.update(site=origin, origin=None)
     else:
@@ -237,11 +242,11 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
             if p.down:
                 at = down[p.vehicle]
                 used = _share_used(order, day, vt, loaded, at)
-                carried.append(_carried(order, down_site(p.vehicle), at, used))
+                carried.append(_carried(order, down_site(p.vehicle), at, used, False))
                 transshipped[oid] = p.vehicle
             else:
                 used = _share_used(order, day, vt, loaded, p.ready)
-                carried.append(_carried(order, board_site(p.vehicle), p.ready, used))
+                carried.append(_carried(order, board_site(p.vehicle), p.ready, used, True))
                 bound[oid] = f"{start_site(p.vehicle)}-1"
         if p.down:
             continue

@@ -60,6 +60,14 @@ def _compile(res: Residual, orders_out: set[str]) -> RoutingProblem:
     batch = res.batch
     if orders_out:
         batch = with_orders(batch, [o for o in batch.orders if o.id not in orders_out])
+    stuck = [res.batch.orders_by_id[oid] for oid in orders_out if oid in res.bound]
+    if stuck:  # goods that cannot be delivered stay on their truck and take its room
+        data = batch.model_dump(by_alias=True)
+        for vt in data["fleet"]:
+            mine = [o for o in stuck if res.bound[o.id] == f"{vt['id']}-1"]
+            vt["capacity_kg"] = max(1e-6, vt["capacity_kg"] - sum(o.kg for o in mine))
+            vt["capacity_m3"] = max(1e-6, vt["capacity_m3"] - sum(o.m3 for o in mine))
+        batch = Batch.model_validate(data)
     problem = compile_problem(batch, res.travel)
     index = {v.id: k for k, v in enumerate(problem.vehicles)}
     for k, order in enumerate(problem.orders):
@@ -112,6 +120,25 @@ def _repaired(problem: RoutingProblem, warm: EngineResult, deadline: float) -> E
     return EngineResult(ex.serving(), math.nan, "repaired", 0.0)
 
 
+def _bound_kept(problem: RoutingProblem, res: Residual, result: EngineResult) -> EngineResult:
+    """``result`` with goods on board left off any other truck than their own. The engines
+    are told (allowed vehicles), but an engine's best may still break it (seen when the
+    truck's own day was nearly over), and the residual batch's validator cannot tell."""
+    routes = []
+    for r in result.routes:
+        vehicle = problem.vehicles[r.vehicle].id
+        keep = [
+            i
+            for i, n in enumerate(r.nodes)
+            if (k := int(problem.node_order[n])) < 0
+            or res.bound.get(problem.orders[k].id, vehicle) == vehicle
+        ]
+        routes.append(
+            EngineRoute(r.vehicle, [r.nodes[i] for i in keep], [r.times[i] for i in keep])
+        )
+    return EngineResult(routes, result.objective, result.status, result.seconds)
+
+
 def _moves(problem: RoutingProblem, res: Residual, old: Plan, routes: list[EngineRoute]) -> int:
     """Orders a candidate gives to another truck than the old plan's."""
     before = {o.order: o.vehicle for o in old.orders if o.served}
@@ -160,6 +187,8 @@ def replan(
     if problem.vehicles and problem.orders:
         candidates.append(run_engine(problem, left, engine=engine, initial=start))
     move_cost = events.options.move_cost_cny if warm_start else 0.0
+
+    candidates = [_bound_kept(problem, res, c) for c in candidates]
 
     def score(c: EngineResult) -> float:
         return exact_cost(problem, c.routes) + move_cost * _moves(problem, res, old, c.routes)

@@ -97,7 +97,7 @@ def stitch_outcomes(res: Residual, residual_plan: Plan, routes: list[Route]) -> 
                 loaded[oid] = stop
                 first_load.setdefault(oid, (route, stop))
             for oid in stop.unload:
-                where[oid] = (route, loaded[oid], stop)
+                where[oid] = (route, loaded.get(oid, stop), stop)  # else the check says so
     out = []
     for order in day.orders:
         if order.id not in where:
