@@ -258,6 +258,52 @@ def solve(
         raise typer.Exit(EXIT_REQUIRED_UNSERVED)
 
 
+@app.command("replan")
+def replan_cmd(
+    batch_file: Annotated[Path, typer.Argument(help="The batch the plan was made for.")],
+    plan_file: Annotated[Path, typer.Argument(help="The plan.json the day started with.")],
+    events_file: Annotated[Path, typer.Argument(help="Events JSON (freshroute.events/v1).")],
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds (default: the batch's).")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the files go.")] = Path("out"),
+    engine: Annotated[str, typer.Option(help="As for solve.")] = "auto",
+    lang: LangOption = None,
+) -> None:
+    """Re-plan the day from now: done stops stay, trucks go on with what is on board,
+    late orders, cancellations, breakdowns, delays and closed roads are taken in. Writes
+    day.json, plan.json, changes.json and changes.md to --out; exit 3 when a required
+    order is unserved."""
+    from optimizer.replan.files import ReplanInputError, run_replan
+
+    msg = _msg_lang(lang)
+    batch = load_batch_file(batch_file)
+    try:
+        plan = Plan.model_validate(_read_json(plan_file, "plan"))
+    except ValidationError as e:
+        raise _fail(input_errors(e), f"{plan_file} is not a valid plan") from None
+    if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
+        raise _fail(
+            [f"--time-limit: {time_limit:g} s is not in (0, {MAX_TIME_LIMIT_S:g}] s"],
+            "bad option",
+        )
+    if engine not in ENGINES:
+        raise _fail([f"--engine: '{engine}' is not one of {', '.join(ENGINES)}"], "bad option")
+    events = _read_json(events_file, "events")
+    try:
+        result, written = run_replan(
+            batch, plan, events, time_limit, engine, out_dir, normalize_lang(lang)
+        )
+    except ReplanInputError as e:
+        raise _fail(e.errors, f"{events_file}: {t('error.cannot_plan', msg)}", msg) from None
+    print_summary(result.plan, msg)
+    out.print(t("cli.wrote", msg, files=", ".join(map(str, written))), highlight=False)
+    if result.plan.kpis.required_unassigned:
+        n = result.plan.kpis.required_unassigned
+        err.print(f"[bold yellow]{t('cli.required_unserved', msg, n=n)}[/]", highlight=False)
+        raise typer.Exit(EXIT_REQUIRED_UNSERVED)
+
+
 @app.command("solve-many")
 def solve_many(
     batches: Annotated[

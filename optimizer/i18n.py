@@ -443,6 +443,26 @@ _EN: dict[str, str] = {
         "{n} required order(s) not served: the plan covers the rest (exit code 3)"
     ),
     "error.cannot_plan": "the batch cannot be planned as given",
+    "replan.title": "Changes at {now}",
+    "replan.summary": (
+        "{moved} order(s) moved to another truck, {added} late order(s) placed, "
+        "{unserved} order(s) not served"
+    ),
+    "replan.driver": "Driver of {vehicle}",
+    "replan.unchanged": "no changes",
+    "replan.added": "new order {order}",
+    "replan.moved_in": "takes over {order} from {other}",
+    "replan.moved_out": "hands {order} over to {other}",
+    "replan.dropped": "no longer serves {order}: {why}",
+    "replan.cancelled": "cancelled",
+    "replan.retimed": "{site} at {new} (was {old}): {actions}",
+    "replan.action.load": "load",
+    "replan.action.unload": "unload",
+    "replan.down": "broke down at {site}; goods on board wait there for another truck",
+    "replan.unserved_title": "Not served",
+    "replan.refused_cancel": "{order} cannot be cancelled: {why}",
+    "replan.refused.done": "already delivered",
+    "replan.refused.on_board": "already on board",
 }
 
 _ZH: dict[str, str] = {
@@ -797,6 +817,25 @@ _ZH: dict[str, str] = {
     "cli.unserved_title": "{n} 个订单未安排：",
     "cli.required_unserved": "{n} 个必送订单未安排：其余订单已排好线路（退出码 3）",
     "error.cannot_plan": "批次无法按现有条件排线",
+    "replan.title": "{now} 的调整",
+    "replan.summary": (
+        "{moved} 个订单改由其他车辆承运，安排了 {added} 个临时订单，{unserved} 个订单未安排"
+    ),
+    "replan.driver": "{vehicle} 司机",
+    "replan.unchanged": "无变化",
+    "replan.added": "新订单 {order}",
+    "replan.moved_in": "接手 {other} 的订单 {order}",
+    "replan.moved_out": "订单 {order} 交给 {other}",
+    "replan.dropped": "不再承运 {order}：{why}",
+    "replan.cancelled": "已取消",
+    "replan.retimed": "{site}：{new}（原为 {old}）{actions}",
+    "replan.action.load": "装货",
+    "replan.action.unload": "卸货",
+    "replan.down": "在 {site} 抛锚；车上货物在原地等待其他车辆接运",
+    "replan.unserved_title": "未安排",
+    "replan.refused_cancel": "{order} 无法取消：{why}",
+    "replan.refused.done": "已送达",
+    "replan.refused.on_board": "已装车",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}

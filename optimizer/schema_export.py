@@ -1,4 +1,4 @@
-"""Write the JSON Schemas of the batch and plan formats to ``docs/``."""
+"""Write the JSON Schemas of the batch, plan and events formats to ``docs/``."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ from pathlib import Path
 
 from optimizer.model import Batch
 from optimizer.plan import Plan
+from optimizer.replan.events import Events
 
-SCHEMAS = {"batch.schema.json": Batch, "plan.schema.json": Plan}
+SCHEMAS = {
+    "batch.schema.json": Batch,
+    "plan.schema.json": Plan,
+    "events.schema.json": Events,
+}
 
 
 def schema_text(model: type) -> str:

@@ -1,0 +1,1 @@
+"""Re-planning the day as it happens: events, the residual batch, stitching, checks."""

@@ -1,0 +1,115 @@
+"""The events file (``freshroute.events/v1``): what happened since the plan was made.
+
+One re-plan takes one events file. ``now`` is the re-planning time: every stop a truck
+has reached or set off towards by then is done and locked (see ``replan.state``).
+Clock times are minutes after midnight or ``"HH:MM"``, like the batch's.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from optimizer.model import MAX_CNY, Clock, Minutes, Order
+
+EVENTS_SCHEMA_ID = "freshroute.events/v1"
+DEFAULT_MOVE_COST_CNY = 20.0  # a stop given to another truck: a phone call, a driver's re-brief
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
+
+
+class VehicleDown(_Strict):
+    """A truck stops where it is: at the last stop it reached by ``at``. Goods on board
+    wait there (at ambient temperature) for another truck; its other stops go to others."""
+
+    vehicle: str = Field(description="Vehicle id, '<type>-<n>'.")
+    at: Clock | None = Field(default=None, description="When it broke down (default: now).")
+
+
+class Delay(_Strict):
+    """A truck is ``minutes`` late: it continues from its position that much later."""
+
+    vehicle: str = Field(description="Vehicle id, '<type>-<n>'.")
+    minutes: Minutes = Field(gt=0)
+
+
+class RoadClosed(_Strict):
+    """The direct leg between two sites is out of use (from ``at`` on)."""
+
+    from_site: str = Field(alias="from")
+    to_site: str = Field(alias="to")
+    both_ways: bool = True
+    at: Clock | None = Field(default=None, description="Closed from (default: now).")
+
+
+class ReplanOptions(_Strict):
+    move_cost_cny: float = Field(
+        default=DEFAULT_MOVE_COST_CNY,
+        ge=0,
+        le=MAX_CNY,
+        description="Cost of giving a stop to another truck than the old plan's: a new "
+        "plan moves stops only when that saves more than this per stop.",
+    )
+
+
+class Events(_Strict):
+    """What happened since the plan was made, up to ``now``."""
+
+    schema_: Literal["freshroute.events/v1"] = Field(default=EVENTS_SCHEMA_ID, alias="schema")
+    now: Clock
+    add_orders: list[Order] = Field(default_factory=list, description="Late orders.")
+    cancel_orders: list[str] = Field(default_factory=list, description="Order ids.")
+    vehicle_down: list[VehicleDown] = Field(default_factory=list)
+    delay: list[Delay] = Field(default_factory=list)
+    road_closed: list[RoadClosed] = Field(default_factory=list)
+    options: ReplanOptions = Field(default_factory=ReplanOptions)
+
+    @model_validator(mode="after")
+    def _times(self) -> Events:
+        errors = []
+        for i, d in enumerate(self.vehicle_down):
+            if d.at is None:
+                d.at = self.now
+            elif d.at > self.now:
+                errors.append(f"vehicle_down[{i}].at: after now; report it when it happens")
+        for r in self.road_closed:
+            if r.at is None:
+                r.at = self.now
+        downs = [d.vehicle for d in self.vehicle_down]
+        if len(set(downs)) != len(downs):
+            errors.append("vehicle_down: a vehicle is listed twice")
+        if len(set(self.cancel_orders)) != len(self.cancel_orders):
+            errors.append("cancel_orders: an order is listed twice")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    def down_at(self) -> dict[str, float]:
+        """Breakdown time per downed vehicle."""
+        return {d.vehicle: float(d.at if d.at is not None else self.now) for d in self.vehicle_down}
+
+    def delays(self) -> dict[str, float]:
+        """Minutes late per vehicle (several reports add up)."""
+        out: dict[str, float] = {}
+        for d in self.delay:
+            out[d.vehicle] = out.get(d.vehicle, 0.0) + d.minutes
+        return out
+
+    def closed_pairs(self) -> dict[tuple[str, str], float]:
+        """Closed (from, to) site pairs and when each closed."""
+        out: dict[tuple[str, str], float] = {}
+        for r in self.road_closed:
+            at = float(r.at if r.at is not None else self.now)
+            for pair in [(r.from_site, r.to_site)] + ([(r.to_site, r.from_site)] * r.both_ways):
+                out[pair] = min(at, out.get(pair, at))
+        return out
+
+
+def read_events(path: str | Path) -> Events:
+    """An events file. Raises ``OSError``, ``json.JSONDecodeError`` or ``ValidationError``."""
+    return Events.model_validate(json.loads(Path(path).read_text(encoding="utf-8")))

@@ -1,0 +1,337 @@
+"""From (batch, old plan, events) to the day's batch and the residual batch.
+
+The *day* batch is the batch with the events applied: cancelled orders out, late orders
+in, and a breakdown site ``down:<vehicle>`` (a station at the downed truck's position,
+no cold room, no hours, the default service time) where its goods wait. The *residual*
+batch is what is left to plan from ``now``: a truck on the road becomes a vehicle of its
+own type starting at ``@<vehicle>`` (a hub at its position) when it can go on, with its
+remaining shift, km and no fixed cost (it is already out); what it has on board becomes
+orders loaded at ``@<vehicle>.s`` (a station at the same place, open only at that
+moment) that only it may carry, their shelf life used so far taken off. Goods of a
+downed truck become orders loaded at its breakdown site, for any truck. Trucks that
+have not left form the pool of their type, starting no earlier than ``now``. Closed
+roads are legs no truck can drive in the residual matrices.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+from pydantic import ValidationError
+
+from optimizer.errors import input_errors
+from optimizer.freshness import shelf_life_min, used_minutes
+from optimizer.model import (
+    Batch,
+    HaversineTravel,
+    Order,
+    VehicleType,
+    vehicle_ids,
+)
+from optimizer.network import TravelMatrices, travel_matrices
+from optimizer.plan import Plan
+from optimizer.replan.events import Events
+from optimizer.replan.state import Position, positions
+
+CLOSED_LEG_MIN = 1e5  # a closed leg: longer than any shift, so no route can drive it
+MAX_SHARE_USED = 0.999999  # min_freshness must stay below 1: spoiled goods stay unservable
+WINDOW_MIN = 0.01  # on-board goods are "loaded" within this many minutes of the restart
+
+
+class ReplanInputError(ValueError):
+    """Events that do not fit the batch and plan; ``errors`` name the field and why."""
+
+    def __init__(self, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__("; ".join(errors))
+
+
+def down_site(vehicle: str) -> str:
+    return f"down:{vehicle}"
+
+
+def start_site(vehicle: str) -> str:
+    return f"@{vehicle}"
+
+
+def board_site(vehicle: str) -> str:
+    return f"@{vehicle}.s"
+
+
+@dataclass
+class Residual:
+    """The day batch, the residual batch and how the residual maps back to the day."""
+
+    day: Batch
+    day_travel: TravelMatrices
+    batch: Batch
+    travel: TravelMatrices
+    positions: dict[str, Position]
+    real_vehicle: dict[str, str]  # residual vehicle id -> the truck's id
+    stands_at: dict[str, str]  # residual site -> the day site it is at (itself if real)
+    bound: dict[str, str] = field(default_factory=dict)  # on-board order -> residual vehicle
+    transshipped: dict[str, str] = field(default_factory=dict)  # order -> downed vehicle
+    done: set[str] = field(default_factory=set)
+    refused_cancel: dict[str, str] = field(default_factory=dict)  # order -> done|on_board
+
+
+def _check_events(batch: Batch, plan: Plan, events: Events) -> list[str]:
+    errors = []
+    known = dict(vehicle_ids(batch))
+    for name, items in (("vehicle_down", events.vehicle_down), ("delay", events.delay)):
+        for i, item in enumerate(items):
+            if item.vehicle not in known:
+                errors.append(f"{name}[{i}].vehicle: unknown vehicle '{item.vehicle}'")
+    for i, oid in enumerate(events.cancel_orders):
+        if oid not in batch.orders_by_id:
+            errors.append(f"cancel_orders[{i}]: unknown order '{oid}'")
+    for i, o in enumerate(events.add_orders):
+        if o.id in batch.orders_by_id:
+            errors.append(f"add_orders[{i}].id: order '{o.id}' is already in the batch")
+    for i, r in enumerate(events.road_closed):
+        for name, sid in (("from", r.from_site), ("to", r.to_site)):
+            if sid not in batch.sites_by_id:
+                errors.append(f"road_closed[{i}].{name}: unknown site '{sid}'")
+    for i, site in enumerate(batch.sites):
+        if site.id.startswith("down:"):
+            errors.append(
+                f"sites[{i}].id: '{site.id}' is a breakdown site of an earlier re-plan; "
+                "re-planning a re-plan after a breakdown is not supported yet"
+            )
+    if plan.batch and batch.name and plan.batch != batch.name:
+        errors.append(f"plan: made for batch '{plan.batch}', not '{batch.name}'")
+    for i, route in enumerate(plan.routes):
+        if route.vehicle not in known:
+            errors.append(f"plan.routes[{i}].vehicle: '{route.vehicle}' is not in the batch")
+    return errors
+
+
+def with_copies(tm: TravelMatrices, copies: dict[str, str]) -> TravelMatrices:
+    """``tm`` with more sites, each a copy of an existing one (same place: 0 between)."""
+    if not copies:
+        return tm
+    index = tm.index()
+    take = np.array([*range(len(tm.site_ids)), *(index[s] for s in copies.values())])
+    ids = [*tm.site_ids, *copies]
+    return TravelMatrices(ids, tm.km[np.ix_(take, take)], tm.minutes[np.ix_(take, take)])
+
+
+def with_closures(
+    tm: TravelMatrices, closed: list[tuple[str, str]], stands_at: dict[str, str]
+) -> TravelMatrices:
+    """``tm`` with closed legs (between real sites, and every copy of them) undrivable."""
+    if not closed:
+        return tm
+    minutes = tm.minutes.copy()
+    at: dict[str, list[int]] = {}
+    for i, sid in enumerate(tm.site_ids):
+        at.setdefault(stands_at.get(sid, sid), []).append(i)
+    for a, b in closed:
+        minutes[np.ix_(at.get(a, []), at.get(b, []))] = CLOSED_LEG_MIN
+    return TravelMatrices(tm.site_ids, tm.km, minutes)
+
+
+def _matrix(tm: TravelMatrices) -> dict[str, object]:
+    return {
+        "mode": "matrix",
+        "site_ids": list(tm.site_ids),
+        "km": tm.km.tolist(),
+        "minutes": tm.minutes.tolist(),
+    }
+
+
+def _day(
+    batch: Batch, base: TravelMatrices, events: Events, pos: dict[str, Position]
+) -> tuple[Batch, TravelMatrices, dict[str, str]]:
+    """The day's batch and matrices; refused cancellations (done or on board)."""
+    done = {oid for p in pos.values() for s in p.locked for oid in s.unload}
+    loaded = {oid for p in pos.values() for oid in p.on_board}
+    refused = {oid: "done" for oid in events.cancel_orders if oid in done}
+    refused |= {oid: "on_board" for oid in events.cancel_orders if oid in loaded}
+    cancel = set(events.cancel_orders) - set(refused)
+    data = batch.model_dump(by_alias=True)
+    data["orders"] = [o.model_dump() for o in batch.orders if o.id not in cancel]
+    data["orders"] += [o.model_dump() for o in events.add_orders]
+    copies = {}
+    for p in pos.values():
+        if p.down and p.on_board:
+            at = batch.sites_by_id[p.site]
+            copies[down_site(p.vehicle)] = p.site
+            data["sites"].append(
+                {
+                    "id": down_site(p.vehicle),
+                    "name": f"{p.vehicle} breakdown at {at.name or at.id}",
+                    "kind": "station",
+                    "lon": at.lon,
+                    "lat": at.lat,
+                }
+            )
+    day_travel = with_copies(base, copies)
+    if copies and not isinstance(batch.travel, HaversineTravel):
+        data["travel"] = _matrix(day_travel)
+    try:
+        day = Batch.model_validate(data)
+    except ValidationError as e:
+        kept = len(data["orders"]) - len(events.add_orders)
+        raise ReplanInputError([_late_path(line, kept) for line in input_errors(e)]) from None
+    return day, day_travel, refused
+
+
+def _late_path(line: str, kept: int) -> str:
+    """An error about the day's ``orders[k]`` named at the late order's ``add_orders[i]``."""
+
+    def name(match: re.Match[str]) -> str:
+        k = int(match[1])
+        return f"add_orders[{k - kept}]" if k >= kept else match[0]
+
+    return re.sub(r"orders\[(\d+)\]", name, line)
+
+
+def _share_used(order: Order, day: Batch, vt: VehicleType, loaded: float, until: float) -> float:
+    """Share of the order's shelf life used from its clock start to ``until`` on ``vt``."""
+    life = shelf_life_min(day.products_by_id[order.product])
+    if life is None:
+        return 0.0
+    return used_minutes(order, day, vt, loaded, until) / life
+
+
+def _carried(
+    order: Order, origin: str, ready: float, used: float, aboard: bool
+) -> dict[str, object]:
+    """An order on board as a residual order loaded at ``origin`` (a station) at ``ready``;
+    ``aboard`` (its truck goes on): required, since it rides along served or not."""
+    data = order.model_dump()
+    share = min(order.min_freshness + used, MAX_SHARE_USED)
+    data.update(ready=ready, hub=None, min_freshness=share)
+    if aboard:
+        data.update(penalty=None)
+    if order.kind == "pickup":
+        data.update(site=origin, origin=None)
+    else:
+        data.update(kind="transfer", origin=origin, centre=None)
+    return data
+
+
+def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
+    """The day and residual batches of a re-plan (``ReplanInputError`` on bad events)."""
+    errors = _check_events(batch, plan, events)
+    if errors:
+        raise ReplanInputError(errors)
+    pos = positions(plan, events)
+    base = travel_matrices(batch)
+    day, day_travel, refused = _day(batch, base, events, pos)
+    types = dict(vehicle_ids(day))
+    down = events.down_at()
+    delays = events.delays()
+    load_stop = {oid: s for p in pos.values() for s in p.locked for oid in s.load}
+
+    data = day.model_dump(by_alias=True)
+    copies: dict[str, str] = {}
+    fleet: list[dict[str, object]] = []
+    real: dict[str, str] = {}
+    bound: dict[str, str] = {}
+    transshipped: dict[str, str] = {}
+    carried: list[dict[str, object]] = []
+    for p in pos.values():
+        vt = types[p.vehicle]
+        for oid in p.on_board:
+            order = day.orders_by_id[oid]
+            loaded = load_stop[oid].departure
+            if p.down:
+                at = down[p.vehicle]
+                used = _share_used(order, day, vt, loaded, at)
+                carried.append(_carried(order, down_site(p.vehicle), at, used, False))
+                transshipped[oid] = p.vehicle
+            else:
+                used = _share_used(order, day, vt, loaded, p.ready)
+                carried.append(_carried(order, board_site(p.vehicle), p.ready, used, True))
+                bound[oid] = f"{start_site(p.vehicle)}-1"
+        if p.down:
+            continue
+        here = day.sites_by_id[p.site]
+        copies[start_site(p.vehicle)] = p.site
+        data["sites"].append(
+            {"id": start_site(p.vehicle), "kind": "hub", "lon": here.lon, "lat": here.lat}
+        )
+        if p.on_board:
+            copies[board_site(p.vehicle)] = p.site
+            window = {"start": p.ready, "end": p.ready + WINDOW_MIN}
+            data["sites"].append(
+                {
+                    "id": board_site(p.vehicle),
+                    "kind": "station",
+                    "lon": here.lon,
+                    "lat": here.lat,
+                    "service_min": 0.0,
+                    "time_windows": [window],
+                }
+            )
+        # The whole route's duration counts from its first start, however late the
+        # residual route leaves: its end is due by then (and by the shift's end).
+        shift_end = min(vt.shift_end, p.started + vt.max_duration_min)
+        shift_start = min(p.ready, shift_end)
+        fleet.append(
+            vt.model_dump()
+            | {
+                "id": start_site(p.vehicle),
+                "count": 1,
+                "min_used": 0,
+                "fixed_cost": 0.0,
+                "start": start_site(p.vehicle),
+                "shift_start": shift_start,
+                "shift_end": shift_end,
+                "max_duration_min": max(1e-3, shift_end - shift_start),
+                "max_km": None if vt.max_km is None else max(1e-3, vt.max_km - p.km),
+            }
+        )
+        real[f"{start_site(p.vehicle)}-1"] = p.vehicle
+    for vt in day.fleet:
+        pool = [
+            vid for vid, t in types.items() if t.id == vt.id and vid not in pos and vid not in down
+        ]
+        late = [vid for vid in pool if vid in delays]
+        pool = [vid for vid in pool if vid not in delays]
+        started = sum(1 for p in pos.values() if p.vehicle_type == vt.id)
+        for vid in late:
+            fleet.append(
+                vt.model_dump()
+                | {
+                    "id": start_site(vid),
+                    "count": 1,
+                    "min_used": 0,
+                    "shift_start": min(max(vt.shift_start, events.now) + delays[vid], vt.shift_end),
+                }
+            )
+            real[f"{start_site(vid)}-1"] = vid
+        fleet.append(
+            vt.model_dump()
+            | {
+                "count": len(pool),
+                "min_used": min(len(pool), max(0, vt.min_used - started)),
+                "shift_start": min(max(vt.shift_start, events.now), vt.shift_end),
+            }
+        )
+        real |= {f"{vt.id}-{k + 1}": vid for k, vid in enumerate(pool)}
+    done = {oid for p in pos.values() for s in p.locked for oid in s.unload}
+    gone = done | set(bound) | set(transshipped)
+    data["fleet"] = fleet
+    data["orders"] = [o.model_dump() for o in day.orders if o.id not in gone] + carried
+    stands_at = {s.id: s.id for s in day.sites} | copies
+    stands_at |= {down_site(v): pos[v].site for v in transshipped.values()}
+    travel = with_closures(with_copies(day_travel, copies), list(events.closed_pairs()), stands_at)
+    data["travel"] = _matrix(travel)
+    return Residual(
+        day=day,
+        day_travel=day_travel,
+        batch=Batch.model_validate(data),
+        travel=travel,
+        positions=pos,
+        real_vehicle=real,
+        stands_at=stands_at,
+        bound=bound,
+        transshipped=transshipped,
+        done=done,
+        refused_cancel=refused,
+    )
