@@ -16,7 +16,6 @@ import hashlib
 import json
 import math
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,13 +23,13 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from optimizer.errors import json_path
+from api.problems import ZH
+from optimizer.errors import field_errors, join_path, json_path
 from optimizer.model import Batch, RoadNetworkTravel
 from optimizer.routing.feasibility import check_feasibility
 from optimizer.routing.problem import compile_problem
 
 JSON_TYPES = ("application/json",)
-_REF_ERROR = re.compile(r"^(?P<path>[A-Za-z_]\w*(?:\[\d+\]|\.\w+)*): (?P<reason>.+)$", re.S)
 _TAGS = ("haversine", "matrix")  # discriminator tags pydantic adds to union locations
 
 
@@ -43,8 +42,13 @@ class InputError(Exception):
         super().__init__(str(detail))
 
 
-def problem(path: str, reason: str) -> dict[str, str]:
-    return {"path": path, "reason": reason}
+def problem(path: str, reason: str, zh: str | None = None) -> dict[str, str]:
+    """A ``{path, reason}``; ``zh``, the reason in Chinese, rides along until the response
+    is written in the client's language (``api.problems.localized``)."""
+    out = {"path": path, "reason": reason}
+    if zh is not None and zh != reason:
+        out[ZH] = zh
+    return out
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
@@ -136,29 +140,17 @@ def _encodable(text: str) -> bool:
 def schema_errors(
     error: ValidationError, prefix: tuple[int | str, ...] = ()
 ) -> list[dict[str, str]]:
-    """One ``{path, reason}`` per problem, like ``optimizer.errors.input_errors``; paths
-    start with ``prefix`` when the validated document sits inside a request."""
-    out = []
-    for e in error.errors():
-        loc = (*prefix, *(p for p in e["loc"] if p not in _TAGS))
-        msg = str(e["msg"]).removeprefix("Value error, ")
-        # Batch-level reference checks join "path: reason" parts with "; ".
-        parts = [_REF_ERROR.match(part) for part in msg.split("; ")]
-        if loc and not all(parts):
-            out.append(problem(json_path(loc), msg))
-            continue
-        base = json_path(loc)
-        for part, match in zip(msg.split("; "), parts, strict=True):
-            if match is None:
-                out.append(problem(base, part))
-            else:
-                out.append(problem(_join(base, match["path"]), match["reason"]))
-    return out
+    """One ``{path, reason}`` per problem, as ``optimizer.errors.input_errors`` (with the
+    reason in Chinese alongside); paths start with ``prefix`` when the validated document
+    sits inside a request."""
+    en = field_errors(error, "en", prefix, _TAGS)
+    zh = field_errors(error, "zh-CN", prefix, _TAGS)
+    return [problem(path, reason, z) for (path, reason), (_, z) in zip(en, zh, strict=True)]
 
 
 def _join(base: str, path: str) -> str:
     """``batch`` + ``orders[1].site`` → ``batch.orders[1].site``."""
-    return f"{base}.{path}" if base and path else base or path
+    return join_path(base, path)
 
 
 def canonical_sha256(data: Any) -> str:
@@ -368,7 +360,7 @@ def infeasible(batch: Batch) -> Feasibility:
     and reason (``order`` where it is about one, and its reason ``code``)."""
     refusals, left_out = [], []
     for i in check_feasibility(compile_problem(batch)):
-        item = problem(i.path, i.reason) | {"code": i.code}
+        item = problem(i.path, i.reason, i.text("zh-CN")) | {"code": i.code}
         if i.order is not None:
             item["order"] = i.order
         (left_out if i.leaves_out_order else refusals).append(item)

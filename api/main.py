@@ -37,6 +37,7 @@ from api.problems import (
     TOO_LARGE,
     input_problem,
     problem_response,
+    request_lang,
 )
 from api.routes import batches, docs, jobs, ops, plans, siting
 from api.schemas import Problem
@@ -44,7 +45,7 @@ from api.security import KeyCache
 from api.siting import REQUESTS
 from api.store import IdempotencyConflict, QueueFull, Store
 from api.worker import WorkerPool
-from optimizer.errors import json_path
+from optimizer.errors import error_parts, json_path
 from optimizer.model import Batch
 
 log = logging.getLogger("freshroute.api")
@@ -132,6 +133,11 @@ def _allowed_methods(request: Request) -> str:
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
+def _zh(error: Any) -> str:
+    """A request error's reason in Chinese (``optimizer.errors``)."""
+    return "; ".join(reason for _, reason in error_parts(error, "zh-CN"))
+
+
 def _handlers(app: FastAPI) -> None:
     """Every error as RFC 9457 problem details (``api.problems``)."""
 
@@ -143,15 +149,17 @@ def _handlers(app: FastAPI) -> None:
         return problem_response(exc.status_code, str(exc.detail), headers=headers)
 
     @app.exception_handler(InputError)
-    async def input_error(_: Request, exc: InputError) -> JSONResponse:
-        return input_problem(exc.status, exc.detail)
+    async def input_error(request: Request, exc: InputError) -> JSONResponse:
+        lang = request_lang(request.headers.get("accept-language"))
+        return input_problem(exc.status, exc.detail, lang=lang)
 
     @app.exception_handler(RequestValidationError)
-    async def request_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         detail = [
-            problem(json_path(tuple(e.get("loc", ()))), str(e.get("msg", ""))) for e in exc.errors()
+            problem(json_path(tuple(e.get("loc", ()))), str(e.get("msg", "")), _zh(e))
+            for e in exc.errors()
         ]
-        return input_problem(422, detail)
+        return input_problem(422, detail, lang=request_lang(request.headers.get("accept-language")))
 
     @app.exception_handler(QueueFull)
     async def queue_full(_: Request, exc: QueueFull) -> JSONResponse:

@@ -11,6 +11,7 @@ from api.checks import CheckFailed, CheckPool, road_network
 from api.core.config import Settings
 from api.deps import ChecksDep, SettingsDep, StoreDep, TenantDep
 from api.inputs import Checked, Limits, problem
+from api.problems import request_lang
 from api.routes.common import (
     AUTH,
     INVALID,
@@ -150,8 +151,10 @@ def get_siting_result(
     tenant: TenantDep,
     store: StoreDep,
     format: Annotated[Literal["json", "geojson", "csv", "markdown"], Query()] = "json",
+    accept_language: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """A finished siting job's result, as JSON, GeoJSON, CSV or Markdown."""
+    """A finished siting job's result, as JSON, GeoJSON, CSV or Markdown; the CSV and
+    Markdown tables in Chinese under ``Accept-Language: zh-CN`` (default English)."""
     found = store.get_siting_result(tenant.county_id, result_id)
     if found is None:
         raise HTTPException(404, "siting result not found")
@@ -160,10 +163,14 @@ def get_siting_result(
         links = SitingResultOut.links_for(result_id, job_id).model_dump()
         return JSONResponse({"id": result_id, "job_id": job_id, **body, "links": links})
     results = [ScenarioResult.model_validate(r) for r in body["results"]]
+    lang = request_lang(accept_language)
+    language = {"Content-Language": lang}
     if format == "csv":
-        return Response(comparison_csv(results), media_type="text/csv; charset=utf-8")
+        text = comparison_csv(results, lang)
+        return Response(text, media_type="text/csv; charset=utf-8", headers=language)
     if format == "markdown":
-        return Response(comparison_markdown(results), media_type="text/markdown; charset=utf-8")
+        text = comparison_markdown(results, lang)
+        return Response(text, media_type="text/markdown; charset=utf-8", headers=language)
     geo = comparison_geojson(Batch.model_validate(stored["batch"]), results)
     return JSONResponse(geo, media_type="application/geo+json")
 
