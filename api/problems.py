@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from optimizer.errors import in_lang
 from optimizer.i18n import Lang, lang_from_accept_language
 
 MEDIA_TYPE = "application/problem+json"
@@ -121,4 +122,5 @@ def input_problem(
             lang=lang,
         )
     type_ = {413: TOO_LARGE, 415: MEDIA}.get(status, BLANK)
-    return problem_response(status, detail, type_=type_, headers=headers, lang=lang)
+    text = in_lang(detail, lang)
+    return problem_response(status, text, type_=type_, headers=headers, lang=lang)

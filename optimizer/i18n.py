@@ -443,6 +443,49 @@ _EN: dict[str, str] = {
         "{n} required order(s) not served: the plan covers the rest (exit code 3)"
     ),
     "error.cannot_plan": "the batch cannot be planned as given",
+    # API problem details (api/main.py, api/routes/)
+    "api.missing_key": "missing {header} header",
+    "api.unknown_key": "unknown {header}",
+    "api.job_not_found": "job not found",
+    "api.plan_not_found": "plan not found",
+    "api.siting_result_not_found": "siting result not found",
+    "api.nothing_to_cancel": "job is {state}; there is nothing to cancel",
+    "api.state.done": "done",
+    "api.state.failed": "failed",
+    "api.state.cancelled": "cancelled",
+    "api.state.queued": "queued",
+    "api.state.running": "running",
+    "api.http.404": "Not Found",
+    "api.http.405": "Method Not Allowed",
+    "api.queue_full": "the queue is full ({depth} jobs waiting); retry in {retry} s",
+    "api.county_full": (
+        "this county has {depth} jobs queued or running, its limit "
+        "(FRESHROUTE_MAX_JOBS_PER_COUNTY is {limit}); retry in {retry} s"
+    ),
+    "api.idempotency_conflict": "Idempotency-Key was already used with a different request",
+    "api.server_error": "the server failed to answer this request",
+    "api.media": "send the batch as application/json, not {media}",
+    "api.no_media": "send the batch as application/json (no Content-Type was given)",
+    "api.too_large": "request body is larger than {max_bytes} bytes",
+    "api.empty_body": "the body is empty; send a batch as JSON",
+    "api.too_deep_json": "not valid JSON: nested too deeply",
+    "api.too_deep": (
+        "nested deeper than the limit of {max_depth} levels (FRESHROUTE_MAX_BODY_DEPTH)"
+    ),
+    "api.not_json_number": "{name} is not a JSON number",
+    "api.not_finite": "number is out of range (not finite)",
+    "api.bad_key": "a key is not valid Unicode",
+    "api.max_orders": (
+        "{n} orders, more than the limit of {limit} per batch (FRESHROUTE_MAX_ORDERS)"
+    ),
+    "api.max_sites": "{n} sites, more than the limit of {limit} per batch (FRESHROUTE_MAX_SITES)",
+    "api.max_cells": (
+        "{n} sites make a travel matrix of {cells} cells, more than the limit of {limit} "
+        "(FRESHROUTE_MAX_MATRIX_CELLS)"
+    ),
+    "api.max_vehicles": (
+        "{n} vehicles in all, more than the limit of {limit} per batch (FRESHROUTE_MAX_VEHICLES)"
+    ),
     "siting.err.opening_cost_split": (
         "this field was split in two, as it meant a one-off build cost here and a daily cost "
         "in 'site optimize'. Rename it build_cost_cny (one-off CNY to build a centre at a "
@@ -904,6 +947,41 @@ _ZH: dict[str, str] = {
     "cli.unserved_title": "{n} 个订单未安排：",
     "cli.required_unserved": "{n} 个必送订单未安排：其余订单已排好线路（退出码 3）",
     "error.cannot_plan": "批次无法按现有条件排线",
+    "api.missing_key": "缺少 {header} 请求头",
+    "api.unknown_key": "{header} 无效（未知密钥）",
+    "api.job_not_found": "找不到该任务",
+    "api.plan_not_found": "找不到该方案",
+    "api.siting_result_not_found": "找不到该选址结果",
+    "api.nothing_to_cancel": "任务已{state}，无可取消",
+    "api.state.done": "完成",
+    "api.state.failed": "失败",
+    "api.state.cancelled": "取消",
+    "api.state.queued": "排队中",
+    "api.state.running": "运行中",
+    "api.http.404": "找不到该地址",
+    "api.http.405": "该地址不支持此请求方法",
+    "api.queue_full": "任务队列已满（{depth} 个任务在等待）；请 {retry} 秒后重试",
+    "api.county_full": (
+        "本县已有 {depth} 个任务在排队或运行，达到上限（FRESHROUTE_MAX_JOBS_PER_COUNTY 为 "
+        "{limit}）；请 {retry} 秒后重试"
+    ),
+    "api.idempotency_conflict": "该 Idempotency-Key 已用于另一个不同的请求",
+    "api.server_error": "服务器未能处理此请求",
+    "api.media": "请以 application/json 发送批次，而不是 {media}",
+    "api.no_media": "请以 application/json 发送批次（未给出 Content-Type）",
+    "api.too_large": "请求体超过 {max_bytes} 字节",
+    "api.empty_body": "请求体为空，请以 JSON 发送批次",
+    "api.too_deep_json": "不是有效的 JSON：嵌套过深",
+    "api.too_deep": "嵌套超过 {max_depth} 层的上限（FRESHROUTE_MAX_BODY_DEPTH）",
+    "api.not_json_number": "{name} 不是 JSON 数字",
+    "api.not_finite": "数值超出范围（非有限数）",
+    "api.bad_key": "有键名不是有效的 Unicode",
+    "api.max_orders": "{n} 个订单，超过每批 {limit} 个的上限（FRESHROUTE_MAX_ORDERS）",
+    "api.max_sites": "{n} 个站点，超过每批 {limit} 个的上限（FRESHROUTE_MAX_SITES）",
+    "api.max_cells": (
+        "{n} 个站点的距离矩阵有 {cells} 格，超过 {limit} 格的上限（FRESHROUTE_MAX_MATRIX_CELLS）"
+    ),
+    "api.max_vehicles": "车辆共 {n} 辆，超过每批 {limit} 辆的上限（FRESHROUTE_MAX_VEHICLES）",
     "siting.err.opening_cost_split": (
         "该字段已拆分为两个：它在方案文件中指一次性建设成本，在“site optimize”中指每天成本。"
         "请改为 build_cost_cny（在某站点建集货中心的一次性成本，元）或 daily_cost_cny"

@@ -34,7 +34,9 @@ runner = CliRunner()
 
 # Common English words of messages, labels and reasons; none is an id or a unit.
 ENGLISH = frozenset(
-    """
+    re.findall(
+        r"\S+",
+        """
     a an the and or of to is are be was not no but for with from by on at in into as it its
     if than then this that these there so any all some each every only also more less most
     can cannot could would should must may need needs give use used using has have had
@@ -50,14 +52,16 @@ ENGLISH = frozenset(
     ends open opens closes close ready total mean min max freshness map legend stops
     driver signature timeline summary reason reasons scenario scenarios base payback never
     violation violations warning not found cannot expressed yet key figures
-    """.split()
+    """,
+    )
 )
 
-# Names that stay as they are in Chinese text: products, programs, standards, units.
-KEEP = (
+# Names that stay as they are in Chinese text: programs, standards, units, HTTP headers.
+KEEP = re.findall(
+    r"\S+",
     "freshroute Leaflet OpenStreetMap PyVRP OR-Tools JSON CSV HH:MM GCJ-02 WGS-84 GPS NaN "
-    "Unicode Q10 Excel Amap km kg CNY"
-).split()
+    "Unicode Q10 Excel Amap km kg CNY Idempotency-Key X-API-Key Content-Type",
+)
 _PATH = re.compile(r"[A-Za-z_][\w-]*(?:\[[^\]]*\]|\.[A-Za-z_][\w-]*|_[A-Za-z0-9]+)+")
 _OPTION = re.compile(r"--[a-z][\w-]*")
 _FILE = re.compile(r"\S*[/\\]\S*")
@@ -105,10 +109,6 @@ def batch_ids(batch: Batch) -> set[str]:
     ids |= {v.id for v in batch.fleet} | {v.name for v in batch.fleet}
     ids |= {f"{v.id}-{k + 1}" for v in batch.fleet for k in range(v.count)}
     return ids
-
-
-def zh(result) -> str:  # noqa: ANN001 - click's Result
-    return result.output
 
 
 @pytest.fixture(scope="module")
@@ -326,3 +326,38 @@ def test_api_siting_problems_follow_accept_language(api: Api) -> None:
     assert r.status_code == 422, body
     texts = [body["detail"], *(e["reason"] for e in body["errors"])]
     assert not english_words("\n".join(texts), {"nowhere"}), texts
+
+
+def test_api_http_errors_follow_accept_language(api: Api) -> None:
+    zh_cn = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+    texts = []
+    for path, headers in (
+        ("/v1/jobs/nope", api.headers()),
+        ("/v1/plans/nope", api.headers()),
+        ("/v1/siting/results/nope", api.headers()),
+        ("/v1/jobs/nope", {}),
+        ("/v1/no-such-path", {}),
+    ):
+        r = api.client.get(path, headers={**headers, **zh_cn})
+        assert r.status_code in (401, 404), r.text
+        assert r.headers["content-language"] == "zh-CN"
+        texts.append(r.json()["detail"])
+    assert not english_words("\n".join(texts), {"X-API-Key"}), texts
+    en = api.client.get("/v1/jobs/nope", headers=api.headers()).json()["detail"]
+    assert en == "job not found"
+
+
+def test_api_body_errors_follow_accept_language(api: Api) -> None:
+    """Refusals before the schema (empty body, bad JSON, limits) in Chinese too."""
+    zh_cn = {**api.headers(), "Accept-Language": "zh", "Content-Type": "application/json"}
+    texts = []
+    for body in (b"", b"{nope", b'{"orders": [1e999]}', b'{"zz": NaN}'):
+        r = api.client.post("/v1/batches", content=body, headers=zh_cn)
+        assert r.status_code == 422, r.text
+        texts += [r.json()["detail"], *(e["reason"] for e in r.json()["errors"])]
+    r = api.client.post("/v1/batches", content=b"x", headers={**zh_cn, "Content-Type": "text/csv"})
+    assert r.status_code == 415
+    texts.append(r.json()["detail"])
+    # What Python's JSON parser says about where the text breaks stays as it wrote it.
+    shown = "\n".join(re.sub(r"JSON：.*", "JSON：", x) for x in texts)
+    assert not english_words(shown, {"NaN", "text", "csv", "application", "json"}), texts

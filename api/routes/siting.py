@@ -25,6 +25,7 @@ from api.routes.common import (
 from api.schemas import Accepted, GeoJSON, SitingResultOut
 from api.security import Tenant
 from api.siting import COMPARE, EVALUATE, OPTIMIZE, check_request
+from optimizer.errors import Said
 from optimizer.i18n import lang_from_accept_language
 from optimizer.model import Batch
 from optimizer.report.siting_map import render_siting_map
@@ -157,7 +158,7 @@ def get_siting_result(
     Markdown tables in Chinese under ``Accept-Language: zh-CN`` (default English)."""
     found = store.get_siting_result(tenant.county_id, result_id)
     if found is None:
-        raise HTTPException(404, "siting result not found")
+        raise HTTPException(404, Said("api.siting_result_not_found"))
     body, stored, job_id = found
     if format == "json":
         links = SitingResultOut.links_for(result_id, job_id).model_dump()
@@ -190,7 +191,7 @@ def get_siting_map(
     KPI panel): a self-contained page, Chinese or English by ``Accept-Language``."""
     found = store.get_siting_result(tenant.county_id, result_id)
     if found is None:
-        raise HTTPException(404, "siting result not found")
+        raise HTTPException(404, Said("api.siting_result_not_found"))
     body, stored, _ = found
     lang = lang_from_accept_language(accept_language)
     results = [ScenarioResult.model_validate(r) for r in body["results"]]
