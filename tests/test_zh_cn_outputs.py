@@ -26,6 +26,7 @@ from optimizer.i18n import CATALOGUES
 from optimizer.io.spreadsheet import import_batch
 from optimizer.model import Batch, Order, with_orders
 from optimizer.siting.scenario import ScenarioResult, comparison_csv, comparison_markdown
+from scenarios.generate import generate_county, write_batch
 
 pytest_plugins = ["api.testing.fixtures"]
 
@@ -361,3 +362,18 @@ def test_api_body_errors_follow_accept_language(api: Api) -> None:
     # What Python's JSON parser says about where the text breaks stays as it wrote it.
     shown = "\n".join(re.sub(r"JSON：.*", "JSON：", x) for x in texts)
     assert not english_words(shown, {"NaN", "text", "csv", "application", "json"}), texts
+
+
+def test_site_optimize_errors_are_chinese(tmp_path: Path) -> None:
+    batch = write_batch(generate_county(8, 3), tmp_path / "county.json")
+    run = runner.invoke(
+        app,
+        ["site", "optimize", str(batch), "--p", "999", "--must-open", "nowhere", "--lang", "zh"],
+    )
+    assert run.exit_code == 2 and "p=999" in run.output, run.output
+    assert not english_words(run.output, {"nowhere", "p"}), run.output
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"name": "old", "batch": "county.json", "opening_cost": {}}))
+    run = runner.invoke(app, ["site", "evaluate", str(old), "--lang", "zh-CN"])
+    assert run.exit_code == 2 and "build_cost_cny" in run.output, run.output
+    assert not english_words(run.output, {"old", "site optimize"}), run.output  # a command
