@@ -25,7 +25,7 @@ from optimizer.cli import app
 from optimizer.i18n import CATALOGUES
 from optimizer.io.spreadsheet import import_batch
 from optimizer.model import Batch, Order, with_orders
-from optimizer.siting.scenario import ScenarioResult, comparison_csv, comparison_markdown
+from optimizer.siting.scenario import comparison_csv, comparison_markdown
 from scenarios.generate import generate_county, write_batch
 
 pytest_plugins = ["api.testing.fixtures"]
@@ -260,25 +260,10 @@ def test_import_errors_are_chinese() -> None:
     assert not english_words(run.output, quoted | codes), run.output
 
 
-def scenario(name: str, routing: float, build: float = 0.0) -> ScenarioResult:
-    return ScenarioResult(
-        name=name,
-        open=["CC1"],
-        produce_kg=1000.0,
-        mean_minutes_to_centre=20.0,
-        max_minutes_to_centre=40.0,
-        fresh_coverage=0.8,
-        days=1,
-        unservable_orders=0,
-        vehicles=3.0,
-        routing_km=200.0,
-        routing_cost=routing,
-        build_cost_cny=build,
-    )
-
-
 def test_siting_comparison_files_are_chinese() -> None:
-    results = [scenario("today", 900.0), scenario("east", 800.0, 150000.0)]
+    from tests.test_siting_decision import result
+
+    results = [result("today", 900.0), result("east", 800.0, 150000.0, 40.0)]
     for text in (comparison_markdown(results, "zh-CN"), comparison_csv(results, "zh-CN")):
         assert not english_words(text, {"today", "east"}), text
     assert english_words(comparison_markdown(results, "en"), {"today", "east"})
