@@ -49,9 +49,12 @@ ZH = "_zh"  # api.inputs.problem: a reason's Chinese text, until the response is
 
 
 def request_lang(accept_language: str | None) -> Lang:
-    """The language of problem details: zh-CN when ``Accept-Language`` prefers Chinese,
-    else English (clients that say nothing get English, as before)."""
-    return lang_from_accept_language(accept_language) if accept_language else "en"
+    """The language of problem details and tables: zh-CN when ``Accept-Language`` prefers
+    Chinese to English, else English (also for no header, ``*`` or only other languages)."""
+    if not accept_language:
+        return "en"
+    # English at the lowest weight: it wins whenever Chinese is not asked for.
+    return lang_from_accept_language(f"{accept_language}, en;q=0.001")
 
 
 def localized(errors: Sequence[Mapping[str, Any]], lang: str) -> list[dict[str, Any]]:

@@ -362,3 +362,22 @@ def test_site_optimize_errors_are_chinese(tmp_path: Path) -> None:
     run = runner.invoke(app, ["site", "evaluate", str(old), "--lang", "zh-CN"])
     assert run.exit_code == 2 and "build_cost_cny" in run.output, run.output
     assert not english_words(run.output, {"old", "site optimize"}), run.output  # a command
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        (None, "en"),
+        ("fr", "en"),
+        ("*", "en"),
+        ("zh", "zh-CN"),
+        ("zh-Hans", "zh-CN"),
+        ("zh-CN,zh;q=0.9,en;q=0.5", "zh-CN"),
+        ("en-US,en;q=0.9,zh;q=0.8", "en"),
+        ("zh;q=0, fr", "en"),
+    ],
+)
+def test_problem_language_defaults_to_english(header: str | None, lang: str) -> None:
+    from api.problems import request_lang
+
+    assert request_lang(header) == lang
