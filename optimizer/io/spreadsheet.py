@@ -261,96 +261,31 @@ def _cell_message(error: CellError, lang: str) -> str:
 
 
 SITE_KINDS: dict[str, str] = {
-    **dict.fromkeys(
-        [
-            "hub",
-            "county hub",
-            "depot",
-            "枢纽",
-            "县级枢纽",
-            "县仓",
-            "县级仓",
-            "仓库",
-            "配送中心",
-            "县级物流中心",
-        ],
-        "hub",
-    ),
-    **dict.fromkeys(
-        [
-            "collection_centre",
-            "collection center",
-            "centre",
-            "center",
-            "cc",
-            "集货中心",
-            "产地仓",
-            "集配中心",
-            "预冷中心",
-        ],
-        "collection_centre",
-    ),
-    **dict.fromkeys(
-        [
-            "station",
-            "village",
-            "village station",
-            "farm",
-            "stop",
-            "站点",
-            "村级站点",
-            "村站",
-            "村",
-            "村级服务站",
-            "服务站",
-            "农户",
-            "合作社",
-            "基地",
-        ],
-        "station",
-    ),
+    **dict.fromkeys(["hub", "county hub", "depot", "枢纽", "县级枢纽", "县仓", "县级仓",
+                     "仓库", "配送中心", "县级物流中心"], "hub"),
+    **dict.fromkeys(["collection_centre", "collection center", "centre", "center", "cc",
+                     "集货中心", "产地仓", "集配中心", "预冷中心"], "collection_centre"),
+    **dict.fromkeys(["station", "village", "village station", "farm", "stop", "站点",
+                     "村级站点", "村站", "村", "村级服务站", "服务站", "农户", "合作社",
+                     "基地"], "station"),
 }
 ORDER_KINDS: dict[str, str] = {
-    **dict.fromkeys(
-        ["delivery", "d", "down", "deliver", "配送", "下行", "送货", "派送"], "delivery"
-    ),
-    **dict.fromkeys(
-        ["pickup", "p", "up", "collect", "collection", "揽收", "上行", "收货", "收购", "揽件"],
-        "pickup",
-    ),
+    **dict.fromkeys(["delivery", "d", "down", "deliver", "配送", "下行", "送货", "派送"],
+                    "delivery"),
+    **dict.fromkeys(["pickup", "p", "up", "collect", "collection", "揽收", "上行", "收货",
+                     "收购", "揽件"], "pickup"),
     **dict.fromkeys(["transfer", "t", "across", "调运", "站间调运", "调拨"], "transfer"),
 }
 
 # Extra Chinese product words mapped to catalogue categories (besides ``CATEGORY_ZH``).
 PRODUCT_ALIASES: dict[str, str] = {
-    "西红柿": "tomato",
-    "橘子": "citrus",
-    "橙子": "citrus",
-    "柑": "citrus",
-    "桔子": "citrus",
-    "快递": "parcels",
-    "包裹": "parcels",
-    "日用品": "parcels",
-    "工业品": "parcels",
-    "蔬菜": "leafy_greens",
-    "青菜": "leafy_greens",
-    "菠菜": "leafy_greens",
-    "蘑菇": "mushroom",
-    "香菇": "mushroom",
-    "马铃薯": "potato",
-    "桃子": "peach",
-    "冻品": "frozen_food",
-    "速冻食品": "frozen_food",
-    "玉米": "sweet_corn",
-    "卷心菜": "cabbage",
-    "包菜": "cabbage",
-    "大白菜": "cabbage",
-    "蛋": "eggs",
-    "西蓝花": "broccoli",
-    "奶": "milk",
-    "鲜奶": "milk",
-    "肉": "pork",
-    "鲜肉": "pork",
+    "西红柿": "tomato", "橘子": "citrus", "橙子": "citrus", "柑": "citrus", "桔子": "citrus",
+    "快递": "parcels", "包裹": "parcels", "日用品": "parcels", "工业品": "parcels",
+    "蔬菜": "leafy_greens", "青菜": "leafy_greens", "菠菜": "leafy_greens",
+    "蘑菇": "mushroom", "香菇": "mushroom", "马铃薯": "potato", "桃子": "peach",
+    "冻品": "frozen_food", "速冻食品": "frozen_food", "玉米": "sweet_corn",
+    "卷心菜": "cabbage", "包菜": "cabbage", "大白菜": "cabbage", "蛋": "eggs",
+    "西蓝花": "broccoli", "奶": "milk", "鲜奶": "milk", "肉": "pork", "鲜肉": "pork",
 }
 
 
@@ -367,118 +302,30 @@ def resolve_category(text: str) -> str | None:
 
 
 _CONTACT_COLUMNS: tuple[Column, ...] = (
-    Column(
-        "phone",
-        _text,
-        False,
-        (
-            "tel",
-            "telephone",
-            "mobile",
-            "contact phone",
-            "phone number",
-            "电话",
-            "联系电话",
-            "手机",
-            "手机号",
-            "手机号码",
-            "联系方式",
-        ),
-    ),
-    Column(
-        "note",
-        _text,
-        False,
-        (
-            "notes",
-            "remark",
-            "remarks",
-            "comment",
-            "comments",
-            "备注",
-            "说明",
-            "注意事项",
-            "备注说明",
-        ),
-    ),
+    Column("phone", _text, False, ("tel", "telephone", "mobile", "contact phone", "phone number",
+                                   "电话", "联系电话", "手机", "手机号", "手机号码", "联系方式")),
+    Column("note", _text, False, ("notes", "remark", "remarks", "comment", "comments", "备注",
+                                  "说明", "注意事项", "备注说明")),
 )
 
 SITE_COLUMNS: tuple[Column, ...] = (
     Column("id", _text, True, ("site id", "code", "编号", "站点编号", "编码", "代码", "站点代码")),
     Column("name", _text, False, ("site name", "名称", "站点名称", "名字", "站名")),
-    Column(
-        "kind",
-        _choice(SITE_KINDS, "site."),
-        True,
-        ("type", "site type", "类型", "站点类型", "种类"),
-    ),
+    Column("kind", _choice(SITE_KINDS, "site."), True,
+           ("type", "site type", "类型", "站点类型", "种类")),
     Column("lon", _number, True, ("lng", "long", "longitude", "x", "经度")),
     Column("lat", _number, True, ("latitude", "y", "纬度")),
-    Column(
-        "service_min",
-        _number,
-        False,
-        (
-            "service",
-            "service time",
-            "service minutes",
-            "服务时间",
-            "服务分钟",
-            "服务时长",
-            "作业时间",
-            "作业时长",
-            "装卸时间",
-            "装卸时间分钟",
-        ),
-    ),
-    Column(
-        "open",
-        _clock,
-        False,
-        (
-            "opens",
-            "window start",
-            "start",
-            "开始时间",
-            "开门时间",
-            "营业开始",
-            "最早时间",
-            "开始",
-            "最早到达",
-        ),
-    ),
-    Column(
-        "close",
-        _clock,
-        False,
-        (
-            "closes",
-            "window end",
-            "end",
-            "结束时间",
-            "关门时间",
-            "营业结束",
-            "最晚时间",
-            "结束",
-            "最晚到达",
-        ),
-    ),
+    Column("service_min", _number, False, ("service", "service time", "service minutes",
+                                           "服务时间", "服务分钟", "服务时长", "作业时间",
+                                           "作业时长", "装卸时间", "装卸时间分钟")),
+    Column("open", _clock, False, ("opens", "window start", "start", "开始时间", "开门时间",
+                                   "营业开始", "最早时间", "开始", "最早到达")),
+    Column("close", _clock, False, ("closes", "window end", "end", "结束时间", "关门时间",
+                                    "营业结束", "最晚时间", "结束", "最晚到达")),
     Column("time_windows", _windows, False, ("windows", "time window", "时间窗", "作业时间窗")),
-    Column(
-        "storage_temp_c",
-        _number,
-        False,
-        (
-            "storage temp",
-            "storage temperature",
-            "cold room",
-            "cold room c",
-            "冷库温度",
-            "储存温度",
-            "存储温度",
-            "冷库",
-        ),
-    ),
+    Column("storage_temp_c", _number, False, ("storage temp", "storage temperature",
+                                              "cold room", "cold room c", "冷库温度",
+                                              "储存温度", "存储温度", "冷库")),
     Column("cutoff", _clock, False, ("cut off", "截单时间", "截止时间", "截单", "截止")),
     Column("single_visit", _bool, False, ("single visit", "one visit", "一次服务", "单次到访")),
     *_CONTACT_COLUMNS,
@@ -486,51 +333,22 @@ SITE_COLUMNS: tuple[Column, ...] = (
 
 ORDER_COLUMNS: tuple[Column, ...] = (
     Column("id", _text, True, ("order id", "order", "编号", "订单号", "订单编号", "单号")),
-    Column(
-        "kind",
-        _choice(ORDER_KINDS, "order."),
-        True,
-        ("type", "order type", "类型", "订单类型", "方向", "业务类型"),
-    ),
+    Column("kind", _choice(ORDER_KINDS, "order."), True, ("type", "order type", "类型", "订单类型",
+                                                "方向", "业务类型")),
     Column("site", _text, True, ("station", "site id", "站点", "站点编号", "村级站点", "地点")),
     Column("product", _text, True, ("产品", "品类", "货品", "商品", "货物")),
     Column("kg", _number, True, ("weight", "weight kg", "重量", "重量kg", "公斤", "重量公斤")),
     Column("m3", _number, False, ("volume", "volume m3", "体积", "体积m3", "体积立方米", "方数")),
-    Column(
-        "ready",
-        _clock,
-        False,
-        (
-            "ready time",
-            "harvest",
-            "harvest time",
-            "就绪时间",
-            "就绪",
-            "采摘时间",
-            "备货时间",
-            "可装货时间",
-        ),
-    ),
-    Column(
-        "min_freshness",
-        _share,
-        False,
-        ("freshness", "min freshness", "最低保鲜", "最低新鲜度", "最低剩余保鲜期", "保鲜要求"),
-    ),
+    Column("ready", _clock, False, ("ready time", "harvest", "harvest time", "就绪时间",
+                                    "就绪", "采摘时间", "备货时间", "可装货时间")),
+    Column("min_freshness", _share, False, ("freshness", "min freshness", "最低保鲜",
+                                            "最低新鲜度", "最低剩余保鲜期", "保鲜要求")),
     Column("penalty", _number, False, ("罚金", "惩罚", "未送罚金", "违约金", "未完成罚金")),
-    Column(
-        "origin",
-        _text,
-        False,
-        ("from", "from station", "origin station", "起点", "起运站点", "发货站点", "调出站点"),
-    ),
+    Column("origin", _text, False, ("from", "from station", "origin station", "起点",
+                                    "起运站点", "发货站点", "调出站点")),
     Column("hub", _text, False, ("枢纽", "县级枢纽", "发货枢纽")),
-    Column(
-        "centre",
-        _text,
-        False,
-        ("center", "collection centre", "collection center", "集货中心", "产地仓"),
-    ),
+    Column("centre", _text, False, ("center", "collection centre", "collection center",
+                                    "集货中心", "产地仓")),
     *_CONTACT_COLUMNS,
 )
 
@@ -542,48 +360,19 @@ TEMPERATURE_CLASSES: dict[str, str] = {
 }
 
 PRODUCT_COLUMNS: tuple[Column, ...] = (
-    Column(
-        "id",
-        _text,
-        True,
-        ("product", "product id", "code", "产品", "品名", "产品编号", "编号", "货品"),
-    ),
+    Column("id", _text, True, ("product", "product id", "code", "产品", "品名", "产品编号", "编号",
+                               "货品")),
     Column("name", _text, False, ("product name", "名称", "产品名称", "中文名")),
-    Column(
-        "category", _text, False, ("catalogue category", "品类", "类别", "目录品类", "参照品类")
-    ),
-    Column(
-        "temperature_class",
-        _choice(TEMPERATURE_CLASSES, "temp.class."),
-        False,
-        ("temperature class", "class", "温层", "温区", "温度类别", "储运温层"),
-    ),
-    Column(
-        "shelf_life_h",
-        _number,
-        False,
-        ("shelf life", "shelf life hours", "保鲜期", "保鲜期小时", "保质期", "保质期小时"),
-    ),
-    Column(
-        "shelf_life_days",
-        _number,
-        False,
-        ("shelf life days", "shelf life d", "保鲜期天", "保鲜天数", "保质期天", "保鲜期天数"),
-    ),
-    Column(
-        "ref_temp_c",
-        _number,
-        False,
-        (
-            "ref temp",
-            "reference temperature",
-            "shelf life temp",
-            "保鲜温度",
-            "参考温度",
-            "保鲜期温度",
-            "储藏温度",
-        ),
-    ),
+    Column("category", _text, False, ("catalogue category", "品类", "类别", "目录品类",
+                                      "参照品类")),
+    Column("temperature_class", _choice(TEMPERATURE_CLASSES, "temp.class."), False,
+           ("temperature class", "class", "温层", "温区", "温度类别", "储运温层")),
+    Column("shelf_life_h", _number, False, ("shelf life", "shelf life hours", "保鲜期",
+                                            "保鲜期小时", "保质期", "保质期小时")),
+    Column("shelf_life_days", _number, False, ("shelf life days", "shelf life d", "保鲜期天",
+                                               "保鲜天数", "保质期天", "保鲜期天数")),
+    Column("ref_temp_c", _number, False, ("ref temp", "reference temperature", "shelf life temp",
+                                          "保鲜温度", "参考温度", "保鲜期温度", "储藏温度")),
     Column("q10", _number, False, ("温度系数",)),
     Column("perishable", _bool, False, ("易腐", "是否易腐", "生鲜")),
 )
@@ -641,28 +430,18 @@ class Reader:
         """Messages by file (in the order first seen), sheet and row."""
         return [text for _, text in sorted(self._errors, key=lambda e: e[0])]
 
-    def where(
-        self, file: str, sheet: str | None, row: int | None = None, column: str | None = None
-    ) -> str:
-        parts = [
-            t("imp.where_sheet", self.lang, file=file, sheet=sheet)
-            if sheet
-            else t("imp.where_file", self.lang, file=file)
-        ]
+    def where(self, file: str, sheet: str | None, row: int | None = None,
+              column: str | None = None) -> str:
+        parts = [t("imp.where_sheet", self.lang, file=file, sheet=sheet) if sheet
+                 else t("imp.where_file", self.lang, file=file)]
         if row is not None:
             parts.append(t("imp.row", self.lang, row=row))
         if column is not None:
             parts.append(t("imp.column", self.lang, column=column))
         return ("，" if self.lang == "zh-CN" else ", ").join(parts)
 
-    def add(
-        self,
-        message: str,
-        file: str | None = None,
-        sheet: str | None = None,
-        row: int | None = None,
-        column: str | None = None,
-    ) -> None:
+    def add(self, message: str, file: str | None = None, sheet: str | None = None,
+            row: int | None = None, column: str | None = None) -> None:
         """Record ``message`` at a place (or unplaced, listed last, when ``file`` is None)."""
         if file is None:
             key = (len(self._files) + 1, "", 0, len(self._errors))
@@ -815,18 +594,16 @@ def _columns(reader: Reader, table: Table, spec: tuple[Column, ...]) -> dict[str
         if col.field in index:
             ok = False
             first = table.header[index[col.field]]
-            reader.add(
-                t("imp.duplicate_column", reader.lang, a=first, b=header, field=col.field), *where
-            )
+            reader.add(t("imp.duplicate_column", reader.lang, a=first, b=header,
+                         field=col.field), *where)
             continue
         index[col.field] = i
     for col in spec:
         if col.required and col.field not in index:
             ok = False
             aliases = ", ".join(a for a in col.aliases[:6])
-            reader.add(
-                t("imp.missing_column", reader.lang, column=col.field, aliases=aliases), *where
-            )
+            reader.add(t("imp.missing_column", reader.lang, column=col.field, aliases=aliases),
+                       *where)
     if ok and not table.rows:
         reader.add(t("imp.no_rows", reader.lang), *where)
     return index if ok else None
@@ -850,25 +627,15 @@ def _parse_rows(reader: Reader, table: Table, spec: tuple[Column, ...]) -> Parse
             if _blank(value):
                 if col.required:
                     bad = True
-                    reader.add(
-                        t("imp.required", reader.lang),
-                        table.file,
-                        table.sheet,
-                        number,
-                        headers[col.field],
-                    )
+                    reader.add(t("imp.required", reader.lang), table.file, table.sheet, number,
+                               headers[col.field])
                 continue
             try:
                 item[col.field] = col.parse(value)
             except CellError as e:
                 bad = True
-                reader.add(
-                    _cell_message(e, reader.lang),
-                    table.file,
-                    table.sheet,
-                    number,
-                    headers[col.field],
-                )
+                reader.add(_cell_message(e, reader.lang), table.file, table.sheet, number,
+                           headers[col.field])
         if bad:
             out.broken += 1
             if isinstance(item.get("id"), str):
@@ -888,9 +655,8 @@ def _site_dicts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if "time_windows" in item:
             site["time_windows"] = item["time_windows"]
         elif "open" in item or "close" in item:
-            site["time_windows"] = [
-                {"start": item.get("open", 0.0), "end": item.get("close", 1440.0)}
-            ]
+            site["time_windows"] = [{"start": item.get("open", 0.0),
+                                     "end": item.get("close", 1440.0)}]
         sites.append(site)
     return sites
 
@@ -898,7 +664,9 @@ def _site_dicts(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # -- default fleet ---------------------------------------------------------------------
 
 
-def default_fleet(hubs: Sequence[str], total_kg: float, lang: str = "en") -> list[dict[str, Any]]:
+def default_fleet(
+    hubs: Sequence[str], total_kg: float, lang: str = "en"
+) -> list[dict[str, Any]]:
     """Reefers (1500 kg, 13 m³, 2 °C) and vans (1000 kg, 8 m³) at each hub (domain.md §2.1).
 
     Costs follow the demo county (reefer 3 CNY/km, 50 CNY/h with the cooling unit, 250 CNY
@@ -912,44 +680,19 @@ def default_fleet(hubs: Sequence[str], total_kg: float, lang: str = "en") -> lis
     fleet = []
     for hub in hubs or [None]:  # no hub: the batch model reports it
         suffix = "" if len(hubs) <= 1 else f"@{hub}"
-        common: dict[str, Any] = {
-            "shift_start": 300.0,
-            "shift_end": 1140.0,
-            "max_duration_min": 720.0,
-        }
+        common: dict[str, Any] = {"shift_start": 300.0, "shift_end": 1140.0,
+                                  "max_duration_min": 720.0}
         if hub is not None:
             common |= {"start": hub, "end": hub}
         reefer_name = "4.2米轻型冷藏车" if zh else "4.2 m light refrigerated truck"
         van_name = "常温厢式轻卡" if zh else "Ambient light truck / van"
-        fleet.append(
-            {
-                "id": f"reefer{suffix}",
-                "name": reefer_name,
-                "count": reefers,
-                "capacity_kg": 1500.0,
-                "capacity_m3": 13.0,
-                "refrigerated": True,
-                "compartment_temp_c": 2.0,
-                "cost_per_km": 3.0,
-                "cost_per_hour": 50.0,
-                "fixed_cost": 250.0,
-                **common,
-            }
-        )
-        fleet.append(
-            {
-                "id": f"van{suffix}",
-                "name": van_name,
-                "count": vans,
-                "capacity_kg": 1000.0,
-                "capacity_m3": 8.0,
-                "refrigerated": False,
-                "cost_per_km": 2.0,
-                "cost_per_hour": 35.0,
-                "fixed_cost": 200.0,
-                **common,
-            }
-        )
+        fleet.append({"id": f"reefer{suffix}", "name": reefer_name,
+                      "count": reefers, "capacity_kg": 1500.0, "capacity_m3": 13.0,
+                      "refrigerated": True, "compartment_temp_c": 2.0, "cost_per_km": 3.0,
+                      "cost_per_hour": 50.0, "fixed_cost": 250.0, **common})
+        fleet.append({"id": f"van{suffix}", "name": van_name, "count": vans,
+                      "capacity_kg": 1000.0, "capacity_m3": 8.0, "refrigerated": False,
+                      "cost_per_km": 2.0, "cost_per_hour": 35.0, "fixed_cost": 200.0, **common})
     return fleet
 
 
@@ -971,8 +714,7 @@ def _own_products(reader: Reader, parsed: Parsed) -> None:
             item["shelf_life_h"] = days * 24
         given = item.get("category")
         found = (
-            resolve_category(given)
-            if given is not None
+            resolve_category(given) if given is not None
             else resolve_category(item["id"]) or resolve_category(item.get("name", ""))
         )
         item["category"] = found or given or item["id"]
@@ -981,16 +723,9 @@ def _own_products(reader: Reader, parsed: Parsed) -> None:
             sep = "、" if reader.lang == "zh-CN" else ", "
             hint = did_you_mean(closest(item["category"], _catalogue_words()), reader.lang)
             reader.add(
-                t(
-                    "imp.product_needs",
-                    reader.lang,
-                    value=item["category"],
-                    fields=sep.join(t(f"imp.field.{g}", reader.lang) for g in gaps),
-                    hint=hint,
-                ),
-                origin.table.file,
-                origin.table.sheet,
-                origin.row,
+                t("imp.product_needs", reader.lang, value=item["category"],
+                  fields=sep.join(t(f"imp.field.{g}", reader.lang) for g in gaps), hint=hint),
+                origin.table.file, origin.table.sheet, origin.row,
                 origin.headers.get("category", origin.headers["id"]),
             )
         keep.append(not gaps)
@@ -1023,13 +758,9 @@ def _order_products(
         if category is None:
             words = [*ids, *sorted(dropped), *_catalogue_words()]
             hint = did_you_mean(closest(text, words), reader.lang)
-            reader.add(
-                t("imp.unknown_product", reader.lang, value=text, hint=hint),
-                origin.table.file,
-                origin.table.sheet,
-                origin.row,
-                origin.headers["product"],
-            )
+            reader.add(t("imp.unknown_product", reader.lang, value=text, hint=hint),
+                       origin.table.file, origin.table.sheet, origin.row,
+                       origin.headers["product"])
             keep.append(False)
             continue
         name = text if text != category else category.replace("_", " ").capitalize()
@@ -1057,13 +788,8 @@ def _order_sites(reader: Reader, orders: Parsed, sites: Parsed) -> None:
                 item[fld] = index.resolve(value)
             except NameProblem as e:
                 ok = False
-                reader.add(
-                    e.message(reader.lang),
-                    origin.table.file,
-                    origin.table.sheet,
-                    origin.row,
-                    origin.headers[fld],
-                )
+                reader.add(e.message(reader.lang), origin.table.file, origin.table.sheet,
+                           origin.row, origin.headers[fld])
         keep.append(ok)
     orders.drop(keep)
 
@@ -1149,14 +875,8 @@ def _is_cascade(text: str, dropped: dict[str, set[str]], any_dropped: bool) -> b
     if any(f"unknown product '{p}'" in text for p in dropped["products"]):
         return True
     return any_dropped and any(
-        k in text
-        for k in (
-            "hubs in the batch",
-            "collection centres;",
-            "is not a hub",
-            "is not a collection centre",
-            "List should have at least",
-        )
+        k in text for k in ("hubs in the batch", "collection centres;", "is not a hub",
+                            "is not a collection centre", "List should have at least")
     )
 
 
