@@ -19,6 +19,7 @@ from api.core.config import Settings
 from api.security import HEADER, Tenant, hash_key
 from api.store import Store
 from api.worker import WorkerPool
+from optimizer.errors import Said
 
 api_key_header = APIKeyHeader(
     name=HEADER, auto_error=False, description="A county's API key (`freshroute apikey create`)."
@@ -48,7 +49,7 @@ PoolDep = Annotated[WorkerPool, Depends(get_pool)]
 ChecksDep = Annotated[CheckPool, Depends(get_checks)]
 
 
-def _unauthorized(message: str) -> HTTPException:
+def _unauthorized(message: Said) -> HTTPException:
     return HTTPException(
         status.HTTP_401_UNAUTHORIZED, detail=message, headers={"WWW-Authenticate": HEADER}
     )
@@ -56,15 +57,15 @@ def _unauthorized(message: str) -> HTTPException:
 
 def _checked(key: str | None) -> str:
     if not key:
-        raise _unauthorized(f"missing {HEADER} header")
+        raise _unauthorized(Said("api.missing_key", header=HEADER))
     if len(key) > 200:
-        raise _unauthorized(f"unknown {HEADER}")
+        raise _unauthorized(Said("api.unknown_key", header=HEADER))
     return hash_key(key)
 
 
 def _remember(request: Request, key_hash: str, found: tuple[int, str] | None) -> Tenant:
     if found is None:
-        raise _unauthorized(f"unknown {HEADER}")
+        raise _unauthorized(Said("api.unknown_key", header=HEADER))
     tenant = Tenant(*found)
     request.app.state.keys.put(key_hash, tenant)
     return tenant

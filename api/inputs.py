@@ -16,7 +16,6 @@ import hashlib
 import json
 import math
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,13 +23,13 @@ from typing import Any, TypeVar
 from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
-from optimizer.errors import json_path
+from api.problems import ZH
+from optimizer.errors import Said, field_errors, join_path, json_path
 from optimizer.model import Batch, RoadNetworkTravel
 from optimizer.routing.feasibility import check_feasibility
 from optimizer.routing.problem import compile_problem
 
 JSON_TYPES = ("application/json",)
-_REF_ERROR = re.compile(r"^(?P<path>[A-Za-z_]\w*(?:\[\d+\]|\.\w+)*): (?P<reason>.+)$", re.S)
 _TAGS = ("haversine", "matrix")  # discriminator tags pydantic adds to union locations
 
 
@@ -43,8 +42,16 @@ class InputError(Exception):
         super().__init__(str(detail))
 
 
-def problem(path: str, reason: str) -> dict[str, str]:
-    return {"path": path, "reason": reason}
+def problem(path: str, reason: str, zh: str | None = None) -> dict[str, str]:
+    """A ``{path, reason}``; ``zh``, the reason in Chinese (by default, a ``Said`` reason's),
+    rides along until the response is written in the client's language
+    (``api.problems.localized``)."""
+    if zh is None and isinstance(reason, Said):
+        zh = reason.in_lang("zh-CN")
+    out = {"path": path, "reason": str(reason)}
+    if zh is not None and zh != reason:
+        out[ZH] = zh
+    return out
 
 
 async def read_body(request: Request, max_bytes: int) -> bytes:
@@ -55,17 +62,17 @@ async def read_body(request: Request, max_bytes: int) -> bytes:
     """
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media and media not in JSON_TYPES and not media.endswith("+json"):
-        raise InputError(415, f"send the batch as application/json, not {media[:100]}")
+        raise InputError(415, Said("api.media", media=media[:100]))
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > max_bytes:
-            raise InputError(413, f"request body is larger than {max_bytes} bytes")
+            raise InputError(413, Said("api.too_large", max_bytes=max_bytes))
         chunks.append(chunk)
     raw = b"".join(chunks)
     if not media and raw.strip():
-        raise InputError(415, "send the batch as application/json (no Content-Type was given)")
+        raise InputError(415, Said("api.no_media"))
     return raw
 
 
@@ -81,15 +88,15 @@ def parse_json(raw: bytes) -> Any:
     """Parse a JSON body; undecodable text is an error, and NaN and Infinity literals are
     kept as ``NotJSONNumber`` for ``bad_values`` to report at their paths."""
     if not raw.strip():
-        raise InputError(422, [problem("", "the body is empty; send a batch as JSON")])
+        raise InputError(422, [problem("", Said("api.empty_body"))])
     try:
         return json.loads(raw, parse_constant=NotJSONNumber)
     except json.JSONDecodeError as e:
-        raise InputError(422, [problem("", f"not valid JSON: {e}")]) from None
+        raise InputError(422, [problem("", Said("pydantic.json_invalid", error=e))]) from None
     except RecursionError:
-        raise InputError(422, [problem("", "not valid JSON: nested too deeply")]) from None
+        raise InputError(422, [problem("", Said("api.too_deep_json"))]) from None
     except ValueError as e:  # bad encoding, integer with too many digits
-        raise InputError(422, [problem("", f"not valid JSON: {e}")]) from None
+        raise InputError(422, [problem("", Said("pydantic.json_invalid", error=e))]) from None
 
 
 def bad_values(data: Any, limit: int = 20, max_depth: int = 1000) -> list[dict[str, str]]:
@@ -104,20 +111,19 @@ def bad_values(data: Any, limit: int = 20, max_depth: int = 1000) -> list[dict[s
             found.append(
                 problem(
                     json_path(loc),
-                    f"nested deeper than the limit of {max_depth} levels "
-                    "(FRESHROUTE_MAX_BODY_DEPTH)",
+                    Said("api.too_deep", max_depth=max_depth),
                 )
             )
         elif isinstance(value, NotJSONNumber):
-            found.append(problem(json_path(loc), f"{value.name} is not a JSON number"))
+            found.append(problem(json_path(loc), Said("api.not_json_number", name=value.name)))
         elif isinstance(value, float) and not math.isfinite(value):
-            found.append(problem(json_path(loc), "number is out of range (not finite)"))
+            found.append(problem(json_path(loc), Said("api.not_finite")))
         elif isinstance(value, str) and not _encodable(value):
-            found.append(problem(json_path(loc), "string is not valid Unicode (lone surrogate)"))
+            found.append(problem(json_path(loc), Said("model.lone_surrogate")))
         elif isinstance(value, dict):
             for key, item in value.items():
                 if not _encodable(key):
-                    found.append(problem(json_path(loc), "a key is not valid Unicode"))
+                    found.append(problem(json_path(loc), Said("api.bad_key")))
                     continue
                 stack.append(((*loc, key), item))
         elif isinstance(value, list):
@@ -136,29 +142,17 @@ def _encodable(text: str) -> bool:
 def schema_errors(
     error: ValidationError, prefix: tuple[int | str, ...] = ()
 ) -> list[dict[str, str]]:
-    """One ``{path, reason}`` per problem, like ``optimizer.errors.input_errors``; paths
-    start with ``prefix`` when the validated document sits inside a request."""
-    out = []
-    for e in error.errors():
-        loc = (*prefix, *(p for p in e["loc"] if p not in _TAGS))
-        msg = str(e["msg"]).removeprefix("Value error, ")
-        # Batch-level reference checks join "path: reason" parts with "; ".
-        parts = [_REF_ERROR.match(part) for part in msg.split("; ")]
-        if loc and not all(parts):
-            out.append(problem(json_path(loc), msg))
-            continue
-        base = json_path(loc)
-        for part, match in zip(msg.split("; "), parts, strict=True):
-            if match is None:
-                out.append(problem(base, part))
-            else:
-                out.append(problem(_join(base, match["path"]), match["reason"]))
-    return out
+    """One ``{path, reason}`` per problem, as ``optimizer.errors.input_errors`` (with the
+    reason in Chinese alongside); paths start with ``prefix`` when the validated document
+    sits inside a request."""
+    en = field_errors(error, "en", prefix, _TAGS)
+    zh = field_errors(error, "zh-CN", prefix, _TAGS)
+    return [problem(path, reason, z) for (path, reason), (_, z) in zip(en, zh, strict=True)]
 
 
 def _join(base: str, path: str) -> str:
     """``batch`` + ``orders[1].site`` → ``batch.orders[1].site``."""
-    return f"{base}.{path}" if base and path else base or path
+    return join_path(base, path)
 
 
 def canonical_sha256(data: Any) -> str:
@@ -258,8 +252,7 @@ def checked_json(raw: bytes, limits: Limits, batch_at: str | None = None) -> Any
                 [
                     problem(
                         _join(batch_at or "", "orders"),
-                        f"{len(orders)} orders, more than the limit of {limits.max_orders} "
-                        "per batch (FRESHROUTE_MAX_ORDERS)",
+                        Said("api.max_orders", n=len(orders), limit=limits.max_orders),
                     )
                 ],
             )
@@ -277,16 +270,14 @@ def size_problems(batch: dict[str, Any], limits: Limits, at: str = "") -> list[d
             found.append(
                 problem(
                     _join(at, "sites"),
-                    f"{n} sites, more than the limit of {limits.max_sites} per batch "
-                    "(FRESHROUTE_MAX_SITES)",
+                    Said("api.max_sites", n=n, limit=limits.max_sites),
                 )
             )
         elif n * n > limits.max_matrix_cells:
             found.append(
                 problem(
                     _join(at, "sites"),
-                    f"{n} sites make a travel matrix of {n * n} cells, more than the limit of "
-                    f"{limits.max_matrix_cells} (FRESHROUTE_MAX_MATRIX_CELLS)",
+                    Said("api.max_cells", n=n, cells=n * n, limit=limits.max_matrix_cells),
                 )
             )
     travel = batch.get("travel")
@@ -295,8 +286,12 @@ def size_problems(batch: dict[str, Any], limits: Limits, at: str = "") -> list[d
         found.append(
             problem(
                 _join(at, "travel.site_ids"),
-                f"{len(ids)} sites make a travel matrix of {len(ids) ** 2} cells, more than the "
-                f"limit of {limits.max_matrix_cells} (FRESHROUTE_MAX_MATRIX_CELLS)",
+                Said(
+                    "api.max_cells",
+                    n=len(ids),
+                    cells=len(ids) ** 2,
+                    limit=limits.max_matrix_cells,
+                ),
             )
         )
     return found
@@ -346,8 +341,7 @@ def to_batch(data: Any, limits: Limits, at: str = "") -> Batch:
             [
                 problem(
                     _join(at, "fleet"),
-                    f"{vehicles} vehicles in all, more than the limit of {limits.max_vehicles} "
-                    "per batch (FRESHROUTE_MAX_VEHICLES)",
+                    Said("api.max_vehicles", n=vehicles, limit=limits.max_vehicles),
                 )
             ],
         )
@@ -368,7 +362,7 @@ def infeasible(batch: Batch) -> Feasibility:
     and reason (``order`` where it is about one, and its reason ``code``)."""
     refusals, left_out = [], []
     for i in check_feasibility(compile_problem(batch)):
-        item = problem(i.path, i.reason) | {"code": i.code}
+        item = problem(i.path, i.reason, i.text("zh-CN")) | {"code": i.code}
         if i.order is not None:
             item["order"] = i.order
         (left_out if i.leaves_out_order else refusals).append(item)

@@ -37,6 +37,7 @@ from api.problems import (
     TOO_LARGE,
     input_problem,
     problem_response,
+    request_lang,
 )
 from api.routes import batches, docs, jobs, ops, plans, siting
 from api.schemas import Problem
@@ -44,7 +45,8 @@ from api.security import KeyCache
 from api.siting import REQUESTS
 from api.store import IdempotencyConflict, QueueFull, Store
 from api.worker import WorkerPool
-from optimizer.errors import json_path
+from optimizer.errors import error_parts, in_lang, json_path
+from optimizer.i18n import t
 from optimizer.model import Batch
 
 log = logging.getLogger("freshroute.api")
@@ -132,6 +134,11 @@ def _allowed_methods(request: Request) -> str:
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
+def _zh(error: Any) -> str:
+    """A request error's reason in Chinese (``optimizer.errors``)."""
+    return "; ".join(reason for _, reason in error_parts(error, "zh-CN"))
+
+
 def _handlers(app: FastAPI) -> None:
     """Every error as RFC 9457 problem details (``api.problems``)."""
 
@@ -140,40 +147,60 @@ def _handlers(app: FastAPI) -> None:
         headers = dict(exc.headers or {})
         if exc.status_code == 405:
             headers["Allow"] = _allowed_methods(request)
-        return problem_response(exc.status_code, str(exc.detail), headers=headers)
+        lang = request_lang(request.headers.get("accept-language"))
+        detail = in_lang(exc.detail, lang)
+        if lang == "zh-CN" and detail in ("Not Found", "Method Not Allowed"):
+            detail = t(f"api.http.{exc.status_code}", lang)  # Starlette's: no such path, method
+        return problem_response(exc.status_code, detail, headers=headers, lang=lang)
 
     @app.exception_handler(InputError)
-    async def input_error(_: Request, exc: InputError) -> JSONResponse:
-        return input_problem(exc.status, exc.detail)
+    async def input_error(request: Request, exc: InputError) -> JSONResponse:
+        lang = request_lang(request.headers.get("accept-language"))
+        return input_problem(exc.status, exc.detail, lang=lang)
 
     @app.exception_handler(RequestValidationError)
-    async def request_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def request_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         detail = [
-            problem(json_path(tuple(e.get("loc", ()))), str(e.get("msg", ""))) for e in exc.errors()
+            problem(json_path(tuple(e.get("loc", ()))), str(e.get("msg", "")), _zh(e))
+            for e in exc.errors()
         ]
-        return input_problem(422, detail)
+        return input_problem(422, detail, lang=request_lang(request.headers.get("accept-language")))
 
     @app.exception_handler(QueueFull)
-    async def queue_full(_: Request, exc: QueueFull) -> JSONResponse:
+    async def queue_full(request: Request, exc: QueueFull) -> JSONResponse:
+        lang = request_lang(request.headers.get("accept-language"))
+        if lang == "en":
+            detail = f"{exc}; retry in {exc.retry_after} s"
+        elif exc.county_limit is None:
+            detail = t("api.queue_full", lang, depth=exc.depth, retry=exc.retry_after)
+        else:
+            detail = t(
+                "api.county_full",
+                lang,
+                depth=exc.depth,
+                limit=exc.county_limit,
+                retry=exc.retry_after,
+            )
         return problem_response(
             429,
-            f"{exc}; retry in {exc.retry_after} s",
+            detail,
             type_=QUEUE_FULL if exc.county_limit is None else COUNTY_FULL,
             headers={"Retry-After": str(exc.retry_after)},
+            lang=lang,
         )
 
     @app.exception_handler(IdempotencyConflict)
-    async def conflict(_: Request, exc: IdempotencyConflict) -> JSONResponse:
+    async def conflict(request: Request, exc: IdempotencyConflict) -> JSONResponse:
+        lang = request_lang(request.headers.get("accept-language"))
         return problem_response(
-            409,
-            "Idempotency-Key was already used with a different request",
-            type_=IDEMPOTENCY_CONFLICT,
+            409, t("api.idempotency_conflict", lang), type_=IDEMPOTENCY_CONFLICT, lang=lang
         )
 
     @app.exception_handler(Exception)
-    async def server_error(_: Request, exc: Exception) -> JSONResponse:
+    async def server_error(request: Request, exc: Exception) -> JSONResponse:
         log.error("unhandled error", exc_info=exc)
-        return problem_response(500, "the server failed to answer this request")
+        lang = request_lang(request.headers.get("accept-language"))
+        return problem_response(500, t("api.server_error", lang), lang=lang)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -31,6 +31,7 @@ from api.inputs import (
     strict,
     to_batch,
 )
+from optimizer.errors import Said, in_lang
 from optimizer.model import Batch
 from optimizer.network import travel_matrices
 from optimizer.network.errors import RoadNetworkError
@@ -177,7 +178,7 @@ def check_request(
             problems = scenario_problems(batch, to_scenario(spec))
             found += [(f"{at}.{path}", why) for path, why in problems]
             if spec.name in names:
-                found.append((f"{at}.name", f"another scenario is also named '{spec.name}'"))
+                found.append((f"{at}.name", Said("siting.err.same_name", name=spec.name)))
             names.add(spec.name)
         limit = sum(s.days * s.time_limit_s for s in specs)
         if limit > max_time_limit_s:
@@ -191,7 +192,7 @@ def check_request(
             )
         name = ", ".join(s.name for s in specs)
     if found:
-        raise InputError(422, [problem(path, why) for path, why in found])
+        raise InputError(422, [problem(path, why, in_lang(why, "zh-CN")) for path, why in found])
     return Checked(name=name, n_orders=len(batch.orders), time_limit_s=max(1.0, limit))
 
 

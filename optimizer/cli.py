@@ -20,7 +20,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from optimizer.cli_progress import SolveProgress
-from optimizer.errors import input_errors
+from optimizer.errors import Said, in_lang, input_errors
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, normalize_lang, t
 from optimizer.io.batch_file import InputFileError, read_batch_file, read_json
@@ -78,20 +78,36 @@ def _fail(lines: list[str], title: str, lang: str = "en") -> typer.Exit:
     return typer.Exit(2)
 
 
-def _read_json(path: Path, what: str) -> Any:
+def _said(error: Exception, lang: str) -> str:
+    """An error's message in ``lang`` where it carries one (``optimizer.errors.Said``)."""
+    first = error.args[0] if error.args else None
+    return in_lang(first, lang) if isinstance(first, Said) else str(error)
+
+
+def _read_json(path: Path, what: str, lang: str = "en") -> Any:
+    """``path`` parsed; ``what`` is ``batch`` or ``plan`` (``what.*`` in the catalogue)."""
     try:
-        return read_json(path, what)
+        return read_json(path, what, lang)
     except InputFileError as e:
-        raise _fail(e.lines, e.title) from None
+        raise _fail(e.lines, e.title, lang) from None
 
 
-def load_batch_file(path: Path) -> Batch:
+def load_batch_file(path: Path, lang: str = "en") -> Batch:
     """Read and validate a batch file (``read_batch_file``), exiting with code 2 on any
-    input error."""
+    input error; messages in ``lang``."""
     try:
-        return read_batch_file(path)
+        return read_batch_file(path, lang)
     except InputFileError as e:
-        raise _fail(e.lines, e.title) from None
+        raise _fail(e.lines, e.title, lang) from None
+
+
+def _load_plan(path: Path, lang: str) -> Plan:
+    """Read and validate a plan file, exiting with code 2 on any input error."""
+    try:
+        return Plan.model_validate(_read_json(path, "plan", lang))
+    except ValidationError as e:
+        title = t("error.invalid_plan", lang, path=path)
+        raise _fail(input_errors(e, lang), title, lang) from None
 
 
 def _kpi_table(kpis: KPIs, baseline: KPIs | None, lang: str = "en") -> Table:
@@ -203,18 +219,17 @@ def solve(
     """Plan one day's batch; writes plan.json, plan.geojson, map.html, run sheets and
     timeline.png to --out. Orders no vehicle can serve are left out with their reasons;
     exit code 3 when a required order is unserved."""
-    batch = load_batch_file(batch_file) if fmt is None else _read_benchmark(batch_file, fmt)
+    msg = _msg_lang(lang)
+    batch = load_batch_file(batch_file, msg) if fmt is None else _read_benchmark(batch_file, fmt)
     if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
-        raise _fail(
-            [f"--time-limit: {time_limit:g} s is not in (0, {MAX_TIME_LIMIT_S:g}] s"],
-            "bad option",
-        )
+        line = t("error.time_limit_option", msg, value=time_limit, max=MAX_TIME_LIMIT_S)
+        raise _fail([line], t("error.bad_option", msg), msg)
     if engine not in ENGINES:
-        raise _fail([f"--engine: '{engine}' is not one of {', '.join(ENGINES)}"], "bad option")
+        line = t("error.engine_option", msg, value=engine, choices=", ".join(ENGINES))
+        raise _fail([line], t("error.bad_option", msg), msg)
     if seed is not None:
         batch.options.seed = seed
     limit = time_limit if time_limit is not None else batch.options.time_limit_s
-    msg = _msg_lang(lang)
     with SolveProgress(err, limit, msg, enabled=not quiet) as shown:
         try:
             plan = plan_batch(
@@ -234,8 +249,9 @@ def solve(
                 msg,
             )
             lines = [
-                f"{i.path}" + ("" if i.order is None else f" (order '{i.order}')") + f": "
-                f"{i.text(msg)}"
+                f"{i.path}"
+                + ("" if i.order is None else t("cli.issue_order", msg, order=i.order))
+                + f": {i.text(msg)}"
                 for i in e.issues
             ]
             raise _fail(lines, title, msg) from None
@@ -243,7 +259,7 @@ def solve(
             raise _fail([str(e)], t("error.roads", msg), msg) from None
     travel = travel_matrices(batch)  # cached on disk for road networks
     for warning in travel.warnings:
-        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        err.print(f"[yellow]{t('cli.warning', msg)}[/] {warning}", highlight=False)
     written = write_plan_files(
         batch, plan, out_dir, travel=travel, report=report, lang=normalize_lang(lang), tiles=tiles
     )
@@ -447,20 +463,19 @@ BENCHMARK_FORMATS = ("solomon", "vrplib", "lkh", "lilim")
 def validate(
     batch_file: Annotated[Path, typer.Argument(help="The batch the plan is for.")],
     plan_file: Annotated[Path, typer.Argument(help="A plan.json.")],
+    lang: LangOption = None,
 ) -> None:
     """Recheck a plan against its batch; exit 1 when it breaks any hard constraint."""
-    batch = load_batch_file(batch_file)
-    data = _read_json(plan_file, "plan")
-    try:
-        plan = Plan.model_validate(data)
-    except ValidationError as e:
-        raise _fail(input_errors(e), f"{plan_file} is not a valid plan") from None
+    msg = _msg_lang(lang)
+    batch = load_batch_file(batch_file, msg)
+    plan = _load_plan(plan_file, msg)
     violations = validate_plan(batch, plan)
     if violations:
         err.print(format_violations(violations), markup=False, highlight=False)
-        err.print(f"[bold red]{len(violations)} violation(s)[/]")
+        err.print(f"[bold red]{t('cli.violations', msg, n=len(violations))}[/]")
         raise typer.Exit(1)
-    out.print(f"valid: {len(plan.routes)} routes, {plan.kpis.orders_served} orders served")
+    line = t("cli.valid", msg, routes=len(plan.routes), served=plan.kpis.orders_served)
+    out.print(line, highlight=False)
 
 
 @app.command()
@@ -473,16 +488,13 @@ def report(
 ) -> None:
     """Write map.html, runsheets.xlsx/.html/.csv and timeline.png for a plan; road routes
     follow the roads, as ``solve`` draws them."""
-    batch = load_batch_file(batch_file)
-    try:
-        plan = Plan.model_validate(_read_json(plan_file, "plan"))
-    except ValidationError as e:
-        raise _fail(input_errors(e), f"{plan_file} is not a valid plan") from None
+    msg = _msg_lang(lang)
+    batch = load_batch_file(batch_file, msg)
+    plan = _load_plan(plan_file, msg)
     try:
         travel = travel_matrices(batch)  # cached on disk for road networks
         geojson = plan_geojson(batch, plan, travel)
     except RoadNetworkError as e:
-        msg = _msg_lang(lang)
         raise _fail([str(e)], t("error.roads", msg), msg) from None
     paths = write_reports(
         batch,
@@ -568,7 +580,8 @@ def _load_scenario(path: Path, lang: str = "en"):  # -> tuple[Scenario, Batch]
     try:
         return load_scenario(path)
     except ValidationError as e:
-        raise _fail(input_errors(e), t("error.invalid_scenario", lang, path=path), lang) from None
+        title = t("error.invalid_scenario", lang, path=path)
+        raise _fail(input_errors(e, lang), title, lang) from None
     except (OSError, json.JSONDecodeError) as e:
         raise _fail([str(e)], t("error.unreadable", lang, path=path), lang) from None
 
@@ -610,7 +623,7 @@ def site_optimize(
     bad_option = t("error.bad_option", msg)
     if old_opening_cost is not None:
         raise _fail([t("error.opening_cost_option", msg)], bad_option, msg)
-    batch = load_batch_file(batch_file)
+    batch = load_batch_file(batch_file, msg)
     try:
         spec = CountyOptimize(
             model=model,  # type: ignore[arg-type]
@@ -624,13 +637,13 @@ def site_optimize(
             time_limit_s=time_limit,
         )
     except ValidationError as e:
-        raise _fail(input_errors(e), bad_option, msg) from None
+        raise _fail(input_errors(e, msg), bad_option, msg) from None
     try:
         res = optimize_county(batch, spec)
     except SiteInputError as e:
-        raise _fail(e.lines(), bad_option, msg) from None
+        raise _fail(e.lines(msg), bad_option, msg) from None
     except SitingError as e:
-        raise _fail([str(e)], t("error.siting_unsolvable", msg), msg) from None
+        raise _fail([_said(e, msg)], t("error.siting_unsolvable", msg), msg) from None
     scenario = res.scenario(batch_path_from(output, batch_file))
     keep = {"schema_", "name", "batch", "open"} | (
         {"daily_cost_cny"} if res.daily_cost_cny else set()
@@ -682,7 +695,7 @@ def site_evaluate(
             write_siting_map(batch, [result], page, normalize_lang(lang), tiles)
     except ValueError as e:
         title = t("error.cannot_evaluate", msg, name=scenario.name)
-        raise _fail([str(e)], title, msg) from None
+        raise _fail([_said(e, msg)], title, msg) from None
     out.print(comparison_markdown([result], msg), markup=False, highlight=False)
     if page is not None:
         out.print(t("cli.wrote", msg, files=str(page)), highlight=False)
@@ -731,7 +744,7 @@ def site_compare(
     try:
         base_index(results)
     except SitingError as e:
-        raise _fail([str(e)], t("error.cannot_compare", msg), msg) from None
+        raise _fail([_said(e, msg)], t("error.cannot_compare", msg), msg) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "comparison.md").write_text(
         comparison_markdown(results, report_lang), encoding="utf-8"
@@ -794,7 +807,7 @@ def _sweep(
             err.print(f"[bold red]{t('error.prefix', msg)}[/] {escape(str(e))}")
             raise typer.Exit(1) from None
         except ValueError as e:
-            raise _fail([str(e)], t("error.cannot_compare", msg), msg) from None
+            raise _fail([_said(e, msg)], t("error.cannot_compare", msg), msg) from None
 
 
 if __name__ == "__main__":

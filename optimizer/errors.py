@@ -1,8 +1,23 @@
-"""Readable input errors: each names the JSON path of the bad field and the reason."""
+"""Readable input errors: each names the JSON path of the bad field and the reason, in
+English or Chinese.
+
+Pydantic's own error types (missing field, wrong type, number bounds, choices, extra
+fields) are rendered from ``t("pydantic.<type>", lang, **ctx)``; the batch model's own
+checks raise ``InputMessage``, which carries one text per bad field in both languages.
+Anything else keeps pydantic's English message. Paths stay as they are in the input.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from pydantic import ValidationError
+
+from optimizer.i18n import normalize_lang, t
+
+Text = Callable[[str], str]  # a message in a language ("en", "zh-CN")
+_TAGS = ("haversine", "matrix", "road_network")  # union tags pydantic adds to locations
 
 
 def json_path(loc: tuple[int | str, ...]) -> str:
@@ -16,13 +31,137 @@ def json_path(loc: tuple[int | str, ...]) -> str:
     return out
 
 
-def input_errors(error: ValidationError) -> list[str]:
-    """One line per problem in a pydantic validation error, path first."""
-    lines = []
+def join_path(base: str, path: str) -> str:
+    """``batch`` + ``orders[1].site`` → ``batch.orders[1].site``."""
+    return f"{base}.{path}" if base and path else base or path
+
+
+def message(key: str, **params: object) -> Text:
+    """The text of ``key`` with ``params`` in the language asked for."""
+    return lambda lang: t(key, lang, **params)
+
+
+class Said(str):
+    """An English text that can also say itself in another language: ``in_lang(lang)``.
+
+    Being a ``str``, it goes wherever an English reason went before; parameters that are
+    ``Said`` themselves (a site kind, say) are translated too."""
+
+    key: str
+    params: dict[str, object]
+
+    def __new__(cls, key: str, **params: object) -> Said:
+        said = super().__new__(cls, t(key, "en", **params))
+        said.key, said.params = key, params
+        return said
+
+    def in_lang(self, lang: str) -> str:
+        params = {k: in_lang(v, lang) if isinstance(v, Said) else v for k, v in self.params.items()}
+        return t(self.key, lang, **params)
+
+
+def in_lang(text: str, lang: str) -> str:
+    """``text`` in ``lang`` when it is a ``Said``, else as it is."""
+    return text.in_lang(lang) if isinstance(text, Said) else text
+
+
+class InputMessage(ValueError):
+    """A validator's error(s), each a (path relative to the validated object, text).
+
+    ``str()`` is the English text (``path: reason`` parts joined by ``"; "``), which is what
+    pydantic shows; ``lines(lang)`` gives each part in ``lang``.
+    """
+
+    def __init__(self, items: Iterable[tuple[str, Text]]) -> None:
+        self.items = list(items)
+        super().__init__(self.text("en"))
+
+    @classmethod
+    def of(cls, key: str, **params: object) -> InputMessage:
+        """One error at the validated object itself."""
+        return cls([("", message(key, **params))])
+
+    def lines(self, lang: str) -> list[tuple[str, str]]:
+        return [(path, text(lang)) for path, text in self.items]
+
+    def text(self, lang: str) -> str:
+        sep = "；" if normalize_lang(lang) == "zh-CN" else "; "
+        return sep.join(f"{p}: {r}" if p else r for p, r in self.lines(lang))
+
+
+# Context keys pydantic gives each error type it reports here (see pydantic_core's
+# ErrorType); a type without a key keeps pydantic's English message.
+_PYDANTIC_TYPES = frozenset(
+    {
+        "missing",
+        "extra_forbidden",
+        "string_type",
+        "float_type",
+        "float_parsing",
+        "int_type",
+        "int_parsing",
+        "int_from_float",
+        "bool_type",
+        "bool_parsing",
+        "list_type",
+        "dict_type",
+        "model_type",
+        "model_attributes_type",
+        "greater_than",
+        "greater_than_equal",
+        "less_than",
+        "less_than_equal",
+        "finite_number",
+        "literal_error",
+        "enum",
+        "string_too_short",
+        "string_too_long",
+        "too_short",
+        "too_long",
+        "string_pattern_mismatch",
+        "union_tag_invalid",
+        "union_tag_not_found",
+        "json_invalid",
+        "json_type",
+    }
+)
+
+
+def error_parts(e: Any, lang: str) -> list[tuple[str, str]]:
+    """(relative path, reason) parts of one pydantic error, in ``lang``."""
+    ctx = e.get("ctx") or {}
+    cause = ctx.get("error")
+    if isinstance(cause, InputMessage):
+        return cause.lines(lang)
+    if normalize_lang(lang) == "zh-CN" and e["type"] in _PYDANTIC_TYPES:
+        params = {k: _show(v).replace(" or ", " 或 ") for k, v in ctx.items()}
+        return [("", t(f"pydantic.{e['type']}", lang, **params))]
+    return [("", str(e["msg"]).removeprefix("Value error, "))]
+
+
+def _show(value: object) -> str:
+    """A context value as the message shows it (numbers without a trailing .0)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def field_errors(
+    error: ValidationError,
+    lang: str = "en",
+    prefix: tuple[int | str, ...] = (),
+    tags: tuple[str, ...] = _TAGS,
+) -> list[tuple[str, str]]:
+    """One (JSON path, reason in ``lang``) per problem; paths start with ``prefix`` when
+    the validated document sits inside a request. ``tags``: union tags to leave out."""
+    out = []
     for e in error.errors():
         # Tagged unions add the tag to the location ("travel.matrix.km"); keep the real path.
-        loc = tuple(p for p in e["loc"] if p not in ("haversine", "matrix", "road_network"))
-        msg = str(e["msg"]).removeprefix("Value error, ")
-        for part in msg.split("; ") if not loc else [msg]:
-            lines.append(f"{json_path(loc)}: {part}" if loc else part)
-    return lines
+        base = json_path((*prefix, *(p for p in e["loc"] if p not in tags)))
+        out += [(join_path(base, path), reason) for path, reason in error_parts(e, lang)]
+    return out
+
+
+def input_errors(error: ValidationError, lang: str = "en") -> list[str]:
+    """One line per problem in a pydantic validation error, path first."""
+    return [f"{p}: {r}" if p else r for p, r in field_errors(error, lang)]

@@ -463,6 +463,156 @@ _EN: dict[str, str] = {
     "replan.refused_cancel": "{order} cannot be cancelled: {why}",
     "replan.refused.done": "already delivered",
     "replan.refused.on_board": "already on board",
+    # API problem details (api/main.py, api/routes/)
+    "api.missing_key": "missing {header} header",
+    "api.unknown_key": "unknown {header}",
+    "api.job_not_found": "job not found",
+    "api.plan_not_found": "plan not found",
+    "api.siting_result_not_found": "siting result not found",
+    "api.nothing_to_cancel": "job is {state}; there is nothing to cancel",
+    "api.state.done": "done",
+    "api.state.failed": "failed",
+    "api.state.cancelled": "cancelled",
+    "api.state.queued": "queued",
+    "api.state.running": "running",
+    "api.http.404": "Not Found",
+    "api.http.405": "Method Not Allowed",
+    "api.queue_full": "the queue is full ({depth} jobs waiting); retry in {retry} s",
+    "api.county_full": (
+        "this county has {depth} jobs queued or running, its limit "
+        "(FRESHROUTE_MAX_JOBS_PER_COUNTY is {limit}); retry in {retry} s"
+    ),
+    "api.idempotency_conflict": "Idempotency-Key was already used with a different request",
+    "api.server_error": "the server failed to answer this request",
+    "api.media": "send the batch as application/json, not {media}",
+    "api.no_media": "send the batch as application/json (no Content-Type was given)",
+    "api.too_large": "request body is larger than {max_bytes} bytes",
+    "api.empty_body": "the body is empty; send a batch as JSON",
+    "api.too_deep_json": "not valid JSON: nested too deeply",
+    "api.too_deep": (
+        "nested deeper than the limit of {max_depth} levels (FRESHROUTE_MAX_BODY_DEPTH)"
+    ),
+    "api.not_json_number": "{name} is not a JSON number",
+    "api.not_finite": "number is out of range (not finite)",
+    "api.bad_key": "a key is not valid Unicode",
+    "api.max_orders": (
+        "{n} orders, more than the limit of {limit} per batch (FRESHROUTE_MAX_ORDERS)"
+    ),
+    "api.max_sites": "{n} sites, more than the limit of {limit} per batch (FRESHROUTE_MAX_SITES)",
+    "api.max_cells": (
+        "{n} sites make a travel matrix of {cells} cells, more than the limit of {limit} "
+        "(FRESHROUTE_MAX_MATRIX_CELLS)"
+    ),
+    "api.max_vehicles": (
+        "{n} vehicles in all, more than the limit of {limit} per batch (FRESHROUTE_MAX_VEHICLES)"
+    ),
+    "siting.err.opening_cost_split": (
+        "this field was split in two, as it meant a one-off build cost here and a daily cost "
+        "in 'site optimize'. Rename it build_cost_cny (one-off CNY to build a centre at a "
+        "site) or daily_cost_cny (CNY per day to run it)"
+    ),
+    "siting.err.opening_cost_renamed": (
+        "renamed daily_cost_cny (CNY per day to run a centre), so that it is not taken for "
+        "the one-off build cost of a scenario's build_cost_cny"
+    ),
+    "siting.err.unknown_open": "open: unknown site ids {sites}",
+    "siting.err.open_matrix": "open: '{site}' is not a centre and matrix travel has no new sites",
+    "siting.err.two_bases": "base: only one scenario may be the base ({names} are marked)",
+    "siting.err.no_produce": "no pickups, so there is no produce to site centres for",
+    "siting.err.not_candidate": "'{site}' is a {kind}, not a centre or station",
+    "siting.err.also_must_open": "'{site}' is also in must_open",
+    "siting.err.p_too_large": (
+        "p={p} is larger than the {allowed} candidate sites that may open "
+        "({candidates} centres and stations, {forbidden} forbidden)"
+    ),
+    "siting.err.must_over_p": "{n} sites must open ({sites}), more than p={p}",
+    "siting.err.capacity": (
+        "{allowed} sites × {capacity:g} kg hold less than the {kg:g} kg of produce"
+    ),
+    "siting.err.budget": (
+        "{budget:g} CNY opens {affordable} centres at {daily:g} CNY a day each; {needed} are "
+        "needed ({must} must open, {need} to hold the produce)"
+    ),
+    "siting.err.listed_twice": "'{site}' is listed twice",
+    "siting.err.matrix_new_site": "'{site}' is not a centre, and matrix travel has no new sites",
+    "siting.err.clash": "a new centre at '{site}' would clash with '{new_id}'",
+    "siting.err.same_name": "another scenario is also named '{name}'",
+    "error.time_limit_option": "--time-limit: {value:g} s is not in (0, {max:g}] s",
+    "error.engine_option": "--engine: '{value}' is not one of {choices}",
+    "cli.issue_order": " (order '{order}')",
+    "cli.warning": "warning:",
+    # input errors: pydantic's types (optimizer/errors.py; English keeps pydantic's text)
+    "pydantic.missing": "field required",
+    "pydantic.extra_forbidden": "unknown field (not in the schema)",
+    "pydantic.string_type": "must be a string",
+    "pydantic.float_type": "must be a number",
+    "pydantic.float_parsing": "must be a number",
+    "pydantic.int_type": "must be a whole number",
+    "pydantic.int_parsing": "must be a whole number",
+    "pydantic.int_from_float": "must be a whole number",
+    "pydantic.bool_type": "must be true or false",
+    "pydantic.bool_parsing": "must be true or false",
+    "pydantic.list_type": "must be a list",
+    "pydantic.dict_type": "must be an object",
+    "pydantic.model_type": "must be an object",
+    "pydantic.model_attributes_type": "must be an object",
+    "pydantic.greater_than": "must be greater than {gt}",
+    "pydantic.greater_than_equal": "must be at least {ge}",
+    "pydantic.less_than": "must be less than {lt}",
+    "pydantic.less_than_equal": "must be at most {le}",
+    "pydantic.finite_number": "must be a finite number",
+    "pydantic.literal_error": "must be {expected}",
+    "pydantic.enum": "must be {expected}",
+    "pydantic.string_too_short": "must have at least {min_length} character(s)",
+    "pydantic.string_too_long": "must have at most {max_length} characters",
+    "pydantic.too_short": "must have at least {min_length} item(s), not {actual_length}",
+    "pydantic.too_long": "must have at most {max_length} items, not {actual_length}",
+    "pydantic.string_pattern_mismatch": "must match the pattern {pattern}",
+    "pydantic.union_tag_invalid": "{discriminator} {tag} is not one of {expected_tags}",
+    "pydantic.union_tag_not_found": "{discriminator} is missing",
+    "pydantic.json_invalid": "not valid JSON: {error}",
+    "pydantic.json_type": "must be JSON text",
+    # input errors: the batch model's own checks (optimizer/model.py)
+    "model.not_clock": "'{value}' is not a clock time; use minutes or 'HH:MM'",
+    "model.clock_minutes": "'{value}' has {minutes} minutes; use 00-59",
+    "model.window_order": "window ends ({end:g}) before it starts ({start:g})",
+    "model.windows_overlap": "time windows overlap: {a_start:g}-{a_end:g} and {b_start:g}",
+    "model.cutoff_not_centre": "cutoff is only for collection centres",
+    "model.single_visit_not_station": "single_visit is only for stations",
+    "model.product_needs": (
+        "category '{category}' is not in the catalogue, so give {fields}{hint}"
+    ),
+    "model.product_needs.shelf_life_h": "shelf_life_h (or perishable: false)",
+    "model.shift_order": "shift_end is before shift_start",
+    "model.compartment_not_reefer": "compartment_temp_c is only for refrigerated vehicles",
+    "model.min_used_over_count": "min_used {min_used} is more than count {count}",
+    "model.fuel_both": "give both fuel_l_per_km_empty and fuel_l_per_km_full, or neither",
+    "model.fuel_order": "fuel_l_per_km_full is below fuel_l_per_km_empty",
+    "model.matrix_shape": "{name} must be {n}×{n}, one row and column per site id",
+    "model.matrix_negative": "{name} has a negative or NaN entry",
+    "model.matrix_diagonal": "{name}[{i}][{i}]: a site's {name} to itself must be 0, not {value:g}",
+    "model.site_ids_duplicates": "site_ids has duplicates",
+    "model.duplicate_id": "duplicate id '{id}'",
+    "model.not_a_station": "'{site}' is a {kind}, not a station",
+    "model.origin_not_transfer": "only transfers start at another station",
+    "model.transfer_no_hub": "a transfer goes station to station, no hub or centre",
+    "model.transfer_needs_origin": "a transfer needs the station it is loaded at",
+    "model.origin_is_site": "the same station as site",
+    "model.centre_not_pickup": "only pickups go to a collection centre",
+    "model.name_hub": "{n} hubs in the batch; name one",
+    "model.not_hub": "'{site}' is not a hub",
+    "model.hub_not_delivery": "only deliveries are loaded at a hub",
+    "model.name_centre": "{n} collection centres; name one",
+    "model.not_centre": "'{site}' is not a collection centre",
+    "model.single_visit_mix": (
+        "its orders are served together, so either all or none of them may have a penalty"
+    ),
+    "model.end_is_station": "'{site}' is a station, not a hub or centre",
+    "model.matrix_missing_sites": "no rows for sites {sites}",
+    "model.lone_surrogate": "string is not valid Unicode (lone surrogate)",
+    "site_kind.hub": "hub",
+    "site_kind.collection_centre": "collection_centre",
+    "site_kind.station": "station",
 }
 
 _ZH: dict[str, str] = {
@@ -836,6 +986,140 @@ _ZH: dict[str, str] = {
     "replan.refused_cancel": "{order} 无法取消：{why}",
     "replan.refused.done": "已送达",
     "replan.refused.on_board": "已装车",
+    "api.missing_key": "缺少 {header} 请求头",
+    "api.unknown_key": "{header} 无效（未知密钥）",
+    "api.job_not_found": "找不到该任务",
+    "api.plan_not_found": "找不到该方案",
+    "api.siting_result_not_found": "找不到该选址结果",
+    "api.nothing_to_cancel": "任务已{state}，无可取消",
+    "api.state.done": "完成",
+    "api.state.failed": "失败",
+    "api.state.cancelled": "取消",
+    "api.state.queued": "排队中",
+    "api.state.running": "运行中",
+    "api.http.404": "找不到该地址",
+    "api.http.405": "该地址不支持此请求方法",
+    "api.queue_full": "任务队列已满（{depth} 个任务在等待）；请 {retry} 秒后重试",
+    "api.county_full": (
+        "本县已有 {depth} 个任务在排队或运行，达到上限（FRESHROUTE_MAX_JOBS_PER_COUNTY 为 "
+        "{limit}）；请 {retry} 秒后重试"
+    ),
+    "api.idempotency_conflict": "该 Idempotency-Key 已用于另一个不同的请求",
+    "api.server_error": "服务器未能处理此请求",
+    "api.media": "请以 application/json 发送批次，而不是 {media}",
+    "api.no_media": "请以 application/json 发送批次（未给出 Content-Type）",
+    "api.too_large": "请求体超过 {max_bytes} 字节",
+    "api.empty_body": "请求体为空，请以 JSON 发送批次",
+    "api.too_deep_json": "不是有效的 JSON：嵌套过深",
+    "api.too_deep": "嵌套超过 {max_depth} 层的上限（FRESHROUTE_MAX_BODY_DEPTH）",
+    "api.not_json_number": "{name} 不是 JSON 数字",
+    "api.not_finite": "数值超出范围（非有限数）",
+    "api.bad_key": "有键名不是有效的 Unicode",
+    "api.max_orders": "{n} 个订单，超过每批 {limit} 个的上限（FRESHROUTE_MAX_ORDERS）",
+    "api.max_sites": "{n} 个站点，超过每批 {limit} 个的上限（FRESHROUTE_MAX_SITES）",
+    "api.max_cells": (
+        "{n} 个站点的距离矩阵有 {cells} 格，超过 {limit} 格的上限（FRESHROUTE_MAX_MATRIX_CELLS）"
+    ),
+    "api.max_vehicles": "车辆共 {n} 辆，超过每批 {limit} 辆的上限（FRESHROUTE_MAX_VEHICLES）",
+    "siting.err.opening_cost_split": (
+        "该字段已拆分为两个：它在方案文件中指一次性建设成本，在“site optimize”中指每天成本。"
+        "请改为 build_cost_cny（在某站点建集货中心的一次性成本，元）或 daily_cost_cny"
+        "（每天运营成本，元）"
+    ),
+    "siting.err.opening_cost_renamed": (
+        "已改名为 daily_cost_cny（集货中心每天运营成本，元），以免与方案文件中的一次性建设成本 "
+        "build_cost_cny 混淆"
+    ),
+    "siting.err.unknown_open": "open：未知站点编号 {sites}",
+    "siting.err.open_matrix": "open：“{site}”不是集货中心，而按距离矩阵计算时不能新增站点",
+    "siting.err.two_bases": "base：只能有一个基准方案（现标记了 {names}）",
+    "siting.err.no_produce": "没有揽收订单，没有可据以选址的农产品",
+    "siting.err.not_candidate": "“{site}”是{kind}，不是集货中心或村级站点",
+    "siting.err.also_must_open": "“{site}”同时列在 must_open（必须开设）中",
+    "siting.err.p_too_large": (
+        "p={p} 大于可开设的候选站点数 {allowed}（集货中心和村级站点共 {candidates} 个，"
+        "禁止开设 {forbidden} 个）"
+    ),
+    "siting.err.must_over_p": "必须开设的站点有 {n} 个（{sites}），多于 p={p}",
+    "siting.err.capacity": "{allowed} 个站点 × {capacity:g} 公斤容纳不下 {kg:g} 公斤农产品",
+    "siting.err.budget": (
+        "预算 {budget:g} 元按每个集货中心每天 {daily:g} 元只能开设 {affordable} 个；需要 "
+        "{needed} 个（必须开设 {must} 个，容纳农产品需 {need} 个）"
+    ),
+    "siting.err.listed_twice": "“{site}”列了两次",
+    "siting.err.matrix_new_site": "“{site}”不是集货中心，而按距离矩阵计算时不能新增站点",
+    "siting.err.clash": "在“{site}”新建集货中心会与“{new_id}”冲突",
+    "siting.err.same_name": "另一个方案也叫“{name}”",
+    "error.time_limit_option": "--time-limit：{value:g} 秒不在 (0, {max:g}] 秒范围内",
+    "error.engine_option": "--engine：“{value}”不是以下之一：{choices}",
+    "cli.issue_order": "（订单“{order}”）",
+    "cli.warning": "警告：",
+    "pydantic.missing": "缺少必填字段",
+    "pydantic.extra_forbidden": "未知字段（不在数据格式中）",
+    "pydantic.string_type": "应为文本",
+    "pydantic.float_type": "应为数字",
+    "pydantic.float_parsing": "应为数字",
+    "pydantic.int_type": "应为整数",
+    "pydantic.int_parsing": "应为整数",
+    "pydantic.int_from_float": "应为整数",
+    "pydantic.bool_type": "应为 true 或 false",
+    "pydantic.bool_parsing": "应为 true 或 false",
+    "pydantic.list_type": "应为列表",
+    "pydantic.dict_type": "应为对象",
+    "pydantic.model_type": "应为对象",
+    "pydantic.model_attributes_type": "应为对象",
+    "pydantic.greater_than": "应大于 {gt}",
+    "pydantic.greater_than_equal": "应不小于 {ge}",
+    "pydantic.less_than": "应小于 {lt}",
+    "pydantic.less_than_equal": "应不大于 {le}",
+    "pydantic.finite_number": "应为有限的数字",
+    "pydantic.literal_error": "应为 {expected}",
+    "pydantic.enum": "应为 {expected}",
+    "pydantic.string_too_short": "至少 {min_length} 个字符",
+    "pydantic.string_too_long": "最多 {max_length} 个字符",
+    "pydantic.too_short": "至少 {min_length} 项，现有 {actual_length} 项",
+    "pydantic.too_long": "最多 {max_length} 项，现有 {actual_length} 项",
+    "pydantic.string_pattern_mismatch": "格式不符（应匹配 {pattern}）",
+    "pydantic.union_tag_invalid": "{discriminator} 的值 {tag} 不是以下之一：{expected_tags}",
+    "pydantic.union_tag_not_found": "缺少 {discriminator}",
+    "pydantic.json_invalid": "不是有效的 JSON：{error}",
+    "pydantic.json_type": "应为 JSON 文本",
+    "model.not_clock": "“{value}”不是时刻，请写零点起的分钟数或 HH:MM",
+    "model.clock_minutes": "“{value}”的分钟数为 {minutes}，应为 00-59",
+    "model.window_order": "时间窗结束（{end:g}）早于开始（{start:g}）",
+    "model.windows_overlap": "时间窗重叠：{a_start:g}-{a_end:g} 与 {b_start:g}",
+    "model.cutoff_not_centre": "cutoff（截单时间）只适用于集货中心",
+    "model.single_visit_not_station": "single_visit（一次到访）只适用于村级站点",
+    "model.product_needs": "品类“{category}”不在产品目录中，请填写 {fields}{hint}",
+    "model.product_needs.shelf_life_h": "shelf_life_h（或 perishable: false）",
+    "model.shift_order": "shift_end（下班时间）早于 shift_start（上班时间）",
+    "model.compartment_not_reefer": "compartment_temp_c（车厢温度）只适用于冷藏车",
+    "model.min_used_over_count": "min_used（至少出车数）{min_used} 大于车辆数 count {count}",
+    "model.fuel_both": "fuel_l_per_km_empty 和 fuel_l_per_km_full 须同时填写或都不填",
+    "model.fuel_order": "fuel_l_per_km_full（满载油耗）低于 fuel_l_per_km_empty（空载油耗）",
+    "model.matrix_shape": "{name} 应为 {n}×{n}，每个站点编号一行一列",
+    "model.matrix_negative": "{name} 含负数或 NaN",
+    "model.matrix_diagonal": "{name}[{i}][{i}]：站点到自身的 {name} 应为 0，现为 {value:g}",
+    "model.site_ids_duplicates": "site_ids 有重复",
+    "model.duplicate_id": "编号“{id}”重复",
+    "model.not_a_station": "“{site}”是{kind}，不是村级站点",
+    "model.origin_not_transfer": "只有站间调运订单才从另一站点装货",
+    "model.transfer_no_hub": "站间调运订单从站点到站点，不经枢纽或集货中心",
+    "model.transfer_needs_origin": "站间调运订单须填写装货站点 origin",
+    "model.origin_is_site": "与 site 是同一站点",
+    "model.centre_not_pickup": "只有揽收订单才送往集货中心",
+    "model.name_hub": "批次中有 {n} 个枢纽，请指定一个",
+    "model.not_hub": "“{site}”不是枢纽",
+    "model.hub_not_delivery": "只有配送订单才在枢纽装货",
+    "model.name_centre": "有 {n} 个集货中心，请指定一个",
+    "model.not_centre": "“{site}”不是集货中心",
+    "model.single_visit_mix": "该站订单须一起完成，所以要么都设罚金，要么都不设",
+    "model.end_is_station": "“{site}”是村级站点，不是枢纽或集货中心",
+    "model.matrix_missing_sites": "缺少以下站点的行：{sites}",
+    "model.lone_surrogate": "文本不是有效的 Unicode（孤立代理项）",
+    "site_kind.hub": "枢纽",
+    "site_kind.collection_centre": "集货中心",
+    "site_kind.station": "村级站点",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}

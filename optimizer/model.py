@@ -26,7 +26,8 @@ from pydantic import (
     model_validator,
 )
 
-from optimizer.i18n import t
+from optimizer.errors import InputMessage, Text, message
+from optimizer.i18n import normalize_lang, t
 from optimizer.io.names import NameIndex, NameProblem, closest, did_you_mean
 from optimizer.network.spec import MAX_SPEED_KMH, MIN_SPEED_KMH, RoadNetworkTravel
 
@@ -67,10 +68,10 @@ def parse_clock(value: object) -> object:
     if isinstance(value, str):
         match = _HHMM.match(value.strip())
         if not match:
-            raise ValueError(f"'{value}' is not a clock time; use minutes or 'HH:MM'")
+            raise InputMessage.of("model.not_clock", value=value)
         hours, minutes = int(match[1]), int(match[2])
         if minutes >= 60:
-            raise ValueError(f"'{value}' has {minutes} minutes; use 00-59")
+            raise InputMessage.of("model.clock_minutes", value=value, minutes=minutes)
         return float(hours * 60 + minutes)
     return value
 
@@ -117,7 +118,7 @@ class TimeWindow(_Strict):
     @model_validator(mode="after")
     def _ordered(self) -> TimeWindow:
         if self.end < self.start:
-            raise ValueError(f"window ends ({self.end:g}) before it starts ({self.start:g})")
+            raise InputMessage.of("model.window_order", end=self.end, start=self.start)
         return self
 
 
@@ -171,11 +172,13 @@ class Site(_Strict):
         self.time_windows = sorted(self.time_windows, key=lambda w: w.start)
         for a, b in zip(self.time_windows, self.time_windows[1:], strict=False):
             if b.start <= a.end:
-                raise ValueError(f"time windows overlap: {a.start:g}-{a.end:g} and {b.start:g}")
+                raise InputMessage.of(
+                    "model.windows_overlap", a_start=a.start, a_end=a.end, b_start=b.start
+                )
         if self.cutoff is not None and self.kind != "collection_centre":
-            raise ValueError("cutoff is only for collection centres")
+            raise InputMessage.of("model.cutoff_not_centre")
         if self.single_visit and self.kind != "station":
-            raise ValueError("single_visit is only for stations")
+            raise InputMessage.of("model.single_visit_not_station")
         return self
 
 
@@ -229,6 +232,23 @@ def custom_product_gaps(values: Mapping[str, object]) -> list[str]:
     return [name for name in names if values.get(name) is None]
 
 
+def _product_needs(category: str, missing: list[str]) -> Text:
+    """The error of a product outside the catalogue that leaves ``missing`` fields empty."""
+    choices = closest(category, PRODUCT_CATALOGUE)
+
+    def text(lang: str) -> str:
+        code = normalize_lang(lang)
+        fields = [
+            t("model.product_needs.shelf_life_h", code) if name == "shelf_life_h" else name
+            for name in missing
+        ]
+        sep = "、" if code == "zh-CN" else ", "
+        hint = did_you_mean(choices, code)
+        return t("model.product_needs", code, category=category, fields=sep.join(fields), hint=hint)
+
+    return text
+
+
 class Product(_Strict):
     """A product: its temperature class and how fast it loses shelf life.
 
@@ -253,16 +273,9 @@ class Product(_Strict):
     def _fill_from_catalogue(self) -> Product:
         entry = PRODUCT_CATALOGUE.get(self.category)
         if entry is None:
-            missing = [
-                "shelf_life_h (or perishable: false)" if name == "shelf_life_h" else name
-                for name in custom_product_gaps(self.__dict__)
-            ]
+            missing = custom_product_gaps(self.__dict__)
             if missing:
-                hint = did_you_mean(closest(self.category, PRODUCT_CATALOGUE), "en")
-                raise ValueError(
-                    f"category '{self.category}' is not in the catalogue, so give "
-                    f"{', '.join(missing)}{hint}"
-                )
+                raise InputMessage([("", _product_needs(self.category, missing))])
         else:
             if self.temperature_class is None:
                 self.temperature_class = entry.temperature_class
@@ -418,17 +431,19 @@ class VehicleType(_Strict):
     @model_validator(mode="after")
     def _check(self) -> VehicleType:
         if self.shift_end < self.shift_start:
-            raise ValueError("shift_end is before shift_start")
+            raise InputMessage.of("model.shift_order")
         if self.refrigerated and self.compartment_temp_c is None:
             self.compartment_temp_c = 2.0
         if not self.refrigerated and self.compartment_temp_c is not None:
-            raise ValueError("compartment_temp_c is only for refrigerated vehicles")
+            raise InputMessage.of("model.compartment_not_reefer")
         if self.min_used > self.count:
-            raise ValueError(f"min_used {self.min_used} is more than count {self.count}")
+            raise InputMessage.of(
+                "model.min_used_over_count", min_used=self.min_used, count=self.count
+            )
         if (self.fuel_l_per_km_empty is None) != (self.fuel_l_per_km_full is None):
-            raise ValueError("give both fuel_l_per_km_empty and fuel_l_per_km_full, or neither")
+            raise InputMessage.of("model.fuel_both")
         if (self.fuel_l_per_km_full or 0.0) < (self.fuel_l_per_km_empty or 0.0):
-            raise ValueError("fuel_l_per_km_full is below fuel_l_per_km_empty")
+            raise InputMessage.of("model.fuel_order")
         return self
 
     @property
@@ -460,17 +475,15 @@ class MatrixTravel(_Strict):
         for name in ("km", "minutes"):
             rows = getattr(self, name)
             if len(rows) != n or any(len(r) != n for r in rows):
-                raise ValueError(f"{name} must be {n}×{n}, one row and column per site id")
+                raise InputMessage.of("model.matrix_shape", name=name, n=n)
             if any(v < 0 or v != v for r in rows for v in r):
-                raise ValueError(f"{name} has a negative or NaN entry")
+                raise InputMessage.of("model.matrix_negative", name=name)
             # PyVRP refuses a matrix whose diagonal is not zero, and a stay is no leg.
             for i, row in enumerate(rows):
                 if row[i] != 0:
-                    raise ValueError(
-                        f"{name}[{i}][{i}]: a site's {name} to itself must be 0, not {row[i]:g}"
-                    )
+                    raise InputMessage.of("model.matrix_diagonal", name=name, i=i, value=row[i])
         if len(set(self.site_ids)) != n:
-            raise ValueError("site_ids has duplicates")
+            raise InputMessage.of("model.site_ids_duplicates")
         return self
 
 
@@ -519,7 +532,7 @@ class Options(_Strict):
     )
 
 
-def _single_visit_mix(orders: list[Order], sites: dict[str, Site]) -> list[str]:
+def _single_visit_mix(orders: list[Order], sites: dict[str, Site]) -> list[tuple[str, Text]]:
     """Errors for single-visit stations mixing required and optional orders: served
     together or not at all, a penalty on only some of them would have no meaning."""
     required: dict[str, set[bool]] = {}
@@ -529,11 +542,21 @@ def _single_visit_mix(orders: list[Order], sites: dict[str, Site]) -> list[str]:
             if site is not None and site.single_visit:
                 required.setdefault(site.id, set()).add(o.penalty is None)
     return [
-        f"sites['{sid}'].single_visit: its orders are served together, so either all or "
-        "none of them may have a penalty"
+        (f"sites['{sid}'].single_visit", message("model.single_visit_mix"))
         for sid, kinds in required.items()
         if len(kinds) > 1
     ]
+
+
+def _not_a_station(site: str | None, kind: str) -> Text:
+    return lambda lang: t("model.not_a_station", lang, site=site, kind=t(f"site_kind.{kind}", lang))
+
+
+def _unknown_product(product: str, known: set[str]) -> Text:
+    choices = closest(product, known)
+    return lambda lang: (
+        t("name.unknown_product", lang, value=product) + did_you_mean(choices, normalize_lang(lang))
+    )
 
 
 def surrogate_paths(data: object, limit: int = 20) -> list[str]:
@@ -586,11 +609,11 @@ class Batch(_Strict):
 
     @model_validator(mode="after")
     def _references(self) -> Batch:
-        errors: list[str] = []
+        errors: list[tuple[str, Text]] = []
         site_by_id: dict[str, Site] = {}
         for i, s in enumerate(self.sites):
             if s.id in site_by_id:
-                errors.append(f"sites[{i}].id: duplicate id '{s.id}'")
+                errors.append((f"sites[{i}].id", message("model.duplicate_id", id=s.id)))
             site_by_id[s.id] = s
         names = NameIndex((s.id, s.name) for s in self.sites)
 
@@ -601,7 +624,7 @@ class Batch(_Strict):
             try:
                 return names.resolve(value)
             except NameProblem as e:
-                errors.append(f"{where}: {e.message('en')}")
+                errors.append((where, e.message))
                 return None
 
         hubs = [s.id for s in self.sites if s.kind == "hub"]
@@ -609,13 +632,13 @@ class Batch(_Strict):
         product_ids: set[str] = set()
         for i, p in enumerate(self.products):
             if p.id in product_ids:
-                errors.append(f"products[{i}].id: duplicate id '{p.id}'")
+                errors.append((f"products[{i}].id", message("model.duplicate_id", id=p.id)))
             product_ids.add(p.id)
         order_ids: set[str] = set()
         for i, o in enumerate(self.orders):
             where = f"orders[{i}]"
             if o.id in order_ids:
-                errors.append(f"{where}.id: duplicate id '{o.id}'")
+                errors.append((f"{where}.id", message("model.duplicate_id", id=o.id)))
             order_ids.add(o.id)
             # A name becomes its code; a reference that names no site is reported here once
             # and kept as written, so the checks below skip it (they look up site_by_id).
@@ -625,74 +648,76 @@ class Batch(_Strict):
             o.centre = code(o.centre, f"{where}.centre") or o.centre
             site = site_by_id.get(o.site)
             if site is not None and site.kind != "station":
-                errors.append(f"{where}.site: '{o.site}' is a {site.kind}, not a station")
+                errors.append((f"{where}.site", _not_a_station(o.site, site.kind)))
             if o.product not in product_ids:
-                hint = did_you_mean(closest(o.product, product_ids), "en")
-                errors.append(
-                    f"{where}.product: {t('name.unknown_product', 'en', value=o.product)}{hint}"
-                )
+                errors.append((f"{where}.product", _unknown_product(o.product, product_ids)))
             if o.kind != "transfer" and o.origin is not None:
-                errors.append(f"{where}.origin: only transfers start at another station")
+                errors.append((f"{where}.origin", message("model.origin_not_transfer")))
             if o.kind == "transfer":
                 if o.hub is not None or o.centre is not None:
-                    errors.append(f"{where}: a transfer goes station to station, no hub or centre")
+                    errors.append((where, message("model.transfer_no_hub")))
                 origin = site_by_id.get(o.origin or "")
                 if o.origin is None:
-                    errors.append(f"{where}.origin: a transfer needs the station it is loaded at")
+                    errors.append((f"{where}.origin", message("model.transfer_needs_origin")))
                 elif origin is None:
                     pass  # reported by code()
                 elif origin.kind != "station":
-                    errors.append(f"{where}.origin: '{o.origin}' is a {origin.kind}, not a station")
+                    errors.append((f"{where}.origin", _not_a_station(o.origin, origin.kind)))
                 elif o.origin == o.site:
-                    errors.append(f"{where}.origin: the same station as site")
+                    errors.append((f"{where}.origin", message("model.origin_is_site")))
             elif o.kind == "delivery":
                 if o.centre is not None:
-                    errors.append(f"{where}.centre: only pickups go to a collection centre")
+                    errors.append((f"{where}.centre", message("model.centre_not_pickup")))
                 if o.hub is None:
                     if len(hubs) == 1:
                         o.hub = hubs[0]
                     else:
-                        errors.append(f"{where}.hub: {len(hubs)} hubs in the batch; name one")
+                        errors.append((f"{where}.hub", message("model.name_hub", n=len(hubs))))
                 elif o.hub not in hubs and o.hub in site_by_id:
-                    errors.append(f"{where}.hub: '{o.hub}' is not a hub")
+                    errors.append((f"{where}.hub", message("model.not_hub", site=o.hub)))
             else:
                 if o.hub is not None:
-                    errors.append(f"{where}.hub: only deliveries are loaded at a hub")
+                    errors.append((f"{where}.hub", message("model.hub_not_delivery")))
                 if o.centre is None:
                     if len(centres) == 1:
                         o.centre = centres[0]
                     else:
                         errors.append(
-                            f"{where}.centre: {len(centres)} collection centres; name one"
+                            (f"{where}.centre", message("model.name_centre", n=len(centres)))
                         )
                 elif o.centre not in centres and o.centre in site_by_id:
-                    errors.append(f"{where}.centre: '{o.centre}' is not a collection centre")
+                    errors.append((f"{where}.centre", message("model.not_centre", site=o.centre)))
         errors += _single_visit_mix(self.orders, site_by_id)
         vt_ids: set[str] = set()
         for i, v in enumerate(self.fleet):
             where = f"fleet[{i}]"
             if v.id in vt_ids:
-                errors.append(f"{where}.id: duplicate id '{v.id}'")
+                errors.append((f"{where}.id", message("model.duplicate_id", id=v.id)))
             vt_ids.add(v.id)
             if v.start is None:
                 if len(hubs) == 1:
                     v.start = hubs[0]
                 else:
-                    errors.append(f"{where}.start: {len(hubs)} hubs in the batch; name one")
+                    errors.append((f"{where}.start", message("model.name_hub", n=len(hubs))))
             else:
                 v.start = code(v.start, f"{where}.start") or v.start
             v.end = v.start if v.end is None else (code(v.end, f"{where}.end") or v.end)
             for end in ("start", "end") if v.end != v.start else ("start",):
                 place = site_by_id.get(getattr(v, end) or "")
                 if place is not None and place.kind == "station":
-                    errors.append(f"{where}.{end}: '{place.id}' is a station, not a hub or centre")
+                    errors.append(
+                        (f"{where}.{end}", message("model.end_is_station", site=place.id))
+                    )
         if isinstance(self.travel, MatrixTravel):
             known = set(self.travel.site_ids)
             missing = [s.id for s in self.sites if s.id not in known]
             if missing:
-                errors.append(f"travel.site_ids: no rows for sites {', '.join(missing[:10])}")
+                sites = ", ".join(missing[:10])
+                errors.append(
+                    ("travel.site_ids", message("model.matrix_missing_sites", sites=sites))
+                )
         if errors:
-            raise ValueError("; ".join(errors))
+            raise InputMessage(errors)
         return self
 
     @model_validator(mode="wrap")
@@ -706,9 +731,7 @@ class Batch(_Strict):
             return handler(data)
         except UnicodeEncodeError:
             paths = surrogate_paths(data) or ["batch"]
-            raise ValueError(
-                "; ".join(f"{p}: string is not valid Unicode (lone surrogate)" for p in paths)
-            ) from None
+            raise InputMessage((p, message("model.lone_surrogate")) for p in paths) from None
 
     # -- lookups (the batch is not mutated after validation) ----------------------------
     @cached_property

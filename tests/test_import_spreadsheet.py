@@ -142,7 +142,7 @@ def test_bad_sites_in_chinese_and_no_cascading_errors() -> None:
         "sites_bad_zh.csv，第 4 行，“经度”列：“abc”不是数字",
         "sites_bad_zh.csv，第 5 行，“类型”列：“工厂”不是以下之一：县级枢纽 (hub), "
         "集货中心（产地仓） (collection_centre), 村级站点 (station)",
-        "sites_bad_zh.csv，第 6 行，“截单时间”列：cutoff is only for collection centres",
+        "sites_bad_zh.csv，第 6 行，“截单时间”列：cutoff（截单时间）只适用于集货中心",
     ]
 
 

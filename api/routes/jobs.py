@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from api.deps import PoolDep, StoreDep, TenantDep
 from api.routes.common import AUTH, NOT_FOUND, problem_doc, v1_router
 from api.schemas import JobOut
+from optimizer.errors import Said
 
 router = v1_router("jobs")
 
@@ -17,7 +18,7 @@ def get_job(job_id: str, tenant: TenantDep, store: StoreDep) -> JSONResponse:
     """State of a job: queued, running (with the best cost so far), done, failed, cancelled."""
     job = store.get_job(tenant.county_id, job_id)
     if job is None:
-        raise HTTPException(404, "job not found")
+        raise HTTPException(404, Said("api.job_not_found"))
     return JSONResponse(JobOut.of(job).model_dump(mode="json"))
 
 
@@ -30,10 +31,10 @@ def cancel_job(job_id: str, tenant: TenantDep, store: StoreDep, pool: PoolDep) -
     """Cancel a queued or running job; a running solve's worker process is killed."""
     found = store.cancel(tenant.county_id, job_id)
     if found is None:
-        raise HTTPException(404, "job not found")
+        raise HTTPException(404, Said("api.job_not_found"))
     job, before = found
     if before in ("done", "failed"):
-        raise HTTPException(409, f"job is {before}; there is nothing to cancel")
+        raise HTTPException(409, Said("api.nothing_to_cancel", state=Said(f"api.state.{before}")))
     if before == "running":
         pool.cancel(job_id)
     return JobOut.of(job)

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from api.deps import StoreDep, TenantDep
 from api.routes.common import AUTH, NOT_FOUND, v1_router
 from api.schemas import GeoJSON
+from optimizer.errors import Said
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import lang_from_accept_language
 from optimizer.model import Batch
@@ -40,7 +41,7 @@ def get_plan(
     """A finished plan as JSON, or as GeoJSON (sites as points, routes as lines)."""
     found = store.get_plan(tenant.county_id, plan_id)
     if found is None:
-        raise HTTPException(404, "plan not found")
+        raise HTTPException(404, Said("api.plan_not_found"))
     plan, batch = found
     if format == "json":
         return JSONResponse(plan)
@@ -63,7 +64,7 @@ def get_plan_map(
     by ``Accept-Language``."""
     found = store.get_plan(tenant.county_id, plan_id)
     if found is None:
-        raise HTTPException(404, "plan not found")
+        raise HTTPException(404, Said("api.plan_not_found"))
     plan, batch = found
     lang = lang_from_accept_language(accept_language)
     page = render_map(Batch.model_validate(batch), Plan.model_validate(plan), lang)

@@ -11,6 +11,7 @@ from api.checks import CheckFailed, CheckPool, road_network
 from api.core.config import Settings
 from api.deps import ChecksDep, SettingsDep, StoreDep, TenantDep
 from api.inputs import Checked, Limits, problem
+from api.problems import request_lang
 from api.routes.common import (
     AUTH,
     INVALID,
@@ -24,6 +25,7 @@ from api.routes.common import (
 from api.schemas import Accepted, GeoJSON, SitingResultOut
 from api.security import Tenant
 from api.siting import COMPARE, EVALUATE, OPTIMIZE, check_request
+from optimizer.errors import Said
 from optimizer.i18n import lang_from_accept_language
 from optimizer.model import Batch
 from optimizer.report.siting_map import render_siting_map
@@ -150,20 +152,26 @@ def get_siting_result(
     tenant: TenantDep,
     store: StoreDep,
     format: Annotated[Literal["json", "geojson", "csv", "markdown"], Query()] = "json",
+    accept_language: Annotated[str | None, Header()] = None,
 ) -> Response:
-    """A finished siting job's result, as JSON, GeoJSON, CSV or Markdown."""
+    """A finished siting job's result, as JSON, GeoJSON, CSV or Markdown; the CSV and
+    Markdown tables in Chinese under ``Accept-Language: zh-CN`` (default English)."""
     found = store.get_siting_result(tenant.county_id, result_id)
     if found is None:
-        raise HTTPException(404, "siting result not found")
+        raise HTTPException(404, Said("api.siting_result_not_found"))
     body, stored, job_id = found
     if format == "json":
         links = SitingResultOut.links_for(result_id, job_id).model_dump()
         return JSONResponse({"id": result_id, "job_id": job_id, **body, "links": links})
     results = [ScenarioResult.model_validate(r) for r in body["results"]]
+    lang = request_lang(accept_language)
+    language = {"Content-Language": lang}
     if format == "csv":
-        return Response(comparison_csv(results), media_type="text/csv; charset=utf-8")
+        text = comparison_csv(results, lang)
+        return Response(text, media_type="text/csv; charset=utf-8", headers=language)
     if format == "markdown":
-        return Response(comparison_markdown(results), media_type="text/markdown; charset=utf-8")
+        text = comparison_markdown(results, lang)
+        return Response(text, media_type="text/markdown; charset=utf-8", headers=language)
     geo = comparison_geojson(Batch.model_validate(stored["batch"]), results)
     return JSONResponse(geo, media_type="application/geo+json")
 
@@ -183,7 +191,7 @@ def get_siting_map(
     KPI panel): a self-contained page, Chinese or English by ``Accept-Language``."""
     found = store.get_siting_result(tenant.county_id, result_id)
     if found is None:
-        raise HTTPException(404, "siting result not found")
+        raise HTTPException(404, Said("api.siting_result_not_found"))
     body, stored, _ = found
     lang = lang_from_accept_language(accept_language)
     results = [ScenarioResult.model_validate(r) for r in body["results"]]

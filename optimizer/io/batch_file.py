@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from optimizer.errors import input_errors
+from optimizer.i18n import t
 from optimizer.model import Batch, read_batch, surrogate_paths
 
 
@@ -22,33 +23,37 @@ class InputFileError(ValueError):
         self.title, self.lines = title, lines
 
 
-def read_json(path: Path, what: str) -> Any:
-    """The JSON in ``path``; ``InputFileError`` for a missing file or bad JSON."""
+def read_json(path: Path, what: str, lang: str = "en") -> Any:
+    """The JSON in ``path``; ``InputFileError`` for a missing file or bad JSON. ``what``
+    is ``batch`` or ``plan`` (``what.*`` in the catalogue); messages in ``lang``."""
+    name = t(f"what.{what}", lang)
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InputFileError(f"{what} file not found", [str(path)]) from None
+        raise InputFileError(t("error.file_not_found", lang, what=name), [str(path)]) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InputFileError(f"{what} is not valid JSON", [f"{path}: {e}"]) from None
+        title = t("error.not_json", lang, what=name)
+        raise InputFileError(title, [f"{path}: {e}"]) from None
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # where a lone surrogate could hide
 
 
-def read_batch_file(path: Path) -> Batch:
-    """Read and validate a batch file; ``InputFileError`` names every problem.
+def read_batch_file(path: Path, lang: str = "en") -> Batch:
+    """Read and validate a batch file; ``InputFileError`` names every problem (in
+    ``lang``).
 
     A relative road-network path is taken relative to the batch file's folder. Strings
     with lone surrogates (``"\\ud800"`` escapes: valid JSON, not valid text) are refused
     at their paths, as the API does; plans and reports could not be written with them.
     """
-    data = read_json(path, "batch")  # clear messages for a missing file or bad JSON
+    data = read_json(path, "batch", lang)  # clear messages for a missing file or bad JSON
+    title = t("error.invalid_batch", lang, path=path)
     if _SURROGATE_ESCAPE.search(path.read_text(encoding="utf-8")):
         bad = surrogate_paths(data)
         if bad:
-            lines = [f"{p}: string is not valid Unicode (lone surrogate)" for p in bad]
-            raise InputFileError(f"{path} is not a valid batch", lines)
+            raise InputFileError(title, [f"{p}: {t('model.lone_surrogate', lang)}" for p in bad])
     try:
         return read_batch(path)
     except ValidationError as e:
-        raise InputFileError(f"{path} is not a valid batch", input_errors(e)) from None
+        raise InputFileError(title, input_errors(e, lang)) from None

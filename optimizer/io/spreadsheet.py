@@ -50,6 +50,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from optimizer.errors import error_parts
 from optimizer.i18n import CATEGORY_ZH, normalize_lang, t
 from optimizer.io.names import NameIndex, NameProblem, closest, did_you_mean
 from optimizer.model import (
@@ -812,8 +813,10 @@ def _report(
     origin: Origin | None,
     fld: str | None,
     message: str,
+    english: str | None = None,
 ) -> None:
-    """Record a model error on the row (and column) a batch list item came from."""
+    """Record a model error on the row (and column) a batch list item came from;
+    ``english``: the message in English, where it differs (it names the field)."""
     if origin is None:  # built by the importer (the default fleet) or passed as an argument
         label = t("imp.default_fleet", reader.lang) if section == "fleet" else section
         sep = "：" if reader.lang == "zh-CN" else ": "
@@ -822,7 +825,7 @@ def _report(
     if section == "products":
         fld = "product"
     if fld is None:  # a model-level rule; it usually starts with the field it is about
-        first = re.split(r"[\s:]", message, maxsplit=1)[0]
+        first = re.split(r"[\s:]", english or message, maxsplit=1)[0]
         fld = first if first in origin.headers else None
     column = None
     if fld is not None:
@@ -834,11 +837,13 @@ def _report(
     reader.add(message, origin.table.file, origin.table.sheet, origin.row, column)
 
 
-def _pydantic_message(err: dict[str, Any]) -> str:
-    msg = str(err["msg"]).removeprefix("Value error, ")
+def _pydantic_message(err: Any, lang: str = "en") -> str:
+    """One pydantic error's reason in ``lang``, with the value that was given."""
+    parts = error_parts(err, lang)
+    msg = ("；" if lang == "zh-CN" else "; ").join(f"{p}: {r}" if p else r for p, r in parts)
     value = err.get("input")
     if err["loc"] and isinstance(value, int | float | str) and not isinstance(value, bool):
-        msg = f"{msg} (got {value!r})"
+        msg += f"（输入值 {value!r}）" if lang == "zh-CN" else f" (got {value!r})"
     return msg
 
 
@@ -855,7 +860,8 @@ def _validate_items(
         except ValidationError as e:
             for err in e.errors():
                 fld = str(err["loc"][0]) if err["loc"] else None
-                _report(reader, section, i, origin, fld, _pydantic_message(err))
+                message = _pydantic_message(err, reader.lang)
+                _report(reader, section, i, origin, fld, message, _pydantic_message(err))
             dropped.add(str(item.get("id")))
             continue
         kept.append((item, origin))
@@ -973,21 +979,29 @@ def import_batch(
         batch = None
         for err in e.errors():
             loc = tuple(p for p in err["loc"] if p not in ("haversine", "matrix"))
-            msg = str(err["msg"]).removeprefix("Value error, ")
-            for part in msg.split("; ") if not loc else [_pydantic_message(err)]:
+            if loc:
+                pairs = [(_pydantic_message(err), _pydantic_message(err, reader.lang))]
+            else:  # the batch's reference checks: "path: reason" each, in both languages
+                en, shown = error_parts(err, "en"), error_parts(err, reader.lang)
+                pairs = [
+                    (f"{p}: {r}" if p else r, f"{p}: {z}" if p else z)
+                    for (p, r), (_, z) in zip(en, shown, strict=True)
+                ]
+            for part, text in pairs:
                 match = _PATH_MSG.match(part) if not loc else None
                 if _is_cascade(part, dropped, any_dropped):
                     continue
                 if match and match[1] in origins and int(match[2]) < len(origins[match[1]]):
                     i = int(match[2])
-                    _report(reader, match[1], i, origins[match[1]][i], match[3], match[4])
+                    reason = text.split(": ", 1)[1] if ": " in text else text
+                    _report(reader, match[1], i, origins[match[1]][i], match[3], reason, match[4])
                 elif loc and loc[0] in origins and len(loc) > 1 and isinstance(loc[1], int):
                     i = loc[1]
                     fld = str(loc[2]) if len(loc) > 2 else None
-                    _report(reader, str(loc[0]), i, origins[str(loc[0])][i], fld, part)
+                    _report(reader, str(loc[0]), i, origins[str(loc[0])][i], fld, text, part)
                 else:
                     where = ".".join(str(p) for p in loc)
-                    reader.add(f"{where}: {part}" if where else part)
+                    reader.add(f"{where}: {text}" if where else text)
     if reader.errors:
         raise SpreadsheetError(reader.errors)
     assert batch is not None

@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from optimizer.errors import Said, in_lang
 from optimizer.model import Batch
 from optimizer.network import travel_matrices
 from optimizer.siting.cflp import solve_cflp
@@ -23,11 +24,6 @@ from optimizer.siting.coverage import solve_mclp
 from optimizer.siting.pmedian import solve_pmedian
 from optimizer.siting.result import SitingError, SitingResult, Status
 from optimizer.siting.scenario import SCENARIO_SCHEMA_ID, Scenario, reject_opening_cost
-
-OPTIMIZE_OPENING_COST = (
-    "opening_cost: renamed daily_cost_cny (CNY per day to run a centre), so that it is not "
-    "taken for the one-off build cost of a scenario's build_cost_cny"
-)
 
 Model = Literal["pmedian", "mclp", "cflp"]
 CANDIDATE_KINDS = ("collection_centre", "station")
@@ -45,8 +41,9 @@ class SiteInputError(SitingError):
         self.problems = problems
         super().__init__("; ".join(f"{path}: {reason}" for path, reason in problems))
 
-    def lines(self) -> list[str]:
-        return [f"{path}: {reason}" for path, reason in self.problems]
+    def lines(self, lang: str = "en") -> list[str]:
+        """``path: reason`` per problem, the reason in ``lang``."""
+        return [f"{path}: {in_lang(reason, lang)}" for path, reason in self.problems]
 
 
 class CountyOptimize(BaseModel):
@@ -82,7 +79,7 @@ class CountyOptimize(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _no_opening_cost(cls, data: object) -> object:
-        return reject_opening_cost(data, OPTIMIZE_OPENING_COST)
+        return reject_opening_cost(data, "siting.err.opening_cost_renamed")
 
 
 class CountySiting(BaseModel):
@@ -135,45 +132,59 @@ def check_optimize(batch: Batch, spec: CountyOptimize) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     produce = station_produce(batch)
     if not produce:
-        problems.append(("batch.orders", "no pickups, so there is no produce to site centres for"))
+        problems.append(("batch.orders", Said("siting.err.no_produce")))
     candidates = set(candidate_sites(batch))
     sites = batch.sites_by_id
     for field in ("must_open", "forbid"):
         for i, sid in enumerate(getattr(spec, field)):
             if sid not in sites:
-                problems.append((f"{field}[{i}]", f"unknown site '{sid}'"))
+                problems.append((f"{field}[{i}]", Said("name.unknown_site", value=sid)))
             elif sid not in candidates:
+                kind = Said(f"site_kind.{sites[sid].kind}")
                 problems.append(
-                    (f"{field}[{i}]", f"'{sid}' is a {sites[sid].kind}, not a centre or station")
+                    (f"{field}[{i}]", Said("siting.err.not_candidate", site=sid, kind=kind))
                 )
     must, forbid = set(spec.must_open) & candidates, set(spec.forbid) & candidates
     for i, sid in enumerate(spec.forbid):
         if sid in must:
-            problems.append((f"forbid[{i}]", f"'{sid}' is also in must_open"))
+            problems.append((f"forbid[{i}]", Said("siting.err.also_must_open", site=sid)))
     allowed = len(candidates - forbid)
     if spec.model in ("pmedian", "mclp"):
         if spec.p > allowed:
             problems.append(
                 (
                     "p",
-                    f"p={spec.p} is larger than the {allowed} candidate sites that may open "
-                    f"({len(candidates)} centres and stations, {len(forbid)} forbidden)",
+                    Said(
+                        "siting.err.p_too_large",
+                        p=spec.p,
+                        allowed=allowed,
+                        candidates=len(candidates),
+                        forbidden=len(forbid),
+                    ),
                 )
             )
         if len(must) > spec.p:
             problems.append(
                 (
                     "must_open",
-                    f"{len(must)} sites must open ({', '.join(sorted(must))}), "
-                    f"more than p={spec.p}",
+                    Said(
+                        "siting.err.must_over_p",
+                        n=len(must),
+                        sites=", ".join(sorted(must)),
+                        p=spec.p,
+                    ),
                 )
             )
     elif produce and spec.capacity_kg * allowed < sum(produce.values()):
         problems.append(
             (
                 "capacity_kg",
-                f"{allowed} sites × {spec.capacity_kg:g} kg hold less than the "
-                f"{sum(produce.values()):g} kg of produce",
+                Said(
+                    "siting.err.capacity",
+                    allowed=allowed,
+                    capacity=spec.capacity_kg,
+                    kg=sum(produce.values()),
+                ),
             )
         )
     if spec.model == "cflp" and spec.budget_cny is not None:
@@ -184,9 +195,15 @@ def check_optimize(batch: Batch, spec: CountyOptimize) -> list[tuple[str, str]]:
             problems.append(
                 (
                     "budget_cny",
-                    f"{spec.budget_cny:g} CNY opens {affordable} centres at "
-                    f"{daily:g} CNY a day each; {max(len(must), need)} are needed "
-                    f"({len(must)} must open, {need} to hold the produce)",
+                    Said(
+                        "siting.err.budget",
+                        budget=spec.budget_cny,
+                        affordable=affordable,
+                        daily=daily,
+                        needed=max(len(must), need),
+                        must=len(must),
+                        need=need,
+                    ),
                 )
             )
     return problems
@@ -283,20 +300,18 @@ def scenario_problems(batch: Batch, scenario: Scenario) -> list[tuple[str, str]]
         site = sites.get(sid)
         new_id = f"CC-{sid}"
         if site is None:
-            problems.append((f"open[{i}]", f"unknown site '{sid}'"))
+            problems.append((f"open[{i}]", Said("name.unknown_site", value=sid)))
         elif sid in seen:
-            problems.append((f"open[{i}]", f"'{sid}' is listed twice"))
+            problems.append((f"open[{i}]", Said("siting.err.listed_twice", site=sid)))
         elif site.kind == "collection_centre":
             pass
         elif batch.travel.mode == "matrix":
-            problems.append(
-                (f"open[{i}]", f"'{sid}' is not a centre, and matrix travel has no new sites")
-            )
+            problems.append((f"open[{i}]", Said("siting.err.matrix_new_site", site=sid)))
         elif new_id in sites and (sites[new_id].kind != "collection_centre" or new_id in opened):
-            problems.append((f"open[{i}]", f"a new centre at '{sid}' would clash with '{new_id}'"))
+            problems.append((f"open[{i}]", Said("siting.err.clash", site=sid, new_id=new_id)))
         seen.add(sid)
     for field in ("build_cost_cny", "daily_cost_cny"):
         for sid in getattr(scenario, field):
             if sid not in sites:
-                problems.append((f"{field}.{sid}", f"unknown site '{sid}'"))
+                problems.append((f"{field}.{sid}", Said("name.unknown_site", value=sid)))
     return problems

@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from optimizer.errors import InputMessage, Said, message
 from optimizer.freshness import decay_rate, freshness_budget_min, vehicle_temp
 from optimizer.i18n import normalize_lang, t
 from optimizer.model import Batch, Order, Site, read_batch
@@ -34,18 +35,11 @@ from optimizer.siting.result import SitingError
 SCENARIO_SCHEMA_ID = "freshroute.siting/v1"
 
 
-OPENING_COST_SPLIT = (
-    "opening_cost: this field was split in two, as it meant a one-off build cost here "
-    "and a daily cost in 'site optimize'. Rename it build_cost_cny (one-off CNY to build "
-    "a centre at a site) or daily_cost_cny (CNY per day to run it)"
-)
-
-
-def reject_opening_cost(data: object, message: str = OPENING_COST_SPLIT) -> object:
-    """Refuse the old, ambiguous ``opening_cost`` field by name (``message``: which field
-    replaces it), rather than as an unknown field."""
+def reject_opening_cost(data: object, key: str = "siting.err.opening_cost_split") -> object:
+    """Refuse the old, ambiguous ``opening_cost`` field by name (``key``: the message
+    saying which field replaces it), rather than as an unknown field."""
     if isinstance(data, dict) and "opening_cost" in data:
-        raise ValueError(message)
+        raise InputMessage([("opening_cost", message(key))])
     return data
 
 
@@ -131,7 +125,7 @@ def county_with_centres(batch: Batch, open_ids: list[str]) -> Batch:
     sites = batch.sites_by_id
     unknown = [s for s in open_ids if s not in sites]
     if unknown:
-        raise SitingError(f"open: unknown site ids {', '.join(unknown)}")
+        raise SitingError(Said("siting.err.unknown_open", sites=", ".join(unknown)))
     template = next((s for s in batch.sites if s.kind == "collection_centre"), None)
     new_sites: list[Site] = [s for s in batch.sites if s.kind != "collection_centre"]
     centre_ids = []
@@ -142,7 +136,7 @@ def county_with_centres(batch: Batch, open_ids: list[str]) -> Batch:
             centre_ids.append(sid)
             continue
         if batch.travel.mode == "matrix":
-            raise SitingError(f"open: '{sid}' is not a centre and matrix travel has no new sites")
+            raise SitingError(Said("siting.err.open_matrix", site=sid))
         extra = (
             {
                 "time_windows": template.time_windows,
@@ -349,7 +343,7 @@ def base_index(results: list[ScenarioResult]) -> int:
     marked = [i for i, r in enumerate(results) if r.base]
     if len(marked) > 1:
         names = ", ".join(f"'{results[i].name}'" for i in marked)
-        raise SitingError(f"base: only one scenario may be the base ({names} are marked)")
+        raise SitingError(Said("siting.err.two_bases", names=names))
     return marked[0] if marked else 0
 
 

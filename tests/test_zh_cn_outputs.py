@@ -1,0 +1,383 @@
+"""Chinese throughout: every output a coordinator sees, rendered in zh-CN, has no English
+words left outside ids (site, order, vehicle and product ids, JSON paths and field names,
+units, file paths, brand names).
+
+``english_words`` is the check: it masks what may stay (ids, paths, snake_case names,
+``--options``) and returns the common English words that remain. The negative cases below
+show it catches an English message among Chinese ones, so these tests can fail.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from api.testing.helpers import Api, small_batch
+from optimizer.cli import app
+from optimizer.i18n import CATALOGUES
+from optimizer.io.spreadsheet import import_batch
+from optimizer.model import Batch, Order, with_orders
+from optimizer.siting.scenario import comparison_csv, comparison_markdown
+from scenarios.generate import generate_county, write_batch
+
+pytest_plugins = ["api.testing.fixtures"]
+
+FIXTURES = Path(__file__).parent / "fixtures" / "import"
+runner = CliRunner()
+
+# Common English words of messages, labels and reasons; none is an id or a unit.
+ENGLISH = frozenset(
+    re.findall(
+        r"\S+",
+        """
+    a an the and or of to is are be was not no but for with from by on at in into as it its
+    if than then this that these there so any all some each every only also more less most
+    can cannot could would should must may need needs give use used using has have had
+    order orders vehicle vehicles truck trucks route routes cost costs error errors
+    served unserved serve serving time times window windows shelf life required optional
+    field fields valid invalid value values stop stops site sites hub hubs centre centres
+    center station stations delivery deliveries pickup pickups transfer transfers plan plans
+    file files wrote written saving saves pairing empty separate fleet fleets load loaded
+    unload unloaded arrival arrives departure leaves leave wait waits shift capacity
+    weight weighs refrigerated chilled frozen ambient cool product products unknown
+    duplicate missing number string list object greater less equal least most should
+    input inputs permitted character characters item items before after start starts end
+    ends open opens closes close ready total mean min max freshness map legend stops
+    driver signature timeline summary reason reasons scenario scenarios base payback never
+    violation violations warning not found cannot expressed yet key figures
+    """,
+    )
+)
+
+# Names that stay as they are in Chinese text: programs, standards, units, HTTP headers.
+KEEP = re.findall(
+    r"\S+",
+    "freshroute Leaflet OpenStreetMap PyVRP OR-Tools JSON CSV HH:MM GCJ-02 WGS-84 GPS NaN "
+    "Unicode Q10 Excel Amap km kg CNY Idempotency-Key X-API-Key Content-Type",
+)
+_PATH = re.compile(r"[A-Za-z_][\w-]*(?:\[[^\]]*\]|\.[A-Za-z_][\w-]*|_[A-Za-z0-9]+)+")
+_OPTION = re.compile(r"--[a-z][\w-]*")
+_FILE = re.compile(r"\S*[/\\]\S*")
+_LINE_PATH = re.compile(r"(?m)^(\s*-\s*)[^\s:：]+[:：]")  # "  - sites: ..." (a field path)
+
+
+def english_words(text: str, ids: set[str] = frozenset()) -> set[str]:
+    """Common English words left in ``text`` once ids, paths and names are masked."""
+    text = _LINE_PATH.sub(r"\1", text)
+    text = _FILE.sub(" ", text)
+    text = _OPTION.sub(" ", text)
+    text = _PATH.sub(" ", text)
+    for name in sorted({*ids, *KEEP}, key=len, reverse=True):
+        if name:
+            text = re.sub(rf"(?<![\w-]){re.escape(name)}(?![\w-])", " ", text)
+    return {w for w in re.findall(r"[A-Za-z]+", text) if w.lower() in ENGLISH}
+
+
+def visible_text(page: str) -> str:
+    """The text of an HTML page a reader sees (no scripts, styles or tags)."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+@pytest.mark.parametrize(
+    ("text", "caught"),
+    [
+        ("错误： some orders cannot be served by any vehicle", {"orders", "cannot", "served"}),
+        ("orders[0].kg: Input should be greater than or equal to 0", {"Input", "should"}),
+        ("V4 的订单 D-1：shelf life too short", {"shelf", "life"}),
+        ("orders[0].kg：应不小于 0（订单 D-1，车辆 reefer-1，12 km）", set()),
+    ],
+)
+def test_the_check_catches_english(text: str, caught: set[str]) -> None:
+    assert english_words(text, {"D-1", "V4", "reefer-1"}) >= caught
+    if not caught:
+        assert english_words(text, {"D-1", "V4", "reefer-1"}) == set()
+
+
+def batch_ids(batch: Batch) -> set[str]:
+    """Every id and name the batch gives (they stay as the user wrote them)."""
+    ids = {batch.name, *(s.id for s in batch.sites), *(s.name for s in batch.sites)}
+    ids |= {o.id for o in batch.orders} | {p.id for p in batch.products}
+    ids |= {o.product for o in batch.orders}
+    ids |= {v.id for v in batch.fleet} | {v.name for v in batch.fleet}
+    ids |= {f"{v.id}-{k + 1}" for v in batch.fleet for k in range(v.count)}
+    return ids
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Batch]:
+    """The fixture county with an order too heavy for any truck (left out, with its
+    reason) and an optional one not worth serving."""
+    batch = import_batch(FIXTURES / "orders_en.csv", FIXTURES / "sites_en.csv", lang="zh-CN")
+    heavy = Order(id="D-heavy", kind="delivery", site="V2", product="parcels", kg=90000)
+    cheap = Order(id="D-skip", kind="delivery", site="V4", product="parcels", kg=5, penalty=0.01)
+    batch = with_orders(batch, [*batch.orders, heavy.model_copy(update={"penalty": 100.0}), cheap])
+    path = tmp_path_factory.mktemp("zh") / "batch.json"
+    path.write_text(batch.model_dump_json(by_alias=True), encoding="utf-8")
+    return path, batch
+
+
+@pytest.fixture(scope="module")
+def solved(county: tuple[Path, Batch]) -> tuple[Path, str]:
+    path, _ = county
+    out = path.parent / "out"
+    run = runner.invoke(
+        app, ["solve", str(path), "--time-limit", "1", "--out", str(out), "--lang", "zh-CN"]
+    )
+    assert run.exit_code == 0, run.output
+    return out, run.output
+
+
+def test_solve_output_is_chinese(county, solved) -> None:
+    _, batch = county
+    _, output = solved
+    assert "方案指标" in output and "未安排" in output and "最终方案" in output
+    assert not english_words(output, batch_ids(batch)), output
+
+
+@pytest.mark.parametrize("name", ["map.html", "runsheets.html"])
+def test_report_pages_are_chinese(county, solved, name: str) -> None:
+    _, batch = county
+    out, _ = solved
+    text = visible_text((out / name).read_text(encoding="utf-8"))
+    assert re.search(r"[\u4e00-\u9fff]", text)
+    assert not english_words(text, batch_ids(batch)), name
+
+
+def test_run_sheet_tables_are_chinese(county, solved) -> None:
+    _, batch = county
+    out, _ = solved
+    rows = list(csv.reader(io.StringIO((out / "runsheets.csv").read_text(encoding="utf-8-sig"))))
+    cells = [c for row in rows for c in row]
+    book = openpyxl.load_workbook(out / "runsheets.xlsx")
+    cells += [ws.title for ws in book.worksheets]
+    cells += [
+        str(c.value)
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
+    assert not english_words("\n".join(cells), batch_ids(batch))
+
+
+def test_unassigned_reasons_are_chinese(county, solved) -> None:
+    _, batch = county
+    out, output = solved
+    plan = json.loads((out / "plan.json").read_text())
+    left = {o["order"] for o in plan["orders"] if not o["served"]}
+    assert {"D-heavy", "D-skip"} <= left
+    lines = [line for line in output.splitlines() if "D-heavy" in line or "D-skip" in line]
+    assert lines and not english_words("\n".join(lines), batch_ids(batch))
+
+
+BAD_BATCH = {
+    "sites": [
+        {"id": "H", "kind": "hub", "lon": 104.0, "lat": 30.0},
+        {"id": "S1", "kind": "station", "lon": 104.1, "lat": 30.0, "cutoff": 600},
+        {
+            "id": "S2",
+            "kind": "station",
+            "lon": 104.2,
+            "lat": 30.1,
+            "time_windows": [{"start": "10:00", "end": "09:00"}],
+        },
+    ],
+    "products": [{"id": "kiwi", "category": "kiwi"}],
+    "orders": [
+        {"id": "D1", "kind": "delivery", "site": "S9", "product": "strawbery", "kg": -1},
+        {"id": "D1", "kind": "pikup", "site": "H", "product": "apple", "kg": 1, "colour": 1},
+        {"id": "P1", "kind": "pickup", "site": "H", "product": "apple", "kg": 1},
+    ],
+    "fleet": [
+        {"id": "van", "count": 1, "capacity_kg": "lots", "capacity_m3": 1, "min_used": 3},
+        {"id": "cold", "count": 1, "capacity_kg": 9, "capacity_m3": 1, "shift_start": "25:99"},
+    ],
+}
+BAD_IDS = {"H", "S1", "S2", "S9", "kiwi", "strawbery", "apple", "D1", "P1", "pikup", "colour"}
+BAD_IDS |= {"van", "cold", "lots", "delivery", "pickup", "transfer"}  # echoed choices
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        BAD_BATCH,
+        {**BAD_BATCH, "fleet": [], "sites": [], "extra": 1},
+        {**BAD_BATCH, "orders": BAD_BATCH["orders"][2:], "fleet": BAD_BATCH["fleet"][1:2]},
+    ],
+)
+def test_batch_errors_are_chinese(tmp_path: Path, broken: dict) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(broken))
+    run = runner.invoke(app, ["solve", str(path), "--lang", "zh-CN", "--quiet"])
+    assert run.exit_code == 2
+    assert "错误" in run.output
+    assert not english_words(run.output, BAD_IDS), run.output
+    english = runner.invoke(app, ["solve", str(path), "--lang", "en", "--quiet"])
+    assert english_words(english.output, BAD_IDS)  # the same errors, in English
+
+
+def test_validate_speaks_chinese(tmp_path: Path, county, solved) -> None:
+    path, batch = county
+    out, _ = solved
+    ok = runner.invoke(app, ["validate", str(path), str(out / "plan.json"), "--lang", "zh-CN"])
+    assert ok.exit_code == 0 and "方案有效" in ok.output
+    assert not english_words(ok.output, batch_ids(batch))
+    for text in ("{nope", json.dumps({"routes": 3})):
+        bad = tmp_path / "plan.json"
+        bad.write_text(text)
+        run = runner.invoke(app, ["validate", str(path), str(bad), "--lang", "zh-CN"])
+        assert run.exit_code == 2
+        # A JSON parser's own message (after the file name) stays as Python wrote it.
+        shown = re.sub(r"plan\.json: .*", "", run.output)
+        assert not english_words(shown, batch_ids(batch)), run.output
+
+
+def test_import_errors_are_chinese() -> None:
+    run = runner.invoke(
+        app,
+        [
+            "import",
+            str(FIXTURES / "orders_bad.xlsx"),
+            str(FIXTURES / "sites_bad_zh.csv"),
+            "--lang",
+            "zh-CN",
+            "--out",
+            "/dev/null",
+        ],
+    )
+    assert run.exit_code == 2 and "表格" in run.output
+    quoted = set(re.findall(r"[“'‘]([^”'’]+)[”'’]", run.output))  # cells as the user wrote them
+    codes = {"hub", "collection_centre", "station", "delivery", "pickup", "transfer"}  # accepted
+    assert not english_words(run.output, quoted | codes), run.output
+
+
+def test_siting_comparison_files_are_chinese() -> None:
+    from tests.test_siting_decision import result
+
+    results = [result("today", 900.0), result("east", 800.0, 150000.0, 40.0)]
+    for text in (comparison_markdown(results, "zh-CN"), comparison_csv(results, "zh-CN")):
+        assert not english_words(text, {"today", "east"}), text
+    assert english_words(comparison_markdown(results, "en"), {"today", "east"})
+
+
+def test_every_catalogue_text_has_chinese() -> None:
+    """Each English text has a Chinese one, and no Chinese text keeps English words
+    (placeholders and the names in ``KEEP`` aside)."""
+    en, zh_cn = CATALOGUES["en"], CATALOGUES["zh-CN"]
+    assert sorted(set(en) - set(zh_cn)) == []
+    leaks = {}
+    for key, text in zh_cn.items():
+        # Field names a message points at stay as in the batch file.
+        words = english_words(re.sub(r"\{[^}]*\}", " ", text), {"site", "open", "base"})
+        if words:
+            leaks[key] = words
+    assert leaks == {}
+
+
+def test_api_problems_follow_accept_language(api: Api) -> None:
+    bad = small_batch(seed=1)
+    bad["orders"][3]["kg"] = -5
+    bad["orders"][4]["kind"] = "pikup"
+    bad["fleet"][0]["shift_end"] = 1
+    ids = {"pikup", "delivery", "pickup", "transfer"}
+    headers = api.headers()
+    r = api.client.post("/v1/batches", json=bad, headers={**headers, "Accept-Language": "zh-CN"})
+    body = r.json()
+    assert r.status_code == 422 and body["title"] == "输入有误"
+    assert body["errors"][0]["path"] == "orders[3].kg"
+    texts = [body["title"], body["detail"], *(e["reason"] for e in body["errors"])]
+    assert not english_words("\n".join(texts), ids), texts
+    en = api.client.post("/v1/batches", json=bad, headers=headers).json()
+    assert en["title"] == "Invalid input" and english_words(en["detail"], ids)
+    assert [e["path"] for e in en["errors"]] == [e["path"] for e in body["errors"]]
+    assert all("_zh" not in e for e in en["errors"] + body["errors"])
+
+
+def test_api_siting_problems_follow_accept_language(api: Api) -> None:
+    batch = small_batch(seed=1)
+    request = {"batch": batch, "model": "pmedian", "p": 999, "must_open": ["nowhere"]}
+    r = api.client.post(
+        "/v1/siting/optimize", json=request, headers={**api.headers(), "Accept-Language": "zh"}
+    )
+    body = r.json()
+    assert r.status_code == 422, body
+    texts = [body["detail"], *(e["reason"] for e in body["errors"])]
+    assert not english_words("\n".join(texts), {"nowhere"}), texts
+
+
+def test_api_http_errors_follow_accept_language(api: Api) -> None:
+    zh_cn = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+    texts = []
+    for path, headers in (
+        ("/v1/jobs/nope", api.headers()),
+        ("/v1/plans/nope", api.headers()),
+        ("/v1/siting/results/nope", api.headers()),
+        ("/v1/jobs/nope", {}),
+        ("/v1/no-such-path", {}),
+    ):
+        r = api.client.get(path, headers={**headers, **zh_cn})
+        assert r.status_code in (401, 404), r.text
+        assert r.headers["content-language"] == "zh-CN"
+        texts.append(r.json()["detail"])
+    assert not english_words("\n".join(texts), {"X-API-Key"}), texts
+    en = api.client.get("/v1/jobs/nope", headers=api.headers()).json()["detail"]
+    assert en == "job not found"
+
+
+def test_api_body_errors_follow_accept_language(api: Api) -> None:
+    """Refusals before the schema (empty body, bad JSON, limits) in Chinese too."""
+    zh_cn = {**api.headers(), "Accept-Language": "zh", "Content-Type": "application/json"}
+    texts = []
+    for body in (b"", b"{nope", b'{"orders": [1e999]}', b'{"zz": NaN}'):
+        r = api.client.post("/v1/batches", content=body, headers=zh_cn)
+        assert r.status_code == 422, r.text
+        texts += [r.json()["detail"], *(e["reason"] for e in r.json()["errors"])]
+    r = api.client.post("/v1/batches", content=b"x", headers={**zh_cn, "Content-Type": "text/csv"})
+    assert r.status_code == 415
+    texts.append(r.json()["detail"])
+    # What Python's JSON parser says about where the text breaks stays as it wrote it.
+    shown = "\n".join(re.sub(r"JSON：.*", "JSON：", x) for x in texts)
+    assert not english_words(shown, {"NaN", "text", "csv", "application", "json"}), texts
+
+
+def test_site_optimize_errors_are_chinese(tmp_path: Path) -> None:
+    batch = write_batch(generate_county(8, 3), tmp_path / "county.json")
+    run = runner.invoke(
+        app,
+        ["site", "optimize", str(batch), "--p", "999", "--must-open", "nowhere", "--lang", "zh"],
+    )
+    assert run.exit_code == 2 and "p=999" in run.output, run.output
+    assert not english_words(run.output, {"nowhere", "p"}), run.output
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"name": "old", "batch": "county.json", "opening_cost": {}}))
+    run = runner.invoke(app, ["site", "evaluate", str(old), "--lang", "zh-CN"])
+    assert run.exit_code == 2 and "build_cost_cny" in run.output, run.output
+    assert not english_words(run.output, {"old", "site optimize"}), run.output  # a command
+
+
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        (None, "en"),
+        ("fr", "en"),
+        ("*", "en"),
+        ("zh", "zh-CN"),
+        ("zh-Hans", "zh-CN"),
+        ("zh-CN,zh;q=0.9,en;q=0.5", "zh-CN"),
+        ("en-US,en;q=0.9,zh;q=0.8", "en"),
+        ("zh;q=0, fr", "en"),
+    ],
+)
+def test_problem_language_defaults_to_english(header: str | None, lang: str) -> None:
+    from api.problems import request_lang
+
+    assert request_lang(header) == lang
