@@ -139,11 +139,17 @@ class Exchange:
         return bool(((roles == LOAD) | (roles == UNLOAD)).any())
 
     def evaluate(
-        self, vehicle: int, nodes: list[int], limit: float = math.inf
+        self,
+        vehicle: int,
+        nodes: list[int],
+        limit: float = math.inf,
+        start: float | None = None,
     ) -> tuple[EngineRoute, float] | None:
         """The re-timed route over ``nodes`` and its exact cost, or None when it breaks a
-        rule or costs ``limit`` or more. Tried: leave as late as waiting allows, then as
-        early as the shift allows. A quick estimate screens out what cannot pay."""
+        rule or costs ``limit`` or more. Tried: leave as late as waiting allows; then at
+        ``start`` (the route's departure before the move: an engine's schedule may hold
+        a shelf-life limit that leaving latest breaks); then as early as the shift
+        allows. A quick estimate screens out what cannot pay."""
         v = self.p.vehicles[vehicle]
         if not self._serves(nodes):
             return self._idle(vehicle)
@@ -156,7 +162,14 @@ class Exchange:
         # Leaving early only lengthens the route: if the tight one cannot pay, neither can.
         if self._estimate(v.type, nodes, tight) > limit * (1 + SCREEN_SLACK):
             return None
-        for times in (tight, early) if tight != early else (tight,):
+        tries = [tight]
+        if start is not None and early[0] < start < tight[0]:
+            kept = schedule(self.p, self.minutes, start, nodes)
+            if kept is not None:
+                tries.append(kept)
+        if early != tight:
+            tries.append(early)
+        for times in tries:
             er = EngineRoute(vehicle, nodes, times)
             route = assemble_route(self.p, er)
             if route.cost.total >= limit:

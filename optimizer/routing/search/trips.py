@@ -59,7 +59,9 @@ def within_trips(
                     if not costs[c] < now - MIN_GAIN_CNY:
                         break
                     nodes = move_sequence(route.nodes, stops, int(c))
-                    checked = checker.evaluate(route.vehicle, nodes, exact - MIN_GAIN_CNY)
+                    checked = checker.evaluate(
+                        route.vehicle, nodes, exact - MIN_GAIN_CNY, route.times[0]
+                    )
                     if checked is not None:
                         routes[r] = checked[0]
                         moves, improved = moves + 1, True
