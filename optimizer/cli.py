@@ -293,25 +293,24 @@ def replan_cmd(
     from optimizer.replan.files import ReplanInputError, run_replan
 
     msg = _msg_lang(lang)
-    batch = load_batch_file(batch_file)
-    try:
-        plan = Plan.model_validate(_read_json(plan_file, "plan"))
-    except ValidationError as e:
-        raise _fail(input_errors(e), f"{plan_file} is not a valid plan") from None
+    batch = load_batch_file(batch_file, msg)
+    plan = _load_plan(plan_file, msg)
     if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
         raise _fail(
-            [f"--time-limit: {time_limit:g} s is not in (0, {MAX_TIME_LIMIT_S:g}] s"],
-            "bad option",
+            [f"--time-limit: {time_limit:g} s ∉ (0, {MAX_TIME_LIMIT_S:g}] s"],
+            t("error.bad_option", msg),
+            msg,
         )
     if engine not in ENGINES:
-        raise _fail([f"--engine: '{engine}' is not one of {', '.join(ENGINES)}"], "bad option")
-    events = _read_json(events_file, "events")
+        lines = [f"--engine: '{engine}' ∉ {', '.join(ENGINES)}"]
+        raise _fail(lines, t("error.bad_option", msg), msg)
+    events = _read_json(events_file, "events", msg)
     try:
         result, written = run_replan(
-            batch, plan, events, time_limit, engine, out_dir, normalize_lang(lang)
+            batch, plan, events, time_limit, engine, out_dir, normalize_lang(lang), msg
         )
     except ReplanInputError as e:
-        raise _fail(e.errors, f"{events_file}: {t('error.cannot_plan', msg)}", msg) from None
+        raise _fail(e.errors, t("error.invalid_events", msg, path=events_file), msg) from None
     print_summary(result.plan, msg)
     out.print(t("cli.wrote", msg, files=", ".join(map(str, written))), highlight=False)
     if result.plan.kpis.required_unassigned:

@@ -97,6 +97,8 @@ _EN: dict[str, str] = {
     "siting.status.no_solution": "no solution within the time limit",
     "what.batch": "batch",
     "what.plan": "plan",
+    "what.events": "events",
+    "error.invalid_events": "{path}: the events do not fit the batch and its plan",
     # KPIs
     "kpi.total_cost": "total cost (CNY)",
     "kpi.km": "km",
@@ -657,6 +659,8 @@ _ZH: dict[str, str] = {
     "siting.status.no_solution": "时限内未找到解",
     "what.batch": "批次",
     "what.plan": "方案",
+    "what.events": "事件",
+    "error.invalid_events": "{path}：事件与批次及其方案不符",
     "kpi.total_cost": "总成本（元）",
     "kpi.km": "总里程（公里）",
     "kpi.empty_km": "空驶里程（公里）",

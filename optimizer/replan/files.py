@@ -42,18 +42,19 @@ def run_replan(
     engine: str,
     out_dir: Path,
     lang: str,
+    messages: str = "en",
 ) -> tuple[Replanned, list[Path]]:
-    """Validate the events, re-plan and write the files; every input problem is a
-    ``ReplanInputError`` naming the field and the reason."""
+    """Validate the events, re-plan and write the files (in ``lang``); every input
+    problem is a ``ReplanInputError`` naming the field and the reason (in ``messages``)."""
     try:
         events = Events.model_validate(events_data)
     except ValidationError as e:
-        raise ReplanInputError([f"events.{line}" for line in input_errors(e)]) from None
+        raise ReplanInputError([f"events.{line}" for line in input_errors(e, messages)]) from None
     try:
         result = replan(batch, plan, events, time_limit_s=time_limit_s, engine=engine)
     except InfeasibleBatch as e:
         lines = [
-            f"{i.path}" + ("" if i.order is None else f" (order '{i.order}')") + f": {i.reason}"
+            f"{i.path}" + ("" if i.order is None else f" ({i.order})") + f": {i.text(messages)}"
             for i in e.issues
         ]
         raise ReplanInputError(lines) from None
