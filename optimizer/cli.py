@@ -382,8 +382,9 @@ def solve_many(
     files = batch_files(batches)
     if not files:
         raise _fail([", ".join(map(str, batches))], "no batch files found")
+    msg = _msg_lang(lang)
     options = Options(
-        out_dir, time_limit, seed, engine, baseline, report, normalize_lang(lang), tiles
+        out_dir, time_limit, seed, engine, baseline, report, normalize_lang(lang), tiles, msg
     )
     with Progress(
         TextColumn("{task.description}"),
@@ -394,13 +395,14 @@ def solve_many(
         disable=quiet,
         transient=True,
     ) as bar:
-        task = bar.add_task(f"solving ({executor})", total=len(files))
+        task = bar.add_task(t("many.solving", msg, executor=executor), total=len(files))
 
         def on_row(row: Row) -> None:
             bar.advance(task)
             if row.status in ("bad input", "failed"):
+                status = t(f"many.status.{row.status}", msg)
                 bar.console.print(
-                    f"[red]{row.status}:[/] {escape(row.county)}: {escape(row.error)}",
+                    f"[red]{status}:[/] {escape(row.county)}: {escape(row.error)}",
                     highlight=False,
                 )
 
@@ -410,27 +412,21 @@ def solve_many(
             raise _fail([f"--executor: {e}"], "bad option") from None
         with ex:
             rows = run_many(files, ex, options, on_row)
-    table = Table(title=f"{len(rows)} batches")
-    for column in (
-        "county",
-        "status",
-        "cost (CNY)",
-        "km",
-        "empty km",
-        "vehicles",
-        "unserved",
-        "wall (s)",
-    ):
-        table.add_column(column, justify="left" if column in ("county", "status") else "right")
+    table = Table(title=t("many.title", msg, n=len(rows)))
+    columns = ("county", "status", "cost", "km", "empty_km", "vehicles", "unserved", "wall")
+    for column in columns:
+        justify = "left" if column in ("county", "status") else "right"
+        table.add_column(t(f"many.col.{column}", msg), justify=justify)
     for r in rows:
         cells = [r.cost, r.km, r.empty_km, r.vehicles, r.unserved, r.wall_s]
         table.add_row(
             escape(r.county),
-            r.status,
+            t(f"many.status.{r.status}", msg),
             *("-" if c is None else f"{c:,.1f}" if isinstance(c, float) else str(c) for c in cells),
         )
     out.print(table)
-    out.print(f"wrote {out_dir}/<batch>/ and {out_dir}/summary.csv, summary.md", highlight=False)
+    files = f"{out_dir}/<batch>/, {out_dir}/summary.csv, {out_dir}/summary.md"
+    out.print(t("cli.wrote", msg, files=files), highlight=False)
     if any(r.status == "bad input" for r in rows):
         raise typer.Exit(2)
     if any(r.status == "failed" for r in rows):

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from optimizer.i18n import t
 from optimizer.io.batch_file import InputFileError, read_batch_file
 from optimizer.model import Batch
 from optimizer.network import TravelMatrices, given_travel, travel_matrices
@@ -179,8 +180,9 @@ class Options:
     engine: str = "auto"
     baseline: bool | None = None
     report: bool = True
-    lang: str = "zh-CN"
+    lang: str = "zh-CN"  # of the reports
     tiles: str | None = None
+    messages: str = "en"  # language of the errors in the summary
 
 
 def _crash_hook() -> tuple[str, int, str] | None:
@@ -216,16 +218,18 @@ def solve_many(
         reported instead): reading and matrices overlap the solving of earlier ones."""
         for path, name in zip(paths, names, strict=True):
             if names.count(name) > 1:
-                done(Row(name, "bad input", error=f"{path}: another batch file is '{name}'"))
+                error = t("many.same_name", options.messages, path=path, name=name)
+                done(Row(name, "bad input", error=error))
                 continue
             try:
-                batch = read_batch_file(path)
+                batch = read_batch_file(path, options.messages)
                 travel = travel_matrices(batch)  # once per batch: shared with its task
             except InputFileError as e:
                 done(Row(name, "bad input", error=f"{e.title}: " + "; ".join(e.lines)))
                 continue
             except RoadNetworkError as e:
-                done(Row(name, "bad input", error=f"the road network cannot be used: {e}"))
+                error = f"{t('error.roads', options.messages)}: {e}"
+                done(Row(name, "bad input", error=error))
                 continue
             if options.seed is not None:
                 batch.options.seed = options.seed
