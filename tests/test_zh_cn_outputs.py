@@ -225,6 +225,27 @@ def test_batch_errors_are_chinese(tmp_path: Path, broken: dict) -> None:
     assert english_words(english.output, BAD_IDS)  # the same errors, in English
 
 
+def test_solve_many_and_replan_errors_are_chinese(tmp_path: Path, county, solved) -> None:
+    """A bad batch among several (its summary table and error), and bad events."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    (folder / "bad.json").write_text(json.dumps(BAD_BATCH))
+    args = ["solve-many", str(folder), "--out", str(tmp_path / "out"), "--quiet", "--no-report"]
+    run = runner.invoke(app, [*args, "--lang", "zh-CN"])
+    assert run.exit_code == 2
+    ids = BAD_IDS | {"bad", "batch", "summary"}  # the file's name; <batch>/summary.csv paths
+    assert not english_words(run.output, ids), run.output
+    assert english_words(runner.invoke(app, [*args, "--lang", "en"]).output, ids)
+    path, out = county[0], solved[0]
+    events = tmp_path / "events.json"
+    events.write_text(json.dumps({"now": "25:99", "cancel_orders": [7]}))
+    replan = ["replan", str(path), str(out / "plan.json"), str(events), "--out", str(tmp_path)]
+    run = runner.invoke(app, [*replan, "--lang", "zh-CN"])
+    assert run.exit_code == 2
+    assert not english_words(run.output), run.output
+    assert english_words(runner.invoke(app, [*replan, "--lang", "en"]).output)
+
+
 def test_validate_speaks_chinese(tmp_path: Path, county, solved) -> None:
     path, batch = county
     out, _ = solved
