@@ -72,6 +72,15 @@ def test_many_to_many_equals_dijkstra_bit_for_bit(seed):
     assert all(np.all(h.rank[h.fwd_to[h.fwd_ptr[v] : h.fwd_ptr[v + 1]]] > h.rank[v]) for v in nodes)
 
 
+def test_hierarchy_does_not_depend_on_the_build_threads():
+    n, src, dst, w = _random_graph(3, k=20)
+    one = build_hierarchy(n, src, dst, w, threads=1).arrays()
+    for threads in (2, 5):
+        other = build_hierarchy(n, src, dst, w, threads=threads).arrays()
+        for name, values in one.items():
+            np.testing.assert_array_equal(other[name], values, err_msg=name)
+
+
 def test_several_entries_and_exits_with_offsets():
     n, src, dst, w = _random_graph(5)
     h = build_hierarchy(n, src, dst, w)

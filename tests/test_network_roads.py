@@ -257,3 +257,23 @@ def test_osm_ways_split_at_shared_vertices():
         [(2, 0), (2, 1)],
     ]
     assert out.highway.tolist() == ["primary", "primary", "residential"]
+
+
+def test_tags_are_normalised_and_z_and_bends_are_handled(tmp_path):
+    # padded/upper-case tags, a missing one-way tag, a roundabout, 3-D lines with a bend
+    mid = (117.005, 36.001, 7.0)
+    features = [
+        _feature([(*A, 5.0), mid, (*B, 9.0)], {"highway": " County ", "oneway": " YES "}),
+        _feature([B, C], {"highway": "COUNTY", "oneway": None, "junction": "Roundabout"}),
+        _feature([C, A], {"highway": "county", "oneway": "Reverse", "junction": None}),
+        _feature([A, C], {"highway": None, "oneway": "no", "junction": None}),
+    ]
+    net = load_roads(_spec(_geojson(tmp_path, features)), tmp_path)
+    assert net.road_class.tolist() == ["county", "county", "county", ""]
+    assert net.oneway.tolist() == [1, 1, -1, 0]
+    assert not shapely.has_z(net.lines).any() and net.n_nodes == 3
+    assert shapely.get_num_coordinates(net.lines).tolist() == [3, 2, 2, 2]
+    # the bent line's ends are its first and last vertices: A and B are nodes
+    xy = net.node_xy[[net.u[0], net.v[0]]]
+    lon, lat = net.to_wgs84(xy[:, 0], xy[:, 1])
+    assert np.allclose(np.c_[lon, lat], [A, B], atol=1e-9)

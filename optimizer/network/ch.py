@@ -302,9 +302,9 @@ def _adjacency(n, a, b, w):
 
 
 @_jit
-def _contract(n, src, dst, w, witness_settle, sim_settle, update_neighbours):
-    out_nbr, out_wt, out_start, out_cnt, out_cap, out_end = _adjacency(n, src, dst, w)
-    in_nbr, in_wt, in_start, in_cnt, in_cap, in_end = _adjacency(n, dst, src, w)
+def _scratch(n):
+    """A witness search's working arrays (dist, touched, hk, hv, is_target) and
+    shortcut buffers (su, sw, sweight)."""
     dist = np.full(n, _INF)
     is_target = np.zeros(n, dtype=np.bool_)
     touched = np.empty(4096, dtype=np.int64)
@@ -313,26 +313,42 @@ def _contract(n, src, dst, w, witness_settle, sim_settle, update_neighbours):
     su = np.empty(1 << 14, dtype=np.int64)
     sw = np.empty(1 << 14, dtype=np.int64)
     sweight = np.empty(1 << 14, dtype=np.float64)
+    return (dist, touched, hk, hv, is_target), su, sw, sweight
+
+
+@_jit
+def _initial_priorities(g, sim_settle, lo, hi, prio):
+    """``prio[lo:hi]`` before any contraction; reads ``g`` only, so ranges of nodes
+    run in parallel threads, each with its own scratch."""
+    n = len(prio)
+    scratch, su, sw, sweight = _scratch(n)
     deleted = np.zeros(n, dtype=np.float64)
-    prio = np.empty(n, dtype=np.float64)
+    for v in range(lo, hi):
+        ns = _shortcuts(v, g, sim_settle, scratch, su, sw, sweight)
+        prio[v] = _priority(v, ns, g[7], g[3], deleted)
+
+
+@_jit
+def _contract(n, len_src, out_adj, in_adj, prio, witness_settle, sim_settle, update_neighbours):
+    out_nbr, out_wt, out_start, out_cnt, out_cap, out_end = out_adj
+    in_nbr, in_wt, in_start, in_cnt, in_cap, in_end = in_adj
+    scratch, su, sw, sweight = _scratch(n)
+    deleted = np.zeros(n, dtype=np.float64)
     done = np.zeros(n, dtype=np.bool_)
     rank = np.full(n, -1, dtype=np.int64)
     qk = np.empty(4 * n + 16, dtype=np.float64)
     qv = np.empty(4 * n + 16, dtype=np.int64)
     qsize = 0
-    scratch = (dist, touched, hk, hv, is_target)
     g = (out_nbr, out_wt, out_start, out_cnt, in_nbr, in_wt, in_start, in_cnt)
     for v in range(n):
-        ns = _shortcuts(v, g, sim_settle, scratch, su, sw, sweight)
-        prio[v] = _priority(v, ns, in_cnt, out_cnt, deleted)
         qsize = _push(qk, qv, qsize, prio[v], v)
     # upward arcs recorded at contraction: (node, neighbour, weight)
-    f_node = np.empty(len(src) * 2 + 16, dtype=np.int64)
-    f_to = np.empty(len(src) * 2 + 16, dtype=np.int64)
-    f_w = np.empty(len(src) * 2 + 16, dtype=np.float64)
-    b_node = np.empty(len(src) * 2 + 16, dtype=np.int64)
-    b_to = np.empty(len(src) * 2 + 16, dtype=np.int64)
-    b_w = np.empty(len(src) * 2 + 16, dtype=np.float64)
+    f_node = np.empty(len_src * 2 + 16, dtype=np.int64)
+    f_to = np.empty(len_src * 2 + 16, dtype=np.int64)
+    f_w = np.empty(len_src * 2 + 16, dtype=np.float64)
+    b_node = np.empty(len_src * 2 + 16, dtype=np.int64)
+    b_to = np.empty(len_src * 2 + 16, dtype=np.int64)
+    b_w = np.empty(len_src * 2 + 16, dtype=np.float64)
     nf = 0
     nb = 0
     next_rank = 0
@@ -458,12 +474,15 @@ def build_hierarchy(
     witness_settle: int = WITNESS_SETTLE,
     sim_settle: int = SIM_SETTLE,
     update_neighbours: bool = False,
+    threads: int | None = None,
 ) -> Hierarchy:
     """Contract the directed graph (arcs src→dst, float64 weights ≥ 0, no NaN).
 
     ``update_neighbours`` recomputes the priority of a contracted node's neighbours
     (fewer shortcuts, several times slower here); otherwise they only count one more
     contracted neighbour and the lazy update corrects them when they are popped.
+    The initial priorities are computed in ``threads`` threads (default_threads());
+    the result does not depend on their number.
     """
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
@@ -475,8 +494,13 @@ def build_hierarchy(
     src, dst, weight = src[order], dst[order], weight[order]
     first = np.r_[True, (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])][: len(src)]
     src, dst, weight = src[first], dst[first], weight[first]
+    out_adj = _adjacency(n_nodes, src, dst, weight)
+    in_adj = _adjacency(n_nodes, dst, src, weight)
+    g = (*out_adj[:4], *in_adj[:4])
+    prio = np.empty(n_nodes, dtype=np.float64)
+    in_ranges(_initial_priorities, (g, sim_settle), n_nodes, threads or default_threads(), prio)
     rank, fn, ft, fw, bn, bt, bw = _contract(
-        n_nodes, src, dst, weight, witness_settle, sim_settle, update_neighbours
+        n_nodes, len(src), out_adj, in_adj, prio, witness_settle, sim_settle, update_neighbours
     )
     fwd_ptr, fwd_to, fwd_w = _csr(n_nodes, fn, ft, fw)
     bwd_ptr, bwd_to, bwd_w = _csr(n_nodes, bn, bt, bw)
@@ -651,6 +675,26 @@ def default_threads() -> int:
     return max(1, int(env)) if env else max(1, min(len(os.sched_getaffinity(0)), 4))
 
 
+def in_ranges(kernel, args: tuple, n: int, threads: int, out: np.ndarray) -> None:
+    """``kernel(*args, lo, hi, out)`` over ``threads`` equal ranges of ``0:n`` at once.
+
+    Threads, not numba's parallel=True: the kernels release the GIL, and no OpenMP
+    runtime is started (GNU OpenMP breaks a later fork, which the Dijkstra method uses).
+    """
+    threads = max(1, min(threads, n))
+    bounds = np.linspace(0, n, threads + 1).astype(np.int64)
+    if threads == 1:
+        kernel(*args, 0, n, out)
+        return
+    with ThreadPoolExecutor(threads) as pool:
+        jobs = [
+            pool.submit(kernel, *args, int(lo), int(hi), out)
+            for lo, hi in itertools.pairwise(bounds)
+        ]
+        for job in jobs:
+            job.result()
+
+
 def many_to_many(
     h: Hierarchy,
     src_ptr: np.ndarray,
@@ -679,20 +723,7 @@ def many_to_many(
         dptr, dfrm, dw, np.asarray(tgt_ptr, np.int64), tgt_pos,
         np.asarray(tgt_off, np.float64), batch,
     )  # fmt: skip
-    # threads, not numba's parallel=True: the kernel releases the GIL, and no OpenMP
-    # runtime is started (GNU OpenMP breaks a later fork, which the Dijkstra method uses)
-    threads = min(threads or default_threads(), max(1, n_src // batch))
-    bounds = np.linspace(0, n_src, threads + 1).astype(np.int64)
-    if threads == 1:
-        _rphast(*args, 0, n_src, out)
-        return out
-    with ThreadPoolExecutor(threads) as pool:
-        jobs = [
-            pool.submit(_rphast, *args, int(lo), int(hi), out)
-            for lo, hi in itertools.pairwise(bounds)
-        ]
-        for job in jobs:
-            job.result()
+    in_ranges(_rphast, args, n_src, min(threads or default_threads(), max(1, n_src // batch)), out)
     return out
 
 

@@ -225,13 +225,32 @@ def _morton_rank(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return rank
 
 
+def _tags(values: pd.Series) -> np.ndarray:
+    """Attribute values as stripped lower-case text ("" where missing).
+
+    The text work runs once per distinct value (a road layer has a handful of classes
+    and tags in 200,000 rows), not once per row.
+    """
+    codes, uniq = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(uniq, dtype=object).astype("string").str.strip().str.lower().fillna("")
+    return np.append(text.to_numpy().astype(str), "")[codes]  # code -1 (missing) → ""
+
+
 def _oneway_codes(values: pd.Series) -> np.ndarray:
     """OSM-style one-way tags → 1 (along the line), -1 (against) or 0 (both ways)."""
-    text = values.astype("string").str.strip().str.lower().fillna("")
+    text = _tags(values)
     out = np.zeros(len(values), dtype=np.int8)
-    out[text.isin(_ONEWAY_FORWARD).to_numpy()] = 1
-    out[text.isin(_ONEWAY_BACKWARD).to_numpy()] = -1
+    out[np.isin(text, list(_ONEWAY_FORWARD))] = 1
+    out[np.isin(text, list(_ONEWAY_BACKWARD))] = -1
     return out
+
+
+def _line_ends(lines: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last vertex (x, y) of each line, from one pass over the coordinates."""
+    coords = shapely.get_coordinates(lines)
+    last = np.cumsum(shapely.get_num_coordinates(lines)) - 1
+    first = np.r_[0, last[:-1] + 1]
+    return coords[first], coords[last]
 
 
 def _speeds(classes: np.ndarray, table: dict[str, float]) -> tuple[np.ndarray, dict[str, int]]:
@@ -295,8 +314,11 @@ def build_network(gdf: gpd.GeoDataFrame, spec: RoadNetworkTravel, name: str) -> 
     if "junction" in gdf.columns and "junction" not in cols:
         cols.append("junction")
     kept = gdf.loc[is_line & ~missing, [*cols, gdf.geometry.name]]
-    kept = kept.explode(index_parts=False, ignore_index=True)
-    lines = shapely.force_2d(np.asarray(kept.geometry.values, dtype=object))
+    if (kinds == 5).any():  # MultiLineStrings: one row per part
+        kept = kept.explode(index_parts=False, ignore_index=True)
+    lines = np.asarray(kept.geometry.values, dtype=object)
+    if shapely.has_z(lines).any():
+        lines = shapely.force_2d(lines)
     coords, owner = shapely.get_coordinates(lines, return_index=True)
     finite = np.bincount(owner, weights=~np.isfinite(coords).all(axis=1), minlength=len(lines))
     ok = (
@@ -318,9 +340,7 @@ def build_network(gdf: gpd.GeoDataFrame, spec: RoadNetworkTravel, name: str) -> 
     kept = _to_utm(kept, name)
     lines = np.asarray(kept.geometry.values, dtype=object)
 
-    classes = (
-        kept[spec.class_field].astype("string").str.strip().str.lower().fillna("").to_numpy()
-    ).astype(str)
+    classes = _tags(kept[spec.class_field])
     speed, report.unknown_classes = _speeds(classes, spec.speed_table())
     km = shapely.length(lines) / 1000.0
     minutes = km / speed * 60.0
@@ -329,11 +349,10 @@ def build_network(gdf: gpd.GeoDataFrame, spec: RoadNetworkTravel, name: str) -> 
     else:
         oneway = np.zeros(len(kept), dtype=np.int8)
     if "junction" in kept.columns:
-        roundabout = kept["junction"].astype("string").str.lower().eq("roundabout")
-        oneway[(roundabout.fillna(False).to_numpy()) & (oneway == 0)] = 1
+        roundabout = _tags(kept["junction"]) == "roundabout"
+        oneway[roundabout & (oneway == 0)] = 1
 
-    start = shapely.get_coordinates(shapely.get_point(lines, 0))
-    end = shapely.get_coordinates(shapely.get_point(lines, -1))
+    start, end = _line_ends(lines)
     ends = np.vstack([start, end])
     key = _grid_key(ends[:, 0], ends[:, 1], _NODE_GRID_M)
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
