@@ -471,7 +471,7 @@ def validate(
     plan = _load_plan(plan_file, msg)
     violations = validate_plan(batch, plan)
     if violations:
-        err.print(format_violations(violations), markup=False, highlight=False)
+        err.print(format_violations(violations, msg), markup=False, highlight=False)
         err.print(f"[bold red]{t('cli.violations', msg, n=len(violations))}[/]")
         raise typer.Exit(1)
     line = t("cli.valid", msg, routes=len(plan.routes), served=plan.kpis.orders_served)
