@@ -1260,7 +1260,7 @@ _ZH: dict[str, str] = {
     "validate.load_site": "订单 {order}（{kind}）在 {site} 装车，应在 {want}",
     "validate.unload_site": "订单 {order}（{kind}）在 {site} 卸车，应在 {want}",
     "validate.outcome_kind": "订单 {order} 是{kind}订单，结果中却写作 {said}",
-    "validate.served_flag": "订单 {order} 标为 served={served}，但在路线上{where}",
+    "validate.served_flag": "订单 {order} 的已配送标记为 {served}，但在路线上{where}",
     "validate.no_reason": "订单 {order}（{need}）未配送，且未给出原因",
     "validate.outcome_vehicle": "订单 {order} 的结果写车辆 {named}，路线却由 {v} 承运",
     "validate.loaded_at": "订单 {order} 报告 loaded_at 为 {got}，其装车站离开时刻为 {want}",
