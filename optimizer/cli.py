@@ -256,7 +256,7 @@ def solve(
             ]
             raise _fail(lines, title, msg) from None
         except RoadNetworkError as e:
-            raise _fail([str(e)], t("error.roads", msg), msg) from None
+            raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
     travel = travel_matrices(batch)  # cached on disk for road networks
     for warning in travel.warnings:
         err.print(f"[yellow]{t('cli.warning', msg)}[/] {warning}", highlight=False)
@@ -495,7 +495,7 @@ def report(
         travel = travel_matrices(batch)  # cached on disk for road networks
         geojson = plan_geojson(batch, plan, travel)
     except RoadNetworkError as e:
-        raise _fail([str(e)], t("error.roads", msg), msg) from None
+        raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
     paths = write_reports(
         batch,
         plan,

@@ -719,6 +719,43 @@ _EN: dict[str, str] = {
     "validate.single_visit": "single-visit station {site}: {detail}; all its orders go in one stop",
     "validate.single_visit_missing": "orders {orders} not served",
     "validate.single_visit_stops": "served in {n} stops",
+    # road networks (optimizer.network)
+    "roads.file_not_found": "road network file not found: {path}",
+    "roads.cannot_read": "cannot read road network {path}: {exc}",
+    "roads.no_layer": "{path} has no layer '{layer}'; its layers are: {names}",
+    "roads.many_layers": "{path} has {n} layers ({names}); set travel.layer",
+    "roads.needs_pyrosm": (
+        "reading {name} needs pyrosm, which is not importable here ({exc}); install it with 'pip "
+        "install pyrosm' or convert the extract to GeoPackage (e.g. ogr2ogr roads.gpkg "
+        "extract.osm.pbf lines)"
+    ),
+    "roads.cannot_read_osm": "cannot read OpenStreetMap extract {path}: {exc}",
+    "roads.no_drivable": "{path} has no drivable roads (OSM highway=* ways)",
+    "roads.too_large_area": "road network spans too large an area to index",
+    "roads.no_crs": (
+        "{name} has no coordinate reference system (CRS); a Shapefile needs its .prj file, a "
+        "GeoPackage layer a defined SRS. Assign one, e.g. with 'ogr2ogr -a_srs EPSG:4326 "
+        "out.gpkg in.shp'"
+    ),
+    "roads.no_class_field": (
+        "{name} has no '{field}' attribute for the road class; set travel.class_field to one of: "
+        "{fields}"
+    ),
+    "roads.no_oneway_field": (
+        "{name} has no '{field}' attribute for one-way roads; set travel.oneway_field to one of: "
+        "{fields} (or null: all roads two-way)"
+    ),
+    "roads.unreachable": (
+        "{n} site pairs have no road path between them: {pairs}{more_pairs}. Sites involved: "
+        "{sites}{more_sites}. Check one-way roads and gaps in the road layer."
+    ),
+    "roads.no_such_sites": "no such sites: {sites}",
+    "roads.unknown_method": "unknown matrix method '{method}': use one of {methods}",
+    "roads.no_sites": "no sites to build road matrices for",
+    "roads.ids_unique": "site ids must be unique",
+    "roads.too_large": "road network too large to pack ({n} nodes)",
+    "roads.no_leg_path": "no road path for a requested leg",
+    "roads.none": "none",
 }
 
 _ZH: dict[str, str] = {
@@ -1321,6 +1358,41 @@ _ZH: dict[str, str] = {
     "validate.single_visit": "一次到访站点 {site}：{detail}；其所有订单须在同一站完成",
     "validate.single_visit_missing": "订单 {orders} 未配送",
     "validate.single_visit_stops": "分 {n} 站完成",
+    # road networks (optimizer.network)
+    "roads.file_not_found": "找不到路网文件：{path}",
+    "roads.cannot_read": "无法读取路网 {path}：{exc}",
+    "roads.no_layer": "{path} 中没有图层“{layer}”；其图层为：{names}",
+    "roads.many_layers": "{path} 有 {n} 个图层（{names}）；请设置 travel.layer",
+    "roads.needs_pyrosm": (
+        "读取 {name} 需要 pyrosm，此处无法导入（{exc}）；请执行“pip install pyrosm”安装，或把 "
+        "OpenStreetMap 数据转成 GeoPackage（如 ogr2ogr roads.gpkg extract.osm.pbf lines）"
+    ),
+    "roads.cannot_read_osm": "无法读取 OpenStreetMap 数据 {path}：{exc}",
+    "roads.no_drivable": "{path} 中没有可通车道路（OSM highway=* 道路）",
+    "roads.too_large_area": "路网覆盖范围过大，无法建立索引",
+    "roads.no_crs": (
+        "{name} 没有坐标参考系（CRS）；Shapefile 需要附带 .prj 文件，GeoPackage 图层需要定义 "
+        "SRS。请指定一个，如“ogr2ogr -a_srs EPSG:4326 out.gpkg in.shp”"
+    ),
+    "roads.no_class_field": (
+        "{name} 没有表示道路等级的“{field}”属性；请把 travel.class_field 设为以下之一：{fields}"
+    ),
+    "roads.no_oneway_field": (
+        "{name} 没有表示单行道的“{field}”属性；请把 travel.oneway_field "
+        "设为以下之一：{fields}（或设为 null：所有道路双向通行）"
+    ),
+    "roads.unreachable": (
+        "有 {n} "
+        "对站点之间没有道路相通：{pairs}{more_pairs}。涉及站点：{sites}{more_sites}。请检查单行道"
+        "和路网图层中的断口。"
+    ),
+    "roads.no_such_sites": "没有这些站点：{sites}",
+    "roads.unknown_method": "未知的矩阵算法“{method}”：请使用 {methods} 之一",
+    "roads.no_sites": "没有可建立路网矩阵的站点",
+    "roads.ids_unique": "站点编号必须唯一",
+    "roads.too_large": "路网过大，无法打包（{n} 个节点）",
+    "roads.no_leg_path": "所需路段之间没有道路相通",
+    "roads.none": "无",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}

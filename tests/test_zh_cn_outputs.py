@@ -273,6 +273,30 @@ def test_validate_violations_are_chinese(tmp_path: Path, county, solved) -> None
     assert english_words(en.output, ids) >= {"order", "capacity", "shelf", "life"}
 
 
+@pytest.mark.parametrize("roads", ["missing.geojson", "roads.geojson"])
+def test_road_network_errors_are_chinese(tmp_path: Path, county, roads: str) -> None:
+    """A road layer that is missing, or has no road-class attribute, is reported in
+    Chinese; the same in English says it in English."""
+    _, batch = county
+    line = {"type": "LineString", "coordinates": [[113.0, 23.0], [113.01, 23.0]]}
+    feature = {"type": "Feature", "properties": {"name": "x"}, "geometry": line}
+    layer = {"type": "FeatureCollection", "features": [feature]}
+    (tmp_path / "roads.geojson").write_text(json.dumps(layer), encoding="utf-8")
+    travel = {"mode": "road_network", "path": roads}
+    data = json.loads(batch.model_dump_json(by_alias=True)) | {"travel": travel}
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    runs = {
+        lang: runner.invoke(
+            app, ["solve", str(path), "--time-limit", "1", "--out", str(tmp_path), "--lang", lang]
+        )
+        for lang in ("zh-CN", "en")
+    }
+    assert runs["zh-CN"].exit_code == runs["en"].exit_code == 2, runs["en"].output
+    assert not english_words(runs["zh-CN"].output, batch_ids(batch)), runs["zh-CN"].output
+    assert english_words(runs["en"].output, batch_ids(batch)), runs["en"].output
+
+
 def test_import_errors_are_chinese() -> None:
     run = runner.invoke(
         app,
