@@ -256,7 +256,7 @@ def solve(
             ]
             raise _fail(lines, title, msg) from None
         except RoadNetworkError as e:
-            raise _fail([str(e)], t("error.roads", msg), msg) from None
+            raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
     travel = travel_matrices(batch)  # cached on disk for road networks
     for warning in travel.warnings:
         err.print(f"[yellow]{t('cli.warning', msg)}[/] {warning}", highlight=False)
@@ -466,7 +466,7 @@ def validate(
     plan = _load_plan(plan_file, msg)
     violations = validate_plan(batch, plan)
     if violations:
-        err.print(format_violations(violations), markup=False, highlight=False)
+        err.print(format_violations(violations, msg), markup=False, highlight=False)
         err.print(f"[bold red]{t('cli.violations', msg, n=len(violations))}[/]")
         raise typer.Exit(1)
     line = t("cli.valid", msg, routes=len(plan.routes), served=plan.kpis.orders_served)
@@ -490,7 +490,7 @@ def report(
         travel = travel_matrices(batch)  # cached on disk for road networks
         geojson = plan_geojson(batch, plan, travel)
     except RoadNetworkError as e:
-        raise _fail([str(e)], t("error.roads", msg), msg) from None
+        raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
     paths = write_reports(
         batch,
         plan,

@@ -630,6 +630,149 @@ _EN: dict[str, str] = {
     "site_kind.hub": "hub",
     "site_kind.collection_centre": "collection_centre",
     "site_kind.station": "station",
+    # plan validator (optimizer.validate)
+    "validate.kind.coverage": "coverage",
+    "validate.kind.vehicle": "vehicle",
+    "validate.kind.travel": "travel",
+    "validate.kind.schedule": "schedule",
+    "validate.kind.time_window": "time_window",
+    "validate.kind.shift": "shift",
+    "validate.kind.capacity": "capacity",
+    "validate.kind.refrigeration": "refrigeration",
+    "validate.kind.freshness": "freshness",
+    "validate.kind.deliveries_first": "deliveries_first",
+    "validate.kind.single_trip": "single_trip",
+    "validate.kind.single_visit": "single_visit",
+    "validate.kind.min_used": "min_used",
+    "validate.kind.cost": "cost",
+    "validate.line_route": "route {route}",
+    "validate.line_order": "order {order}",
+    "validate.at_stop": "route {v} stop {i} at {site}",
+    "validate.appears": "appears",
+    "validate.absent": "does not appear",
+    "validate.required": "required",
+    "validate.optional": "optional",
+    "validate.ambient": "ambient",
+    "validate.cost.fixed": "fixed",
+    "validate.cost.distance": "distance",
+    "validate.cost.time": "time",
+    "validate.cost.fuel": "fuel",
+    "validate.cost.total": "total",
+    "validate.visit_count": (
+        "order {order} is loaded {loads} times and unloaded {unloads} times, not once"
+    ),
+    "validate.split_route": "order {order} is loaded on {on}, unloaded on {off}",
+    "validate.unload_first": (
+        "order {order} is unloaded at stop {unload}, not after its load at stop {load}"
+    ),
+    "validate.load_site": "order {order} ({kind}) is loaded at {site}, not {want}",
+    "validate.unload_site": "order {order} ({kind}) is unloaded at {site}, not {want}",
+    "validate.outcome_kind": "order {order} is a {kind} but its outcome says {said}",
+    "validate.served_flag": "order {order} is marked served={served} but {where} on routes",
+    "validate.no_reason": "order {order} ({need}) is unserved with no reason",
+    "validate.outcome_vehicle": (
+        "order {order} outcome names vehicle {named}, the routes put it on {v}"
+    ),
+    "validate.loaded_at": "order {order} reports loaded_at {got}, its stop departs {want}",
+    "validate.arrived_at": "order {order} reports arrived_at {got}, its stop starts {want}",
+    "validate.unknown_order_stop": "unknown order {order} on {v} stop {stop}",
+    "validate.unknown_order_plan": "unknown order {order} in plan.orders",
+    "validate.unknown_order_route": "unknown order {order} on {v}",
+    "validate.order_missing": "order {order} is missing from plan.orders",
+    "validate.order_repeated": "order {order} is {n} times in plan.orders",
+    "validate.min_used": "{n} {type} vehicles run; at least {min} must",
+    "validate.no_vehicle": "route {v}: no such vehicle (known: {known})",
+    "validate.wrong_type": "route {v}: vehicle {v} is a {real}, the route says {said}",
+    "validate.unknown_type": "route {v}: unknown type {type}",
+    "validate.vehicle_twice": "route {v}: vehicle {v} drives more than one route",
+    "validate.few_stops": "route {v} has {n} stops; a route needs at least 2",
+    "validate.start_depot": "route {v} starts at {site}; {type} vehicles start at {want}",
+    "validate.end_depot": "route {v} ends at {site}; {type} end at {want}",
+    "validate.unknown_site": "route {v} stop {i}: unknown site {site}",
+    "validate.first_km": "route {v} stop 0 reports km_from_previous {km}, not 0",
+    "validate.too_fast": (
+        "route {v} stop {i} at {site} arrives {arrival}; leaving {prev} "
+        "at {departure} and driving {minutes} min it arrives {earliest}"
+    ),
+    "validate.leg_km": "route {v} stop {i}: {a}→{b} reports {km} km, the matrix says {want} km",
+    "validate.start_before_arrival": "{where} starts {start}, before it arrives {arrival}",
+    "validate.short_service": (
+        "{where} departs {departure}, before start {start} + {service} min service"
+    ),
+    "validate.route_km": "route {v} reports {km} km; its legs add up to {want} km",
+    "validate.duration": "route {v} reports {got} min; last departure - first start is {want} min",
+    "validate.outside_windows": "{where} starts {start}, outside its windows {windows}",
+    "validate.before_ready": "{where} loads {order} at {start}, before it is ready at {ready}",
+    "validate.after_cutoff": "{where} unloads {order} at {start}, after the cutoff {cutoff}",
+    "validate.shift_start": "route {v} starts {start}, before the {type} shift start {want}",
+    "validate.shift_end": "route {v} ends {end}, after the {type} shift end {want}",
+    "validate.max_duration": "route {v} lasts {got} min, over the {type} maximum of {max} min",
+    "validate.max_km": "route {v} drives {got} km, over the {type} maximum of {max} km",
+    "validate.over_capacity": (
+        "{where} leaves with {amount} {unit} on board, over the capacity {cap}"
+    ),
+    "validate.negative_load": "{where} leaves with {amount} {unit}, negative",
+    "validate.load_reported": "{where} reports {got} {unit} on board, the simulation {amount}",
+    "validate.refrigeration": (
+        "route {v} stop {i}: {order} ({product}, {temp}) cannot ride on {type} ({room})"
+    ),
+    "validate.deliveries_first": (
+        "route {v}: delivery {order} is unloaded at stop "
+        "{i}, after the first pickup load (stop {first})"
+    ),
+    "validate.cost": "route {v} reports {name} cost {got} CNY, recomputed {want} CNY",
+    "validate.single_trip_load": (
+        "route {v} is single-trip but loads at {site} (stop {i}) after its first station"
+    ),
+    "validate.single_trip_unload": (
+        "route {v} is single-trip but unloads at {site} (stop {i}) before its last station"
+    ),
+    "validate.not_perishable": "order {order} is not perishable but reports remaining_share {got}",
+    "validate.too_stale": (
+        "order {order} arrives on {v} with {share} of its shelf life left, below its minimum {min}"
+    ),
+    "validate.share_reported": "order {order} reports remaining_share {got}, recomputed {want}",
+    "validate.hours_reported": "order {order} reports remaining_h {got}, recomputed {want}",
+    "validate.single_visit": "single-visit station {site}: {detail}; all its orders go in one stop",
+    "validate.single_visit_missing": "orders {orders} not served",
+    "validate.single_visit_stops": "served in {n} stops",
+    # road networks (optimizer.network)
+    "roads.file_not_found": "road network file not found: {path}",
+    "roads.cannot_read": "cannot read road network {path}: {exc}",
+    "roads.no_layer": "{path} has no layer '{layer}'; its layers are: {names}",
+    "roads.many_layers": "{path} has {n} layers ({names}); set travel.layer",
+    "roads.needs_pyrosm": (
+        "reading {name} needs pyrosm, which is not importable here ({exc}); install it with 'pip "
+        "install pyrosm' or convert the extract to GeoPackage (e.g. ogr2ogr roads.gpkg "
+        "extract.osm.pbf lines)"
+    ),
+    "roads.cannot_read_osm": "cannot read OpenStreetMap extract {path}: {exc}",
+    "roads.no_drivable": "{path} has no drivable roads (OSM highway=* ways)",
+    "roads.too_large_area": "road network spans too large an area to index",
+    "roads.no_crs": (
+        "{name} has no coordinate reference system (CRS); a Shapefile needs its .prj file, a "
+        "GeoPackage layer a defined SRS. Assign one, e.g. with 'ogr2ogr -a_srs EPSG:4326 "
+        "out.gpkg in.shp'"
+    ),
+    "roads.no_class_field": (
+        "{name} has no '{field}' attribute for the road class; set travel.class_field to one of: "
+        "{fields}"
+    ),
+    "roads.no_oneway_field": (
+        "{name} has no '{field}' attribute for one-way roads; set travel.oneway_field to one of: "
+        "{fields} (or null: all roads two-way)"
+    ),
+    "roads.unreachable": (
+        "{n} site pairs have no road path between them: {pairs}{more_pairs}. Sites involved: "
+        "{sites}{more_sites}. Check one-way roads and gaps in the road layer."
+    ),
+    "roads.no_such_sites": "no such sites: {sites}",
+    "roads.unknown_method": "unknown matrix method '{method}': use one of {methods}",
+    "roads.no_sites": "no sites to build road matrices for",
+    "roads.ids_unique": "site ids must be unique",
+    "roads.too_large": "road network too large to pack ({n} nodes)",
+    "roads.no_leg_path": "no road path for a requested leg",
+    "roads.none": "none",
 }
 
 _ZH: dict[str, str] = {
@@ -1154,6 +1297,136 @@ _ZH: dict[str, str] = {
     "site_kind.hub": "枢纽",
     "site_kind.collection_centre": "集货中心",
     "site_kind.station": "村级站点",
+    # plan validator (optimizer.validate)
+    "validate.kind.coverage": "覆盖",
+    "validate.kind.vehicle": "车辆",
+    "validate.kind.travel": "行驶",
+    "validate.kind.schedule": "时刻",
+    "validate.kind.time_window": "时间窗",
+    "validate.kind.shift": "班次",
+    "validate.kind.capacity": "载重容积",
+    "validate.kind.refrigeration": "冷藏",
+    "validate.kind.freshness": "新鲜度",
+    "validate.kind.deliveries_first": "先送后取",
+    "validate.kind.single_trip": "单趟出车",
+    "validate.kind.single_visit": "一次到访",
+    "validate.kind.min_used": "最少用车",
+    "validate.kind.cost": "成本",
+    "validate.line_route": "路线 {route}",
+    "validate.line_order": "订单 {order}",
+    "validate.at_stop": "路线 {v} 第 {i} 站（{site}）",
+    "validate.appears": "出现",
+    "validate.absent": "未出现",
+    "validate.required": "必送",
+    "validate.optional": "可选",
+    "validate.ambient": "常温",
+    "validate.cost.fixed": "固定",
+    "validate.cost.distance": "里程",
+    "validate.cost.time": "时间",
+    "validate.cost.fuel": "燃油",
+    "validate.cost.total": "总",
+    "validate.visit_count": "订单 {order} 装车 {loads} 次、卸车 {unloads} 次，应各一次",
+    "validate.split_route": "订单 {order} 在 {on} 装车，却在 {off} 卸车",
+    "validate.unload_first": "订单 {order} 在第 {unload} 站卸车，不在第 {load} 站装车之后",
+    "validate.load_site": "订单 {order}（{kind}）在 {site} 装车，应在 {want}",
+    "validate.unload_site": "订单 {order}（{kind}）在 {site} 卸车，应在 {want}",
+    "validate.outcome_kind": "订单 {order} 是{kind}订单，结果中却写作 {said}",
+    "validate.served_flag": "订单 {order} 的已配送标记为 {served}，但在路线上{where}",
+    "validate.no_reason": "订单 {order}（{need}）未配送，且未给出原因",
+    "validate.outcome_vehicle": "订单 {order} 的结果写车辆 {named}，路线却由 {v} 承运",
+    "validate.loaded_at": "订单 {order} 报告 loaded_at 为 {got}，其装车站离开时刻为 {want}",
+    "validate.arrived_at": "订单 {order} 报告 arrived_at 为 {got}，其卸车站作业开始时刻为 {want}",
+    "validate.unknown_order_stop": "{v} 第 {stop} 站有未知订单 {order}",
+    "validate.unknown_order_plan": "plan.orders 中有未知订单 {order}",
+    "validate.unknown_order_route": "{v} 上有未知订单 {order}",
+    "validate.order_missing": "订单 {order} 不在 plan.orders 中",
+    "validate.order_repeated": "订单 {order} 在 plan.orders 中出现 {n} 次",
+    "validate.min_used": "{type} 车型出车 {n} 辆，至少应出车 {min} 辆",
+    "validate.no_vehicle": "路线 {v}：没有这辆车（已有：{known}）",
+    "validate.wrong_type": "路线 {v}：车辆 {v} 属于车型 {real}，路线写的是 {said}",
+    "validate.unknown_type": "路线 {v}：未知车型 {type}",
+    "validate.vehicle_twice": "路线 {v}：车辆 {v} 跑了不止一条路线",
+    "validate.few_stops": "路线 {v} 只有 {n} 站；每条路线至少需要 2 站",
+    "validate.start_depot": "路线 {v} 从 {site} 出发；{type} 车型应从 {want} 出发",
+    "validate.end_depot": "路线 {v} 在 {site} 收车；{type} 车型应在 {want} 收车",
+    "validate.unknown_site": "路线 {v} 第 {i} 站：未知站点 {site}",
+    "validate.first_km": "路线 {v} 第 0 站的 km_from_previous 为 {km}，应为 0",
+    "validate.too_fast": (
+        "路线 {v} 第 {i} 站（{site}）到达时刻 {arrival}；从 {prev} 于 "
+        "{departure} 出发、行驶 {minutes} 分钟，最早 {earliest} 才能到达"
+    ),
+    "validate.leg_km": "路线 {v} 第 {i} 站：{a}→{b} 报告 {km} km，距离矩阵为 {want} km",
+    "validate.start_before_arrival": "{where}作业开始于 {start}，早于到达时刻 {arrival}",
+    "validate.short_service": (
+        "{where}离开于 {departure}，早于开始时刻 {start} 加 {service} 分钟作业"
+    ),
+    "validate.route_km": "路线 {v} 报告 {km} km；各段相加为 {want} km",
+    "validate.duration": "路线 {v} 报告 {got} 分钟；末站离开减首站开始为 {want} 分钟",
+    "validate.outside_windows": "{where}作业开始于 {start}，不在其时间窗 {windows} 内",
+    "validate.before_ready": "{where}于 {start} 装载 {order}，早于其备货时刻 {ready}",
+    "validate.after_cutoff": "{where}于 {start} 卸下 {order}，晚于截止时刻 {cutoff}",
+    "validate.shift_start": "路线 {v} 开始于 {start}，早于 {type} 车型的班次开始 {want}",
+    "validate.shift_end": "路线 {v} 结束于 {end}，晚于 {type} 车型的班次结束 {want}",
+    "validate.max_duration": "路线 {v} 历时 {got} 分钟，超过 {type} 车型上限 {max} 分钟",
+    "validate.max_km": "路线 {v} 行驶 {got} km，超过 {type} 车型上限 {max} km",
+    "validate.over_capacity": "{where}离开时车上有 {amount} {unit}，超过容量 {cap}",
+    "validate.negative_load": "{where}离开时车上为 {amount} {unit}，为负数",
+    "validate.load_reported": "{where}报告车上有 {got} {unit}，重新模拟为 {amount}",
+    "validate.refrigeration": (
+        "路线 {v} 第 {i} 站：{order}（{product}，{temp}）不能装在 {type}（{room}）上"
+    ),
+    "validate.deliveries_first": (
+        "路线 {v}：配送订单 {order} 在第 {i} 站卸车，晚于首个收货装车（第 {first} 站）"
+    ),
+    "validate.cost": "路线 {v} 报告{name}成本 {got} CNY，重新计算为 {want} CNY",
+    "validate.single_trip_load": (
+        "路线 {v} 只能单趟出车，却在首个村级站点之后于 {site}（第 {i} 站）装车"
+    ),
+    "validate.single_trip_unload": (
+        "路线 {v} 只能单趟出车，却在最后一个村级站点之前于 {site}（第 {i} 站）卸车"
+    ),
+    "validate.not_perishable": "订单 {order} 不是易腐品，却报告 remaining_share 为 {got}",
+    "validate.too_stale": "订单 {order} 由 {v} 送达时剩余保质期 {share}，低于最低要求 {min}",
+    "validate.share_reported": "订单 {order} 报告 remaining_share 为 {got}，重新计算为 {want}",
+    "validate.hours_reported": "订单 {order} 报告 remaining_h 为 {got}，重新计算为 {want}",
+    "validate.single_visit": "一次到访站点 {site}：{detail}；其所有订单须在同一站完成",
+    "validate.single_visit_missing": "订单 {orders} 未配送",
+    "validate.single_visit_stops": "分 {n} 站完成",
+    # road networks (optimizer.network)
+    "roads.file_not_found": "找不到路网文件：{path}",
+    "roads.cannot_read": "无法读取路网 {path}：{exc}",
+    "roads.no_layer": "{path} 中没有图层“{layer}”；其图层为：{names}",
+    "roads.many_layers": "{path} 有 {n} 个图层（{names}）；请设置 travel.layer",
+    "roads.needs_pyrosm": (
+        "读取 {name} 需要 pyrosm，此处无法导入（{exc}）；请执行“pip install pyrosm”安装，或把 "
+        "OpenStreetMap 数据转成 GeoPackage（如 ogr2ogr roads.gpkg extract.osm.pbf lines）"
+    ),
+    "roads.cannot_read_osm": "无法读取 OpenStreetMap 数据 {path}：{exc}",
+    "roads.no_drivable": "{path} 中没有可通车道路（OSM highway=* 道路）",
+    "roads.too_large_area": "路网覆盖范围过大，无法建立索引",
+    "roads.no_crs": (
+        "{name} 没有坐标参考系（CRS）；Shapefile 需要附带 .prj 文件，GeoPackage 图层需要定义 "
+        "SRS。请指定一个，如“ogr2ogr -a_srs EPSG:4326 out.gpkg in.shp”"
+    ),
+    "roads.no_class_field": (
+        "{name} 没有表示道路等级的“{field}”属性；请把 travel.class_field 设为以下之一：{fields}"
+    ),
+    "roads.no_oneway_field": (
+        "{name} 没有表示单行道的“{field}”属性；请把 travel.oneway_field "
+        "设为以下之一：{fields}（或设为 null：所有道路双向通行）"
+    ),
+    "roads.unreachable": (
+        "有 {n} "
+        "对站点之间没有道路相通：{pairs}{more_pairs}。涉及站点：{sites}{more_sites}。请检查单行道"
+        "和路网图层中的断口。"
+    ),
+    "roads.no_such_sites": "没有这些站点：{sites}",
+    "roads.unknown_method": "未知的矩阵算法“{method}”：请使用 {methods} 之一",
+    "roads.no_sites": "没有可建立路网矩阵的站点",
+    "roads.ids_unique": "站点编号必须唯一",
+    "roads.too_large": "路网过大，无法打包（{n} 个节点）",
+    "roads.no_leg_path": "所需路段之间没有道路相通",
+    "roads.none": "无",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}

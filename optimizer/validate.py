@@ -21,6 +21,8 @@ from typing import Literal
 import numpy as np
 
 from optimizer import freshness
+from optimizer.errors import Said, in_lang
+from optimizer.i18n import t
 from optimizer.kpis import fuel_cost
 from optimizer.model import Batch, Order, Site, VehicleType, format_clock, vehicle_ids
 from optimizer.network import TravelMatrices, travel_matrices
@@ -50,7 +52,9 @@ KINDS = (
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken hard rule; ``route`` is a vehicle id, ``order`` an order id."""
+    """One broken hard rule; ``route`` is a vehicle id, ``order`` an order id.
+
+    ``message`` is English; when it is a ``Said`` it also says itself in Chinese."""
 
     kind: str
     route: str | None
@@ -167,29 +171,30 @@ def _check_visits(routes: Sequence[Route], order: Order, visits: list[_Visit]) -
     loads = [v for v in visits if v.action == "load"]
     unloads = [v for v in visits if v.action == "unload"]
     vehicle = routes[visits[0].route].vehicle
-    tag = f"order {order.id}"
     if len(loads) != 1 or len(unloads) != 1:
-        msg = f"{tag} is loaded {len(loads)} times and unloaded {len(unloads)} times, not once"
+        msg = Said("validate.visit_count", order=order.id, loads=len(loads), unloads=len(unloads))
         yield Violation("coverage", vehicle, order.id, msg)
         return
     load, unload = loads[0], unloads[0]
     if load.route != unload.route:
         on, off = routes[load.route].vehicle, routes[unload.route].vehicle
-        yield Violation(
-            "coverage", vehicle, order.id, f"{tag} is loaded on {on}, unloaded on {off}"
-        )
+        msg = Said("validate.split_route", order=order.id, on=on, off=off)
+        yield Violation("coverage", vehicle, order.id, msg)
         return
     if unload.stop <= load.stop:
-        msg = f"{tag} is unloaded at stop {unload.stop}, not after its load at stop {load.stop}"
+        msg = Said("validate.unload_first", order=order.id, unload=unload.stop, load=load.stop)
         yield Violation("coverage", vehicle, order.id, msg)
         return
     stops = routes[load.route].stops
     want_load, want_unload = _expected_sites(order)
+    kind = Said(f"order.{order.kind}")
     if stops[load.stop].site != want_load:
-        msg = f"{tag} ({order.kind}) is loaded at {stops[load.stop].site}, not {want_load}"
+        site = stops[load.stop].site
+        msg = Said("validate.load_site", order=order.id, kind=kind, site=site, want=want_load)
         yield Violation("coverage", vehicle, order.id, msg)
     if stops[unload.stop].site != want_unload:
-        msg = f"{tag} ({order.kind}) is unloaded at {stops[unload.stop].site}, not {want_unload}"
+        site = stops[unload.stop].site
+        msg = Said("validate.unload_site", order=order.id, kind=kind, site=site, want=want_unload)
         yield Violation("coverage", vehicle, order.id, msg)
 
 
@@ -197,30 +202,33 @@ def _check_outcome(
     plan: Plan, order: Order, outcome: OrderOutcome, on_routes: bool, p: _Placement | None
 ) -> Found:
     """The order's outcome agrees with the routes; an unserved order gives a reason."""
-    tag = f"order {order.id}"
+    oid = order.id
     if outcome.kind != order.kind:
-        msg = f"{tag} is a {order.kind} but its outcome says {outcome.kind}"
+        msg = Said(
+            "validate.outcome_kind", order=oid, kind=Said(f"order.{order.kind}"), said=outcome.kind
+        )
         yield Violation("coverage", None, order.id, msg)
     if outcome.served != on_routes:
-        where = "appears" if on_routes else "does not appear"
-        msg = f"{tag} is marked served={outcome.served} but {where} on routes"
+        where = Said("validate.appears" if on_routes else "validate.absent")
+        msg = Said("validate.served_flag", order=oid, served=outcome.served, where=where)
         yield Violation("coverage", None, order.id, msg)
     if not on_routes and not (outcome.reason or "").strip():
-        need = "required" if order.penalty is None else "optional"
-        yield Violation("coverage", None, order.id, f"{tag} ({need}) is unserved with no reason")
+        need = Said("validate.required" if order.penalty is None else "validate.optional")
+        yield Violation("coverage", None, oid, Said("validate.no_reason", order=oid, need=need))
     if p is None:
         return
     route = plan.routes[p.route]
     v = route.vehicle
     if outcome.vehicle is not None and outcome.vehicle != v:
-        msg = f"{tag} outcome names vehicle {outcome.vehicle}, the routes put it on {v}"
+        msg = Said("validate.outcome_vehicle", order=oid, named=outcome.vehicle, v=v)
         yield Violation("coverage", v, order.id, msg)
     loaded, arrived = route.stops[p.load].departure, route.stops[p.unload].start
     if outcome.loaded_at is not None and not _close(outcome.loaded_at, loaded):
-        msg = f"{tag} reports loaded_at {_n(outcome.loaded_at)}, its stop departs {_n(loaded)}"
+        msg = Said("validate.loaded_at", order=oid, got=_n(outcome.loaded_at), want=_n(loaded))
         yield Violation("schedule", v, order.id, msg)
     if outcome.arrived_at is not None and not _close(outcome.arrived_at, arrived):
-        msg = f"{tag} reports arrived_at {_n(outcome.arrived_at)}, its stop starts {_n(arrived)}"
+        got, want = _n(outcome.arrived_at), _n(arrived)
+        msg = Said("validate.arrived_at", order=oid, got=got, want=want)
         yield Violation("schedule", v, order.id, msg)
 
 
@@ -231,20 +239,23 @@ def _check_coverage(
     for oid, vs in visits.items():
         if ctx.order(oid) is None:
             v = plan.routes[vs[0].route].vehicle
-            yield Violation("coverage", v, oid, f"unknown order {oid} on {v} stop {vs[0].stop}")
+            msg = Said("validate.unknown_order_stop", order=oid, v=v, stop=vs[0].stop)
+            yield Violation("coverage", v, oid, msg)
     outcomes: dict[str, list[OrderOutcome]] = defaultdict(list)
     for oc in plan.orders:
         outcomes[oc.order].append(oc)
     for oid in outcomes:
         if ctx.order(oid) is None:
-            yield Violation("coverage", None, oid, f"unknown order {oid} in plan.orders")
+            yield Violation("coverage", None, oid, Said("validate.unknown_order_plan", order=oid))
     for order in ctx.batch.orders:
         ocs = outcomes.get(order.id, [])
         if len(ocs) != 1:
             msg = (
-                "is missing from plan.orders" if not ocs else f"is {len(ocs)} times in plan.orders"
+                Said("validate.order_missing", order=order.id)
+                if not ocs
+                else Said("validate.order_repeated", order=order.id, n=len(ocs))
             )
-            yield Violation("coverage", None, order.id, f"order {order.id} {msg}")
+            yield Violation("coverage", None, order.id, msg)
         vs = visits.get(order.id, [])
         if vs:
             yield from _check_visits(plan.routes, order, vs)
@@ -263,7 +274,7 @@ def _check_min_used(ctx: _Context, plan: Plan) -> Found:
             running[route.vehicle_type] += 1
     for vt in ctx.batch.fleet:
         if running[vt.id] < vt.min_used:
-            msg = f"{running[vt.id]} {vt.id} vehicles run; at least {vt.min_used} must"
+            msg = Said("validate.min_used", n=running[vt.id], type=vt.id, min=vt.min_used)
             yield Violation("min_used", None, None, msg)
 
 
@@ -273,27 +284,29 @@ def _check_vehicle(ctx: _Context, route: Route, used: set[str]) -> Found:
     real = ctx.vehicles.get(v)
     if real is None:
         known = ", ".join(list(ctx.vehicles)[:20])
-        yield Violation("vehicle", v, None, f"route {v}: no such vehicle (known: {known})")
+        yield Violation("vehicle", v, None, Said("validate.no_vehicle", v=v, known=known))
     elif real.id != route.vehicle_type:
-        msg = f"route {v}: vehicle {v} is a {real.id}, the route says {route.vehicle_type}"
+        msg = Said("validate.wrong_type", v=v, real=real.id, said=route.vehicle_type)
         yield Violation("vehicle", v, None, msg)
     if real is None and route.vehicle_type not in ctx.batch.fleet_by_id:
-        yield Violation("vehicle", v, None, f"route {v}: unknown type {route.vehicle_type}")
+        msg = Said("validate.unknown_type", v=v, type=route.vehicle_type)
+        yield Violation("vehicle", v, None, msg)
     if v in used:
-        yield Violation("vehicle", v, None, f"route {v}: vehicle {v} drives more than one route")
+        yield Violation("vehicle", v, None, Said("validate.vehicle_twice", v=v))
     used.add(v)
     if len(route.stops) < 2:
-        msg = f"route {v} has {len(route.stops)} stops; a route needs at least 2"
+        msg = Said("validate.few_stops", v=v, n=len(route.stops))
         yield Violation("vehicle", v, None, msg)
     vt = ctx.vehicle_type(route)
     if vt is None or not route.stops:
         return
     first, last = route.stops[0].site, route.stops[-1].site
     if first != vt.start:
-        msg = f"route {v} starts at {first}; {vt.id} vehicles start at {vt.start}"
+        msg = Said("validate.start_depot", v=v, site=first, type=vt.id, want=vt.start)
         yield Violation("vehicle", v, None, msg)
     if last != vt.end:
-        yield Violation("vehicle", v, None, f"route {v} ends at {last}; {vt.id} end at {vt.end}")
+        msg = Said("validate.end_depot", v=v, site=last, type=vt.id, want=vt.end)
+        yield Violation("vehicle", v, None, msg)
 
 
 def _check_travel(ctx: _Context, route: Route) -> Found:
@@ -301,9 +314,10 @@ def _check_travel(ctx: _Context, route: Route) -> Found:
     v, stops = route.vehicle, route.stops
     for i, stop in enumerate(stops):
         if ctx.site(stop.site) is None:
-            yield Violation("travel", v, None, f"route {v} stop {i}: unknown site {stop.site}")
+            msg = Said("validate.unknown_site", v=v, i=i, site=stop.site)
+            yield Violation("travel", v, None, msg)
     if stops and stops[0].km_from_previous != 0:
-        msg = f"route {v} stop 0 reports km_from_previous {_n(stops[0].km_from_previous)}, not 0"
+        msg = Said("validate.first_km", v=v, km=_n(stops[0].km_from_previous))
         yield Violation("travel", v, None, msg)
     for i in range(1, len(stops)):
         a, b = stops[i - 1], stops[i]
@@ -313,14 +327,22 @@ def _check_travel(ctx: _Context, route: Route) -> Found:
         km, minutes = leg
         earliest = a.departure + minutes
         if b.arrival < earliest - EPS:
-            msg = (
-                f"route {v} stop {i} at {b.site} arrives {_t(b.arrival)}; leaving {a.site} at "
-                f"{_t(a.departure)} and driving {_n(minutes)} min it arrives {_t(earliest)}"
+            msg = Said(
+                "validate.too_fast",
+                v=v,
+                i=i,
+                site=b.site,
+                arrival=_t(b.arrival),
+                prev=a.site,
+                departure=_t(a.departure),
+                minutes=_n(minutes),
+                earliest=_t(earliest),
             )
             yield Violation("travel", v, None, msg)
         if not _close(b.km_from_previous, km, rel=REL):
-            msg = f"route {v} stop {i}: {a.site}→{b.site} reports {_n(b.km_from_previous)} km, "
-            yield Violation("travel", v, None, msg + f"the matrix says {_n(km)} km")
+            got = _n(b.km_from_previous)
+            msg = Said("validate.leg_km", v=v, i=i, a=a.site, b=b.site, km=got, want=_n(km))
+            yield Violation("travel", v, None, msg)
 
 
 def _service_min(ctx: _Context, stop: Stop) -> float:
@@ -342,22 +364,29 @@ def _check_schedule(ctx: _Context, route: Route) -> Found:
     """Service starts after arrival and lasts its service time; route km and duration add up."""
     v = route.vehicle
     for i, stop in enumerate(route.stops):
-        where = f"route {v} stop {i} at {stop.site}"
+        where = Said("validate.at_stop", v=v, i=i, site=stop.site)
         if stop.start < stop.arrival - EPS:
-            msg = f"{where} starts {_t(stop.start)}, before it arrives {_t(stop.arrival)}"
+            start, arrival = _t(stop.start), _t(stop.arrival)
+            msg = Said("validate.start_before_arrival", where=where, start=start, arrival=arrival)
             yield Violation("schedule", v, None, msg)
         service = _service_min(ctx, stop)
         if stop.departure < stop.start + service - EPS:
-            msg = f"{where} departs {_t(stop.departure)}, before start {_t(stop.start)} + "
-            yield Violation("schedule", v, None, msg + f"{_n(service)} min service")
+            msg = Said(
+                "validate.short_service",
+                where=where,
+                departure=_t(stop.departure),
+                start=_t(stop.start),
+                service=_n(service),
+            )
+            yield Violation("schedule", v, None, msg)
     km = _route_km(ctx, route)
     if not _close(route.km, km, rel=REL):
-        msg = f"route {v} reports {_n(route.km)} km; its legs add up to {_n(km)} km"
+        msg = Said("validate.route_km", v=v, km=_n(route.km), want=_n(km))
         yield Violation("schedule", v, None, msg)
     duration = _duration(route)
     if not _close(route.duration_min, duration):
-        msg = f"route {v} reports {_n(route.duration_min)} min; last departure - first start is "
-        yield Violation("schedule", v, None, msg + f"{_n(duration)} min")
+        msg = Said("validate.duration", v=v, got=_n(route.duration_min), want=_n(duration))
+        yield Violation("schedule", v, None, msg)
 
 
 def _in_windows(site: Site, t: float) -> bool:
@@ -373,20 +402,27 @@ def _check_time_windows(ctx: _Context, route: Route) -> Found:
         site = ctx.site(stop.site)
         if site is None or not _has_actions(stop):
             continue
-        where = f"route {v} stop {i} at {stop.site}"
+        where = Said("validate.at_stop", v=v, i=i, site=stop.site)
+        start = _t(stop.start)
         if not _in_windows(site, stop.start):
             windows = ", ".join(f"{_t(w.start)}-{_t(w.end)}" for w in site.time_windows)
-            msg = f"{where} starts {_t(stop.start)}, outside its windows {windows}"
+            msg = Said("validate.outside_windows", where=where, start=start, windows=windows)
             yield Violation("time_window", v, None, msg)
         for oid in stop.load:
             order = ctx.order(oid)
             if order is not None and order.ready is not None and stop.start < order.ready - EPS:
-                msg = f"{where} loads {oid} at {_t(stop.start)}, before it is ready at "
-                yield Violation("time_window", v, oid, msg + _t(order.ready))
+                ready = _t(order.ready)
+                msg = Said(
+                    "validate.before_ready", where=where, order=oid, start=start, ready=ready
+                )
+                yield Violation("time_window", v, oid, msg)
         if site.cutoff is not None and stop.start > site.cutoff + EPS:
             for oid in stop.unload:
-                msg = f"{where} unloads {oid} at {_t(stop.start)}, after the cutoff "
-                yield Violation("time_window", v, oid, msg + _t(site.cutoff))
+                cutoff = _t(site.cutoff)
+                msg = Said(
+                    "validate.after_cutoff", where=where, order=oid, start=start, cutoff=cutoff
+                )
+                yield Violation("time_window", v, oid, msg)
 
 
 def _check_shift(route: Route, vt: VehicleType) -> Found:
@@ -394,28 +430,33 @@ def _check_shift(route: Route, vt: VehicleType) -> Found:
     v = route.vehicle
     first, last = route.stops[0], route.stops[-1]
     if first.start < vt.shift_start - EPS:
-        msg = f"route {v} starts {_t(first.start)}, before the {vt.id} shift start "
-        yield Violation("shift", v, None, msg + _t(vt.shift_start))
+        start, want = _t(first.start), _t(vt.shift_start)
+        msg = Said("validate.shift_start", v=v, start=start, type=vt.id, want=want)
+        yield Violation("shift", v, None, msg)
     if last.departure > vt.shift_end + EPS:
-        msg = f"route {v} ends {_t(last.departure)}, after the {vt.id} shift end "
-        yield Violation("shift", v, None, msg + _t(vt.shift_end))
+        end, want = _t(last.departure), _t(vt.shift_end)
+        msg = Said("validate.shift_end", v=v, end=end, type=vt.id, want=want)
+        yield Violation("shift", v, None, msg)
     duration = _duration(route)
     if duration > vt.max_duration_min + EPS:
-        msg = f"route {v} lasts {_n(duration)} min, over the {vt.id} maximum of "
-        yield Violation("shift", v, None, msg + f"{_n(vt.max_duration_min)} min")
+        got, most = _n(duration), _n(vt.max_duration_min)
+        msg = Said("validate.max_duration", v=v, got=got, type=vt.id, max=most)
+        yield Violation("shift", v, None, msg)
     if vt.max_km is not None and route.km > vt.max_km * (1 + REL):
-        msg = f"route {v} drives {_n(route.km)} km, over the {vt.id} maximum of "
-        yield Violation("shift", v, None, msg + f"{_n(vt.max_km)} km")
+        msg = Said("validate.max_km", v=v, got=_n(route.km), type=vt.id, max=_n(vt.max_km))
+        yield Violation("shift", v, None, msg)
 
 
 def _check_load(where: str, v: str, unit: str, amount: float, cap: float, reported: float) -> Found:
+    n = _n(amount)
     if amount > cap + EPS:
-        msg = f"{where} leaves with {_n(amount)} {unit} on board, over the capacity {_n(cap)}"
+        msg = Said("validate.over_capacity", where=where, amount=n, unit=unit, cap=_n(cap))
         yield Violation("capacity", v, None, msg)
     if amount < -EPS:
-        yield Violation("capacity", v, None, f"{where} leaves with {_n(amount)} {unit}, negative")
+        msg = Said("validate.negative_load", where=where, amount=n, unit=unit)
+        yield Violation("capacity", v, None, msg)
     if not _close(reported, amount):
-        msg = f"{where} reports {_n(reported)} {unit} on board, the simulation {_n(amount)}"
+        msg = Said("validate.load_reported", where=where, got=_n(reported), unit=unit, amount=n)
         yield Violation("capacity", v, None, msg)
 
 
@@ -438,7 +479,7 @@ def _check_capacity(ctx: _Context, route: Route, vt: VehicleType) -> Found:
     """kg and m³ on board within capacity and as reported, stop by stop."""
     v = route.vehicle
     for i, (stop, (kg, m3)) in enumerate(zip(route.stops, _on_board(ctx, route), strict=True)):
-        where = f"route {v} stop {i} at {stop.site}"
+        where = Said("validate.at_stop", v=v, i=i, site=stop.site)
         yield from _check_load(where, v, "kg", kg, vt.capacity_kg, stop.kg_on_board)
         yield from _check_load(where, v, "m³", m3, vt.capacity_m3, stop.m3_on_board)
 
@@ -446,7 +487,7 @@ def _check_capacity(ctx: _Context, route: Route, vt: VehicleType) -> Found:
 def _check_refrigeration(ctx: _Context, route: Route, vt: VehicleType) -> Found:
     """Every order loaded rides in a compartment its product tolerates."""
     v = route.vehicle
-    room = f"{_n(vt.compartment_temp_c)} °C" if vt.refrigerated else "ambient"
+    room = f"{_n(vt.compartment_temp_c)} °C" if vt.refrigerated else Said("validate.ambient")
     for i, stop in enumerate(route.stops):
         for oid in stop.load:
             order = ctx.order(oid)
@@ -454,8 +495,17 @@ def _check_refrigeration(ctx: _Context, route: Route, vt: VehicleType) -> Found:
                 continue
             product = ctx.batch.products_by_id[order.product]
             if not freshness.can_carry(vt, product):
-                msg = f"route {v} stop {i}: {oid} ({product.id}, {product.temperature_class}) "
-                yield Violation("refrigeration", v, oid, msg + f"cannot ride on {vt.id} ({room})")
+                msg = Said(
+                    "validate.refrigeration",
+                    v=v,
+                    i=i,
+                    order=oid,
+                    product=product.id,
+                    temp=Said(f"temp.class.{product.temperature_class}"),
+                    type=vt.id,
+                    room=room,
+                )
+                yield Violation("refrigeration", v, oid, msg)
 
 
 def _is_kind(ctx: _Context, oid: str, kind: str) -> bool:
@@ -479,10 +529,8 @@ def _check_deliveries_first(ctx: _Context, route: Route) -> Found:
     for i in range(first_pickup + 1, len(stops)):
         for oid in stops[i].unload:
             if _is_kind(ctx, oid, "delivery"):
-                msg = f"route {v}: delivery {oid} is unloaded at stop {i}, after the first "
-                yield Violation(
-                    "deliveries_first", v, oid, msg + f"pickup load (stop {first_pickup})"
-                )
+                msg = Said("validate.deliveries_first", v=v, order=oid, i=i, first=first_pickup)
+                yield Violation("deliveries_first", v, oid, msg)
 
 
 def _fuel(ctx: _Context, route: Route, vt: VehicleType) -> float:
@@ -510,7 +558,8 @@ def _check_cost(ctx: _Context, route: Route, vt: VehicleType) -> Found:
     for name, want in expected.items():
         got = getattr(route.cost, name)
         if not _close(got, want, rel=REL):
-            msg = f"route {v} reports {name} cost {_n(got)} CNY, recomputed {_n(want)} CNY"
+            part = Said(f"validate.cost.{name}")
+            msg = Said("validate.cost", v=v, name=part, got=_n(got), want=_n(want))
             yield Violation("cost", v, None, msg)
 
 
@@ -530,11 +579,11 @@ def _check_single_trip(ctx: _Context, route: Route) -> Found:
         if kind in (None, "station"):
             continue
         if stop.load and i > first:
-            msg = f"route {route.vehicle} is single-trip but loads at {stop.site} (stop {i}) "
-            yield Violation("single_trip", route.vehicle, None, msg + "after its first station")
+            msg = Said("validate.single_trip_load", v=route.vehicle, site=stop.site, i=i)
+            yield Violation("single_trip", route.vehicle, None, msg)
         if stop.unload and i < last:
-            msg = f"route {route.vehicle} is single-trip but unloads at {stop.site} (stop {i}) "
-            yield Violation("single_trip", route.vehicle, None, msg + "before its last station")
+            msg = Said("validate.single_trip_unload", v=route.vehicle, site=stop.site, i=i)
+            yield Violation("single_trip", route.vehicle, None, msg)
 
 
 def _check_route(ctx: _Context, route: Route, used: set[str]) -> Found:
@@ -573,21 +622,28 @@ def _check_order_freshness(
     claimed = None if reported is None else reported.remaining_share
     if share is None:
         if claimed is not None:
-            msg = f"order {oid} is not perishable but reports remaining_share {_n(claimed)}"
+            msg = Said("validate.not_perishable", order=oid, got=_n(claimed))
             yield Violation("freshness", v, oid, msg)
         return
     if share < order.min_freshness - FRESHNESS_EPS:
-        msg = f"order {oid} arrives on {v} with {share:.4%} of its shelf life left, below "
-        yield Violation("freshness", v, oid, msg + f"its minimum {order.min_freshness:.4%}")
+        msg = Said(
+            "validate.too_stale",
+            order=oid,
+            v=v,
+            share=f"{share:.4%}",
+            min=f"{order.min_freshness:.4%}",
+        )
+        yield Violation("freshness", v, oid, msg)
     if reported is not None and (claimed is None or not _close(claimed, share)):
-        msg = f"order {oid} reports remaining_share {_n(claimed)}, recomputed {_n(share)}"
+        msg = Said("validate.share_reported", order=oid, got=_n(claimed), want=_n(share))
         yield Violation("freshness", v, oid, msg)
     life = freshness.shelf_life_min(ctx.batch.products_by_id[order.product])
     if reported is not None and reported.remaining_h is not None and life is not None:
         hours = (life - used) / 60.0
         if not _close(reported.remaining_h, hours, rel=REL):
-            msg = f"order {oid} reports remaining_h {_n(reported.remaining_h)}, recomputed "
-            yield Violation("freshness", v, oid, msg + _n(hours))
+            got = _n(reported.remaining_h)
+            msg = Said("validate.hours_reported", order=oid, got=got, want=_n(hours))
+            yield Violation("freshness", v, oid, msg)
 
 
 def _check_freshness(ctx: _Context, plan: Plan, placements: dict[str, _Placement]) -> Found:
@@ -616,15 +672,15 @@ def _check_single_visits(ctx: _Context, plan: Plan, visits: dict[str, list[_Visi
         if not stops or (len(stops) == 1 and not missing):
             continue
         detail = (
-            f"orders {', '.join(missing)} not served"
+            Said("validate.single_visit_missing", orders=", ".join(missing))
             if missing and len(stops) == 1
-            else f"served in {len(stops)} stops"
+            else Said("validate.single_visit_stops", n=len(stops))
         )
         yield Violation(
             "single_visit",
             plan.routes[min(stops)[0]].vehicle,
             None,
-            f"single-visit station {sid}: {detail}; all its orders go in one stop",
+            Said("validate.single_visit", site=sid, detail=detail),
         )
 
 
@@ -677,7 +733,8 @@ class RouteValidator:
             order = ctx.order(oid)
             if order is None:
                 v = routes[vs[0].route].vehicle
-                out.append(Violation("coverage", v, oid, f"unknown order {oid} on {v}"))
+                msg = Said("validate.unknown_order_route", order=oid, v=v)
+                out.append(Violation("coverage", v, oid, msg))
                 continue
             out.extend(_check_visits(routes, order, vs))
             if (p := _place(vs)) is not None:
@@ -691,14 +748,15 @@ class RouteValidator:
         return out
 
 
-def format_violations(violations: Iterable[Violation]) -> str:
-    """One line per violation: ``[kind] route X order Y: message`` (absent parts left out)."""
+def format_violations(violations: Iterable[Violation], lang: str = "en") -> str:
+    """One line per violation: ``[kind] route X order Y: message`` (absent parts left out),
+    in ``lang`` (the kind stays as in the code in English, so it can be searched for)."""
     lines = []
     for v in violations:
-        parts = [f"[{v.kind}]"]
+        parts = [f"[{t('validate.kind.' + v.kind, lang)}]"]
         if v.route is not None:
-            parts.append(f"route {v.route}")
+            parts.append(t("validate.line_route", lang, route=v.route))
         if v.order is not None:
-            parts.append(f"order {v.order}")
-        lines.append(" ".join(parts) + ": " + v.message)
+            parts.append(t("validate.line_order", lang, order=v.order))
+        lines.append(" ".join(parts) + ": " + in_lang(v.message, lang))
     return "\n".join(lines)

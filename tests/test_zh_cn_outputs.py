@@ -262,6 +262,62 @@ def test_validate_speaks_chinese(tmp_path: Path, county, solved) -> None:
         assert not english_words(shown, batch_ids(batch)), run.output
 
 
+def test_validate_violations_are_chinese(tmp_path: Path, county, solved) -> None:
+    """A plan broken on several rules (capacity, time window, shelf life, unknown and
+    missing orders): every violation line reads in Chinese; the same in English does not."""
+    _, batch = county
+    out, _ = solved
+    fleet = [vt.model_copy(update={"capacity_kg": 1.0}) for vt in batch.fleet]
+    fresh = [o.model_copy(update={"min_freshness": 0.99999}) for o in batch.orders]
+    strict = with_orders(batch.model_copy(update={"fleet": fleet}), fresh)
+    batch_file = tmp_path / "batch.json"
+    batch_file.write_text(strict.model_dump_json(by_alias=True), encoding="utf-8")
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    stop = next(s for s in plan["routes"][0]["stops"] if s["load"] or s["unload"])
+    stop["load"].append("GHOST")
+    stop["start"] = stop["departure"] = 1439.0  # after every window and shift
+    plan["orders"] = plan["orders"][1:]
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(plan), encoding="utf-8")
+    ids = batch_ids(batch) | {"GHOST"}
+    runs = {
+        lang: runner.invoke(app, ["validate", str(batch_file), str(plan_file), "--lang", lang])
+        for lang in ("zh-CN", "en")
+    }
+    zh, en = runs["zh-CN"], runs["en"]
+    assert zh.exit_code == en.exit_code == 1, zh.output
+    for kind in ("载重容积", "时间窗", "新鲜度", "覆盖", "时刻"):
+        assert f"[{kind}]" in zh.output, zh.output
+    assert "未知订单 GHOST" in zh.output and "剩余保质期" in zh.output
+    assert not english_words(zh.output, ids), zh.output
+    assert "[capacity]" in en.output and "unknown order GHOST" in en.output
+    assert english_words(en.output, ids) >= {"order", "capacity", "shelf", "life"}
+
+
+@pytest.mark.parametrize("roads", ["missing.geojson", "roads.geojson"])
+def test_road_network_errors_are_chinese(tmp_path: Path, county, roads: str) -> None:
+    """A road layer that is missing, or has no road-class attribute, is reported in
+    Chinese; the same in English says it in English."""
+    _, batch = county
+    line = {"type": "LineString", "coordinates": [[113.0, 23.0], [113.01, 23.0]]}
+    feature = {"type": "Feature", "properties": {"name": "x"}, "geometry": line}
+    layer = {"type": "FeatureCollection", "features": [feature]}
+    (tmp_path / "roads.geojson").write_text(json.dumps(layer), encoding="utf-8")
+    travel = {"mode": "road_network", "path": roads}
+    data = json.loads(batch.model_dump_json(by_alias=True)) | {"travel": travel}
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    runs = {
+        lang: runner.invoke(
+            app, ["solve", str(path), "--time-limit", "1", "--out", str(tmp_path), "--lang", lang]
+        )
+        for lang in ("zh-CN", "en")
+    }
+    assert runs["zh-CN"].exit_code == runs["en"].exit_code == 2, runs["en"].output
+    assert not english_words(runs["zh-CN"].output, batch_ids(batch)), runs["zh-CN"].output
+    assert english_words(runs["en"].output, batch_ids(batch)), runs["en"].output
+
+
 def test_import_errors_are_chinese() -> None:
     run = runner.invoke(
         app,

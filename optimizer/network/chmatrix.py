@@ -27,6 +27,7 @@ import numpy as np
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
+from optimizer.errors import Said
 from optimizer.network import cache
 from optimizer.network.ch import Hierarchy, build_hierarchy, many_to_many
 from optimizer.network.errors import RoadNetworkError
@@ -63,7 +64,7 @@ def network_encoding(network: RoadNetwork) -> LexEncoding:
     k_bound = t_bound * km_per_min * 1.1 + 1.0
     units = SHIFT - n - 4  # room left after per-arc rounding on any path
     if units < 2**20:
-        raise RoadNetworkError(f"road network too large to pack ({n} nodes)")
+        raise RoadNetworkError(Said("roads.too_large", n=n))
     return LexEncoding(q_min=t_bound / units, q_km=k_bound / units)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from optimizer.errors import Said
 from optimizer.network.errors import RoadNetworkError
 from optimizer.network.gcj02 import wgs84_to_gcj02
 from optimizer.network.matrix import Router
@@ -83,7 +84,7 @@ def _node_paths(
             idx = np.flatnonzero(active)
             prev = pred[row[idx], cur[idx]]
             if (prev < 0).any():
-                raise RoadNetworkError("no road path for a requested leg")
+                raise RoadNetworkError(Said("roads.no_leg_path"))
             hops_a.append(prev)
             hops_b.append(cur[idx])
             hops_leg.append(legs[idx])

@@ -35,6 +35,7 @@ import numpy as np
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
+from optimizer.errors import Said
 from optimizer.network import cache
 from optimizer.network.contract import Core, contract
 from optimizer.network.errors import RoadNetworkError
@@ -84,7 +85,7 @@ def make_encoding(graph: SiteGraph, time_csr: csr_array) -> LexEncoding:
     k_bound = t_bound * km_per_min * 1.1 + 1.0
     units = SHIFT - graph.n_nodes - 2  # room left after per-arc rounding on any path
     if units < 2**20:
-        raise RoadNetworkError(f"road network too large to pack ({graph.n_nodes} nodes)")
+        raise RoadNetworkError(Said("roads.too_large", n=graph.n_nodes))
     return LexEncoding(q_min=t_bound / units, q_km=k_bound / units)
 
 
@@ -249,7 +250,7 @@ class RoadMatrices:
         index = {s: i for i, s in enumerate(self.site_ids)}
         unknown = sorted({s for p in pairs for s in p if s not in index})
         if unknown:
-            raise RoadNetworkError(f"no such sites: {', '.join(unknown[:10])}")
+            raise RoadNetworkError(Said("roads.no_such_sites", sites=", ".join(unknown[:10])))
         ij = np.array([(index[a], index[b]) for a, b in pairs], dtype=np.int64).reshape(-1, 2)
         router = self.router()
         return leg_polylines(router, ij, coords=coords, limits=router.leg_limits(ij, self.minutes))
@@ -332,9 +333,14 @@ def _unreachable_error(ids: list[str], bad: np.ndarray) -> RoadNetworkError:
     pairs = ", ".join(f"{ids[i]} → {ids[j]}" for i, j in zip(rows[:10], cols[:10], strict=True))
     involved = sorted({ids[i] for i in rows} | {ids[j] for j in cols})
     return RoadNetworkError(
-        f"{len(rows)} site pairs have no road path between them: {pairs}"
-        f"{' …' if len(rows) > 10 else ''}. Sites involved: {', '.join(involved[:20])}"
-        f"{' …' if len(involved) > 20 else ''}. Check one-way roads and gaps in the road layer."
+        Said(
+            "roads.unreachable",
+            n=len(rows),
+            pairs=pairs,
+            more_pairs=" …" if len(rows) > 10 else "",
+            sites=", ".join(involved[:20]),
+            more_sites=" …" if len(involved) > 20 else "",
+        )
     )
 
 
@@ -398,15 +404,16 @@ def road_matrices(
     start = time.perf_counter()
     method = method or default_method()
     if method not in METHODS:
-        raise RoadNetworkError(f"unknown matrix method '{method}': use one of {', '.join(METHODS)}")
+        methods = ", ".join(METHODS)
+        raise RoadNetworkError(Said("roads.unknown_method", method=method, methods=methods))
     ids = [s[0] for s in sites]
     if not sites:
-        raise RoadNetworkError("no sites to build road matrices for")
+        raise RoadNetworkError(Said("roads.no_sites"))
     if len(set(ids)) != len(ids):
-        raise RoadNetworkError("site ids must be unique")
+        raise RoadNetworkError(Said("roads.ids_unique"))
     path = resolve_path(spec.path, base_dir)
     if not path.exists():
-        raise RoadNetworkError(f"road network file not found: {path}")
+        raise RoadNetworkError(Said("roads.file_not_found", path=path))
     key = cache.cache_key(path, spec, sites, method) if use_cache else None
     hit = cache.load_entry(key) if key else None
     common = {"spec": spec, "base_dir": Path(base_dir), "sites": list(sites)}

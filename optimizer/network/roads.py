@@ -22,6 +22,7 @@ import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
+from optimizer.errors import Said
 from optimizer.network.errors import RoadNetworkError
 from optimizer.network.spec import FALLBACK_SPEED_KMH, RoadNetworkTravel
 
@@ -121,7 +122,7 @@ def resolve_path(path: str, base_dir: Path) -> Path:
 def read_layer(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     """Read a GeoJSON/GeoPackage/Shapefile layer (pyogrio) or an .osm.pbf (pyrosm)."""
     if not path.exists():
-        raise RoadNetworkError(f"road network file not found: {path}")
+        raise RoadNetworkError(Said("roads.file_not_found", path=path))
     if path.name.lower().endswith(".pbf"):
         return _read_pbf(path)
     import pyogrio
@@ -129,23 +130,21 @@ def read_layer(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
     try:
         layers = pyogrio.list_layers(path)
     except Exception as exc:  # pyogrio raises its own DataSourceError family
-        raise RoadNetworkError(f"cannot read road network {path}: {exc}") from exc
+        raise RoadNetworkError(Said("roads.cannot_read", path=path, exc=exc)) from exc
     names = [str(name) for name, _ in layers]
     if layer is not None and layer not in names:
-        raise RoadNetworkError(
-            f"{path} has no layer '{layer}'; its layers are: {', '.join(names) or 'none'}"
-        )
+        shown = ", ".join(names) or Said("roads.none")
+        raise RoadNetworkError(Said("roads.no_layer", path=path, layer=layer, names=shown))
     if layer is None and len(names) > 1:
         liney = [str(n) for n, g in layers if g and "line" in str(g).lower()]
         if len(liney) != 1:
-            raise RoadNetworkError(
-                f"{path} has {len(names)} layers ({', '.join(names)}); set travel.layer"
-            )
+            shown = ", ".join(names)
+            raise RoadNetworkError(Said("roads.many_layers", path=path, n=len(names), names=shown))
         layer = liney[0]
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:
-        raise RoadNetworkError(f"cannot read road network {path}: {exc}") from exc
+        raise RoadNetworkError(Said("roads.cannot_read", path=path, exc=exc)) from exc
 
 
 def _read_pbf(path: Path) -> gpd.GeoDataFrame:
@@ -153,17 +152,13 @@ def _read_pbf(path: Path) -> gpd.GeoDataFrame:
     try:
         from pyrosm import OSM
     except Exception as exc:  # ImportError, or a broken compiled extension
-        raise RoadNetworkError(
-            f"reading {path.name} needs pyrosm, which is not importable here ({exc}); "
-            "install it with 'pip install pyrosm' or convert the extract to GeoPackage "
-            "(e.g. ogr2ogr roads.gpkg extract.osm.pbf lines)"
-        ) from exc
+        raise RoadNetworkError(Said("roads.needs_pyrosm", name=path.name, exc=exc)) from exc
     try:
         edges = OSM(str(path)).get_network(network_type="driving")
     except Exception as exc:
-        raise RoadNetworkError(f"cannot read OpenStreetMap extract {path}: {exc}") from exc
+        raise RoadNetworkError(Said("roads.cannot_read_osm", path=path, exc=exc)) from exc
     if edges is None or len(edges) == 0:
-        raise RoadNetworkError(f"{path} has no drivable roads (OSM highway=* ways)")
+        raise RoadNetworkError(Said("roads.no_drivable", path=path))
     return _split_at_junctions(edges)
 
 
@@ -201,7 +196,7 @@ def _grid_key(x: np.ndarray, y: np.ndarray, grid: float) -> np.ndarray:
     yq -= yq.min(initial=0)
     span = int(yq.max(initial=0)) + 1
     if (int(xq.max(initial=0)) + 1) * span >= 2**62:
-        raise RoadNetworkError("road network spans too large an area to index")
+        raise RoadNetworkError(Said("roads.too_large_area"))
     return xq * span + yq
 
 
@@ -275,16 +270,12 @@ def build_network(gdf: gpd.GeoDataFrame, spec: RoadNetworkTravel, name: str) -> 
     """Clean, project and node a road layer; keep its largest strongly connected part."""
     report = LoadReport(path=name, features=len(gdf))
     if gdf.crs is None:
-        raise RoadNetworkError(
-            f"{name} has no coordinate reference system (CRS); a Shapefile needs its .prj "
-            "file, a GeoPackage layer a defined SRS. Assign one, e.g. with "
-            "'ogr2ogr -a_srs EPSG:4326 out.gpkg in.shp'"
-        )
+        raise RoadNetworkError(Said("roads.no_crs", name=name))
     if spec.class_field not in gdf.columns:
         fields = ", ".join(c for c in gdf.columns if c != gdf.geometry.name)
+        shown = fields or "(no attributes)"
         raise RoadNetworkError(
-            f"{name} has no '{spec.class_field}' attribute for the road class; set "
-            f"travel.class_field to one of: {fields or '(no attributes)'}"
+            Said("roads.no_class_field", name=name, field=spec.class_field, fields=shown)
         )
     geoms = gdf.geometry.values
     missing = np.asarray(geoms.isna()) | np.asarray(shapely.is_empty(geoms))
@@ -308,8 +299,7 @@ def build_network(gdf: gpd.GeoDataFrame, spec: RoadNetworkTravel, name: str) -> 
     elif spec.oneway_field and spec.oneway_field != "oneway":  # a name given on purpose
         fields = ", ".join(c for c in gdf.columns if c != gdf.geometry.name)
         raise RoadNetworkError(
-            f"{name} has no '{spec.oneway_field}' attribute for one-way roads; set "
-            f"travel.oneway_field to one of: {fields} (or null: all roads two-way)"
+            Said("roads.no_oneway_field", name=name, field=spec.oneway_field, fields=fields)
         )
     if "junction" in gdf.columns and "junction" not in cols:
         cols.append("junction")
