@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.freshness import remaining_share, shelf_life_min, used_minutes
+from optimizer.freshness import used_minutes
 from optimizer.kpis import compute_kpis, fuel_cost, route_cost
 from optimizer.model import VehicleType, vehicle_ids
 from optimizer.plan import OrderOutcome, Plan, Route, Stop
 from optimizer.replan.residual import Residual
-from optimizer.routing.assemble import search_reason, unserved_outcome
+from optimizer.routing.assemble import search_reason, served_outcome, unserved_outcome
 
 
 def _home(res: Residual, vehicle: str, vt: VehicleType) -> Stop | None:
@@ -119,19 +119,7 @@ def stitch_outcomes(res: Residual, residual_plan: Plan, routes: list[Route]) -> 
             used = used_minutes(order, day, down_vt, first.departure, broke) + used_minutes(
                 waited, res.batch, vt, at.departure, to.start
             )
-        life = shelf_life_min(day.products_by_id[order.product])
-        out.append(
-            OrderOutcome(
-                order=order.id,
-                kind=order.kind,
-                served=True,
-                vehicle=route.vehicle,
-                loaded_at=at.departure,
-                arrived_at=to.start,
-                remaining_share=remaining_share(order, day, used),
-                remaining_h=None if life is None else (life - used) / 60.0,
-            )
-        )
+        out.append(served_outcome(order, day, route, at, to, used))
     return out
 
 

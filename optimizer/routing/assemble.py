@@ -12,7 +12,7 @@ import numpy as np
 
 from optimizer.freshness import remaining_share, shelf_life_min, used_minutes
 from optimizer.kpis import compute_kpis, fuel_cost, route_cost
-from optimizer.model import Order
+from optimizer.model import Batch, Order
 from optimizer.plan import OrderOutcome, Plan, Route, Stop
 from optimizer.reasons import Reason
 from optimizer.routing.engines import REQUIRED_PENALTY_CNY, EngineRoute
@@ -178,21 +178,26 @@ def order_outcomes(
         route, at, to = where[order.id]
         vt = batch.fleet_by_id[route.vehicle_type]
         used = used_minutes(order, batch, vt, at.departure, to.start)
-        share = remaining_share(order, batch, used)
-        life = shelf_life_min(batch.products_by_id[order.product])
-        out.append(
-            OrderOutcome(
-                order=order.id,
-                kind=order.kind,
-                served=True,
-                vehicle=route.vehicle,
-                loaded_at=at.departure,
-                arrived_at=to.start,
-                remaining_share=share,
-                remaining_h=None if life is None else (life - used) / 60.0,
-            )
-        )
+        out.append(served_outcome(order, batch, route, at, to, used))
     return out
+
+
+def served_outcome(
+    order: Order, batch: Batch, route: Route, at: Stop, to: Stop, used: float
+) -> OrderOutcome:
+    """The outcome of ``order`` loaded at ``at`` and delivered at ``to`` on ``route``,
+    ``used`` minutes of its shelf life gone on arrival."""
+    life = shelf_life_min(batch.products_by_id[order.product])
+    return OrderOutcome(
+        order=order.id,
+        kind=order.kind,
+        served=True,
+        vehicle=route.vehicle,
+        loaded_at=at.departure,
+        arrived_at=to.start,
+        remaining_share=remaining_share(order, batch, used),
+        remaining_h=None if life is None else (life - used) / 60.0,
+    )
 
 
 def validated_plan(
