@@ -1,6 +1,7 @@
 """The ``freshroute`` command line: solve, validate and generate batches.
 
-Exit codes: 0 done; 1 a plan has violations (``validate``); 2 bad input, with a
+Exit codes: 0 done; 1 a plan has violations (``validate``; ``solve``: the engine's own
+plan failed validation, a bug); 2 bad input, with a
 message naming the field or order and the reason (``solve --strict``: also orders no
 vehicle can serve); 3 planned, with required orders unserved (``solve``).
 """
@@ -31,14 +32,14 @@ from optimizer.model import (
     Batch,
     format_clock,
 )
-from optimizer.network import travel_matrices
+from optimizer.network import TravelMatrices, travel_matrices
 from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import KPIs, Plan
 from optimizer.reasons import outcome_text
 from optimizer.report import write_reports
 from optimizer.routing.feasibility import InfeasibleBatch
 from optimizer.routing.portfolio import ENGINES
-from optimizer.routing.solve import plan_batch
+from optimizer.routing.solve import InvalidPlan, plan_batch
 from optimizer.run.outputs import write_plan_files
 from optimizer.validate import format_violations, validate_plan
 
@@ -82,6 +83,13 @@ def _said(error: Exception, lang: str) -> str:
     """An error's message in ``lang`` where it carries one (``optimizer.errors.Said``)."""
     first = error.args[0] if error.args else None
     return in_lang(first, lang) if isinstance(first, Said) else str(error)
+
+
+def _print_warnings(travel: TravelMatrices, lang: str) -> None:
+    """The road network's warnings (dropped lines, guessed speeds, far sites) in ``lang``."""
+    for warning in travel.warnings:
+        text = escape(in_lang(warning, lang))
+        err.print(f"[yellow]{t('cli.warning', lang)}[/] {text}", highlight=False)
 
 
 def _read_json(path: Path, what: str, lang: str = "en") -> Any:
@@ -257,9 +265,11 @@ def solve(
             raise _fail(lines, title, msg) from None
         except RoadNetworkError as e:
             raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
+        except InvalidPlan as e:  # a bug, never a result: say so without a traceback
+            err.print(f"[bold red]{t('error.prefix', msg)}[/] {escape(e.text(msg))}")
+            raise typer.Exit(1) from None
     travel = travel_matrices(batch)  # cached on disk for road networks
-    for warning in travel.warnings:
-        err.print(f"[yellow]{t('cli.warning', msg)}[/] {warning}", highlight=False)
+    _print_warnings(travel, msg)
     written = write_plan_files(
         batch, plan, out_dir, travel=travel, report=report, lang=normalize_lang(lang), tiles=tiles
     )
@@ -311,6 +321,8 @@ def replan_cmd(
         )
     except ReplanInputError as e:
         raise _fail(e.errors, t("error.invalid_events", msg, path=events_file), msg) from None
+    except RoadNetworkError as e:
+        raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
     print_summary(result.plan, msg)
     out.print(t("cli.wrote", msg, files=", ".join(map(str, written))), highlight=False)
     if result.plan.kpis.required_unassigned:
@@ -464,7 +476,10 @@ def validate(
     msg = _msg_lang(lang)
     batch = load_batch_file(batch_file, msg)
     plan = _load_plan(plan_file, msg)
-    violations = validate_plan(batch, plan)
+    try:
+        violations = validate_plan(batch, plan)
+    except RoadNetworkError as e:
+        raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
     if violations:
         err.print(format_violations(violations, msg), markup=False, highlight=False)
         err.print(f"[bold red]{t('cli.violations', msg, n=len(violations))}[/]")
@@ -491,6 +506,7 @@ def report(
         geojson = plan_geojson(batch, plan, travel)
     except RoadNetworkError as e:
         raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
+    _print_warnings(travel, msg)
     paths = write_reports(
         batch,
         plan,
@@ -639,6 +655,8 @@ def site_optimize(
         raise _fail(e.lines(msg), bad_option, msg) from None
     except SitingError as e:
         raise _fail([_said(e, msg)], t("error.siting_unsolvable", msg), msg) from None
+    except RoadNetworkError as e:
+        raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
     scenario = res.scenario(batch_path_from(output, batch_file))
     keep = {"schema_", "name", "batch", "open"} | (
         {"daily_cost_cny"} if res.daily_cost_cny else set()

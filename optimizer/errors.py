@@ -10,7 +10,7 @@ Anything else keeps pydantic's English message. Paths stay as they are in the in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -59,10 +59,59 @@ class Said(str):
         params = {k: in_lang(v, lang) if isinstance(v, Said) else v for k, v in self.params.items()}
         return t(self.key, lang, **params)
 
+    def __reduce__(self) -> tuple[object, ...]:  # pickled whole, e.g. to a worker process
+        return (_said, (self.key, self.params))
+
+
+def _said(key: str, params: dict[str, object]) -> Said:
+    return Said(key, **params)
+
+
+class Joined(Said):
+    """Texts (``Said`` or plain) joined by a separator that differs by language: ``sep``
+    is its catalogue key (``join.semicolon``: "; " in English, "；" in Chinese)."""
+
+    parts: list[str]
+
+    def __new__(cls, parts: Iterable[str], sep: str = "join.semicolon") -> Joined:
+        parts = list(parts)
+        said = str.__new__(cls, t(sep, "en").join(parts))
+        said.key, said.params, said.parts = sep, {}, parts
+        return said
+
+    def in_lang(self, lang: str) -> str:
+        return t(self.key, lang).join(in_lang(p, lang) for p in self.parts)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Joined, (self.parts, self.key))
+
 
 def in_lang(text: str, lang: str) -> str:
     """``text`` in ``lang`` when it is a ``Said``, else as it is."""
     return text.in_lang(lang) if isinstance(text, Said) else text
+
+
+def said_data(value: object) -> object:
+    """A ``Said`` (or ``Joined``) as JSON data that ``said_from_data`` makes it again, so
+    that a stored message can still be said in any language; other values as JSON has
+    them (numbers stay numbers for their format, anything else becomes its text)."""
+    if isinstance(value, Joined):
+        return {"join": value.key, "parts": [said_data(p) for p in value.parts]}
+    if isinstance(value, Said):
+        return {"key": value.key, "params": {k: said_data(v) for k, v in value.params.items()}}
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return str(value)
+
+
+def said_from_data(data: object) -> object:
+    """The value ``said_data`` stored: a ``Said`` again where it was one."""
+    if isinstance(data, dict) and "join" in data:
+        return Joined([cast(str, said_from_data(p)) for p in data.get("parts", [])], data["join"])
+    if isinstance(data, dict) and "key" in data:
+        params = {k: said_from_data(v) for k, v in (data.get("params") or {}).items()}
+        return Said(str(data["key"]), **params)
+    return data
 
 
 class InputMessage(ValueError):

@@ -773,6 +773,53 @@ _EN: dict[str, str] = {
     "roads.too_large": "road network too large to pack ({n} nodes)",
     "roads.no_leg_path": "no road path for a requested leg",
     "roads.none": "none",
+    "roads.no_attributes": "(no attributes)",
+    "roads.no_class_value": "(none)",
+    "roads.nothing": "nothing",
+    "roads.n_empty": ", {n} empty",
+    "roads.n_not_lines": ", {n} not lines",
+    "roads.no_lines": (
+        "{name} has no line geometries ({features} features: {found}{empty}); roads must be "
+        "LineString or MultiLineString"
+    ),
+    "roads.no_usable_line": (
+        "{name} has no usable road line: {features} features, {empty} empty, {invalid} invalid "
+        "lines (fewer than 2 distinct points or non-finite coordinates){not_lines}"
+    ),
+    "roads.crs_degrees": (
+        "{name} says its CRS is {crs} (degrees) but has coordinates up to ({x:.0f}, {y:.0f}); "
+        "the CRS is wrong or missing"
+    ),
+    "roads.crs_to_utm": "{name}: cannot convert its CRS ({crs}) to UTM metres: {exc}",
+    "roads.crs_not_finite": (
+        "{name}: its CRS ({crs}) gives non-finite coordinates after reprojection"
+    ),
+    "roads.no_router": "these matrices keep no road network to route on",
+    "roads.bad_speeds": "speeds must be > 0 km/h; check {classes}",
+    # road-network warnings (LoadReport.messages, matrix.site_warnings)
+    "roads.warn.dropped": "{path}: dropped {parts}",
+    "roads.warn.empty": "{n} empty or missing geometries",
+    "roads.warn.invalid": (
+        "{n} invalid lines (fewer than 2 distinct points or non-finite coordinates)"
+    ),
+    "roads.warn.not_lines": "features that are not lines ({kinds})",
+    "roads.warn.outside_scc": (
+        "{path}: dropped {nodes} nodes and {lines} lines outside the largest strongly connected "
+        "part (kept {kept_nodes} nodes, {kept_lines} lines)"
+    ),
+    "roads.warn.unknown_classes": (
+        "{path}: road classes with no speed, driven at {speed:g} km/h (set travel.speeds_kmh): "
+        "{classes}"
+    ),
+    "roads.warn.far_sites": (
+        "{n} sites are more than {km:g} km from the nearest road, reached by a straight access "
+        "leg at {speed:g} km/h: {sites}{more}"
+    ),
+    "roads.warn.more": " and {n} more",
+    "join.semicolon": "; ",
+    "join.comma": ", ",
+    "roads.warn.class_count": "'{name}' ({n})",
+    "error.plan_invalid": "plan failed validation:",
 }
 
 _ZH: dict[str, str] = {
@@ -1427,6 +1474,46 @@ _ZH: dict[str, str] = {
     "roads.too_large": "路网过大，无法打包（{n} 个节点）",
     "roads.no_leg_path": "所需路段之间没有道路相通",
     "roads.none": "无",
+    "roads.no_attributes": "（无属性）",
+    "roads.no_class_value": "（无）",
+    "roads.nothing": "无",
+    "roads.n_empty": "，{n} 个空要素",
+    "roads.n_not_lines": "，{n} 个非线要素",
+    "roads.no_lines": (
+        "{name} 中没有线要素（共 {features} 个要素：{found}{empty}）；道路须为 "
+        "LineString 或 MultiLineString"
+    ),
+    "roads.no_usable_line": (
+        "{name} 中没有可用的道路线：共 {features} 个要素，{empty} 个空要素，{invalid} 条无效线"
+        "（不足 2 个不同的点或坐标非有限值）{not_lines}"
+    ),
+    "roads.crs_degrees": (
+        "{name} 声明其坐标参考系为 {crs}（单位为度），但坐标最大到 ({x:.0f}, {y:.0f})；"
+        "坐标参考系有误或缺失"
+    ),
+    "roads.crs_to_utm": "{name}：无法把其坐标参考系（{crs}）转换为 UTM 米制坐标：{exc}",
+    "roads.crs_not_finite": "{name}：其坐标参考系（{crs}）重投影后坐标为非有限值",
+    "roads.no_router": "这些矩阵未保留可用于寻路的路网",
+    "roads.bad_speeds": "车速须大于 0 km/h；请检查 {classes}",
+    "roads.warn.dropped": "{path}：已舍弃 {parts}",
+    "roads.warn.empty": "{n} 个空要素或缺失几何",
+    "roads.warn.invalid": "{n} 条无效线（不足 2 个不同的点或坐标非有限值）",
+    "roads.warn.not_lines": "非线要素（{kinds}）",
+    "roads.warn.outside_scc": (
+        "{path}：已舍弃最大强连通部分以外的 {nodes} 个节点和 {lines} 条道路线"
+        "（保留 {kept_nodes} 个节点、{kept_lines} 条道路线）"
+    ),
+    "roads.warn.unknown_classes": (
+        "{path}：以下道路等级没有车速，按 {speed:g} km/h 计（可设置 travel.speeds_kmh）：{classes}"
+    ),
+    "roads.warn.far_sites": (
+        "{n} 个站点距最近道路超过 {km:g} km，按 {speed:g} km/h 的直线接驳路段到达：{sites}{more}"
+    ),
+    "roads.warn.more": " 等，另有 {n} 个",
+    "join.semicolon": "；",
+    "join.comma": "，",
+    "roads.warn.class_count": "“{name}”（{n}）",
+    "error.plan_invalid": "方案未通过校验：",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}

@@ -87,6 +87,13 @@ def visible_text(page: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", page))
 
 
+def map_page_data(page: str) -> dict:
+    """The data the route map's script draws (legend, popups, notes)."""
+    found = re.search(r'<script type="application/json" id="plan-data">(.*?)</script>', page, re.S)
+    assert found, "no plan data in the page"
+    return json.loads(found[1])
+
+
 @pytest.mark.parametrize(
     ("text", "caught"),
     [
@@ -294,16 +301,28 @@ def test_validate_violations_are_chinese(tmp_path: Path, county, solved) -> None
     assert english_words(en.output, ids) >= {"order", "capacity", "shelf", "life"}
 
 
-@pytest.mark.parametrize("roads", ["missing.geojson", "roads.geojson"])
+ROAD_LAYERS = {
+    "no class attribute": ({"name": "x"}, [[113.0, 23.0], [113.01, 23.0]]),
+    "no lines": ({"highway": "primary"}, [113.0, 23.0]),
+    "no usable line": ({"highway": "primary"}, [[113.0, 23.0], [113.0, 23.0]]),
+    "degrees out of range": ({"highway": "primary"}, [[113.0, 23.0], [500000.0, 3e6]]),
+}
+
+
+@pytest.mark.parametrize("roads", ["missing", *ROAD_LAYERS])
 def test_road_network_errors_are_chinese(tmp_path: Path, county, roads: str) -> None:
-    """A road layer that is missing, or has no road-class attribute, is reported in
-    Chinese; the same in English says it in English."""
+    """A road layer that is missing, has no road-class attribute, no lines, no usable
+    line or coordinates its CRS cannot have is reported in Chinese; the same in English
+    says it in English."""
     _, batch = county
-    line = {"type": "LineString", "coordinates": [[113.0, 23.0], [113.01, 23.0]]}
-    feature = {"type": "Feature", "properties": {"name": "x"}, "geometry": line}
-    layer = {"type": "FeatureCollection", "features": [feature]}
-    (tmp_path / "roads.geojson").write_text(json.dumps(layer), encoding="utf-8")
-    travel = {"mode": "road_network", "path": roads}
+    if roads in ROAD_LAYERS:
+        properties, coordinates = ROAD_LAYERS[roads]
+        kind = "Point" if not isinstance(coordinates[0], list) else "LineString"
+        geometry = {"type": kind, "coordinates": coordinates}
+        feature = {"type": "Feature", "properties": properties, "geometry": geometry}
+        layer = {"type": "FeatureCollection", "features": [feature]}
+        (tmp_path / "roads.geojson").write_text(json.dumps(layer), encoding="utf-8")
+    travel = {"mode": "road_network", "path": "roads.geojson"}
     data = json.loads(batch.model_dump_json(by_alias=True)) | {"travel": travel}
     path = tmp_path / "batch.json"
     path.write_text(json.dumps(data), encoding="utf-8")
@@ -458,3 +477,58 @@ def test_problem_language_defaults_to_english(header: str | None, lang: str) -> 
     from api.problems import request_lang
 
     assert request_lang(header) == lang
+
+
+@pytest.fixture(scope="module")
+def road_county(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Batch]:
+    """A county on roads that warn: a point and a detached lane of an unknown class in the
+    road file, and a village moved 3 km away from any road."""
+    folder = tmp_path_factory.mktemp("zh-roads")
+    roads = folder / "county.roads.geojson"
+    county = generate_county(8, 1, roads=roads)
+    county.options.time_limit_s = 1
+    county.options.baseline = False
+    far = next(s for s in county.sites if s.kind == "station")
+    sites = [s.model_copy(update={"lat": s.lat + 0.03}) if s is far else s for s in county.sites]
+    county = county.model_copy(update={"sites": sites})
+    layer = json.loads(roads.read_text(encoding="utf-8"))
+    lane = {"type": "LineString", "coordinates": [[100.0, 20.0], [100.01, 20.0]]}
+    point = {"type": "Point", "coordinates": [100.0, 20.0]}
+    layer["features"] += [
+        {"type": "Feature", "properties": {"highway": "mystery_lane"}, "geometry": lane},
+        {"type": "Feature", "properties": {"highway": "village"}, "geometry": point},
+    ]
+    roads.write_text(json.dumps(layer), encoding="utf-8")
+    path = write_batch(county, folder / "county.json")
+    return path, county
+
+
+def test_road_warnings_are_chinese(road_county, tmp_path: Path, monkeypatch) -> None:
+    """The road network's warnings (dropped features, a road class with no speed, sites
+    far from a road) in Chinese, on the terminal and in the map, also when the matrices
+    come from the disk cache; the same run in English warns in English."""
+    path, county = road_county
+    monkeypatch.setenv("FRESHROUTE_CACHE_DIR", str(tmp_path / "cache"))
+    ids = batch_ids(county) | {"mystery_lane", "Point"}
+    args = ["solve", str(path), "--time-limit", "1", "--quiet"]
+    for run_no in (1, 2):  # the second run reads the matrices from the cache
+        out = tmp_path / f"zh{run_no}"
+        run = runner.invoke(app, [*args, "--out", str(out), "--lang", "zh-CN"])
+        assert run.exit_code == 0, run.output
+        warnings = [line for line in run.output.splitlines() if line.startswith("警告")]
+        assert len(warnings) == 4, run.output  # dropped, outside the largest part, class, far
+        assert any("mystery_lane" in w for w in warnings), warnings
+        assert not english_words("\n".join(warnings), ids), warnings
+        drawn = map_page_data((out / "map.html").read_text(encoding="utf-8"))
+        notes = [html.unescape(w) for w in drawn["road_warnings"]]
+        assert len(notes) == 4 and not english_words("\n".join(notes), ids), notes
+    assert list((tmp_path / "cache").glob("*.npz"))  # the second run had a cache to read
+    en = runner.invoke(app, [*args, "--out", str(tmp_path / "en"), "--lang", "en"])
+    lines = [line for line in en.output.splitlines() if line.startswith("warning:")]
+    assert len(lines) == 4 and english_words("\n".join(lines), ids), en.output
+    report = runner.invoke(
+        app,
+        ["report", str(path), str(tmp_path / "zh1" / "plan.json"), "--out", str(tmp_path / "r")]
+        + ["--lang", "zh-CN"],
+    )
+    assert report.exit_code == 0 and "mystery_lane" in report.output, report.output
