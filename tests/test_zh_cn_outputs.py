@@ -526,9 +526,8 @@ def test_road_warnings_are_chinese(road_county, tmp_path: Path, monkeypatch) -> 
     en = runner.invoke(app, [*args, "--out", str(tmp_path / "en"), "--lang", "en"])
     lines = [line for line in en.output.splitlines() if line.startswith("warning:")]
     assert len(lines) == 4 and english_words("\n".join(lines), ids), en.output
+    plan = tmp_path / "zh1" / "plan.json"
     report = runner.invoke(
-        app,
-        ["report", str(path), str(tmp_path / "zh1" / "plan.json"), "--out", str(tmp_path / "r")]
-        + ["--lang", "zh-CN"],
+        app, ["report", str(path), str(plan), "--out", str(tmp_path / "r"), "--lang", "zh-CN"]
     )
     assert report.exit_code == 0 and "mystery_lane" in report.output, report.output
