@@ -21,7 +21,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from optimizer.cli_progress import SolveProgress
-from optimizer.errors import Said, in_lang, input_errors
+from optimizer.errors import exception_text, in_lang, input_errors
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, normalize_lang, t
 from optimizer.io.batch_file import InputFileError, read_batch_file, read_json
@@ -77,12 +77,6 @@ def _fail(lines: list[str], title: str, lang: str = "en") -> typer.Exit:
     for line in lines:
         err.print(f"  - {line}", markup=False, highlight=False)
     return typer.Exit(2)
-
-
-def _said(error: Exception, lang: str) -> str:
-    """An error's message in ``lang`` where it carries one (``optimizer.errors.Said``)."""
-    first = error.args[0] if error.args else None
-    return in_lang(first, lang) if isinstance(first, Said) else str(error)
 
 
 def _print_warnings(travel: TravelMatrices, lang: str) -> None:
@@ -256,13 +250,7 @@ def solve(
                 else "error.cannot_plan",
                 msg,
             )
-            lines = [
-                f"{i.path}"
-                + ("" if i.order is None else t("cli.issue_order", msg, order=i.order))
-                + f": {i.text(msg)}"
-                for i in e.issues
-            ]
-            raise _fail(lines, title, msg) from None
+            raise _fail([i.line(msg) for i in e.issues], title, msg) from None
         except RoadNetworkError as e:
             raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
         except InvalidPlan as e:  # a bug, never a result: say so without a traceback
@@ -654,7 +642,7 @@ def site_optimize(
     except SiteInputError as e:
         raise _fail(e.lines(msg), bad_option, msg) from None
     except SitingError as e:
-        raise _fail([_said(e, msg)], t("error.siting_unsolvable", msg), msg) from None
+        raise _fail([exception_text(e, msg)], t("error.siting_unsolvable", msg), msg) from None
     except RoadNetworkError as e:
         raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
     scenario = res.scenario(batch_path_from(output, batch_file))
@@ -708,7 +696,7 @@ def site_evaluate(
             write_siting_map(batch, [result], page, normalize_lang(lang), tiles)
     except ValueError as e:
         title = t("error.cannot_evaluate", msg, name=scenario.name)
-        raise _fail([_said(e, msg)], title, msg) from None
+        raise _fail([exception_text(e, msg)], title, msg) from None
     out.print(comparison_markdown([result], msg), markup=False, highlight=False)
     if page is not None:
         out.print(t("cli.wrote", msg, files=str(page)), highlight=False)
@@ -757,7 +745,7 @@ def site_compare(
     try:
         base_index(results)
     except SitingError as e:
-        raise _fail([_said(e, msg)], t("error.cannot_compare", msg), msg) from None
+        raise _fail([exception_text(e, msg)], t("error.cannot_compare", msg), msg) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "comparison.md").write_text(
         comparison_markdown(results, report_lang), encoding="utf-8"
@@ -820,7 +808,7 @@ def _sweep(
             err.print(f"[bold red]{t('error.prefix', msg)}[/] {escape(str(e))}")
             raise typer.Exit(1) from None
         except ValueError as e:
-            raise _fail([_said(e, msg)], t("error.cannot_compare", msg), msg) from None
+            raise _fail([exception_text(e, msg)], t("error.cannot_compare", msg), msg) from None
 
 
 if __name__ == "__main__":

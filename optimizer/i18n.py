@@ -820,6 +820,23 @@ _EN: dict[str, str] = {
     "join.comma": ", ",
     "roads.warn.class_count": "'{name}' ({n})",
     "error.plan_invalid": "plan failed validation:",
+    # a job's errors (api/worker.py), in the language it was submitted in
+    "job.interrupted": "interrupted by a restart",
+    "job.infeasible": "infeasible: {issues}",
+    "job.roads": "the road network cannot be used: {error}",
+    "job.invalid_batch": "invalid batch: {errors}",
+    "job.solver_error": "solver error: {error}",
+    "job.siting": "siting: {error}",
+    "job.invalid_request": "invalid request: {errors}",
+    "job.siting_error": "siting error: {error}",
+    "job.internal_error": "internal error while running the job",
+    "job.killed": "killed: still solving {seconds:.0f} s after it started",
+    "job.died": "worker process died (exit code {code})",
+    "job.ray_failed": "Ray worker failed: {error}",
+    "api.not_checked": "the batch could not be checked: {error}",
+    "api.roads_not_checked": "the road network could not be checked: {error}",
+    "api.check_died": "the check process died",
+    "api.siting_not_object": "send a JSON object with the county batch as 'batch'",
 }
 
 _ZH: dict[str, str] = {
@@ -1514,6 +1531,22 @@ _ZH: dict[str, str] = {
     "join.comma": "，",
     "roads.warn.class_count": "“{name}”（{n}）",
     "error.plan_invalid": "方案未通过校验：",
+    "job.interrupted": "服务重启，任务中断",
+    "job.infeasible": "无法规划：{issues}",
+    "job.roads": "道路网无法使用：{error}",
+    "job.invalid_batch": "批次内容有误：{errors}",
+    "job.solver_error": "求解出错：{error}",
+    "job.siting": "选址无法完成：{error}",
+    "job.invalid_request": "请求内容有误：{errors}",
+    "job.siting_error": "选址出错：{error}",
+    "job.internal_error": "运行任务时发生内部错误",
+    "job.killed": "已终止：开始 {seconds:.0f} 秒后仍在求解",
+    "job.died": "工作进程意外退出（退出码 {code}）",
+    "job.ray_failed": "Ray 工作进程失败：{error}",
+    "api.not_checked": "无法检查该批次：{error}",
+    "api.roads_not_checked": "无法检查道路网：{error}",
+    "api.check_died": "检查进程意外退出",
+    "api.siting_not_object": "请发送一个 JSON 对象，县域批次放在“batch”中",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}

@@ -531,3 +531,84 @@ def test_road_warnings_are_chinese(road_county, tmp_path: Path, monkeypatch) -> 
         app, ["report", str(path), str(plan), "--out", str(tmp_path / "r"), "--lang", "zh-CN"]
     )
     assert report.exit_code == 0 and "mystery_lane" in report.output, report.output
+
+
+def test_api_road_problems_and_warnings_follow_accept_language(
+    make_api, road_county, tmp_path: Path, monkeypatch
+) -> None:
+    """An unusable road file (422) and a usable one's warnings (``/batches/validate``) in
+    the request's language: Chinese for zh, English otherwise."""
+    monkeypatch.setenv("FRESHROUTE_CACHE_DIR", str(tmp_path / "cache"))
+    path, county = road_county
+    api = make_api(roads_dir=path.parent)
+    headers = api.headers()
+    zh_cn = {**headers, "Accept-Language": "zh-CN"}
+    body = json.loads(path.read_text(encoding="utf-8"))
+    ids = batch_ids(county) | {"mystery_lane", "Point"}
+    reports = {
+        lang: api.client.post("/v1/batches/validate", json=body, headers=h).json()
+        for lang, h in (("zh-CN", zh_cn), ("en", headers))
+    }
+    assert reports["zh-CN"]["valid"] and len(reports["zh-CN"]["warnings"]) == 4, reports
+    texts = [w["reason"] for w in reports["zh-CN"]["warnings"]]
+    assert not english_words("\n".join(texts), ids), texts
+    assert english_words("\n".join(w["reason"] for w in reports["en"]["warnings"]), ids)
+    line = {"type": "LineString", "coordinates": [[113.0, 23.0], [113.0, 23.0]]}
+    feature = {"type": "Feature", "properties": {"highway": "primary"}, "geometry": line}
+    layer = {"type": "FeatureCollection", "features": [feature]}
+    (path.parent / "broken.geojson").write_text(json.dumps(layer), encoding="utf-8")
+    broken = body | {"travel": body["travel"] | {"path": "broken.geojson"}}
+    for url in ("/v1/batches", "/v1/batches/validate"):
+        zh = api.client.post(url, json=broken, headers=zh_cn).json()
+        en = api.client.post(url, json=broken, headers=headers).json()
+        reasons = [e["reason"] for e in zh["errors"]]
+        assert reasons and not english_words("\n".join(reasons), {"broken"}), zh
+        assert english_words(en["errors"][0]["reason"], {"broken"}), en
+
+
+def test_api_validate_follows_accept_language(api: Api) -> None:
+    """``/batches/validate``: orders left out and refusals in the request's language."""
+    heavy = small_batch(seed=1)
+    heavy["orders"][0]["kg"] = 90000
+    zh = api.client.post(
+        "/v1/batches/validate", json=heavy, headers={**api.headers(), "Accept-Language": "zh"}
+    ).json()
+    assert zh["infeasible"] and zh["infeasible"][0]["code"] == "too_heavy", zh
+    ids = {o["id"] for o in heavy["orders"]} | {v["id"] for v in heavy["fleet"]}
+    texts = [x["reason"] for x in zh["infeasible"] + zh["errors"]]
+    assert not english_words("\n".join(texts), ids), texts
+    en = api.client.post("/v1/batches/validate", json=heavy, headers=api.headers()).json()
+    assert english_words(en["infeasible"][0]["reason"], ids)
+
+
+def test_job_errors_are_in_the_language_it_was_submitted_in(make_api) -> None:
+    """A solve killed at the hard time limit fails with its error in Chinese when it was
+    submitted with ``Accept-Language: zh-CN``, in English otherwise."""
+    api = make_api(workers=1, hard_timeout_factor=0.0, kill_grace_s=1.0)
+    headers = api.headers()
+    jobs = {
+        lang: api.client.post(
+            "/v1/batches", json=small_batch(5, 30), headers={**headers, "Accept-Language": lang}
+        ).json()["job_id"]
+        for lang in ("zh-CN", "en")
+    }
+    zh, en = (api.wait(jobs[lang], headers, timeout=60) for lang in ("zh-CN", "en"))
+    assert zh["state"] == en["state"] == "failed", (zh, en)
+    assert zh["error"].startswith("已终止") and not english_words(zh["error"]), zh
+    assert en["error"].startswith("killed"), en
+
+
+def test_worker_errors_say_themselves_in_both_languages() -> None:
+    """What the worker process sends back when a batch fails is said in each language
+    (the store writes the job's); as the worker sends it, pickled, it stays so."""
+    import pickle
+
+    from api.worker import _solve
+
+    bad = small_batch(seed=1)
+    bad["orders"][0]["kg"] = -1
+    message = pickle.loads(pickle.dumps(_solve("j", bad, 1.0, lambda m: None, 1.0)))
+    assert message[0] == "failed"
+    reason = message[2]
+    assert reason.startswith("invalid batch: orders[0].kg")  # English as before
+    assert not english_words(reason.in_lang("zh-CN")), reason.in_lang("zh-CN")
