@@ -372,17 +372,17 @@ def solve_many(
     from optimizer.run.many import Options, Row, batch_files
     from optimizer.run.many import solve_many as run_many
 
+    msg = _msg_lang(lang)
+    bad_option = t("error.bad_option", msg)
     if engine not in ENGINES:
-        raise _fail([f"--engine: '{engine}' is not one of {', '.join(ENGINES)}"], "bad option")
+        line = t("error.engine_option", msg, value=engine, choices=", ".join(ENGINES))
+        raise _fail([line], bad_option, msg)
     if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
-        raise _fail(
-            [f"--time-limit: {time_limit:g} s is not in (0, {MAX_TIME_LIMIT_S:g}] s"],
-            "bad option",
-        )
+        line = t("error.time_limit_option", msg, value=time_limit, max=MAX_TIME_LIMIT_S)
+        raise _fail([line], bad_option, msg)
     files = batch_files(batches)
     if not files:
-        raise _fail([", ".join(map(str, batches))], "no batch files found")
-    msg = _msg_lang(lang)
+        raise _fail([", ".join(map(str, batches))], t("error.no_batch_files", msg), msg)
     options = Options(
         out_dir, time_limit, seed, engine, baseline, report, normalize_lang(lang), tiles, msg
     )
@@ -409,11 +409,11 @@ def solve_many(
         try:
             ex = make_executor(executor, workers or os.cpu_count(), ray_address)
         except ValueError as e:
-            raise _fail([f"--executor: {e}"], "bad option") from None
+            raise _fail([f"--executor: {exception_text(e, msg)}"], bad_option, msg) from None
         with ex:
             rows = run_many(files, ex, options, on_row)
     table = Table(title=t("many.title", msg, n=len(rows)))
-    columns = ("county", "status", "cost", "km", "empty_km", "vehicles", "unserved", "wall")
+    columns = ("county", "status", "cost", "km", "empty_km", "vehicles", "unserved", "wall_s")
     for column in columns:
         justify = "left" if column in ("county", "status") else "right"
         table.add_column(t(f"many.col.{column}", msg), justify=justify)

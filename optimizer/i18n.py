@@ -112,7 +112,9 @@ _EN: dict[str, str] = {
     "many.col.empty_km": "empty km",
     "many.col.vehicles": "vehicles",
     "many.col.unserved": "unserved",
-    "many.col.wall": "wall (s)",
+    "many.col.wall_s": "wall (s)",
+    "many.col.attempts": "attempts",
+    "many.col.error": "error",
     "error.invalid_events": "{path}: the events do not fit the batch and its plan",
     # KPIs
     "kpi.total_cost": "total cost (CNY)",
@@ -837,6 +839,9 @@ _EN: dict[str, str] = {
     "api.roads_not_checked": "the road network could not be checked: {error}",
     "api.check_died": "the check process died",
     "api.siting_not_object": "send a JSON object with the county batch as 'batch'",
+    "error.no_batch_files": "no batch files found",
+    "run.needs_ray": "executor 'ray' needs Ray: pip install 'freshroute[ray]'",
+    "run.unknown_executor": "executor '{name}' is not one of {choices}",
 }
 
 _ZH: dict[str, str] = {
@@ -896,7 +901,9 @@ _ZH: dict[str, str] = {
     "many.col.empty_km": "空驶公里",
     "many.col.vehicles": "车辆",
     "many.col.unserved": "未安排",
-    "many.col.wall": "用时（秒）",
+    "many.col.wall_s": "用时（秒）",
+    "many.col.attempts": "尝试次数",
+    "many.col.error": "错误",
     "error.invalid_events": "{path}：事件与批次及其方案不符",
     "kpi.total_cost": "总成本（元）",
     "kpi.km": "总里程（公里）",
@@ -1547,6 +1554,9 @@ _ZH: dict[str, str] = {
     "api.roads_not_checked": "无法检查道路网：{error}",
     "api.check_died": "检查进程意外退出",
     "api.siting_not_object": "请发送一个 JSON 对象，县域批次放在“batch”中",
+    "error.no_batch_files": "找不到批次文件",
+    "run.needs_ray": "执行器“ray”需要 Ray：请执行 pip install 'freshroute[ray]'",
+    "run.unknown_executor": "执行器“{name}”不是 {choices} 之一",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}

@@ -233,17 +233,24 @@ def test_batch_errors_are_chinese(tmp_path: Path, broken: dict) -> None:
 
 
 def test_solve_many_and_replan_errors_are_chinese(tmp_path: Path, county, solved) -> None:
-    """A bad batch among several (its summary table and error), and bad events."""
+    """A bad batch among several (its summary table, files and error), and bad events."""
+    path, out = county[0], solved[0]
     folder = tmp_path / "many"
     folder.mkdir()
     (folder / "bad.json").write_text(json.dumps(BAD_BATCH))
-    args = ["solve-many", str(folder), "--out", str(tmp_path / "out"), "--quiet", "--no-report"]
-    run = runner.invoke(app, [*args, "--lang", "zh-CN"])
+    (folder / "good.json").write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    args = ["solve-many", str(folder), "--quiet", "--no-report", "--time-limit", "1"]
+    run = runner.invoke(app, [*args, "--out", str(tmp_path / "zh"), "--lang", "zh-CN"])
     assert run.exit_code == 2
-    ids = BAD_IDS | {"bad", "batch", "summary"}  # the file's name; <batch>/summary.csv paths
+    ids = BAD_IDS | {"bad", "good", "batch", "summary"}  # file names; <batch>/summary.csv
     assert not english_words(run.output, ids), run.output
-    assert english_words(runner.invoke(app, [*args, "--lang", "en"]).output, ids)
-    path, out = county[0], solved[0]
+    summary = [(tmp_path / "zh" / f"summary.{x}").read_text("utf-8-sig") for x in ("csv", "md")]
+    assert all("状态" in text and "输入有误" in text for text in summary), summary
+    assert not english_words("\n".join(summary), ids), summary
+    english = runner.invoke(app, [*args, "--out", str(tmp_path / "en"), "--lang", "en"])
+    assert english_words(english.output, ids)
+    csv_en = (tmp_path / "en" / "summary.csv").read_text(encoding="utf-8")
+    assert csv_en.startswith("county,status,cost,km,empty_km,vehicles,unserved,wall_s,")
     events = tmp_path / "events.json"
     events.write_text(json.dumps({"now": "25:99", "cancel_orders": [7]}))
     replan = ["replan", str(path), str(out / "plan.json"), str(events), "--out", str(tmp_path)]
