@@ -20,6 +20,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from optimizer.cli_help import HelpCommand, HelpGroup, h, localize_typer
 from optimizer.cli_progress import SolveProgress
 from optimizer.errors import exception_text, in_lang, input_errors
 from optimizer.geojson import plan_geojson
@@ -43,8 +44,10 @@ from optimizer.routing.solve import InvalidPlan, plan_batch
 from optimizer.run.outputs import write_plan_files
 from optimizer.validate import format_violations, validate_plan
 
+localize_typer()
 app = typer.Typer(
-    help="freshroute: route and cold-chain planning for rural counties.",
+    cls=HelpGroup,
+    help=h("app"),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -58,12 +61,12 @@ LangOption = Annotated[
     typer.Option(
         "--lang",
         envvar="FRESHROUTE_LANG",
-        help="zh-CN or en: messages (default en) and reports (default zh-CN).",
+        help=h("opt.lang"),
     ),
 ]
 TilesOption = Annotated[
     str | None,
-    typer.Option("--tiles", help="Tile URL template for map.html (default: offline, no tiles)."),
+    typer.Option("--tiles", help=h("opt.tiles")),
 ]
 
 
@@ -168,59 +171,49 @@ def final_line(plan: Plan, lang: str = "en") -> str:
 EXIT_REQUIRED_UNSERVED = 3  # planned, with required orders unserved
 
 
-@app.command()
+@app.command(help=h("solve"), cls=HelpCommand)
 def solve(
-    batch_file: Annotated[Path, typer.Argument(help="Batch JSON (freshroute.batch/v1).")],
+    batch_file: Annotated[Path, typer.Argument(help=h("solve.batch_file"))],
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds (default: the batch's).")
+        float | None, typer.Option("--time-limit", help=h("opt.time_limit"))
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(min=0, max=MAX_SEED, help="Random seed (default: the batch's)."),
+        typer.Option(min=0, max=MAX_SEED, help=h("solve.seed")),
     ] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Where plan files go.")] = Path("out"),
+    out_dir: Annotated[Path, typer.Option("--out", help=h("solve.out_dir"))] = Path("out"),
     baseline: Annotated[
         bool | None,
-        typer.Option("--baseline/--no-baseline", help="Also plan separate fleets to compare."),
+        typer.Option("--baseline/--no-baseline", help=h("opt.baseline")),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", help="Also list the routes, one line each.")
-    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help=h("opt.quiet"))] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help=h("solve.verbose"))] = False,
     engine: Annotated[
         str,
-        typer.Option(
-            help="auto (PyVRP routes, exact OR-Tools finish), ortools, pyvrp or native "
-            "(freshroute's own exact-cost search)."
-        ),
+        typer.Option(help=h("solve.engine")),
     ] = "auto",
     lang: LangOption = None,
     report: Annotated[
         bool,
-        typer.Option("--report/--no-report", help="Also write map, run sheets and timeline."),
+        typer.Option("--report/--no-report", help=h("opt.report")),
     ] = True,
     tiles: TilesOption = None,
     fmt: Annotated[
         str | None,
         typer.Option(
             "--format",
-            help="Read a benchmark file instead of a batch: solomon, vrplib, lkh or lilim.",
+            help=h("solve.fmt"),
         ),
     ] = None,
     workers: Annotated[
         int,
-        typer.Option(help="Cores to use: 2 runs PyVRP and OR-Tools side by side.", min=1, max=2),
+        typer.Option(help=h("solve.workers"), min=1, max=2),
     ] = 1,
     strict: Annotated[
         bool,
-        typer.Option(
-            "--strict", help="Refuse the batch (exit 2) when an order cannot be served at all."
-        ),
+        typer.Option("--strict", help=h("solve.strict")),
     ] = False,
 ) -> None:
-    """Plan one day's batch; writes plan.json, plan.geojson, map.html, run sheets and
-    timeline.png to --out. Orders no vehicle can serve are left out with their reasons;
-    exit code 3 when a required order is unserved."""
     msg = _msg_lang(lang)
     batch = load_batch_file(batch_file, msg) if fmt is None else _read_benchmark(batch_file, fmt)
     if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
@@ -272,22 +265,18 @@ def solve(
         raise typer.Exit(EXIT_REQUIRED_UNSERVED)
 
 
-@app.command("replan")
+@app.command("replan", help=h("replan"), cls=HelpCommand)
 def replan_cmd(
-    batch_file: Annotated[Path, typer.Argument(help="The batch the plan was made for.")],
-    plan_file: Annotated[Path, typer.Argument(help="The plan.json the day started with.")],
-    events_file: Annotated[Path, typer.Argument(help="Events JSON (freshroute.events/v1).")],
+    batch_file: Annotated[Path, typer.Argument(help=h("replan.batch_file"))],
+    plan_file: Annotated[Path, typer.Argument(help=h("replan.plan_file"))],
+    events_file: Annotated[Path, typer.Argument(help=h("replan.events_file"))],
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds (default: the batch's).")
+        float | None, typer.Option("--time-limit", help=h("opt.time_limit"))
     ] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Where the files go.")] = Path("out"),
-    engine: Annotated[str, typer.Option(help="As for solve.")] = "auto",
+    out_dir: Annotated[Path, typer.Option("--out", help=h("replan.out_dir"))] = Path("out"),
+    engine: Annotated[str, typer.Option(help=h("opt.engine_as_solve"))] = "auto",
     lang: LangOption = None,
 ) -> None:
-    """Re-plan the day from now: done stops stay, trucks go on with what is on board,
-    late orders, cancellations, breakdowns, delays and closed roads are taken in. Writes
-    day.json, plan.json, changes.json and changes.md to --out; exit 3 when a required
-    order is unserved."""
     from optimizer.replan.files import ReplanInputError, run_replan
 
     msg = _msg_lang(lang)
@@ -319,53 +308,45 @@ def replan_cmd(
         raise typer.Exit(EXIT_REQUIRED_UNSERVED)
 
 
-@app.command("solve-many")
+@app.command("solve-many", help=h("solve_many"), cls=HelpCommand)
 def solve_many(
-    batches: Annotated[
-        list[Path], typer.Argument(help="Batch JSON files, or folders of them (*.json).")
-    ],
-    executor: Annotated[
-        str, typer.Option(help="local (processes on this machine) or ray.")
-    ] = "local",
+    batches: Annotated[list[Path], typer.Argument(help=h("solve_many.batches"))],
+    executor: Annotated[str, typer.Option(help=h("solve_many.executor"))] = "local",
     workers: Annotated[
         int | None,
-        typer.Option(min=1, help="Batches solved at once (default: the cores; ray: its CPUs)."),
+        typer.Option(min=1, help=h("solve_many.workers")),
     ] = None,
     ray_address: Annotated[
         str | None,
         typer.Option(
             "--ray-address",
             envvar="RAY_ADDRESS",
-            help="An existing Ray cluster (default: Ray embedded on this machine).",
+            help=h("solve_many.ray_address"),
         ),
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds per batch (default: its own).")
+        float | None, typer.Option("--time-limit", help=h("solve_many.time_limit"))
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(min=0, max=MAX_SEED, help="Random seed (default: each batch's)."),
+        typer.Option(min=0, max=MAX_SEED, help=h("solve_many.seed")),
     ] = None,
-    out_dir: Annotated[
-        Path, typer.Option("--out", help="Plans go to OUT/<batch name>/, the summary to OUT.")
-    ] = Path("out/many"),
-    engine: Annotated[str, typer.Option(help="As for solve.")] = "auto",
+    out_dir: Annotated[Path, typer.Option("--out", help=h("solve_many.out_dir"))] = Path(
+        "out/many"
+    ),
+    engine: Annotated[str, typer.Option(help=h("opt.engine_as_solve"))] = "auto",
     baseline: Annotated[
         bool | None,
-        typer.Option("--baseline/--no-baseline", help="Also plan separate fleets to compare."),
+        typer.Option("--baseline/--no-baseline", help=h("opt.baseline")),
     ] = None,
     report: Annotated[
         bool,
-        typer.Option("--report/--no-report", help="Also write map, run sheets and timeline."),
+        typer.Option("--report/--no-report", help=h("opt.report")),
     ] = True,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help=h("opt.quiet"))] = False,
     lang: LangOption = None,
     tiles: TilesOption = None,
 ) -> None:
-    """Plan many batches, one task each (one CPU, its own time limit), on local processes
-    or Ray; each plan goes to OUT/<batch name>/ and a summary per county to
-    OUT/summary.csv and summary.md. A bad batch is reported and the others go on: exit 2
-    when any batch is bad input, 1 when a batch failed even on its retry, else 0."""
     import os
 
     from optimizer.run.executor import make_executor
@@ -454,13 +435,12 @@ def _read_benchmark(path: Path, fmt: str) -> Batch:
 BENCHMARK_FORMATS = ("solomon", "vrplib", "lkh", "lilim")
 
 
-@app.command()
+@app.command(help=h("validate"), cls=HelpCommand)
 def validate(
-    batch_file: Annotated[Path, typer.Argument(help="The batch the plan is for.")],
-    plan_file: Annotated[Path, typer.Argument(help="A plan.json.")],
+    batch_file: Annotated[Path, typer.Argument(help=h("arg.batch_of_plan"))],
+    plan_file: Annotated[Path, typer.Argument(help=h("arg.plan"))],
     lang: LangOption = None,
 ) -> None:
-    """Recheck a plan against its batch; exit 1 when it breaks any hard constraint."""
     msg = _msg_lang(lang)
     batch = load_batch_file(batch_file, msg)
     plan = _load_plan(plan_file, msg)
@@ -476,16 +456,14 @@ def validate(
     out.print(line, highlight=False)
 
 
-@app.command()
+@app.command(help=h("report"), cls=HelpCommand)
 def report(
-    batch_file: Annotated[Path, typer.Argument(help="The batch the plan is for.")],
-    plan_file: Annotated[Path, typer.Argument(help="A plan.json.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Where report files go.")] = Path("out"),
+    batch_file: Annotated[Path, typer.Argument(help=h("arg.batch_of_plan"))],
+    plan_file: Annotated[Path, typer.Argument(help=h("arg.plan"))],
+    out_dir: Annotated[Path, typer.Option("--out", help=h("report.out_dir"))] = Path("out"),
     lang: LangOption = None,
     tiles: TilesOption = None,
 ) -> None:
-    """Write map.html, runsheets.xlsx/.html/.csv and timeline.png for a plan; road routes
-    follow the roads, as ``solve`` draws them."""
     msg = _msg_lang(lang)
     batch = load_batch_file(batch_file, msg)
     plan = _load_plan(plan_file, msg)
@@ -507,31 +485,25 @@ def report(
     out.print(t("cli.wrote", _msg_lang(lang), files=", ".join(map(str, paths))), highlight=False)
 
 
-@app.command("import")
+@app.command("import", help=h("import"), cls=HelpCommand)
 def import_sheets(
-    orders: Annotated[Path, typer.Argument(help="Orders .xlsx, .xls or .csv.")],
-    sites: Annotated[
-        Path, typer.Argument(help="Sites .xlsx, .xls or .csv (may be the same workbook).")
-    ],
+    orders: Annotated[Path, typer.Argument(help=h("import.orders"))],
+    sites: Annotated[Path, typer.Argument(help=h("import.sites"))],
     fleet: Annotated[
         Path | None,
-        typer.Option("--fleet", help="Fleet .xlsx/.xls/.csv (default: reefers and vans per hub)."),
+        typer.Option("--fleet", help=h("import.fleet")),
     ] = None,
     products: Annotated[
         Path | None,
         typer.Option(
             "--products",
-            help="Products .xlsx/.xls/.csv (default: a products/产品 sheet in the orders or "
-            "sites workbook, if any; else catalogue names only).",
+            help=h("import.products"),
         ),
     ] = None,
-    output: Annotated[Path, typer.Option("--out", help="Batch JSON to write.")] = Path(
-        "batch.json"
-    ),
-    name: Annotated[str | None, typer.Option(help="Batch name (default: the file name).")] = None,
+    output: Annotated[Path, typer.Option("--out", help=h("import.output"))] = Path("batch.json"),
+    name: Annotated[str | None, typer.Option(help=h("import.name"))] = None,
     lang: LangOption = None,
 ) -> None:
-    """Build a batch from spreadsheets with English or Chinese headers."""
     msg = _msg_lang(lang)
     try:
         batch = import_batch(
@@ -544,18 +516,13 @@ def import_sheets(
     out.print(t("cli.wrote", msg, files=str(output)), highlight=False)
 
 
-@app.command()
+@app.command(help=h("generate"), cls=HelpCommand)
 def generate(
-    villages: Annotated[int, typer.Option(min=1, max=5000, help="Number of villages.")] = 60,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 1,
-    centres: Annotated[
-        int | None, typer.Option(min=1, max=3, help="Collection centres (default by size).")
-    ] = None,
-    output: Annotated[Path, typer.Option("--out", help="Batch file to write.")] = Path(
-        "county.json"
-    ),
+    villages: Annotated[int, typer.Option(min=1, max=5000, help=h("generate.villages"))] = 60,
+    seed: Annotated[int, typer.Option(min=0, help=h("generate.seed"))] = 1,
+    centres: Annotated[int | None, typer.Option(min=1, max=3, help=h("generate.centres"))] = None,
+    output: Annotated[Path, typer.Option("--out", help=h("generate.output"))] = Path("county.json"),
 ) -> None:
-    """Generate a synthetic county batch from domain defaults."""
     from scenarios.generate import generate_county, write_batch
 
     batch = generate_county(villages, seed, centres=centres)
@@ -567,7 +534,7 @@ def generate(
     )
 
 
-site_app = typer.Typer(help="Collection-centre siting: optimise, evaluate, compare.")
+site_app = typer.Typer(cls=HelpGroup, help=h("site"))
 app.add_typer(site_app, name="site")
 
 
@@ -585,35 +552,32 @@ def _load_scenario(path: Path, lang: str = "en"):  # -> tuple[Scenario, Batch]
         raise _fail([str(e)], t("error.unreadable", lang, path=path), lang) from None
 
 
-@site_app.command("optimize")
+@site_app.command("optimize", help=h("site_optimize"), cls=HelpCommand)
 def site_optimize(
-    batch_file: Annotated[Path, typer.Argument(help="County batch: stations with produce.")],
-    model: Annotated[str, typer.Option(help="pmedian, mclp or cflp.")] = "pmedian",
-    p: Annotated[int, typer.Option("--p", min=1, help="Centres to open.")] = 1,
-    radius: Annotated[
-        float, typer.Option(help="mclp: minutes within which produce counts as covered.")
-    ] = 60.0,
+    batch_file: Annotated[Path, typer.Argument(help=h("site_optimize.batch_file"))],
+    model: Annotated[str, typer.Option(help=h("site_optimize.model"))] = "pmedian",
+    p: Annotated[int, typer.Option("--p", min=1, help=h("site_optimize.p"))] = 1,
+    radius: Annotated[float, typer.Option(help=h("site_optimize.radius"))] = 60.0,
     daily_cost: Annotated[
         float,
-        typer.Option("--daily-cost", help="cflp: CNY per day to run a centre (domain.md §4.5)."),
+        typer.Option("--daily-cost", help=h("site_optimize.daily_cost")),
     ] = 500.0,
     old_opening_cost: Annotated[
-        float | None, typer.Option("--opening-cost", hidden=True, help="Renamed --daily-cost.")
+        float | None,
+        typer.Option("--opening-cost", hidden=True, help=h("site_optimize.old_opening_cost")),
     ] = None,
-    capacity_kg: Annotated[float, typer.Option(help="cflp: kg per day a centre takes.")] = 20000.0,
-    budget: Annotated[
-        float | None, typer.Option(help="cflp: at most this much daily cost in all, CNY a day.")
-    ] = None,
-    must_open: Annotated[list[str] | None, typer.Option(help="Site ids that stay open.")] = None,
-    forbid: Annotated[list[str] | None, typer.Option(help="Site ids that may not open.")] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1)] = 60.0,
-    output: Annotated[Path, typer.Option("--out", help="Scenario file to write.")] = Path(
+    capacity_kg: Annotated[float, typer.Option(help=h("site_optimize.capacity_kg"))] = 20000.0,
+    budget: Annotated[float | None, typer.Option(help=h("site_optimize.budget"))] = None,
+    must_open: Annotated[list[str] | None, typer.Option(help=h("site_optimize.must_open"))] = None,
+    forbid: Annotated[list[str] | None, typer.Option(help=h("site_optimize.forbid"))] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help=h("site_optimize.time_limit"))
+    ] = 60.0,
+    output: Annotated[Path, typer.Option("--out", help=h("site_optimize.output"))] = Path(
         "scenario.json"
     ),
     lang: LangOption = None,
 ) -> None:
-    """Choose centre sites among the batch's centres and villages, proven optimal or with
-    its gap; writes a scenario file for `site evaluate` / `site compare`."""
     from optimizer.siting import SitingError
     from optimizer.siting.county import CountyOptimize, SiteInputError, optimize_county
     from optimizer.siting.scenario import batch_path_from
@@ -673,16 +637,13 @@ def site_optimize(
     out.print(t("cli.wrote", msg, files=str(output)), highlight=False)
 
 
-@site_app.command("evaluate")
+@site_app.command("evaluate", help=h("site_evaluate"), cls=HelpCommand)
 def site_evaluate(
-    scenario_file: Annotated[Path, typer.Argument(help="A freshroute.siting/v1 scenario.")],
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Also write the siting map DIR/scenario.html.")
-    ] = None,
+    scenario_file: Annotated[Path, typer.Argument(help=h("site_evaluate.scenario_file"))],
+    out_dir: Annotated[Path | None, typer.Option("--out", help=h("site_evaluate.out_dir"))] = None,
     lang: LangOption = None,
     tiles: TilesOption = None,
 ) -> None:
-    """Access, freshness coverage and a routing simulation of one scenario."""
     from optimizer.report.siting_map import write_siting_map
     from optimizer.siting.scenario import comparison_markdown, evaluate_scenario
 
@@ -702,33 +663,26 @@ def site_evaluate(
         out.print(t("cli.wrote", msg, files=str(page)), highlight=False)
 
 
-@site_app.command("compare")
+@site_app.command("compare", help=h("site_compare"), cls=HelpCommand)
 def site_compare(
-    base: Annotated[Path, typer.Argument(help="The base scenario.")],
-    others: Annotated[list[Path], typer.Argument(help="Scenarios to compare with it.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Where tables and GeoJSON go.")] = Path(
+    base: Annotated[Path, typer.Argument(help=h("site_compare.base"))],
+    others: Annotated[list[Path], typer.Argument(help=h("site_compare.others"))],
+    out_dir: Annotated[Path, typer.Option("--out", help=h("site_compare.out_dir"))] = Path(
         "out/siting"
     ),
     lang: LangOption = None,
     tiles: TilesOption = None,
     days: Annotated[
         int | None,
-        typer.Option(min=0, max=30, help="Days to simulate per scenario (default: its own)."),
+        typer.Option(min=0, max=30, help=h("site_compare.days")),
     ] = None,
-    executor: Annotated[
-        str, typer.Option(help="Where scenario × day simulations run: local or ray.")
-    ] = "local",
-    workers: Annotated[
-        int | None, typer.Option(min=1, help="Simulations at once (default: the cores).")
-    ] = None,
+    executor: Annotated[str, typer.Option(help=h("site_compare.executor"))] = "local",
+    workers: Annotated[int | None, typer.Option(min=1, help=h("site_compare.workers"))] = None,
     ray_address: Annotated[
-        str | None, typer.Option("--ray-address", envvar="RAY_ADDRESS", help="A Ray cluster.")
+        str | None,
+        typer.Option("--ray-address", envvar="RAY_ADDRESS", help=h("site_compare.ray_address")),
     ] = None,
 ) -> None:
-    """Scenarios side by side (same sampled days for all), as a decision table against the
-    base (the first, or the one marked "base": true): comparison.md, .csv, .geojson, the
-    siting map comparison.html, and the spread over days (days.md, days.csv), in the
-    --lang language. Each scenario × day routing simulation is a task on the executor."""
     from optimizer.report.siting_map import write_siting_map
     from optimizer.run.sweep import spread_csv, spread_markdown
     from optimizer.siting import SitingError

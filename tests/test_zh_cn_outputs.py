@@ -619,3 +619,71 @@ def test_worker_errors_say_themselves_in_both_languages() -> None:
     reason = message[2]
     assert reason.startswith("invalid batch: orders[0].kg")  # English as before
     assert not english_words(reason.in_lang("zh-CN")), reason.in_lang("zh-CN")
+
+
+HELP_PAGES = [
+    [],
+    ["solve"],
+    ["replan"],
+    ["solve-many"],
+    ["validate"],
+    ["report"],
+    ["import"],
+    ["generate"],
+    ["site"],
+    ["site", "optimize"],
+    ["site", "evaluate"],
+    ["site", "compare"],
+    ["serve"],
+    ["apikey"],
+    ["apikey", "create"],
+]
+_RENDER_HELP = """
+import json, sys
+from typer.testing import CliRunner
+from api.cli import app
+pages = [CliRunner().invoke(app, [*args, "--help"], prog_name="freshroute") for args in %r]
+json.dump([[p.exit_code, p.output] for p in pages], sys.stdout)
+"""
+
+
+def help_pages(env: dict[str, str]) -> list[str]:
+    """``freshroute … --help`` of every command, in a fresh process with ``env`` (the help
+    language is chosen as the commands are declared)."""
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k not in {"FRESHROUTE_LANG", "LC_ALL"}}
+    clean |= {"LC_MESSAGES": "", "LANG": "C.UTF-8", "TERMINAL_WIDTH": "200", "COLUMNS": "200"}
+    clean |= {"PYTHONPATH": str(Path(__file__).parents[1])} | env
+    script = _RENDER_HELP % (HELP_PAGES,)
+    run = subprocess.run(
+        [sys.executable, "-c", script], env=clean, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    pages = json.loads(run.stdout)
+    assert all(code == 0 for code, _ in pages), pages
+    return [text for _, text in pages]
+
+
+# Metavars (types), argument names and values that help pages show as they are.
+HELP_IDS = {"path", "float", "int", "range", "bool", "str", "list", "Path", "OUT", "DIR"}
+HELP_IDS |= {"base", "others", "orders", "sites", "freshroute", "local", "ray", "auto", "true"}
+HELP_IDS |= {"report", "products"}  # a default (--report) and a sheet name
+HELP_IDS |= {name for args in HELP_PAGES for name in args}  # command names
+
+
+@pytest.mark.parametrize(
+    "env", [{"FRESHROUTE_LANG": "zh-CN"}, {"LANG": "zh_CN.UTF-8"}], ids=["FRESHROUTE_LANG", "LANG"]
+)
+def test_cli_help_is_chinese(env: dict[str, str]) -> None:
+    """Every command's ``--help`` in Chinese when FRESHROUTE_LANG or the locale says so:
+    its texts, Typer's panel titles and the usage line; in English otherwise."""
+    pages = help_pages(env)
+    for args, page in zip(HELP_PAGES, pages, strict=True):
+        assert "用法" in page and "显示本帮助并退出" in page, page
+        assert not english_words(page, HELP_IDS), (args, page)
+    english = help_pages({"FRESHROUTE_LANG": "en", "LANG": "zh_CN.UTF-8"})
+    assert all("Show this message and exit." in page for page in english)
+    assert all(english_words(page, HELP_IDS) for page in english)
