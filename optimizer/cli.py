@@ -215,7 +215,9 @@ def solve(
     ] = False,
 ) -> None:
     msg = _msg_lang(lang)
-    batch = load_batch_file(batch_file, msg) if fmt is None else _read_benchmark(batch_file, fmt)
+    batch = (
+        load_batch_file(batch_file, msg) if fmt is None else _read_benchmark(batch_file, fmt, msg)
+    )
     if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
         line = t("error.time_limit_option", msg, value=time_limit, max=MAX_TIME_LIMIT_S)
         raise _fail([line], t("error.bad_option", msg), msg)
@@ -414,22 +416,23 @@ def solve_many(
         raise typer.Exit(1)
 
 
-def _read_benchmark(path: Path, fmt: str) -> Batch:
-    """A benchmark instance as a batch (stop ids are the file's node ids); exit 2 on error."""
+def _read_benchmark(path: Path, fmt: str, lang: str = "en") -> Batch:
+    """A benchmark instance as a batch (stop ids are the file's node ids); exit 2 on error
+    (the file reader's own words stay as it says them)."""
     from optimizer.io.instances import read_instance
 
     if fmt not in BENCHMARK_FORMATS:
-        raise _fail(
-            [f"--format: '{fmt}' is not one of {', '.join(BENCHMARK_FORMATS)}"], "bad option"
-        )
+        line = t("error.format_option", lang, value=fmt, choices=", ".join(BENCHMARK_FORMATS))
+        raise _fail([line], t("error.bad_option", lang), lang)
     if not path.exists():
-        raise _fail([str(path)], "benchmark file not found")
+        raise _fail([str(path)], t("error.benchmark_not_found", lang), lang)
     try:
         return read_instance(path, fmt)  # type: ignore[arg-type]
     except NotImplementedError as e:
-        raise _fail([str(e)], f"{path} cannot be expressed yet") from None
+        raise _fail([str(e)], t("error.benchmark_unsupported", lang, path=path), lang) from None
     except (ValueError, KeyError, IndexError) as e:
-        raise _fail([f"{path}: {e}"], f"{path} is not a valid {fmt} file") from None
+        title = t("error.benchmark_invalid", lang, path=path, format=fmt)
+        raise _fail([f"{path}: {e}"], title, lang) from None
 
 
 BENCHMARK_FORMATS = ("solomon", "vrplib", "lkh", "lilim")
@@ -715,11 +718,11 @@ def site_compare(
         write_siting_map(loaded[0][1], results, page, report_lang, tiles)
     except ValueError as e:
         raise _fail([str(e)], t("error.siting_map", msg), msg) from None
-    spread = spread_markdown(spreads)
-    (out_dir / "days.md").write_text(spread, encoding="utf-8")
-    (out_dir / "days.csv").write_text(spread_csv(spreads), encoding="utf-8")
+    (out_dir / "days.md").write_text(spread_markdown(spreads, report_lang), encoding="utf-8")
+    bom = "-sig" if report_lang == "zh-CN" else ""  # Chinese: a byte-order mark for Excel
+    (out_dir / "days.csv").write_text(spread_csv(spreads, report_lang), encoding=f"utf-8{bom}")
     out.print(comparison_markdown(results, msg), markup=False, highlight=False)
-    out.print(spread, markup=False, highlight=False)
+    out.print(spread_markdown(spreads, msg), markup=False, highlight=False)
     names = ("comparison.md", "comparison.csv", "comparison.geojson", "comparison.html")
     files = ", ".join(str(out_dir / f) for f in (*names, "days.md", "days.csv"))
     out.print(t("cli.wrote", msg, files=files), highlight=False)
@@ -743,11 +746,12 @@ def _sweep(
     try:
         ex = make_executor(executor, workers or os.cpu_count(), address)
     except ValueError as e:
-        raise _fail([f"--executor: {e}"], "bad option", msg) from None
+        line = f"--executor: {exception_text(e, msg)}"
+        raise _fail([line], t("error.bad_option", msg), msg) from None
     with (
         ex,
         Progress(
-            TextColumn("simulating days"),
+            TextColumn(t("sweep.simulating", msg)),
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
@@ -759,7 +763,7 @@ def _sweep(
         try:
             return sweep(loaded, ex, days, lambda: bar.advance(task))
         except SweepError as e:
-            err.print(f"[bold red]{t('error.prefix', msg)}[/] {escape(str(e))}")
+            err.print(f"[bold red]{t('error.prefix', msg)}[/] {escape(exception_text(e, msg))}")
             raise typer.Exit(1) from None
         except ValueError as e:
             raise _fail([exception_text(e, msg)], t("error.cannot_compare", msg), msg) from None

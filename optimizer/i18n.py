@@ -974,6 +974,23 @@ _EN: dict[str, str] = {
         "Create an API key for a county; the key is printed once, as the last line."
     ),
     "help.apikey_create.county": "The county (tenant) the key is for.",
+    # scenario × day sweeps (optimizer/run/sweep.py)
+    "sweep.col.days": "days",
+    "sweep.col.cost_mean": "routing cost/day, mean (CNY)",
+    "sweep.col.cost_sd": "sd",
+    "sweep.col.cost_min": "min",
+    "sweep.col.cost_max": "max",
+    "sweep.col.km_mean": "routing km/day, mean",
+    "sweep.col.km_sd": "sd",
+    "sweep.col.empty_return_mean": "empty return legs, mean",
+    "sweep.col.empty_return_sd": "sd",
+    "sweep.simulating": "simulating days",
+    "sweep.scenario": "scenario '{name}': {error}",
+    "sweep.day_failed": "scenario '{name}', day {day}: {error}",
+    "error.format_option": "--format: '{value}' is not one of {choices}",
+    "error.benchmark_not_found": "benchmark file not found",
+    "error.benchmark_unsupported": "{path} cannot be expressed yet",
+    "error.benchmark_invalid": "{path} is not a valid {format} file",
 }
 
 _ZH: dict[str, str] = {
@@ -1814,6 +1831,22 @@ _ZH: dict[str, str] = {
     "help.apikey": "管理 API 密钥（每个县一个密钥）。",
     "help.apikey_create": "为一个县创建 API 密钥；密钥只显示一次，在最后一行。",
     "help.apikey_create.county": "密钥所属的县（租户）。",
+    "sweep.col.days": "天数",
+    "sweep.col.cost_mean": "线路成本/天，均值（元）",
+    "sweep.col.cost_sd": "标准差",
+    "sweep.col.cost_min": "最小",
+    "sweep.col.cost_max": "最大",
+    "sweep.col.km_mean": "线路里程/天，均值（km）",
+    "sweep.col.km_sd": "标准差",
+    "sweep.col.empty_return_mean": "空驶返程比例，均值",
+    "sweep.col.empty_return_sd": "标准差",
+    "sweep.simulating": "正在模拟各天",
+    "sweep.scenario": "方案“{name}”：{error}",
+    "sweep.day_failed": "方案“{name}”第 {day} 天：{error}",
+    "error.format_option": "--format：“{value}”不是 {choices} 之一",
+    "error.benchmark_not_found": "找不到基准测试文件",
+    "error.benchmark_unsupported": "{path} 暂时无法表示为批次",
+    "error.benchmark_invalid": "{path} 不是有效的 {format} 文件",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}

@@ -25,6 +25,7 @@ from optimizer.cli import app
 from optimizer.i18n import CATALOGUES
 from optimizer.io.spreadsheet import import_batch
 from optimizer.model import Batch, Order, with_orders
+from optimizer.run.sweep import DaySpread, spread_csv, spread_markdown
 from optimizer.siting.scenario import comparison_csv, comparison_markdown
 from scenarios.generate import generate_county, write_batch
 
@@ -367,9 +368,13 @@ def test_siting_comparison_files_are_chinese() -> None:
     from tests.test_siting_decision import result
 
     results = [result("today", 900.0), result("east", 800.0, 150000.0, 40.0)]
-    for text in (comparison_markdown(results, "zh-CN"), comparison_csv(results, "zh-CN")):
+    spreads = [DaySpread("today", 3, 900.0, 12.0, 880.0, 915.0, 80.0, 2.0, 0.3, 0.01)]
+    texts = [comparison_markdown(results, "zh-CN"), comparison_csv(results, "zh-CN")]
+    texts += [spread_markdown(spreads, "zh-CN"), spread_csv(spreads, "zh-CN")]  # days.md, .csv
+    for text in texts:
         assert not english_words(text, {"today", "east"}), text
     assert english_words(comparison_markdown(results, "en"), {"today", "east"})
+    assert english_words(spread_markdown(spreads, "en"), {"today"})
 
 
 def test_every_catalogue_text_has_chinese() -> None:
