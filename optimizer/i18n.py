@@ -991,6 +991,13 @@ _EN: dict[str, str] = {
     "error.benchmark_not_found": "benchmark file not found",
     "error.benchmark_unsupported": "{path} cannot be expressed yet",
     "error.benchmark_invalid": "{path} is not a valid {format} file",
+    "siting.err.no_sites_chosen": (
+        "{model}: no sites chosen ({status} after {seconds:.1f} s of a {limit:g} s limit)"
+    ),
+    "events.down_after_now": "after now; report it when it happens",
+    "events.vehicle_twice": "a vehicle is listed twice",
+    "events.order_twice": "an order is listed twice",
+    "siting.err.catchment_mismatch": "scenario '{name}': its catchment does not match the batch",
 }
 
 _ZH: dict[str, str] = {
@@ -1847,6 +1854,13 @@ _ZH: dict[str, str] = {
     "error.benchmark_not_found": "找不到基准测试文件",
     "error.benchmark_unsupported": "{path} 暂时无法表示为批次",
     "error.benchmark_invalid": "{path} 不是有效的 {format} 文件",
+    "siting.err.no_sites_chosen": (
+        "{model}：未选出站址（{status}，已用 {seconds:.1f} 秒，时限 {limit:g} 秒）"
+    ),
+    "events.down_after_now": "晚于当前时刻；请在故障发生时再报告",
+    "events.vehicle_twice": "同一车辆列出了两次",
+    "events.order_twice": "同一订单列出了两次",
+    "siting.err.catchment_mismatch": "方案“{name}”：其集货范围与批次不符",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}
