@@ -692,3 +692,34 @@ def test_cli_help_is_chinese(env: dict[str, str]) -> None:
     english = help_pages({"FRESHROUTE_LANG": "en", "LANG": "zh_CN.UTF-8"})
     assert all("Show this message and exit." in page for page in english)
     assert all(english_words(page, HELP_IDS) for page in english)
+
+
+def test_an_invalid_engine_plan_is_reported_in_chinese(county, solved, monkeypatch) -> None:
+    """Should an engine's plan ever fail validation (a bug), solve says so with the
+    violations, in the chosen language and without a traceback (exit 1)."""
+    from optimizer import cli
+    from optimizer.plan import Plan
+    from optimizer.routing.solve import InvalidPlan
+    from optimizer.validate import validate_plan
+
+    path, batch = county
+    out, _ = solved
+    plan = Plan.model_validate_json((out / "plan.json").read_text(encoding="utf-8"))
+    small = [vt.model_copy(update={"capacity_kg": 1.0}) for vt in batch.fleet]
+    violations = validate_plan(batch.model_copy(update={"fleet": small}), plan)
+    assert violations
+
+    def broken(*args: object, **kwargs: object) -> Plan:
+        raise InvalidPlan(violations)
+
+    monkeypatch.setattr(cli, "plan_batch", broken)
+    runs = {
+        lang: runner.invoke(app, ["solve", str(path), "--quiet", "--lang", lang])
+        for lang in ("zh-CN", "en")
+    }
+    zh, en = runs["zh-CN"], runs["en"]
+    assert zh.exit_code == en.exit_code == 1, (zh.output, en.output)
+    assert not isinstance(zh.exception, InvalidPlan)  # said, not raised
+    assert "方案未通过校验" in zh.output and "[载重容积]" in zh.output, zh.output
+    assert not english_words(zh.output, batch_ids(batch)), zh.output
+    assert "plan failed validation:" in en.output and "[capacity]" in en.output, en.output
