@@ -85,8 +85,13 @@ def _fail(lines: list[str], title: str, lang: str = "en") -> typer.Exit:
 def _print_warnings(travel: TravelMatrices, lang: str) -> None:
     """The road network's warnings (dropped lines, guessed speeds, far sites) in ``lang``."""
     for warning in travel.warnings:
-        text = escape(in_lang(warning, lang))
-        err.print(f"[yellow]{t('cli.warning', lang)}[/] {text}", highlight=False)
+        _print_warning(warning, lang)
+
+
+def _print_warning(warning: str, lang: str, console: Console = err, where: str = "") -> None:
+    """A warning in ``lang`` (``where``: what it is about, e.g. a batch's name)."""
+    text = escape(f"{where}: " if where else "") + escape(in_lang(warning, lang))
+    console.print(f"[yellow]{t('cli.warning', lang)}[/] {text}", highlight=False)
 
 
 def _read_json(path: Path, what: str, lang: str = "en") -> Any:
@@ -393,8 +398,12 @@ def solve_many(
             ex = make_executor(executor, workers or os.cpu_count(), ray_address)
         except ValueError as e:
             raise _fail([f"--executor: {exception_text(e, msg)}"], bad_option, msg) from None
+
+        def on_warning(name: str, warning: str) -> None:
+            _print_warning(warning, msg, bar.console, name)
+
         with ex:
-            rows = run_many(files, ex, options, on_row)
+            rows = run_many(files, ex, options, on_row, on_warning)
     table = Table(title=t("many.title", msg, n=len(rows)))
     columns = ("county", "status", "cost", "km", "empty_km", "vehicles", "unserved", "wall_s")
     for column in columns:

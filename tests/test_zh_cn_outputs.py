@@ -543,6 +543,13 @@ def test_road_warnings_are_chinese(road_county, tmp_path: Path, monkeypatch) -> 
         app, ["report", str(path), str(plan), "--out", str(tmp_path / "r"), "--lang", "zh-CN"]
     )
     assert report.exit_code == 0 and "mystery_lane" in report.output, report.output
+    many = ["solve-many", str(path), "--workers", "1", "--quiet", "--no-report"]
+    many += ["--time-limit", "1", "--out", str(tmp_path / "many"), "--lang", "zh-CN"]
+    run = runner.invoke(app, many)
+    assert run.exit_code == 0, run.output
+    warnings = [line for line in run.output.splitlines() if line.startswith("警告")]
+    assert len(warnings) == 4 and all(path.stem in w for w in warnings), run.output
+    assert not english_words("\n".join(warnings), ids | {path.stem}), warnings
 
 
 def test_api_road_problems_and_warnings_follow_accept_language(

@@ -216,11 +216,13 @@ def solve_many(
     executor: Executor,
     options: Options,
     on_row: Callable[[Row], None] | None = None,
+    on_warning: Callable[[str, str], None] | None = None,
 ) -> list[Row]:
     """Plan every batch file on ``executor``; write each plan under
     ``out_dir/<batch name>/`` and the summary as ``out_dir/summary.csv`` and ``.md``.
 
-    Rows come in the order of ``paths``; ``on_row`` hears each as it is known."""
+    Rows come in the order of ``paths``; ``on_row`` hears each as it is known, and
+    ``on_warning`` each road-network warning (a ``Said``) with its batch's name."""
     rows: dict[str, Row] = {}
     loaded: dict[str, tuple[Batch, TravelMatrices]] = {}
     hook = _crash_hook()
@@ -249,6 +251,8 @@ def solve_many(
                 error = f"{t('error.roads', options.messages)}: {e.text(options.messages)}"
                 done(Row(name, "bad input", error=error))
                 continue
+            for warning in travel.warnings if on_warning is not None else []:
+                on_warning(name, warning)
             if options.seed is not None:
                 batch.options.seed = options.seed
             limit = options.time_limit_s or batch.options.time_limit_s
