@@ -534,16 +534,22 @@ def generate(
     seed: Annotated[int, typer.Option(min=0, help=h("generate.seed"))] = 1,
     centres: Annotated[int | None, typer.Option(min=1, max=3, help=h("generate.centres"))] = None,
     output: Annotated[Path, typer.Option("--out", help=h("generate.output"))] = Path("county.json"),
+    lang: LangOption = None,
 ) -> None:
     from scenarios.generate import generate_county, write_batch
 
     batch = generate_county(villages, seed, centres=centres)
     write_batch(batch, output)
-    out.print(
-        f"wrote {output}: {len(batch.sites)} sites, {len(batch.orders)} orders, "
-        f"{sum(v.count for v in batch.fleet)} vehicles",
-        highlight=False,
+    vehicles = sum(v.count for v in batch.fleet)
+    line = t(
+        "cli.generated",
+        _msg_lang(lang),
+        path=output,
+        sites=len(batch.sites),
+        orders=len(batch.orders),
+        vehicles=vehicles,
     )
+    out.print(line, highlight=False)
 
 
 site_app = typer.Typer(cls=HelpGroup, help=h("site"))

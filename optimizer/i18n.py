@@ -998,6 +998,7 @@ _EN: dict[str, str] = {
     "events.vehicle_twice": "a vehicle is listed twice",
     "events.order_twice": "an order is listed twice",
     "siting.err.catchment_mismatch": "scenario '{name}': its catchment does not match the batch",
+    "cli.generated": "wrote {path}: {sites} sites, {orders} orders, {vehicles} vehicles",
 }
 
 _ZH: dict[str, str] = {
@@ -1861,6 +1862,7 @@ _ZH: dict[str, str] = {
     "events.vehicle_twice": "同一车辆列出了两次",
     "events.order_twice": "同一订单列出了两次",
     "siting.err.catchment_mismatch": "方案“{name}”：其集货范围与批次不符",
+    "cli.generated": "已写入 {path}：{sites} 个站点，{orders} 个订单，{vehicles} 辆车",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}

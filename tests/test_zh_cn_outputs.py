@@ -730,3 +730,12 @@ def test_an_invalid_engine_plan_is_reported_in_chinese(county, solved, monkeypat
     assert "方案未通过校验" in zh.output and "[载重容积]" in zh.output, zh.output
     assert not english_words(zh.output, batch_ids(batch)), zh.output
     assert "plan failed validation:" in en.output and "[capacity]" in en.output, en.output
+
+
+def test_generate_speaks_chinese(tmp_path: Path) -> None:
+    out = tmp_path / "county.json"
+    args = ["generate", "--villages", "8", "--out", str(out)]
+    zh = runner.invoke(app, [*args, "--lang", "zh-CN"])
+    assert zh.exit_code == 0 and "个订单" in zh.output, zh.output
+    assert not english_words(zh.output), zh.output
+    assert "sites" in runner.invoke(app, args).output  # English without --lang
