@@ -739,3 +739,25 @@ def test_generate_speaks_chinese(tmp_path: Path) -> None:
     assert zh.exit_code == 0 and "个订单" in zh.output, zh.output
     assert not english_words(zh.output), zh.output
     assert "sites" in runner.invoke(app, args).output  # English without --lang
+
+
+def test_road_warnings_keep_their_languages_in_the_cache_and_across_processes() -> None:
+    """A warning stored in the matrix cache (its key and parameters) or pickled to another
+    process says itself in Chinese as before; its English is unchanged."""
+    import pickle
+
+    from optimizer.network.cache import warnings_array, warnings_from
+    from optimizer.network.roads import LoadReport
+
+    report = LoadReport(path="r.geojson", empty=1, invalid=2, not_lines={"Point": 1})
+    report.scc_nodes_dropped, report.nodes, report.lines = 3, 5, 4
+    report.unknown_classes = {"(none)": 1, "mystery_lane": 2}
+    warnings = report.messages()
+    assert len(warnings) == 3
+    stored = warnings_from(warnings_array(warnings))
+    moved = pickle.loads(pickle.dumps(warnings))
+    for again in (stored, moved):
+        assert again == warnings  # the English text
+        assert [w.in_lang("zh-CN") for w in again] == [w.in_lang("zh-CN") for w in warnings]
+    chinese = "\n".join(w.in_lang("zh-CN") for w in stored)
+    assert "（无）" in chinese and not english_words(chinese, {"mystery_lane", "Point"}), chinese
