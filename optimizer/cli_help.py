@@ -50,8 +50,31 @@ def _help_option(option: Any) -> Any:
     return option
 
 
+def _hint(param: Any) -> str:
+    """How a usage error names a parameter: its options, or the argument's name."""
+    names = list(getattr(param, "opts", None) or []) if param.param_type_name == "option" else []
+    return " / ".join(f"'{n}'" for n in names) or f"'{param.name}'"
+
+
+def _usage_error(error: Exception) -> str | None:
+    """A mistyped command line said in the help language: an unknown option, or a
+    missing argument or option (None: say it as Typer does)."""
+    if HELP_LANG == "en":
+        return None
+    if type(error).__name__ == "NoSuchOption":
+        text = h("ui.no_such_option").format(name=getattr(error, "option_name", ""))
+        choices = sorted(getattr(error, "possibilities", None) or [])
+        return text + (h("ui.possible").format(choices=", ".join(choices)) if choices else "")
+    param = getattr(error, "param", None)
+    if type(error).__name__ == "MissingParameter" and param is not None:
+        kind = "option" if param.param_type_name == "option" else "argument"
+        return h(f"ui.missing_{kind}").format(name=_hint(param))
+    return None
+
+
 class HelpCommand(typer.core.TyperCommand):
-    """A command whose usage line and ``--help`` option speak the help language."""
+    """A command whose usage line, ``--help`` option and errors about a mistyped command
+    line speak the help language."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -64,9 +87,20 @@ class HelpCommand(typer.core.TyperCommand):
     def get_help_option(self, ctx: Any) -> Any:
         return _help_option(super().get_help_option(ctx))
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except Exception as e:
+            said = _usage_error(e)
+            if said is None:
+                raise
+            ctx.fail(said)  # the same kind of usage error, in the help language
+            raise
+
 
 class HelpGroup(typer.core.TyperGroup):
-    """A group of commands whose usage line and ``--help`` speak the help language."""
+    """A group of commands whose usage line, ``--help`` and unknown commands speak the
+    help language."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -79,6 +113,13 @@ class HelpGroup(typer.core.TyperGroup):
 
     def get_help_option(self, ctx: Any) -> Any:
         return _help_option(super().get_help_option(ctx))
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        unknown = name and not name.startswith("-") and self.get_command(ctx, name) is None
+        if HELP_LANG != "en" and unknown:
+            ctx.fail(h("ui.no_such_command").format(name=name))
+        return super().resolve_command(ctx, args)
 
 
 # Typer's words in its help panels and error box (``typer.rich_utils``), by help key.

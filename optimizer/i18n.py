@@ -999,6 +999,11 @@ _EN: dict[str, str] = {
     "events.order_twice": "an order is listed twice",
     "siting.err.catchment_mismatch": "scenario '{name}': its catchment does not match the batch",
     "cli.generated": "wrote {path}: {sites} sites, {orders} orders, {vehicles} vehicles",
+    "help.ui.no_such_option": "No such option: {name}",
+    "help.ui.possible": " (Possible options: {choices})",
+    "help.ui.missing_argument": "Missing argument {name}.",
+    "help.ui.missing_option": "Missing option {name}.",
+    "help.ui.no_such_command": "No such command '{name}'.",
 }
 
 _ZH: dict[str, str] = {
@@ -1863,6 +1868,11 @@ _ZH: dict[str, str] = {
     "events.order_twice": "同一订单列出了两次",
     "siting.err.catchment_mismatch": "方案“{name}”：其集货范围与批次不符",
     "cli.generated": "已写入 {path}：{sites} 个站点，{orders} 个订单，{vehicles} 辆车",
+    "help.ui.no_such_option": "没有这个选项：{name}",
+    "help.ui.possible": "（可用的选项：{choices}）",
+    "help.ui.missing_argument": "缺少参数 {name}。",
+    "help.ui.missing_option": "缺少选项 {name}。",
+    "help.ui.no_such_command": "没有这个命令：“{name}”。",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}

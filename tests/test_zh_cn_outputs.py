@@ -650,18 +650,18 @@ HELP_PAGES = [
     ["apikey"],
     ["apikey", "create"],
 ]
-_RENDER_HELP = """
+_RUN_CLI = """
 import json, sys
 from typer.testing import CliRunner
 from api.cli import app
-pages = [CliRunner().invoke(app, [*args, "--help"], prog_name="freshroute") for args in %r]
-json.dump([[p.exit_code, p.output] for p in pages], sys.stdout)
+runs = [CliRunner().invoke(app, args, prog_name="freshroute") for args in %r]
+json.dump([[r.exit_code, r.output] for r in runs], sys.stdout)
 """
 
 
-def help_pages(env: dict[str, str]) -> list[str]:
-    """``freshroute … --help`` of every command, in a fresh process with ``env`` (the help
-    language is chosen as the commands are declared)."""
+def cli_runs(commands: list[list[str]], env: dict[str, str]) -> list[tuple[int, str]]:
+    """(exit code, output) of ``freshroute`` with each of ``commands``, in a fresh process
+    with ``env`` (the help language is chosen as the commands are declared)."""
     import os
     import subprocess
     import sys
@@ -669,14 +669,22 @@ def help_pages(env: dict[str, str]) -> list[str]:
     clean = {k: v for k, v in os.environ.items() if k not in {"FRESHROUTE_LANG", "LC_ALL"}}
     clean |= {"LC_MESSAGES": "", "LANG": "C.UTF-8", "TERMINAL_WIDTH": "200", "COLUMNS": "200"}
     clean |= {"PYTHONPATH": str(Path(__file__).parents[1])} | env
-    script = _RENDER_HELP % (HELP_PAGES,)
     run = subprocess.run(
-        [sys.executable, "-c", script], env=clean, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", _RUN_CLI % (commands,)],
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
-    pages = json.loads(run.stdout)
-    assert all(code == 0 for code, _ in pages), pages
-    return [text for _, text in pages]
+    return [(code, text) for code, text in json.loads(run.stdout)]
+
+
+def help_pages(env: dict[str, str]) -> list[str]:
+    """``freshroute … --help`` of every command with ``env``."""
+    runs = cli_runs([[*args, "--help"] for args in HELP_PAGES], env)
+    assert all(code == 0 for code, _ in runs), runs
+    return [text for _, text in runs]
 
 
 # Metavars (types), argument names and values that help pages show as they are.
@@ -699,6 +707,19 @@ def test_cli_help_is_chinese(env: dict[str, str]) -> None:
     english = help_pages({"FRESHROUTE_LANG": "en", "LANG": "zh_CN.UTF-8"})
     assert all("Show this message and exit." in page for page in english)
     assert all(english_words(page, HELP_IDS) for page in english)
+
+
+def test_a_mistyped_command_line_is_said_in_chinese() -> None:
+    """A missing argument or option, an unknown option or command, in the help language."""
+    mistakes = [["solve"], ["solve", "x.json", "--nope"], ["nonsense"], ["apikey", "create"]]
+    ids = HELP_IDS | {"batch_file", "nope", "nonsense", "county", "x"}
+    for lang, runs in (
+        ("zh-CN", cli_runs(mistakes, {"FRESHROUTE_LANG": "zh-CN"})),
+        ("en", cli_runs(mistakes, {})),
+    ):
+        assert all(code == 2 for code, _ in runs), runs
+        words = [english_words(text, ids) for _, text in runs]
+        assert all(words) if lang == "en" else not any(words), (lang, runs)
 
 
 def test_an_invalid_engine_plan_is_reported_in_chinese(county, solved, monkeypatch) -> None:
