@@ -33,7 +33,7 @@ from functools import partial
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
-from optimizer.errors import Rendered, Said, exception_text
+from optimizer.errors import Rendered, Said, exception_text, input_errors
 from optimizer.i18n import t
 
 if TYPE_CHECKING:
@@ -68,8 +68,6 @@ def _die_with_parent(parent_pid: int) -> None:
 
 def _input_errors(error: Any) -> Said:
     """A pydantic error's field errors, one after another, in each language."""
-    from optimizer.errors import input_errors
-
     return Rendered(lambda lang: t("join.semicolon", lang).join(input_errors(error, lang)))
 
 
