@@ -3,10 +3,14 @@
 Consecutive nodes at one hub or centre form one stop; at a village station every node
 is a stop of its own (see ``problem.py``). Times come from the engine, whose integer
 schedule rounds travel up, so the floating-point arrival at every stop is no later than
-the engine's service start: the schedule it promised can be kept.
+the engine's service start: the schedule it promised can be kept. Under a vehicle
+type's rest rules the driver's rests are placed here too (``breaks.Driver``), pushing
+later stops back where they need to (which the validator then judges).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -15,8 +19,10 @@ from optimizer.kpis import compute_kpis, fuel_cost, route_cost
 from optimizer.model import Batch, Order
 from optimizer.plan import OrderOutcome, Plan, Route, Stop
 from optimizer.reasons import Reason
+from optimizer.routing.breaks import Driver
 from optimizer.routing.engines import REQUIRED_PENALTY_CNY, EngineRoute
 from optimizer.routing.problem import END, LOAD, START, UNLOAD, RoutingProblem
+from optimizer.routing.timing import window_end
 from optimizer.validate import validate_plan
 
 
@@ -43,10 +49,12 @@ def assemble_route(problem: RoutingProblem, er: EngineRoute) -> Route:
         else:
             groups.append([pos])
 
+    rules = vehicle.type.rest_rules
+    driver = None if rules is None else Driver.of(rules, min(er.times[i] for i in groups[0]))
     stops: list[Stop] = []
     kg = m3 = 0.0
-    prev_site = -1
-    for g in groups:
+    arrival, prev_site = 0.0, -1  # at the current stop, from the previous stop's departure
+    for at, g in enumerate(groups):
         nodes = [er.nodes[i] for i in g]
         site = int(p.node_site[nodes[0]])
         actions = [i for i, n in zip(g, nodes, strict=True) if p.node_role[n] in (LOAD, UNLOAD)]
@@ -65,18 +73,27 @@ def assemble_route(problem: RoutingProblem, er: EngineRoute) -> Route:
             kg += p.node_kg[n]
             m3 += p.node_m3[n]
         if stops:
-            arrival = stops[-1].departure + float(p.travel.minutes[prev_site, site])
             km = float(p.travel.km[prev_site, site])
         else:
             arrival = min(er.times[i] for i in g)
             km = 0.0
+        service = float(p.node_service[er.nodes[actions[0]]]) if actions else 0.0
         if actions:
             start = max(arrival, max(er.times[i] for i in actions))
-            departure = start + float(p.node_service[er.nodes[actions[0]]])
         else:
-            start = departure = arrival if stops else max(er.times[i] for i in g)
+            start = arrival if stops else max(er.times[i] for i in g)
             if not stops:
                 arrival = start
+        departure = start + service
+        if at + 1 < len(groups):
+            travel = float(p.travel.minutes[site, p.node_site[er.nodes[groups[at + 1][0]]]])
+            if driver is None:
+                next_arrival = departure + travel
+            else:
+                latest = min((window_end(p, er.nodes[i], start) for i in actions), default=math.inf)
+                start, departure, next_arrival = driver.leave(
+                    at, arrival, start, service, latest, travel
+                )
         stops.append(
             Stop(
                 site=site_ids[site],
@@ -91,6 +108,8 @@ def assemble_route(problem: RoutingProblem, er: EngineRoute) -> Route:
             )
         )
         prev_site = site
+        if at + 1 < len(groups):
+            arrival = next_arrival
     assert p.node_role[er.nodes[0]] == START and p.node_role[er.nodes[-1]] == END
     km_total = sum(s.km_from_previous for s in stops)
     duration = stops[-1].departure - stops[0].start
@@ -107,6 +126,7 @@ def assemble_route(problem: RoutingProblem, er: EngineRoute) -> Route:
         km=km_total,
         duration_min=duration,
         cost=route_cost(vehicle.type, km_total, duration, fuel),
+        rests=[] if driver is None else driver.rests,
     )
 
 

@@ -26,6 +26,7 @@ from optimizer.routing.polish import exact_cost, polish
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.progress import Progress
 from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
+from optimizer.routing.search.repair import rests_repaired
 
 PYVRP_SHARE = 0.5  # of an engine run's time, for PyVRP, when its model is conservative
 PYVRP_SHARE_LARGE = 0.85  # ... above SMALL_NODES, where OR-Tools' search gains little
@@ -84,7 +85,9 @@ def run_engine(
     scored: list[tuple[float, EngineResult]] = []  # validated cost, candidate
 
     def consider(candidate: EngineResult) -> None:
-        candidate = ensure_min_used(problem, candidate)
+        # The engines do not hold drivers' rests: routes that break a rule once they
+        # are placed are repaired by the exact search.
+        candidate = ensure_min_used(problem, rests_repaired(problem, candidate))
         # Candidates from different engines are compared on the validated plan's cost,
         # not on the engines' own (scaled, rounded) objectives.
         cost = exact_cost(problem, candidate.routes)
