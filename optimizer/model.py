@@ -145,6 +145,18 @@ class RestRules(_Strict):
     meal_min: float = Field(
         default=30.0, gt=0, le=CLOCK_MAX_MIN, description="Length of the meal break."
     )
+    driven_min: float = Field(
+        default=0.0,
+        ge=0,
+        le=CLOCK_MAX_MIN,
+        description="Continuous driving already done when a route starts (re-plans set "
+        "it for a truck on the road).",
+    )
+    meal_due: bool | None = Field(
+        default=None,
+        description="Whether the meal break is still due; none: when the route leaves "
+        "before meal_window opens (re-plans set it for a truck on the road).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> RestRules:

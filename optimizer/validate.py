@@ -10,9 +10,10 @@ bugs in any engine. An empty list means the plan is valid. Violation kinds:
 
 Drivers' rests (``rest``, vehicle types with ``rest_rules``) are rechecked from the
 stops' times alone: continuous driving adds up the legs' matrix minutes and starts again
-after a stay idle (waiting, or after service) or a listed rest on the road of at least
-``min_rest_min``; each listed rest must lie in its stop's idle time or within its leg's
-spare time; a route out for the whole meal window needs an idle ``meal_min`` in it.
+after a stay idle (waiting, or after service, with a leg's spare time spent at its
+start) or a listed rest on the road of at least ``min_rest_min``; each listed rest must
+lie in its stop's idle time or within its leg's time; a route out for the whole meal
+window needs an idle ``meal_min`` in it.
 """
 
 from __future__ import annotations
@@ -491,17 +492,24 @@ def _check_rests(ctx: _Context, route: Route, vt: VehicleType) -> Found:
                 hi=_t(hi),
             )
             yield Violation("rest", v, None, msg)
-    driven, most = 0.0, rules.max_driving_min
+    driven, most = rules.driven_min, rules.max_driving_min
     for i in range(1, len(stops)):
         a, b = stops[i - 1], stops[i]
-        service = _service_min(ctx, a)
-        if max(a.start - a.arrival, a.departure - a.start - service) >= rules.min_rest_min - EPS:
-            driven = 0.0
         leg = ctx.leg(a.site, b.site)
         if leg is None:
             continue
-        left, at, peak = leg[1], a.departure, 0.0
         rests = sorted(road[i - 1])
+        spent = sum(end - start for start, end in rests)
+        # A leg's spare time (arriving later than driving and rests take) is spent at
+        # its start, standing at stop a (as the run sheets print it: leave later).
+        spare = max(0.0, b.arrival - a.departure - leg[1] - spent)
+        service = _service_min(ctx, a)
+        after = a.departure - a.start - service + spare
+        if max(a.start - a.arrival, after) >= rules.min_rest_min - EPS:
+            driven = 0.0
+        if spare > EPS:
+            idle.append((a.start + service, a.departure + spare))
+        left, at, peak = leg[1], a.departure + spare, 0.0
         for start, end in rests:
             d = min(left, max(0.0, start - at))  # driven before this rest, at most
             driven, left, at = driven + d, left - d, end
@@ -510,7 +518,6 @@ def _check_rests(ctx: _Context, route: Route, vt: VehicleType) -> Found:
                 driven = 0.0
         driven += left
         peak = max(peak, driven)
-        spent = sum(end - start for start, end in rests)
         if b.arrival - a.departure < leg[1] + spent - EPS:
             msg = Said(
                 "validate.rest_leg",
@@ -539,9 +546,9 @@ def _check_rests(ctx: _Context, route: Route, vt: VehicleType) -> Found:
     w = rules.meal_window
     if w is None or not stops:
         return
-    out_all_window = stops[0].start < w.start - EPS and stops[-1].arrival > w.end + EPS
+    due = stops[0].start < w.start - EPS if rules.meal_due is None else rules.meal_due
     longest = max((min(hi, w.end) - max(lo, w.start) for lo, hi in idle), default=0.0)
-    if out_all_window and longest < rules.meal_min - EPS:
+    if due and stops[-1].arrival > w.end + EPS and longest < rules.meal_min - EPS:
         window = f"{format_clock(w.start)}-{format_clock(w.end)}"
         msg = Said("validate.no_meal", v=v, window=window, type=vt.id, meal=_n(rules.meal_min))
         yield Violation("rest", v, None, msg)

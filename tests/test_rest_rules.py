@@ -11,6 +11,10 @@ import pytest
 
 from optimizer.model import Batch, RestRules
 from optimizer.plan import Plan
+from optimizer.replan.check import validate_replan
+from optimizer.replan.events import Events
+from optimizer.replan.residual import build_residual
+from optimizer.replan.solve import replan
 from optimizer.report.data import build_runsheets
 from optimizer.report.runsheets import stop_records
 from optimizer.routing.assemble import build_plan
@@ -242,3 +246,24 @@ def test_run_sheet_shows_the_rest(lang: str, text: str) -> None:
 def test_meal_window_shorter_than_the_meal_is_refused() -> None:
     with pytest.raises(ValueError, match="meal_window is shorter than meal_min"):
         RestRules.model_validate({"meal_window": {"start": 700, "end": 720}, "meal_min": 30})
+
+
+def test_replan_carries_the_driving_done() -> None:
+    """Re-planned as the truck reaches S1 (100 min driven, no rest yet): it goes on from
+    S1 with those 100 minutes counted and its meal still due, and the stitched day keeps
+    its rests."""
+    rules = {"meal_window": {"start": "11:30", "end": "13:30"}}
+    batch = line_batch(rules)
+    old = line_plan(batch)
+    assert validate_plan(batch, old) == []
+    now = old.routes[0].stops[1].arrival - 1  # on the road to S1: it goes on to S1
+    events = Events.model_validate({"now": now})
+    truck = build_residual(batch, old, events).batch.fleet
+    on_road = next(vt for vt in truck if vt.id.startswith("@"))
+    assert on_road.rest_rules is not None
+    assert on_road.rest_rules.driven_min == pytest.approx(100)
+    assert on_road.rest_rules.meal_due is True
+    result = replan(batch, old, events, time_limit_s=1)
+    new = result.plan
+    assert validate_replan(batch, old, events, new, result.residual.day) == []
+    assert [r.kind for r in new.routes[0].rests] == [r.kind for r in old.routes[0].rests]

@@ -21,10 +21,11 @@ the rules on its own.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from optimizer.model import RestRules, VehicleType
-from optimizer.plan import Rest
+from optimizer.plan import Rest, Stop
 
 EPS = 1e-9
 
@@ -53,10 +54,14 @@ class Driver:
 
     @classmethod
     def of(cls, rules: RestRules, route_start: float) -> Driver:
-        """A driver leaving at ``route_start`` (a meal is due when that is before the
-        meal window opens)."""
+        """A driver leaving at ``route_start`` with ``rules.driven_min`` driven (a meal
+        is due when that is before the meal window opens, unless ``rules.meal_due``
+        says)."""
         w = rules.meal_window
-        return cls(rules, meal_due=w is not None and route_start < w.start - EPS)
+        due = w is not None and route_start < w.start - EPS
+        if rules.meal_due is not None:
+            due = w is not None and rules.meal_due
+        return cls(rules, driven=rules.driven_min, meal_due=due)
 
     def leave(
         self,
@@ -187,3 +192,43 @@ class Driver:
             end = t + r.min_rest_min
             self.rests.append(Rest(kind="rest", place="road", stop=stop, start=t, end=end))
             t, self.driven = end, 0.0
+
+
+def carried_over(
+    rules: RestRules,
+    stops: list[Stop],
+    rests: list[Rest],
+    leg_min: Callable[[str, str], float],
+    service_min: Callable[[Stop], float],
+    ready: float,
+) -> RestRules:
+    """``rules`` for the rest of a route driven along ``stops`` (a re-plan's locked
+    stops, ``rests`` their breaks) that leaves its last stop at ``ready``: the continuous
+    driving since the last rest, and whether the meal is still due."""
+    driven, idle = 0.0, []
+    for i, stop in enumerate(stops):
+        nxt = stops[i + 1] if i + 1 < len(stops) else None
+        road = [(r.start, r.end) for r in rests if r.stop == i and r.place == "road"]
+        road = sorted(road) if nxt is not None else []  # the last leg is not driven yet
+        travel = leg_min(stop.site, nxt.site) if nxt is not None else 0.0
+        # Spare time on the leg (or until ``ready``) is spent standing here.
+        leave = ready if nxt is None else nxt.arrival - travel - sum(e - s for s, e in road)
+        stay = [(stop.arrival, stop.start), (stop.start + service_min(stop), leave)]
+        idle += [*stay, *road]
+        if max(hi - lo for lo, hi in stay) >= rules.min_rest_min - EPS:
+            driven = 0.0
+        at, left = leave, travel
+        for start, end in road:
+            d = min(left, max(0.0, start - at))
+            driven, left, at = driven + d, left - d, end
+            if end - start >= rules.min_rest_min - EPS:
+                driven = 0.0
+        driven += left
+    w = rules.meal_window
+    due = w is not None and bool(stops) and stops[0].start < w.start - EPS
+    if rules.meal_due is not None:
+        due = w is not None and rules.meal_due
+    if w is not None and due:
+        longest = max((min(hi, w.end) - max(lo, w.start) for lo, hi in idle), default=0.0)
+        due = longest < rules.meal_min - EPS
+    return rules.model_copy(update={"driven_min": driven, "meal_due": due})
