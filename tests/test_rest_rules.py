@@ -153,6 +153,16 @@ def test_meal_break_in_its_window() -> None:
     assert "meal window" in violations[0].message
 
 
+def test_no_meal_when_back_before_the_window_closes() -> None:
+    """Back at the hub by 15:30, inside a 07:00-17:00 meal window: no meal break planned
+    (the driver eats at home), and the validator asks for none."""
+    batch = line_batch({"meal_window": {"start": "07:00", "end": "17:00"}})
+    plan = line_plan(batch)
+    assert plan.routes[0].stops[-1].arrival < 17 * 60
+    assert all(r.kind == "rest" for r in plan.routes[0].rests)
+    assert validate_plan(batch, plan) == []
+
+
 def test_long_single_leg_rests_on_the_road() -> None:
     """500 min from S4 back to the hub: two rests on the road, after 240 min each."""
     batch = line_batch({}, back=500)

@@ -40,7 +40,6 @@ def assemble_route(problem: RoutingProblem, er: EngineRoute) -> Route:
     """The plan route of one engine route (its stops, loads, km, duration and cost)."""
     p = problem
     vehicle = p.vehicles[er.vehicle]
-    site_ids = p.travel.site_ids
     groups: list[list[int]] = []
     for pos, node in enumerate(er.nodes):
         prev = er.nodes[groups[-1][-1]] if groups else -1
@@ -50,7 +49,38 @@ def assemble_route(problem: RoutingProblem, er: EngineRoute) -> Route:
             groups.append([pos])
 
     rules = vehicle.type.rest_rules
-    driver = None if rules is None else Driver.of(rules, min(er.times[i] for i in groups[0]))
+    begins = min(er.times[i] for i in groups[0])
+    driver = None if rules is None else Driver.of(rules, begins, meal=False)
+    stops = _stops(p, er, groups, driver)
+    if rules is not None and driver is not None and driver.meal_missing(stops[-1].arrival):
+        driver = Driver.of(rules, begins)  # out when the meal window closes: time it again
+        stops = _stops(p, er, groups, driver)
+    assert p.node_role[er.nodes[0]] == START and p.node_role[er.nodes[-1]] == END
+    km_total = sum(s.km_from_previous for s in stops)
+    duration = stops[-1].departure - stops[0].start
+    fuel = fuel_cost(
+        vehicle.type,
+        np.array([s.km_from_previous for s in stops[1:]]),
+        np.array([s.kg_on_board for s in stops[:-1]]),
+        p.batch.options.fuel_price_cny_per_l,
+    )
+    return Route(
+        vehicle=vehicle.id,
+        vehicle_type=vehicle.type.id,
+        stops=stops,
+        km=km_total,
+        duration_min=duration,
+        cost=route_cost(vehicle.type, km_total, duration, fuel),
+        rests=[] if driver is None else driver.rests,
+    )
+
+
+def _stops(
+    p: RoutingProblem, er: EngineRoute, groups: list[list[int]], driver: Driver | None
+) -> list[Stop]:
+    """The stops of ``er`` (its nodes grouped into ``groups``), timed from the engine's
+    service starts, with ``driver``'s rests placed."""
+    site_ids = p.travel.site_ids
     stops: list[Stop] = []
     kg = m3 = 0.0
     arrival, prev_site = 0.0, -1  # at the current stop, from the previous stop's departure
@@ -110,24 +140,7 @@ def assemble_route(problem: RoutingProblem, er: EngineRoute) -> Route:
         prev_site = site
         if at + 1 < len(groups):
             arrival = next_arrival
-    assert p.node_role[er.nodes[0]] == START and p.node_role[er.nodes[-1]] == END
-    km_total = sum(s.km_from_previous for s in stops)
-    duration = stops[-1].departure - stops[0].start
-    fuel = fuel_cost(
-        vehicle.type,
-        np.array([s.km_from_previous for s in stops[1:]]),
-        np.array([s.kg_on_board for s in stops[:-1]]),
-        p.batch.options.fuel_price_cny_per_l,
-    )
-    return Route(
-        vehicle=vehicle.id,
-        vehicle_type=vehicle.type.id,
-        stops=stops,
-        km=km_total,
-        duration_min=duration,
-        cost=route_cost(vehicle.type, km_total, duration, fuel),
-        rests=[] if driver is None else driver.rests,
-    )
+    return stops
 
 
 def engine_routes(problem: RoutingProblem, routes: list[Route]) -> list[EngineRoute]:

@@ -7,10 +7,10 @@ unloaded, for ``min_rest_min`` in one piece: waiting at a stop, a rest after ser
 a rest on the road. Before a leg that would take it past ``max_driving_min`` the driver
 rests at the stop: before service when the stop's window allows (waiting counts towards
 the rest), else after service; a leg longer than the limit by itself gets rests on the
-road. The meal (when ``meal_window`` is set and the route leaves before it opens) is
-taken at the first stop the truck is still at once the window is open, before or after
-service, whichever delays less; or on the road when the next stop would be reached too
-late to eat in the window.
+road. The meal (when ``meal_window`` is set, the route leaves before it opens and is
+still out when it closes: a route is timed without it first) is taken at the first stop
+the truck is still at once the window is open, before or after service, whichever delays
+less; or on the road when the next stop would be reached too late to eat in the window.
 
 ``Driver.leave`` is the one placement: ``timing.schedule`` (every route the native
 search prices) and ``assemble.assemble_route`` (every plan route) call it stop by stop,
@@ -49,19 +49,32 @@ class Driver:
 
     rules: RestRules
     driven: float = 0.0  # minutes driven since the last rest
-    meal_due: bool = False
+    meal_due: bool = False  # a meal is to be placed
+    meal_owed: bool = False  # a meal is due if the route is still out when the window closes
     rests: list[Rest] = field(default_factory=list)
 
     @classmethod
-    def of(cls, rules: RestRules, route_start: float) -> Driver:
-        """A driver leaving at ``route_start`` with ``rules.driven_min`` driven (a meal
-        is due when that is before the meal window opens, unless ``rules.meal_due``
-        says)."""
+    def of(cls, rules: RestRules, route_start: float, *, meal: bool = True) -> Driver:
+        """A driver leaving at ``route_start`` with ``rules.driven_min`` driven. A meal
+        is owed when that is before the meal window opens (unless ``rules.meal_due``
+        says); it is placed only with ``meal``: timing a route first without it tells
+        whether the driver is back before the window closes (``meal_missing``)."""
         w = rules.meal_window
-        due = w is not None and route_start < w.start - EPS
+        owed = w is not None and route_start < w.start - EPS
         if rules.meal_due is not None:
-            due = w is not None and rules.meal_due
-        return cls(rules, driven=rules.driven_min, meal_due=due)
+            owed = w is not None and rules.meal_due
+        return cls(rules, driven=rules.driven_min, meal_due=owed and meal, meal_owed=owed)
+
+    def meal_missing(self, route_end: float) -> bool:
+        """Whether a route timed without its meal ends after the meal window closes, so
+        that it must be timed again with the meal."""
+        w = self.rules.meal_window
+        return (
+            self.meal_owed
+            and w is not None
+            and route_end > w.end + EPS
+            and not any(r.kind == "meal" for r in self.rests)
+        )
 
     def leave(
         self,

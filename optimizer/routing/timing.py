@@ -29,7 +29,11 @@ def schedule(
     """Earliest service starts along ``nodes`` leaving at ``start`` (with the driver's
     rests under ``rules``); None when a window is missed."""
     if rules is not None:
-        return _schedule_resting(problem, minutes, start, nodes, rules)
+        driver = Driver.of(rules, start, meal=False)
+        times = _schedule_resting(problem, minutes, start, nodes, driver)
+        if times is not None and not driver.meal_missing(times[-1]):
+            return times
+        return _schedule_resting(problem, minutes, start, nodes, Driver.of(rules, start))
     times = [start]
     for a, b in itertools.pairwise(nodes):
         arrival = times[-1] + float(minutes[a, b])
@@ -46,13 +50,12 @@ def _schedule_resting(
     minutes: np.ndarray,
     start: float,
     nodes: list[int],
-    rules: RestRules,
+    driver: Driver,
 ) -> list[float] | None:
     """``schedule`` with rests: stops are runs of nodes as ``assemble_route`` groups
-    them, and the driver's rests are placed on leaving each (a rest before service moves
+    them, and ``driver``'s rests are placed on leaving each (a rest before service moves
     the stop's service start)."""
     p = problem
-    driver = Driver.of(rules, start)
     times = [start]
     stop, first, arrival = 0, 0, start  # the current stop: its index, first node, arrival
     for i, (a, b) in enumerate(itertools.pairwise(nodes), start=1):
