@@ -7,8 +7,11 @@ drives more than the regulation's 4 h without a rest unless the planner places o
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from optimizer.io.spreadsheet import import_batch
 from optimizer.model import Batch, RestRules
 from optimizer.plan import Plan
 from optimizer.replan.check import validate_replan
@@ -25,6 +28,7 @@ from optimizer.routing.solve import plan_batch
 from optimizer.routing.timing import schedule
 from optimizer.validate import validate_plan
 from scenarios.generate import SCENARIO_DIR, bundled_batch
+from tests.conftest import IMPORT_FIXTURES
 
 IDS = ["H", "S1", "S2", "S3", "S4"]
 LINE = [
@@ -277,3 +281,18 @@ def test_replan_carries_the_driving_done() -> None:
     new = result.plan
     assert validate_replan(batch, old, events, new, result.residual.day) == []
     assert [r.kind for r in new.routes[0].rests] == [r.kind for r in old.routes[0].rests]
+
+
+def test_county_spreadsheets_keep_the_regulation(tmp_path: Path) -> None:
+    """The staff's import path: the default fleet and a fleet table without the column
+    get the regulation's rules; a row saying 否 (no) gets none."""
+    orders, sites = IMPORT_FIXTURES / "orders_en.csv", IMPORT_FIXTURES / "sites_en.csv"
+    assert all(vt.rest_rules == RestRules() for vt in import_batch(orders, sites).fleet)
+    fleet = tmp_path / "fleet.csv"
+    fleet.write_text(
+        "车型,数量,载重,容积,冷藏,驾驶休息\nreefer,2,1500,13,是,\nvan,2,1000,8,否,否\n",
+        encoding="utf-8",
+    )
+    by_id = {vt.id: vt for vt in import_batch(orders, sites, fleet_path=fleet).fleet}
+    assert by_id["reefer"].rest_rules == RestRules()
+    assert by_id["van"].rest_rules is None
