@@ -607,6 +607,10 @@ _EN: dict[str, str] = {
     "model.fuel_both": "give both fuel_l_per_km_empty and fuel_l_per_km_full, or neither",
     "model.fuel_order": "fuel_l_per_km_full is below fuel_l_per_km_empty",
     "model.meal_window_short": "meal_window is shorter than meal_min ({minutes} min)",
+    "model.meal_short": (
+        "meal_min ({meal} min) is shorter than min_rest_min ({rest} min): a meal break is a "
+        "rest too"
+    ),
     "model.matrix_shape": "{name} must be {n}×{n}, one row and column per site id",
     "model.matrix_negative": "{name} has a negative or NaN entry",
     "model.matrix_diagonal": "{name}[{i}][{i}]: a site's {name} to itself must be 0, not {value:g}",
@@ -1303,6 +1307,9 @@ _ZH: dict[str, str] = {
     "model.fuel_both": "fuel_l_per_km_empty 和 fuel_l_per_km_full 须同时填写或都不填",
     "model.fuel_order": "fuel_l_per_km_full（满载油耗）低于 fuel_l_per_km_empty（空载油耗）",
     "model.meal_window_short": "meal_window（用餐时段）短于 meal_min（用餐时长 {minutes} 分钟）",
+    "model.meal_short": (
+        "meal_min（用餐时长 {meal} 分钟）短于 min_rest_min（最短休息 {rest} 分钟）：用餐也算休息"
+    ),
     "model.matrix_shape": "{name} 应为 {n}×{n}，每个站点编号一行一列",
     "model.matrix_negative": "{name} 含负数或 NaN",
     "model.matrix_diagonal": "{name}[{i}][{i}]：站点到自身的 {name} 应为 0，现为 {value:g}",

@@ -143,7 +143,10 @@ class RestRules(_Strict):
         "out for the whole window; none: no meal break.",
     )
     meal_min: float = Field(
-        default=30.0, gt=0, le=CLOCK_MAX_MIN, description="Length of the meal break."
+        default=30.0,
+        gt=0,
+        le=CLOCK_MAX_MIN,
+        description="Length of the meal break (a rest too: at least min_rest_min).",
     )
     driven_min: float = Field(
         default=0.0,
@@ -163,6 +166,8 @@ class RestRules(_Strict):
         w = self.meal_window
         if w is not None and w.end - w.start < self.meal_min:
             raise InputMessage.of("model.meal_window_short", minutes=self.meal_min)
+        if w is not None and self.meal_min < self.min_rest_min:
+            raise InputMessage.of("model.meal_short", meal=self.meal_min, rest=self.min_rest_min)
         return self
 
 

@@ -257,9 +257,11 @@ def test_run_sheet_shows_the_rest(lang: str, text: str) -> None:
     assert s2["arrival"] == plan.routes[0].stops[2].arrival
 
 
-def test_meal_window_shorter_than_the_meal_is_refused() -> None:
+def test_meal_rules_that_cannot_hold_are_refused() -> None:
     with pytest.raises(ValueError, match="meal_window is shorter than meal_min"):
         RestRules.model_validate({"meal_window": {"start": 700, "end": 720}, "meal_min": 30})
+    with pytest.raises(ValueError, match="a meal break is a rest too"):
+        RestRules.model_validate({"meal_window": {"start": 700, "end": 820}, "meal_min": 15})
 
 
 def test_replan_carries_the_driving_done() -> None:
