@@ -812,6 +812,13 @@ def with_orders(batch: Batch, orders: list[Order]) -> Batch:
     return Batch.model_validate(data)
 
 
+def with_fleet(batch: Batch, fleet: list[VehicleType]) -> Batch:
+    """A copy of ``batch`` with another fleet, revalidated (so its lookups are fresh)."""
+    data = batch.model_dump(by_alias=True)
+    data["fleet"] = [vt.model_dump() for vt in fleet]
+    return Batch.model_validate(data)
+
+
 def read_batch(path: str | Path) -> Batch:
     """A batch file, with a relative road-network path taken from the file's folder.
 

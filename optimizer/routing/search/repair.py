@@ -1,18 +1,22 @@
 """Engine routes repaired by the exact search once the drivers' rests are placed.
 
-Neither PyVRP nor the OR-Tools model holds rests (``breaks.py``): once
-``assemble_route`` places them, a route may reach a window, a cutoff, the shift's end or
-a shelf-life limit too late. Such a route is re-timed by ``Exchange.evaluate`` (which
-places the rests as it times the route); when no timing keeps every rule, its orders
-are taken off, the last one served first, until the rest does; the orders taken off
-then go where they cost least (``serve``: another route, or an idle truck for required
-ones). Routes that keep every rule are left as they are.
+Neither PyVRP nor the OR-Tools model holds rests (``breaks.py``), so the engines search
+the problem without them (``relaxed``: the same problem, no vehicle resting) and their
+best routes are repaired here: once ``assemble_route`` places the rests, a route may
+reach a window, a cutoff, the shift's end or a shelf-life limit too late. Such a route
+is re-timed by ``Exchange.evaluate`` (which places the rests as it times the route);
+when no timing keeps every rule, its orders are taken off, the last one served first,
+until the rest does; the orders taken off then go where they cost least (``serve``:
+another route, or an idle truck for required ones). Routes that keep every rule are
+left as they are.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
+from optimizer.model import with_fleet
 from optimizer.routing.assemble import assemble_route
 from optimizer.routing.engines import EngineResult, EngineRoute
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem
@@ -23,6 +27,17 @@ from optimizer.validate import RouteValidator
 
 def has_rest_rules(problem: RoutingProblem) -> bool:
     return any(v.type.rest_rules is not None for v in problem.vehicles)
+
+
+def relaxed(problem: RoutingProblem) -> RoutingProblem:
+    """``problem`` with no driver resting (what the engines search: measured on
+    county-400, searching with rests and re-checking every move cost more than searching
+    without them and repairing the few routes that then break a rule)."""
+    batch = with_fleet(
+        problem.batch, [vt.model_copy(update={"rest_rules": None}) for vt in problem.batch.fleet]
+    )
+    vehicles = [replace(v, type=batch.fleet_by_id[v.type.id]) for v in problem.vehicles]
+    return replace(problem, batch=batch, vehicles=vehicles, cache=problem.cache)
 
 
 def rests_repaired(
