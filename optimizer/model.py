@@ -148,12 +148,12 @@ class RestRules(_Strict):
         le=CLOCK_MAX_MIN,
         description="Length of the meal break (a rest too: at least min_rest_min).",
     )
-    driven_min: float = Field(
-        default=0.0,
+    driven_min: float | None = Field(
+        default=None,
         ge=0,
         le=CLOCK_MAX_MIN,
-        description="Continuous driving already done when a route starts (re-plans set "
-        "it for a truck on the road).",
+        description="Continuous driving already done when a route starts; none: 0 "
+        "(re-plans set it for a truck on the road).",
     )
     meal_due: bool | None = Field(
         default=None,

@@ -492,7 +492,7 @@ def _check_rests(ctx: _Context, route: Route, vt: VehicleType) -> Found:
                 hi=_t(hi),
             )
             yield Violation("rest", v, None, msg)
-    driven, most = rules.driven_min, rules.max_driving_min
+    driven, most = rules.driven_min or 0.0, rules.max_driving_min
     for i in range(1, len(stops)):
         a, b = stops[i - 1], stops[i]
         leg = ctx.leg(a.site, b.site)

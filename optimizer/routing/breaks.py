@@ -63,7 +63,8 @@ class Driver:
         owed = w is not None and route_start < w.start - EPS
         if rules.meal_due is not None:
             owed = w is not None and rules.meal_due
-        return cls(rules, driven=rules.driven_min, meal_due=owed and meal, meal_owed=owed)
+        driven = rules.driven_min or 0.0
+        return cls(rules, driven=driven, meal_due=owed and meal, meal_owed=owed)
 
     def meal_missing(self, route_end: float) -> bool:
         """Whether a route timed without its meal ends after the meal window closes, so
