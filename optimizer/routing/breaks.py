@@ -20,27 +20,13 @@ the rules on its own.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from optimizer.model import RestRules, VehicleType
+from optimizer.model import RestRules
 from optimizer.plan import Rest, Stop
 
 EPS = 1e-9
-
-
-def rest_reserve_min(vt: VehicleType) -> float:
-    """Minutes an engine that cannot place rests keeps free in a route of type ``vt``
-    (off its shift's end and its longest route): the rests a longest route may need,
-    plus the meal, at most half the longest route. The exact search, which places them,
-    may use the whole shift."""
-    r = vt.rest_rules
-    if r is None:
-        return 0.0
-    rests = math.floor(vt.max_duration_min / (r.max_driving_min + r.min_rest_min))
-    meal = r.meal_min if r.meal_window is not None else 0.0
-    return min(rests * r.min_rest_min + meal, vt.max_duration_min / 2)
 
 
 @dataclass

@@ -26,7 +26,6 @@ import pyvrp
 
 from optimizer.kpis import engine_km_rate
 from optimizer.routing.alone import servable_alone
-from optimizer.routing.breaks import rest_reserve_min
 from optimizer.routing.engines import (
     COST_SCALE,
     FRESHNESS_MARGIN_MIN,
@@ -272,13 +271,6 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
         ]
         capacity += [capacity[0] if idx in a else 0 for a in restricted]
         weights = p.batch.options.weights
-        # A shift shorter than one time unit rounds to an empty window: keep it a point
-        # (the exact model and the validator price it in minutes).
-        late = max(
-            _ceil(vt.shift_start),
-            math.floor((vt.shift_end - rest_reserve_min(vt)) * TIME_SCALE + 1e-9),
-        )
-        start_late = _start_late(p, v)
         vehicle_types.append(
             pyvrp.VehicleType(
                 num_available=vt.count,
@@ -287,12 +279,11 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
                 end_depot=depot_index[int(p.node_site[v.end_node])],
                 fixed_cost=round(vt.fixed_cost * weights.fixed * COST_SCALE),
                 tw_early=_ceil(vt.shift_start),
-                # PyVRP cannot place drivers' rests: it keeps time free for them.
-                tw_late=late,
-                start_late=None if start_late is None else min(start_late, late),
-                shift_duration=math.floor(
-                    (vt.max_duration_min - rest_reserve_min(vt)) * TIME_SCALE + 1e-9
-                ),
+                # A shift shorter than one time unit rounds to an empty window: keep it
+                # a point (the exact model and the validator price it in minutes).
+                tw_late=max(_ceil(vt.shift_start), math.floor(vt.shift_end * TIME_SCALE + 1e-9)),
+                start_late=_start_late(p, v),
+                shift_duration=math.floor(vt.max_duration_min * TIME_SCALE + 1e-9),
                 **(
                     {}
                     if vt.max_km is None
