@@ -337,6 +337,7 @@ _EN: dict[str, str] = {
     "tl.driving": "driving",
     "tl.service": "service",
     "tl.waiting": "waiting",
+    "tl.rest": "driver's rest",
     "tl.time": "time of day",
     # spreadsheet import
     "imp.where_sheet": "{file}, sheet '{sheet}'",
@@ -607,6 +608,11 @@ _EN: dict[str, str] = {
     "model.min_used_over_count": "min_used {min_used} is more than count {count}",
     "model.fuel_both": "give both fuel_l_per_km_empty and fuel_l_per_km_full, or neither",
     "model.fuel_order": "fuel_l_per_km_full is below fuel_l_per_km_empty",
+    "model.meal_window_short": "meal_window is shorter than meal_min ({minutes} min)",
+    "model.meal_short": (
+        "meal_min ({meal} min) is shorter than min_rest_min ({rest} min): a meal break is a "
+        "rest too"
+    ),
     "model.matrix_shape": "{name} must be {n}×{n}, one row and column per site id",
     "model.matrix_negative": "{name} has a negative or NaN entry",
     "model.matrix_diagonal": "{name}[{i}][{i}]: a site's {name} to itself must be 0, not {value:g}",
@@ -647,6 +653,14 @@ _EN: dict[str, str] = {
     "validate.kind.single_visit": "single_visit",
     "validate.kind.min_used": "min_used",
     "validate.kind.cost": "cost",
+    "validate.kind.rest": "rest",
+    "rest.kind.rest": "rest",
+    "rs.rest": "{kind} {start}-{end} ({minutes} min), {place}",
+    "map.rests": "Drivers' breaks",
+    "rest.kind.meal": "meal break",
+    "rest.place.waiting": "at the stop, before service",
+    "rest.place.after_service": "at the stop, after service",
+    "rest.place.road": "on the road to the next stop",
     "validate.line_route": "route {route}",
     "validate.line_order": "order {order}",
     "validate.at_stop": "route {v} stop {i} at {site}",
@@ -710,6 +724,23 @@ _EN: dict[str, str] = {
     "validate.shift_end": "route {v} ends {end}, after the {type} shift end {want}",
     "validate.max_duration": "route {v} lasts {got} min, over the {type} maximum of {max} min",
     "validate.max_km": "route {v} drives {got} km, over the {type} maximum of {max} km",
+    "validate.rest_stop": "route {v} rest {k} names stop {i}, which the route does not have",
+    "validate.rest_outside": (
+        "route {v} {kind} {start}-{end} at stop {i} ({site}) is not in the stop's idle time "
+        "{lo}-{hi}"
+    ),
+    "validate.rest_leg": (
+        "route {v} leg {i} ({a} to {b}) takes {got} min, less than its {minutes} min of "
+        "driving plus {rest} min of rests on the road"
+    ),
+    "validate.driving": (
+        "route {v} drives {got} min before stop {i} ({site}) without a rest of {rest} min, "
+        "over the {type} limit of {max} min"
+    ),
+    "validate.no_meal": (
+        "route {v} is out for the whole meal window {window} of {type} without a {meal} min "
+        "break in it"
+    ),
     "validate.over_capacity": (
         "{where} leaves with {amount} {unit} on board, over the capacity {cap}"
     ),
@@ -1280,6 +1311,7 @@ _ZH: dict[str, str] = {
     "tl.driving": "行驶",
     "tl.service": "装卸作业",
     "tl.waiting": "等待",
+    "tl.rest": "司机休息",
     "tl.time": "时刻",
     "imp.where_sheet": "{file}，工作表“{sheet}”",
     "imp.where_file": "{file}",
@@ -1507,6 +1539,10 @@ _ZH: dict[str, str] = {
     "model.min_used_over_count": "min_used（至少出车数）{min_used} 大于车辆数 count {count}",
     "model.fuel_both": "fuel_l_per_km_empty 和 fuel_l_per_km_full 须同时填写或都不填",
     "model.fuel_order": "fuel_l_per_km_full（满载油耗）低于 fuel_l_per_km_empty（空载油耗）",
+    "model.meal_window_short": "meal_window（用餐时段）短于 meal_min（用餐时长 {minutes} 分钟）",
+    "model.meal_short": (
+        "meal_min（用餐时长 {meal} 分钟）短于 min_rest_min（最短休息 {rest} 分钟）：用餐也算休息"
+    ),
     "model.matrix_shape": "{name} 应为 {n}×{n}，每个站点编号一行一列",
     "model.matrix_negative": "{name} 含负数或 NaN",
     "model.matrix_diagonal": "{name}[{i}][{i}]：站点到自身的 {name} 应为 0，现为 {value:g}",
@@ -1545,6 +1581,14 @@ _ZH: dict[str, str] = {
     "validate.kind.single_visit": "一次到访",
     "validate.kind.min_used": "最少用车",
     "validate.kind.cost": "成本",
+    "validate.kind.rest": "休息",
+    "rest.kind.rest": "休息",
+    "rs.rest": "{kind} {start}-{end}（{minutes} 分钟），{place}",
+    "map.rests": "司机休息",
+    "rest.kind.meal": "用餐",
+    "rest.place.waiting": "在本站，作业前",
+    "rest.place.after_service": "在本站，作业后",
+    "rest.place.road": "在去下一站的路上",
     "validate.line_route": "路线 {route}",
     "validate.line_order": "订单 {order}",
     "validate.at_stop": "路线 {v} 第 {i} 站（{site}）",
@@ -1602,6 +1646,21 @@ _ZH: dict[str, str] = {
     "validate.shift_end": "路线 {v} 结束于 {end}，晚于 {type} 车型的班次结束 {want}",
     "validate.max_duration": "路线 {v} 历时 {got} 分钟，超过 {type} 车型上限 {max} 分钟",
     "validate.max_km": "路线 {v} 行驶 {got} km，超过 {type} 车型上限 {max} km",
+    "validate.rest_stop": "路线 {v} 的第 {k} 次休息指向第 {i} 站，但该路线没有这一站",
+    "validate.rest_outside": (
+        "路线 {v} 的{kind} {start}-{end} 在第 {i} 站（{site}），不在该站的空闲时间 {lo}-{hi} 内"
+    ),
+    "validate.rest_leg": (
+        "路线 {v} 第 {i} 段（{a} 至 {b}）用时 {got} 分钟，"
+        "少于行驶 {minutes} 分钟加途中休息 {rest} 分钟"
+    ),
+    "validate.driving": (
+        "路线 {v} 到第 {i} 站（{site}）前已连续驾驶 {got} 分钟，未休息 {rest} 分钟，"
+        "超过 {type} 车型上限 {max} 分钟"
+    ),
+    "validate.no_meal": (
+        "路线 {v} 整个用餐时段 {window} 都在外，却没有 {meal} 分钟的用餐休息（{type} 车型）"
+    ),
     "validate.over_capacity": "{where}离开时车上有 {amount} {unit}，超过容量 {cap}",
     "validate.negative_load": "{where}离开时车上为 {amount} {unit}，为负数",
     "validate.load_reported": "{where}报告车上有 {got} {unit}，重新模拟为 {amount}",

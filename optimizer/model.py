@@ -122,6 +122,55 @@ class TimeWindow(_Strict):
         return self
 
 
+class RestRules(_Strict):
+    """Drivers' rest rules of one vehicle type (defaults: China's Road Traffic Safety Law
+    implementing regulation, art. 62: at most 4 h of continuous driving, then a rest of
+    at least 20 min). The planner places the rests; the validator checks them.
+
+    A stop counts as a rest when the truck stands still, not being loaded or unloaded,
+    for ``min_rest_min`` in one piece (waiting for a window counts). The working day's
+    limit is the vehicle type's ``max_duration_min``."""
+
+    max_driving_min: float = Field(
+        default=240.0, gt=0, le=CLOCK_MAX_MIN, description="Longest continuous driving."
+    )
+    min_rest_min: float = Field(
+        default=20.0, gt=0, le=CLOCK_MAX_MIN, description="Shortest rest that resets it."
+    )
+    meal_window: TimeWindow | None = Field(
+        default=None,
+        description="When a meal break must be taken (e.g. 11:30-13:30), by a driver "
+        "out for the whole window; none: no meal break.",
+    )
+    meal_min: float = Field(
+        default=30.0,
+        gt=0,
+        le=CLOCK_MAX_MIN,
+        description="Length of the meal break (a rest too: at least min_rest_min).",
+    )
+    driven_min: float | None = Field(
+        default=None,
+        ge=0,
+        le=CLOCK_MAX_MIN,
+        description="Continuous driving already done when a route starts; none: 0 "
+        "(re-plans set it for a truck on the road).",
+    )
+    meal_due: bool | None = Field(
+        default=None,
+        description="Whether the meal break is still due; none: when the route leaves "
+        "before meal_window opens (re-plans set it for a truck on the road).",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> RestRules:
+        w = self.meal_window
+        if w is not None and w.end - w.start < self.meal_min:
+            raise InputMessage.of("model.meal_window_short", minutes=self.meal_min)
+        if w is not None and self.meal_min < self.min_rest_min:
+            raise InputMessage.of("model.meal_short", meal=self.meal_min, rest=self.min_rest_min)
+        return self
+
+
 SiteKind = Literal["hub", "collection_centre", "station"]
 
 
@@ -424,6 +473,11 @@ class VehicleType(_Strict):
             "At least this many of these vehicles run (e.g. contracted trucks that run "
             "every day; classic VRPB's exactly K routes)."
         ),
+    )
+    rest_rules: RestRules | None = Field(
+        default=None,
+        description="Drivers' rest rules (regulation defaults when given as {}); none: "
+        "no rests planned (classic benchmarks). Bundled scenarios set them.",
     )
     start: str | None = Field(default=None, description="Start site (default: the only hub).")
     end: str | None = Field(default=None, description="End site (default: the start site).")
@@ -755,6 +809,13 @@ def with_orders(batch: Batch, orders: list[Order]) -> Batch:
     """A copy of ``batch`` with other orders, revalidated (so its lookups are fresh)."""
     data = batch.model_dump(by_alias=True)
     data["orders"] = [o.model_dump() for o in orders]
+    return Batch.model_validate(data)
+
+
+def with_fleet(batch: Batch, fleet: list[VehicleType]) -> Batch:
+    """A copy of ``batch`` with another fleet, revalidated (so its lookups are fresh)."""
+    data = batch.model_dump(by_alias=True)
+    data["fleet"] = [vt.model_dump() for vt in fleet]
     return Batch.model_validate(data)
 
 

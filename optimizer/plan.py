@@ -37,6 +37,19 @@ class Stop(_Out):
     km_from_previous: float = 0.0
 
 
+class Rest(_Out):
+    """A driver's break (``model.RestRules``): where it is taken and when."""
+
+    kind: Literal["rest", "meal"]
+    place: Literal["waiting", "after_service", "road"] = Field(
+        description="waiting: at the stop before service (waiting for the window counts); "
+        "after_service: at the stop before leaving; road: on the leg after the stop."
+    )
+    stop: int = Field(ge=0, description="Index of the stop (for road: the leg's first stop).")
+    start: float
+    end: float
+
+
 class RouteCost(_Out):
     fixed: float
     distance: float
@@ -52,6 +65,11 @@ class Route(_Out):
     km: float
     duration_min: float
     cost: RouteCost
+    rests: list[Rest] = Field(
+        default_factory=list,
+        description="Drivers' rests and meal breaks, in time order (vehicle types with "
+        "rest_rules).",
+    )
 
 
 class OrderOutcome(_Out):

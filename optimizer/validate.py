@@ -6,7 +6,14 @@ bugs in any engine. An empty list means the plan is valid. Violation kinds:
 ``coverage``, ``vehicle``, ``travel``, ``schedule``, ``time_window``, ``shift``,
 ``capacity``, ``refrigeration``, ``freshness``, ``deliveries_first``, ``single_trip``,
 ``single_visit``,
-``min_used``, ``cost``.
+``min_used``, ``cost``, ``rest``.
+
+Drivers' rests (``rest``, vehicle types with ``rest_rules``) are rechecked from the
+stops' times alone: continuous driving adds up the legs' matrix minutes and starts again
+after a stay idle (waiting, or after service, with a leg's spare time spent at its
+start) or a listed rest on the road of at least ``min_rest_min``; each listed rest must
+lie in its stop's idle time or within its leg's time; a route out for the whole meal
+window needs an idle ``meal_min`` in it.
 """
 
 from __future__ import annotations
@@ -47,6 +54,7 @@ KINDS = (
     "single_visit",
     "min_used",
     "cost",
+    "rest",
 )
 
 
@@ -447,6 +455,105 @@ def _check_shift(route: Route, vt: VehicleType) -> Found:
         yield Violation("shift", v, None, msg)
 
 
+def _check_rests(ctx: _Context, route: Route, vt: VehicleType) -> Found:
+    """Drivers' rests: listed where the times leave room, continuous driving within the
+    limit, the meal break in its window."""
+    rules, v, stops = vt.rest_rules, route.vehicle, route.stops
+    if rules is None:
+        return
+    idle: list[tuple[float, float]] = []  # every idle interval: stays and road rests
+    for stop in stops:
+        service = _service_min(ctx, stop)
+        idle += [(stop.arrival, stop.start), (stop.start + service, stop.departure)]
+    road: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    for k, rest in enumerate(route.rests):
+        if not 0 <= rest.stop < len(stops) - (rest.place == "road"):
+            yield Violation("rest", v, None, Said("validate.rest_stop", v=v, k=k, i=rest.stop))
+            continue
+        stop = stops[rest.stop]
+        if rest.place == "road":
+            lo, hi = stop.departure, stops[rest.stop + 1].arrival
+            road[rest.stop].append((rest.start, rest.end))
+            idle.append((rest.start, rest.end))
+        elif rest.place == "waiting":
+            lo, hi = stop.arrival, stop.start
+        else:
+            lo, hi = stop.start + _service_min(ctx, stop), stop.departure
+        if rest.start < lo - EPS or rest.end > hi + EPS or rest.end < rest.start:
+            msg = Said(
+                "validate.rest_outside",
+                v=v,
+                kind=Said("rest.kind." + rest.kind),
+                start=_t(rest.start),
+                end=_t(rest.end),
+                i=rest.stop,
+                site=stop.site,
+                lo=_t(lo),
+                hi=_t(hi),
+            )
+            yield Violation("rest", v, None, msg)
+    driven, most = rules.driven_min or 0.0, rules.max_driving_min
+    for i in range(1, len(stops)):
+        a, b = stops[i - 1], stops[i]
+        leg = ctx.leg(a.site, b.site)
+        if leg is None:
+            continue
+        rests = sorted(road[i - 1])
+        spent = sum(end - start for start, end in rests)
+        # A leg's spare time (arriving later than driving and rests take) is spent at
+        # its start, standing at stop a (as the run sheets print it: leave later).
+        spare = max(0.0, b.arrival - a.departure - leg[1] - spent)
+        service = _service_min(ctx, a)
+        after = a.departure - a.start - service + spare
+        if max(a.start - a.arrival, after) >= rules.min_rest_min - EPS:
+            driven = 0.0
+        if spare > EPS:
+            idle.append((a.start + service, a.departure + spare))
+        left, at, peak = leg[1], a.departure + spare, 0.0
+        for start, end in rests:
+            d = min(left, max(0.0, start - at))  # driven before this rest, at most
+            driven, left, at = driven + d, left - d, end
+            peak = max(peak, driven)
+            if end - start >= rules.min_rest_min - EPS:
+                driven = 0.0
+        driven += left
+        peak = max(peak, driven)
+        if b.arrival - a.departure < leg[1] + spent - EPS:
+            msg = Said(
+                "validate.rest_leg",
+                v=v,
+                i=i,
+                a=a.site,
+                b=b.site,
+                got=_n(b.arrival - a.departure),
+                minutes=_n(leg[1]),
+                rest=_n(spent),
+            )
+            yield Violation("rest", v, None, msg)
+        if peak > most + EPS:
+            msg = Said(
+                "validate.driving",
+                v=v,
+                i=i,
+                site=b.site,
+                got=_n(peak),
+                rest=_n(rules.min_rest_min),
+                type=vt.id,
+                max=_n(most),
+            )
+            yield Violation("rest", v, None, msg)
+            driven = 0.0  # one violation per stretch
+    w = rules.meal_window
+    if w is None or not stops:
+        return
+    due = stops[0].start < w.start - EPS if rules.meal_due is None else rules.meal_due
+    longest = max((min(hi, w.end) - max(lo, w.start) for lo, hi in idle), default=0.0)
+    if due and stops[-1].arrival > w.end + EPS and longest < rules.meal_min - EPS:
+        window = f"{format_clock(w.start)}-{format_clock(w.end)}"
+        msg = Said("validate.no_meal", v=v, window=window, type=vt.id, meal=_n(rules.meal_min))
+        yield Violation("rest", v, None, msg)
+
+
 def _check_load(where: str, v: str, unit: str, amount: float, cap: float, reported: float) -> Found:
     n = _n(amount)
     if amount > cap + EPS:
@@ -596,6 +703,7 @@ def _check_route(ctx: _Context, route: Route, used: set[str]) -> Found:
     vt = ctx.vehicle_type(route)
     if vt is not None:
         yield from _check_shift(route, vt)
+        yield from _check_rests(ctx, route, vt)
         yield from _check_capacity(ctx, route, vt)
         yield from _check_refrigeration(ctx, route, vt)
         yield from _check_cost(ctx, route, vt)

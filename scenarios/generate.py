@@ -39,6 +39,7 @@ from optimizer.model import (
     Options,
     Order,
     Product,
+    RestRules,
     RoadNetworkTravel,
     Site,
     TimeWindow,
@@ -327,6 +328,7 @@ def generate_county(
             shift_start=SHIFT_START,
             shift_end=SHIFT_END,
             max_duration_min=MAX_DURATION_MIN,
+            rest_rules=RestRules(),  # the regulation's 4 h / 20 min (model.RestRules)
             start="HUB",
             end="HUB",
         )

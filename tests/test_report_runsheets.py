@@ -142,7 +142,8 @@ def test_no_arrival_before_work_can_start(tmp_path: Path) -> None:
         if site["id"] == "V3":
             site["time_windows"] = [{"start": 480, "end": 540}]  # 08:00-09:00
     data["orders"] = [o for o in data["orders"] if o["id"] in ("P-V1", "P-V3")]
-    data["fleet"] = [{**data["fleet"][0], "count": 1}]
+    # Without rest rules: a wait that is a driver's rest stays where it is.
+    data["fleet"] = [{**data["fleet"][0], "count": 1, "rest_rules": None}]
     batch = Batch.model_validate(data)
     plan = plan_batch(batch, time_limit_s=1, baseline=False)
     assert plan.kpis.orders_unassigned == 0

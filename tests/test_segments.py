@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from optimizer.model import with_fleet
 from optimizer.routing.assemble import assemble_route
 from optimizer.routing.engines import FRESHNESS_MARGIN_MIN, EngineRoute
 from optimizer.routing.problem import compile_problem, freshness_deadlines
@@ -21,7 +22,10 @@ from scenarios.generate import generate_county, with_fuel_rates
 
 @pytest.fixture(scope="module")
 def solved():
-    batch = with_fuel_rates(generate_county(30, 3))
+    """A generated county without drivers' rests: the segments price routes as if none
+    were taken (where they are, an optimistic screen that the exact check follows)."""
+    county = with_fuel_rates(generate_county(30, 3))
+    batch = with_fleet(county, [vt.model_copy(update={"rest_rules": None}) for vt in county.fleet])
     problem = compile_problem(batch)
     result = solve_pyvrp(problem, 1.0, seed=1)
     return problem, result.routes

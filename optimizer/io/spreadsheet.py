@@ -23,8 +23,10 @@ make one time window (``time_windows`` takes several: ``08:00-12:00;14:00-18:00`
 Without a fleet table the batch gets ``default_fleet``: per hub, reefers of 1500 kg /
 13 m³ at 2 °C and vans of 1000 kg / 8 m³ (domain.md §2.1), with the demo county's costs
 and a 05:00-19:00 shift. Counts are generous (enough for all the kg on one trip each);
-vehicles left unused cost nothing. A product cell names a row of the products sheet
-(by id or name) or a catalogue category, in English or Chinese (``草莓``, ``strawberry``).
+vehicles left unused cost nothing. Fleets, default or read, keep the regulation's rest
+rules (4 h driving, then 20 min) unless a fleet row says ``rest_rules``/``驾驶休息`` no.
+A product cell names a row of the products sheet (by id or name) or a catalogue
+category, in English or Chinese (``草莓``, ``strawberry``).
 A products sheet row outside the catalogue (``猕猴桃``) gives its temperature class, shelf
 life (hours, or days in a ``保鲜期（天）`` column), the °C that shelf life holds at and its
 Q10; a row naming a catalogue category (``耙耙柑``, category ``柑橘``) takes the rest from it.
@@ -197,6 +199,11 @@ def _bool(value: object) -> bool:
     if key in _FALSE:
         return False
     raise CellError("imp.not_bool", value=value)
+
+
+def _rest_rules(value: object) -> dict[str, Any] | None:
+    """Yes: the regulation's rest rules (``model.RestRules`` defaults); no: none."""
+    return {} if _bool(value) else None
 
 
 def _share(value: object) -> float:
@@ -391,6 +398,8 @@ FLEET_COLUMNS: tuple[Column, ...] = (
     Column("shift_start", _clock, False, ("shift from", "出车时间", "班次开始", "上班时间")),
     Column("shift_end", _clock, False, ("shift to", "收车时间", "班次结束", "下班时间")),
     Column("max_duration_min", _number, False, ("max duration", "最长工时", "最长工时分钟")),
+    Column("rest_rules", _rest_rules, False, ("rest rules", "rests", "驾驶休息", "休息规定",
+                                              "疲劳驾驶限制")),
     Column("start", _text, False, ("start site", "起点", "出发地")),
     Column("end", _text, False, ("end site", "终点", "收车地")),
 )
@@ -671,8 +680,9 @@ def default_fleet(
 
     Costs follow the demo county (reefer 3 CNY/km, 50 CNY/h with the cooling unit, 250 CNY
     a day; van 2 CNY/km, 35 CNY/h, 200 CNY a day; domain.md §0, §2.4); shifts 05:00-19:00,
-    12 h at most. Each hub gets ``max(2, ⌈total kg / capacity⌉)`` of each type: enough to
-    carry everything on one trip, and unused vehicles cost nothing. Names are in ``lang``.
+    12 h at most, the regulation's rest rules. Each hub gets ``max(2, ⌈total kg /
+    capacity⌉)`` of each type: enough to carry everything on one trip, and unused
+    vehicles cost nothing. Names are in ``lang``.
     """
     zh = normalize_lang(lang) == "zh-CN"
     reefers = max(2, math.ceil(total_kg / 1500))
@@ -681,7 +691,7 @@ def default_fleet(
     for hub in hubs or [None]:  # no hub: the batch model reports it
         suffix = "" if len(hubs) <= 1 else f"@{hub}"
         common: dict[str, Any] = {"shift_start": 300.0, "shift_end": 1140.0,
-                                  "max_duration_min": 720.0}
+                                  "max_duration_min": 720.0, "rest_rules": {}}
         if hub is not None:
             common |= {"start": hub, "end": hub}
         reefer_name = "4.2米轻型冷藏车" if zh else "4.2 m light refrigerated truck"
@@ -935,6 +945,8 @@ def import_batch(
     if fleet_table is not None:
         parsed["fleet"] = _parse_rows(reader, fleet_table, FLEET_COLUMNS)
         items["fleet"], origins["fleet"] = parsed["fleet"].items, list(parsed["fleet"].origins)
+        for vehicle in items["fleet"]:  # county fleets keep the regulation unless told not to
+            vehicle.setdefault("rest_rules", {})
     elif fleet_path is not None:
         parsed["fleet"], items["fleet"], origins["fleet"] = Parsed(broken=1), [], []
     else:

@@ -31,9 +31,10 @@ from optimizer.model import (
     vehicle_ids,
 )
 from optimizer.network import TravelMatrices, travel_matrices
-from optimizer.plan import Plan
+from optimizer.plan import Plan, Stop
 from optimizer.replan.events import Events
 from optimizer.replan.state import Position, positions
+from optimizer.routing.breaks import carried_over
 
 CLOSED_LEG_MIN = 1e5  # a closed leg: longer than any shift, so no route can drive it
 MAX_SHARE_USED = 0.999999  # min_freshness must stay below 1: spoiled goods stay unservable
@@ -214,6 +215,25 @@ def _carried(
     return data
 
 
+def _rests_so_far(
+    p: Position, vt: VehicleType, day: Batch, travel: TravelMatrices
+) -> dict[str, object] | None:
+    """A truck on the road's rest rules for what is left: the driving it has done since
+    its last rest, and whether its meal is still due."""
+    if vt.rest_rules is None:
+        return None
+    index, sites = travel.index(), day.sites_by_id
+
+    def leg(a: str, b: str) -> float:
+        return float(travel.minutes[index[a], index[b]])
+
+    def service(stop: Stop) -> float:
+        return sites[stop.site].service_min if stop.load or stop.unload else 0.0
+
+    rules = carried_over(vt.rest_rules, p.locked, p.rests, leg, service, p.ready)
+    return rules.model_dump()
+
+
 def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
     """The day and residual batches of a re-plan (``ReplanInputError`` on bad events)."""
     errors = _check_events(batch, plan, events)
@@ -284,6 +304,7 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
                 "shift_end": shift_end,
                 "max_duration_min": max(1e-3, shift_end - shift_start),
                 "max_km": None if vt.max_km is None else max(1e-3, vt.max_km - p.km),
+                "rest_rules": _rests_so_far(p, vt, day, day_travel),
             }
         )
         real[f"{start_site(p.vehicle)}-1"] = p.vehicle

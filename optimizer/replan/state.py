@@ -10,9 +10,9 @@ left is free.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from optimizer.plan import Plan, Route, Stop
+from optimizer.plan import Plan, Rest, Route, Stop
 from optimizer.replan.events import Events
 
 
@@ -26,6 +26,7 @@ class Position:
     ready: float  # when it can leave its last locked stop (delays included)
     on_board: list[str]  # order ids loaded in the locked stops and not unloaded there
     down: bool
+    rests: list[Rest] = field(default_factory=list)  # the driver's breaks at locked stops
 
     @property
     def site(self) -> str:
@@ -74,5 +75,8 @@ def positions(plan: Plan, events: Events) -> dict[str, Position]:
             ready=ready,
             on_board=on_board(locked),
             down=route.vehicle in down,
+            rests=[
+                r for r in route.rests if r.stop < n - 1 or (r.stop == n - 1 and r.place != "road")
+            ],
         )
     return out

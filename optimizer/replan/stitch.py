@@ -9,12 +9,14 @@ cost once), so the stitched plan is a plan of the day's batch.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from optimizer.freshness import used_minutes
 from optimizer.kpis import compute_kpis, fuel_cost, route_cost
 from optimizer.model import VehicleType, vehicle_ids
-from optimizer.plan import OrderOutcome, Plan, Route, Stop
+from optimizer.plan import OrderOutcome, Plan, Rest, Route, Stop
 from optimizer.replan.residual import Residual
 from optimizer.routing.assemble import search_reason, served_outcome, unserved_outcome
 
@@ -39,7 +41,9 @@ def _home(res: Residual, vehicle: str, vt: VehicleType) -> Stop | None:
     )
 
 
-def _priced(res: Residual, vehicle: str, vt: VehicleType, stops: list[Stop]) -> Route:
+def _priced(
+    res: Residual, vehicle: str, vt: VehicleType, stops: list[Stop], rests: list[Rest]
+) -> Route:
     """A route of the day's batch: loads re-simulated, km, duration and cost recomputed."""
     orders = res.day.orders_by_id
     kg = m3 = 0.0
@@ -64,7 +68,24 @@ def _priced(res: Residual, vehicle: str, vt: VehicleType, stops: list[Stop]) -> 
         km=km,
         duration_min=duration,
         cost=route_cost(vt, km, duration, fuel),
+        rests=sorted(rests, key=lambda r: r.start),
     )
+
+
+def _moved_rests(route: Route, locked: int, day_sites: Mapping[str, object]) -> list[Rest]:
+    """A residual route's rests on the day's route, after ``locked`` locked stops: a rest
+    at a stand-in stop (where the truck stands at its last locked stop) is on the leg
+    from that stop."""
+    index: dict[int, int] = {}
+    for j, stop in enumerate(route.stops):
+        if stop.site in day_sites:
+            index[j] = locked + len(index)
+    return [
+        r.model_copy(update={"stop": index[r.stop]})
+        if r.stop in index
+        else r.model_copy(update={"stop": locked - 1, "place": "road"})
+        for r in route.rests
+    ]
 
 
 def stitch_routes(res: Residual, residual_plan: Plan) -> list[Route]:
@@ -75,12 +96,14 @@ def stitch_routes(res: Residual, residual_plan: Plan) -> list[Route]:
     for vid, vt in vehicle_ids(res.day):
         p = res.positions.get(vid)
         stops: list[Stop] = [s.model_copy(deep=True) for s in p.locked] if p else []
+        rests = list(p.rests) if p else []
         if vid in cont:
+            rests += _moved_rests(cont[vid], len(stops), day_sites)
             stops += [s.model_copy(deep=True) for s in cont[vid].stops if s.site in day_sites]
         elif p is not None and not p.down and (home := _home(res, vid, vt)) is not None:
             stops.append(home)
         if any(s.load or s.unload for s in stops):
-            routes.append(_priced(res, vid, vt, stops))
+            routes.append(_priced(res, vid, vt, stops, rests))
     return routes
 
 

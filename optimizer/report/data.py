@@ -16,7 +16,7 @@ from optimizer.freshness import (
 )
 from optimizer.i18n import CATEGORY_ZH, normalize_lang, t
 from optimizer.model import Batch, Order, Product, Site, VehicleType, format_clock
-from optimizer.plan import OrderOutcome, Plan, Route
+from optimizer.plan import OrderOutcome, Plan, Rest, Route
 from optimizer.reasons import outcome_text
 
 # Route colours by vehicle: distinct, dark enough for white arrowheads, colour-blind aware
@@ -71,6 +71,19 @@ def clock(minutes: float | None, lang: str) -> str:
         return format_clock(rest if total >= 0 else total)
     unit = "天" if normalize_lang(lang) == "zh-CN" else "d"
     return f"+{days}{unit} {format_clock(rest)}"
+
+
+def rest_text(rest: Rest, lang: str) -> str:
+    """``休息 10:35-10:55（20 分钟），在本站，作业前``: a driver's break as he reads it."""
+    return t(
+        "rs.rest",
+        lang,
+        kind=t(f"rest.kind.{rest.kind}", lang),
+        start=format_clock(rest.start),
+        end=format_clock(rest.end),
+        minutes=round(rest.end - rest.start),
+        place=t(f"rest.place.{rest.place}", lang),
+    )
 
 
 def compartment_c(vehicle: VehicleType, batch: Batch) -> float:
@@ -133,6 +146,7 @@ class StopRow:
     m3_on_board: float
     km_from_previous: float
     actions: list[Action] = field(default_factory=list)
+    rests: list[Rest] = field(default_factory=list)  # at this stop and on the leg after it
 
     @property
     def wait_min(self) -> float:
@@ -175,6 +189,7 @@ def build_runsheets(batch: Batch, plan: Plan) -> list[RunSheet]:
                     m3_on_board=stop.m3_on_board,
                     km_from_previous=stop.km_from_previous,
                     actions=actions,
+                    rests=[r for r in route.rests if r.stop == seq - 1],
                 )
             )
         sheets.append(

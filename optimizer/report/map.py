@@ -33,6 +33,7 @@ from optimizer.report.data import (
     build_runsheets,
     compartment_text,
     product_label,
+    rest_text,
     site_label,
 )
 from optimizer.report.page import bounds, common_labels, leaflet_page, tiles_option
@@ -159,6 +160,7 @@ def _site_popup(
                     f"{_e(t('unit.kg', lang))}): {_e(', '.join(ids))}"
                 )
         lines.append(_e(t("map.on_board", lang, kg=row.kg_on_board, m3=row.m3_on_board)))
+        lines += [_e(rest_text(r, lang)) for r in row.rests]
         out.append('<div class="visit">' + "<br>".join(lines) + "</div>")
     return "".join(out)
 
@@ -175,10 +177,15 @@ def _route_popup(sheet: RunSheet, batch: Batch, lang: str) -> str:
         cost=route.cost.total,
     )
     path = " → ".join(s.site for s in route.stops)
+    rests = "".join(
+        f"<br>{_e(route.stops[r.stop].site)}: {_e(rest_text(r, lang))}" for r in route.rests
+    )
+    if rests:
+        rests = f"<div><b>{_e(t('map.rests', lang))}</b>{rests}</div>"
     return (
         f'<h4><span style="color:{sheet.color}">■</span> {_e(route.vehicle)}</h4>'
         f"<div>{_e(vt.name or vt.id)} · {_e(compartment_text(vt, batch, lang))}</div>"
-        f'<div>{_e(summary)}</div><div class="muted">{_e(path)}</div>'
+        f'<div>{_e(summary)}</div><div class="muted">{_e(path)}</div>{rests}'
     )
 
 

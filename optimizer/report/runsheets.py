@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from optimizer.i18n import KPI_ROWS, format_kpi, format_share, normalize_lang, t
 from optimizer.model import Batch, Site, format_clock
-from optimizer.plan import Plan
+from optimizer.plan import Plan, Rest
 from optimizer.report.data import (
     Action,
     RunSheet,
@@ -35,6 +35,7 @@ from optimizer.report.data import (
     clock,
     compartment_text,
     product_label,
+    rest_text,
     unserved,
 )
 
@@ -70,6 +71,11 @@ class Visit:
         return self.rows[-1].departure
 
     @property
+    def rests(self) -> list[Rest]:
+        """Drivers' breaks at this stop and on the road to the next."""
+        return [r for row in self.rows for r in row.rests]
+
+    @property
     def actions(self) -> list[Action]:
         """Unloads first, then loads, over all the plan stops merged here."""
         acts = [a for row in self.rows for a in row.actions]
@@ -89,7 +95,8 @@ def driver_visits(sheet: RunSheet) -> list[Visit]:
 
     A wait before service at a stop (the plan arrives before the site opens or the
     produce is ready) moves to the previous stop: leave it that much later and arrive
-    as work can start. Service starts stay the plan's.
+    as work can start; except a driver's rest, which stays where it is. Service starts
+    stay the plan's.
     """
     groups: list[list[StopRow]] = []
     for row in sheet.stops:
@@ -97,10 +104,20 @@ def driver_visits(sheet: RunSheet) -> list[Visit]:
             groups[-1].append(row)
         else:
             groups.append([row])
+    rules = sheet.vehicle_type.rest_rules
+
+    def moves(row: StopRow) -> bool:
+        """Whether the wait at ``row`` moves to the previous stop: not when it is a
+        driver's rest (listed, or long enough to be one), which must stay where the
+        plan has it."""
+        rest = rules is not None and row.wait_min >= rules.min_rest_min - 1e-6
+        return not rest and not any(r.place == "waiting" for r in row.rests)
+
     visits = []
     for k, group in enumerate(groups):
-        wait_next = groups[k + 1][0].wait_min if k + 1 < len(groups) else 0.0
-        arrive = group[0].arrival if k == 0 else group[0].start
+        nxt = groups[k + 1][0] if k + 1 < len(groups) else None
+        wait_next = nxt.wait_min if nxt is not None and moves(nxt) else 0.0
+        arrive = group[0].arrival if k == 0 or not moves(group[0]) else group[0].start
         visits.append(Visit(k + 1, tuple(group), arrive, group[-1].departure + wait_next))
     return visits
 
@@ -187,6 +204,7 @@ def stop_records(sheet: RunSheet, lang: str) -> list[dict[str, object]]:
         notes = _contacts(v, "note")
         if leave_note := _leave_note(visits, v, lang):
             notes.append(leave_note)
+        notes += [rest_text(r, lang) for r in v.rests]
         records.append({
             "stop": v.seq,
             "site_name": v.site.name or v.site.id,
@@ -267,7 +285,8 @@ def runsheet_records(sheet: RunSheet, lang: str) -> list[dict[str, object]]:
             "kg_on_board": round(v.kg_on_board, 1),
             "m3_on_board": round(v.m3_on_board, 3),
             "phone": v.site.phone or None,
-            "note": v.site.note or None,
+            "note": "\n".join([v.site.note or "", *(rest_text(r, lang) for r in v.rests)]).strip()
+            or None,
         }
         if not v.actions:
             records.append({**base, "action": _route_end_label(visits, v, lang)})

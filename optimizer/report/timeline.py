@@ -1,4 +1,5 @@
-"""Timeline chart: each vehicle over the day, split into driving, service and waiting.
+"""Timeline chart: each vehicle over the day, split into driving, service and waiting,
+with drivers' rests and meal breaks drawn over them.
 
 Drawn on a matplotlib Figure with the Agg canvas (no display, no pyplot global state).
 ``timeline_png`` gives PNG bytes (the run sheets embed them as base64), ``timeline_svg``
@@ -27,7 +28,8 @@ from optimizer.report.data import route_color
 
 log = logging.getLogger(__name__)
 
-COLORS = {"service": "#2B2B2B", "waiting": "#D9D9D9"}  # driving bars take the route colour
+# Driving bars take the route colour; rests are drawn over the span they fall in.
+COLORS = {"service": "#2B2B2B", "waiting": "#D9D9D9", "rest": "#009E73"}
 _CJK_FAMILIES = (
     "Noto Sans CJK SC",
     "Noto Sans SC",
@@ -62,8 +64,14 @@ def cjk_font_family() -> str | None:
 
 
 def segments(route: Route) -> dict[str, list[tuple[float, float]]]:
-    """``(start, length)`` minutes of driving, waiting and service along a route."""
-    out: dict[str, list[tuple[float, float]]] = {"driving": [], "waiting": [], "service": []}
+    """``(start, length)`` minutes of driving, waiting and service along a route, and of
+    its rests (which lie within those spans)."""
+    out: dict[str, list[tuple[float, float]]] = {
+        "driving": [],
+        "waiting": [],
+        "service": [],
+        "rest": [(r.start, r.end - r.start) for r in route.rests],
+    }
     stops = route.stops
     for i, stop in enumerate(stops):
         if stop.start - stop.arrival > 1e-6:
@@ -97,6 +105,7 @@ def timeline_figure(
         ax.broken_barh(parts["waiting"], (row - 0.3, 0.6), facecolors=COLORS["waiting"],
                        hatch="///", edgecolor="#999999", linewidth=0)
         ax.broken_barh(parts["service"], (row - 0.3, 0.6), facecolors=COLORS["service"])
+        ax.broken_barh(parts["rest"], (row - 0.2, 0.4), facecolors=COLORS["rest"])
     starts = [r.stops[0].arrival for r in routes] or [360.0]
     ends = [r.stops[-1].departure for r in routes] or [1080.0]
     lo, hi = 60 * (min(starts) // 60), 60 * (-(-max(ends) // 60))
@@ -116,9 +125,11 @@ def timeline_figure(
         Patch(facecolor=COLORS["waiting"], hatch="///", edgecolor="#999999",
               label=t("tl.waiting", code)),
     ]
+    if any(r.rests for r in routes):
+        handles.append(Patch(facecolor=COLORS["rest"], label=t("tl.rest", code)))
     prop = font_manager.FontProperties(family=[family, "DejaVu Sans"] if family else None, size=8)
     if not single:
-        ax.legend(handles=handles, loc="lower right", ncols=3, frameon=False,
+        ax.legend(handles=handles, loc="lower right", ncols=len(handles), frameon=False,
                   bbox_to_anchor=(1.0, 1.0), prop=prop)
         ax.set_title(t("tl.title", code), loc="left", fontproperties=prop, fontsize=11)
         ax.set_xlabel(t("tl.time", code), fontproperties=prop)

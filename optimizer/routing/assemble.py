@@ -3,10 +3,14 @@
 Consecutive nodes at one hub or centre form one stop; at a village station every node
 is a stop of its own (see ``problem.py``). Times come from the engine, whose integer
 schedule rounds travel up, so the floating-point arrival at every stop is no later than
-the engine's service start: the schedule it promised can be kept.
+the engine's service start: the schedule it promised can be kept. Under a vehicle
+type's rest rules the driver's rests are placed here too (``breaks.Driver``), pushing
+later stops back where they need to (which the validator then judges).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -15,8 +19,10 @@ from optimizer.kpis import compute_kpis, fuel_cost, route_cost
 from optimizer.model import Batch, Order
 from optimizer.plan import OrderOutcome, Plan, Route, Stop
 from optimizer.reasons import Reason
+from optimizer.routing.breaks import Driver
 from optimizer.routing.engines import REQUIRED_PENALTY_CNY, EngineRoute
 from optimizer.routing.problem import END, LOAD, START, UNLOAD, RoutingProblem
+from optimizer.routing.timing import window_end
 from optimizer.validate import validate_plan
 
 
@@ -34,7 +40,6 @@ def assemble_route(problem: RoutingProblem, er: EngineRoute) -> Route:
     """The plan route of one engine route (its stops, loads, km, duration and cost)."""
     p = problem
     vehicle = p.vehicles[er.vehicle]
-    site_ids = p.travel.site_ids
     groups: list[list[int]] = []
     for pos, node in enumerate(er.nodes):
         prev = er.nodes[groups[-1][-1]] if groups else -1
@@ -43,10 +48,43 @@ def assemble_route(problem: RoutingProblem, er: EngineRoute) -> Route:
         else:
             groups.append([pos])
 
+    rules = vehicle.type.rest_rules
+    begins = min(er.times[i] for i in groups[0])
+    driver = None if rules is None else Driver.of(rules, begins, meal=False)
+    stops = _stops(p, er, groups, driver)
+    if rules is not None and driver is not None and driver.meal_missing(stops[-1].arrival):
+        driver = Driver.of(rules, begins)  # out when the meal window closes: time it again
+        stops = _stops(p, er, groups, driver)
+    assert p.node_role[er.nodes[0]] == START and p.node_role[er.nodes[-1]] == END
+    km_total = sum(s.km_from_previous for s in stops)
+    duration = stops[-1].departure - stops[0].start
+    fuel = fuel_cost(
+        vehicle.type,
+        np.array([s.km_from_previous for s in stops[1:]]),
+        np.array([s.kg_on_board for s in stops[:-1]]),
+        p.batch.options.fuel_price_cny_per_l,
+    )
+    return Route(
+        vehicle=vehicle.id,
+        vehicle_type=vehicle.type.id,
+        stops=stops,
+        km=km_total,
+        duration_min=duration,
+        cost=route_cost(vehicle.type, km_total, duration, fuel),
+        rests=[] if driver is None else driver.rests,
+    )
+
+
+def _stops(
+    p: RoutingProblem, er: EngineRoute, groups: list[list[int]], driver: Driver | None
+) -> list[Stop]:
+    """The stops of ``er`` (its nodes grouped into ``groups``), timed from the engine's
+    service starts, with ``driver``'s rests placed."""
+    site_ids = p.travel.site_ids
     stops: list[Stop] = []
     kg = m3 = 0.0
-    prev_site = -1
-    for g in groups:
+    arrival, prev_site = 0.0, -1  # at the current stop, from the previous stop's departure
+    for at, g in enumerate(groups):
         nodes = [er.nodes[i] for i in g]
         site = int(p.node_site[nodes[0]])
         actions = [i for i, n in zip(g, nodes, strict=True) if p.node_role[n] in (LOAD, UNLOAD)]
@@ -65,18 +103,27 @@ def assemble_route(problem: RoutingProblem, er: EngineRoute) -> Route:
             kg += p.node_kg[n]
             m3 += p.node_m3[n]
         if stops:
-            arrival = stops[-1].departure + float(p.travel.minutes[prev_site, site])
             km = float(p.travel.km[prev_site, site])
         else:
             arrival = min(er.times[i] for i in g)
             km = 0.0
+        service = float(p.node_service[er.nodes[actions[0]]]) if actions else 0.0
         if actions:
             start = max(arrival, max(er.times[i] for i in actions))
-            departure = start + float(p.node_service[er.nodes[actions[0]]])
         else:
-            start = departure = arrival if stops else max(er.times[i] for i in g)
+            start = arrival if stops else max(er.times[i] for i in g)
             if not stops:
                 arrival = start
+        departure = start + service
+        if at + 1 < len(groups):
+            travel = float(p.travel.minutes[site, p.node_site[er.nodes[groups[at + 1][0]]]])
+            if driver is None:
+                next_arrival = departure + travel
+            else:
+                latest = min((window_end(p, er.nodes[i], start) for i in actions), default=math.inf)
+                start, departure, next_arrival = driver.leave(
+                    at, arrival, start, service, latest, travel
+                )
         stops.append(
             Stop(
                 site=site_ids[site],
@@ -91,23 +138,9 @@ def assemble_route(problem: RoutingProblem, er: EngineRoute) -> Route:
             )
         )
         prev_site = site
-    assert p.node_role[er.nodes[0]] == START and p.node_role[er.nodes[-1]] == END
-    km_total = sum(s.km_from_previous for s in stops)
-    duration = stops[-1].departure - stops[0].start
-    fuel = fuel_cost(
-        vehicle.type,
-        np.array([s.km_from_previous for s in stops[1:]]),
-        np.array([s.kg_on_board for s in stops[:-1]]),
-        p.batch.options.fuel_price_cny_per_l,
-    )
-    return Route(
-        vehicle=vehicle.id,
-        vehicle_type=vehicle.type.id,
-        stops=stops,
-        km=km_total,
-        duration_min=duration,
-        cost=route_cost(vehicle.type, km_total, duration, fuel),
-    )
+        if at + 1 < len(groups):
+            arrival = next_arrival
+    return stops
 
 
 def engine_routes(problem: RoutingProblem, routes: list[Route]) -> list[EngineRoute]:

@@ -54,18 +54,20 @@ def binding_limit(
             continue
         inner = r.nodes[1:-1]
         start = p.vehicles[r.vehicle].type.shift_start
+        rules = p.vehicles[r.vehicle].type.rest_rules
         for i in range(len(inner) + 1):
             for j in range(i, len(inner) + 1):
                 tries += 1
                 if tries > MAX_TRIES or time.perf_counter() > deadline:
                     break
                 nodes = [r.nodes[0], *inner[:i], load, *inner[i:j], unload, *inner[j:], r.nodes[-1]]
-                times = schedule(p, minutes, start, nodes)
+                times = schedule(p, minutes, start, nodes, rules)
                 if times is None:
                     broken = {"windows"}
                 else:
                     route = assemble_route(
-                        p, EngineRoute(r.vehicle, nodes, tighten(p, minutes, times, nodes))
+                        p,
+                        EngineRoute(r.vehicle, nodes, tighten(p, minutes, times, nodes, rules)),
                     )
                     kinds = {LIMIT_OF.get(v.kind) for v in validator.violations([route])}
                     broken = {kind for kind in kinds if kind is not None}

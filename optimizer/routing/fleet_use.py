@@ -96,5 +96,5 @@ def _route_for(
 ) -> EngineRoute | None:
     v = problem.vehicles[vehicle]
     nodes = [v.start_node, *actions, v.end_node]
-    times = schedule(problem, minutes, template.times[0], nodes)
+    times = schedule(problem, minutes, template.times[0], nodes, v.type.rest_rules)
     return None if times is None else EngineRoute(vehicle, nodes, times)

@@ -26,6 +26,7 @@ from optimizer.routing.polish import exact_cost, polish
 from optimizer.routing.problem import RoutingProblem
 from optimizer.routing.progress import Progress
 from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
+from optimizer.routing.search.repair import has_rest_rules, relaxed, rests_repaired
 
 PYVRP_SHARE = 0.5  # of an engine run's time, for PyVRP, when its model is conservative
 PYVRP_SHARE_LARGE = 0.85  # ... above SMALL_NODES, where OR-Tools' search gains little
@@ -80,6 +81,22 @@ def run_engine(
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+    if has_rest_rules(problem):
+        # The engines search without drivers' rests; the routes that then break a rule
+        # once rests are placed are repaired by the exact search.
+        free = run_engine(
+            relaxed(problem),
+            time_limit_s,
+            engine=engine,
+            progress=progress,
+            phase=phase,
+            initial=initial,
+            workers=workers,
+        )
+        repaired = ensure_min_used(problem, rests_repaired(problem, free))
+        return EngineResult(
+            repaired.routes, repaired.objective, repaired.status, free.seconds
+        )
     started = time.perf_counter()
     scored: list[tuple[float, EngineResult]] = []  # validated cost, candidate
 

@@ -156,16 +156,17 @@ class Exchange:
             return self._idle(vehicle)
         if not self._fits(v.type, nodes):
             return None
-        early = schedule(self.p, self.minutes, v.type.shift_start, nodes)
+        rules = v.type.rest_rules
+        early = schedule(self.p, self.minutes, v.type.shift_start, nodes, rules)
         if early is None:
             return None
-        tight = tighten(self.p, self.minutes, early, nodes)
+        tight = tighten(self.p, self.minutes, early, nodes, rules)
         # Leaving early only lengthens the route: if the tight one cannot pay, neither can.
         if self._estimate(v.type, nodes, tight) > limit * (1 + SCREEN_SLACK):
             return None
         tries = [tight]
         if start is not None and early[0] < start < tight[0]:
-            kept = schedule(self.p, self.minutes, start, nodes)
+            kept = schedule(self.p, self.minutes, start, nodes, rules)
             if kept is not None:
                 tries.append(kept)
         if early != tight:
