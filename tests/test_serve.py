@@ -1,15 +1,22 @@
-"""Serving orders no route carries: scarce trucks first, and ejection when a required
-order fits nowhere."""
+"""Serving orders no route carries: scarce trucks first, ejection when a required order
+fits nowhere, and an engine's infeasible best repaired."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from optimizer.model import Batch
+from optimizer.routing import portfolio
 from optimizer.routing.assemble import assemble_route
-from optimizer.routing.problem import compile_problem
+from optimizer.routing.engines import EngineResult, EngineRoute
+from optimizer.routing.problem import RoutingProblem, compile_problem
 from optimizer.routing.search.exchange import Exchange
+from optimizer.routing.search.repair import routes_repaired
 from optimizer.routing.search.serve import open_vehicle, serve_unserved
+from optimizer.routing.solve import InvalidPlan, _plan, plan_batch
+from optimizer.routing.timing import schedule
+from optimizer.validate import validate_plan
 
 
 def _one_reefer() -> Batch:
@@ -71,3 +78,49 @@ def test_a_required_order_that_fits_nowhere_takes_a_seat_another_truck_can_give(
     serve_unserved(ex, eject=True)
     assert _vehicle_type(ex, "P1") == "reefer" and _vehicle_type(ex, "D1") == "van"
     assert not ex.validator.violations([assemble_route(ex.p, r) for r in ex.serving()])
+
+
+def _broken(problem: RoutingProblem) -> EngineResult:
+    """The strawberries on the van and the parcel on the reefer: every window kept,
+    refrigeration broken (an engine's infeasible best)."""
+    by_type = {v.type.id: i for i, v in enumerate(problem.vehicles)}
+    k = {o.id: i for i, o in enumerate(problem.orders)}
+    routes = []
+    for vtype, order in (("van", "P1"), ("reefer", "D1")):
+        v = by_type[vtype]
+        vehicle = problem.vehicles[v]
+        nodes = [vehicle.start_node, *(int(n) for n in problem.pairs[k[order]]), vehicle.end_node]
+        minutes = problem.node_view("minutes")
+        times = schedule(problem, minutes, vehicle.type.shift_start, nodes)
+        assert times is not None
+        routes.append(EngineRoute(v, nodes, times))
+    return EngineResult(routes, 0.0, "success", 0.0)
+
+
+def test_an_engines_infeasible_best_is_repaired_into_a_valid_plan() -> None:
+    batch = _one_reefer()
+    problem = compile_problem(batch)
+    broken = _broken(problem)
+    with pytest.raises(InvalidPlan, match="refrigeration"):
+        _plan(problem, broken, "auto")
+    repaired = routes_repaired(problem, broken)
+    plan = _plan(problem, repaired, "auto")
+    assert validate_plan(batch, plan) == []
+    assert plan.kpis.required_unassigned == 0
+
+
+def test_no_valid_candidate_from_the_engines_still_ends_in_a_valid_plan(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Both engines out of time with an infeasible best: the plan is repaired, not
+    refused (it was an InvalidPlan error at 1,000 villages with tight shelf lives)."""
+    batch = _one_reefer()
+
+    def infeasible(problem: RoutingProblem, *_a: object, **_kw: object) -> EngineResult:
+        return _broken(problem)
+
+    monkeypatch.setattr(portfolio, "solve_pyvrp", infeasible)
+    monkeypatch.setattr(portfolio, "solve_ortools", infeasible)
+    plan = plan_batch(batch, time_limit_s=1.0, engine="pyvrp")
+    assert validate_plan(batch, plan) == []
+    assert plan.kpis.required_unassigned == 0

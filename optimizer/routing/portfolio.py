@@ -23,17 +23,22 @@ from optimizer.routing.fleet_use import ensure_min_used
 from optimizer.routing.native import solve_native
 from optimizer.routing.ortools_engine import solve_ortools
 from optimizer.routing.polish import exact_cost, polish
-from optimizer.routing.problem import RoutingProblem
+from optimizer.routing.problem import MATRIX_NODES_MAX, RoutingProblem
 from optimizer.routing.progress import Progress
 from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
-from optimizer.routing.search.repair import has_rest_rules, relaxed, rests_repaired
+from optimizer.routing.search.repair import (
+    has_rest_rules,
+    relaxed,
+    rests_repaired,
+    routes_repaired,
+)
 
 PYVRP_SHARE = 0.5  # of an engine run's time, for PyVRP, when its model is conservative
 PYVRP_SHARE_LARGE = 0.85  # ... above SMALL_NODES, where OR-Tools' search gains little
 PYVRP_SHARE_EXACT = 0.85  # when PyVRP's model is exact (no shelf-life limits to imply)
 SMALL_NODES = 300  # measured (portfolio.py, 30 s): OR-Tools alone 1 % behind PyVRP at 180
 # nodes, 17 % and 47 % behind at 430 and 850
-ORTOOLS_MAX_NODES = 3000  # above this, OR-Tools' node matrices cost too much memory
+ORTOOLS_MAX_NODES = MATRIX_NODES_MAX  # above this, OR-Tools' node matrices cost too much
 ENGINES = ("auto", "ortools", "pyvrp", "native")
 
 
@@ -94,9 +99,7 @@ def run_engine(
             workers=workers,
         )
         repaired = ensure_min_used(problem, rests_repaired(problem, free))
-        return EngineResult(
-            repaired.routes, repaired.objective, repaired.status, free.seconds
-        )
+        return EngineResult(repaired.routes, repaired.objective, repaired.status, free.seconds)
     started = time.perf_counter()
     scored: list[tuple[float, EngineResult]] = []  # validated cost, candidate
 
@@ -167,7 +170,12 @@ def run_engine(
             warm=warm,
         )
         consider(last)
-    # No valid candidate: return the last one, whose plan then fails validation loudly.
+    if not scored and last is not None and last.routes:
+        # No valid candidate (an engine out of time before it found a feasible
+        # solution): its routes are trimmed until each keeps every rule and the orders
+        # taken off served elsewhere; what fits nowhere is left out with its reasons.
+        repair_s = max(REPAIR_MIN_S, time_limit_s * REPAIR_SHARE)
+        consider(routes_repaired(problem, last, time.perf_counter() + repair_s))
     chosen = best() or last
     if chosen is None:
         return EngineResult([], math.inf, "not_solved", time.perf_counter() - started)
@@ -192,6 +200,8 @@ def _ortools_build_s(problem: RoutingProblem) -> float:
     return models * ORTOOLS_BUILD_S_PER_NODE2 * problem.n_nodes**2
 
 
+REPAIR_SHARE = 0.1  # of the limit, beyond it, to repair an engine's infeasible best
+REPAIR_MIN_S = 1.0
 PROBE_SHARE = 0.3  # of a contested engine run, for each of PyVRP and the native search
 # Where shelf life binds and OR-Tools' model fits, its exact model (from scratch) is a
 # third contestant: 25 % for each probe, the leader goes on for the rest. Measured at 60

@@ -37,6 +37,9 @@ from optimizer.network import TravelMatrices, travel_matrices
 START, END, LOAD, UNLOAD = 0, 1, 2, 3
 
 
+MATRIX_NODES_MAX = 3000  # above this, node-by-node matrices cost too much memory
+
+
 @dataclass(frozen=True)
 class Vehicle:
     id: str

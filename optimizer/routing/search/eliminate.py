@@ -13,9 +13,7 @@ def empty_route(ex: Exchange, r: int) -> bool:
         return False
     saved = ex.routes[:], ex.costs[:]
     budget = ex.costs[r]
-    heaviest_first = sorted(
-        ex._orders_on(r), key=lambda k: -ex.p.node_kg[ex.p.pairs[k, 0]]
-    )
+    heaviest_first = sorted(ex._orders_on(r), key=lambda k: -ex.p.node_kg[ex.p.pairs[k, 0]])
     for k in heaviest_first:
         if ex.where[k] != r:
             continue  # moved with its single-visit stop

@@ -19,7 +19,7 @@ from dataclasses import replace
 from optimizer.model import with_fleet
 from optimizer.routing.assemble import assemble_route
 from optimizer.routing.engines import EngineResult, EngineRoute
-from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem
+from optimizer.routing.problem import LOAD, MATRIX_NODES_MAX, UNLOAD, RoutingProblem
 from optimizer.routing.search.exchange import Exchange
 from optimizer.routing.search.serve import serve_unserved
 from optimizer.validate import RouteValidator
@@ -45,7 +45,20 @@ def rests_repaired(
 ) -> EngineResult:
     """``result`` with every route keeping every rule once rests are placed (as it is
     when all do, or when no vehicle has rest rules)."""
-    if not has_rest_rules(problem) or not result.routes:
+    if not has_rest_rules(problem):
+        return result
+    return routes_repaired(problem, result, deadline)
+
+
+def routes_repaired(
+    problem: RoutingProblem, result: EngineResult, deadline: float = math.inf
+) -> EngineResult:
+    """``result`` with every route keeping every rule: routes that break one are
+    trimmed until they keep them all, and the orders taken off are served elsewhere
+    where they fit until ``deadline`` (left unserved otherwise, with their reasons).
+    Also what an engine that found no feasible solution within its time (PyVRP's
+    penalised best at a thousand villages with tight shelf lives) is turned into."""
+    if not result.routes:
         return result
     validator = RouteValidator(problem.batch, problem.travel)
     broken = [
@@ -55,12 +68,13 @@ def rests_repaired(
     ]
     if not broken:
         return result
-    checker = Exchange(problem, [])
+    lazy = problem.n_nodes > MATRIX_NODES_MAX  # read node matrices on demand
+    checker = Exchange(problem, [], lazy=lazy)
     routes = list(result.routes)
     for k in broken:
         routes[k] = _trimmed(checker, routes[k])
-    search = Exchange(problem, [r for r in routes if checker._serves(r.nodes)])
-    serve_unserved(search, deadline)
+    search = Exchange(problem, [r for r in routes if checker._serves(r.nodes)], lazy=lazy)
+    serve_unserved(search, deadline, eject=True)
     return EngineResult(search.serving(), result.objective, result.status, result.seconds)
 
 
