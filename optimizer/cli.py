@@ -307,10 +307,10 @@ def replan_cmd(
     events = _read_json(events_file, "events", msg)
     try:
         result, written = run_replan(
-            batch, plan, events, time_limit, engine, out_dir, normalize_lang(lang), msg
+            batch, plan, events, time_limit, engine, out_dir, normalize_lang(lang)
         )
     except ReplanInputError as e:
-        raise _fail(e.errors, t("error.invalid_events", msg, path=events_file), msg) from None
+        raise _fail(e.lines(msg), t("error.invalid_events", msg, path=events_file), msg) from None
     print_summary(result.plan, msg)
     out.print(t("cli.wrote", msg, files=", ".join(map(str, written))), highlight=False)
     if result.plan.kpis.required_unassigned:

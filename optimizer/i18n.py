@@ -480,6 +480,16 @@ _EN: dict[str, str] = {
     "replan.refused_cancel": "{order} cannot be cancelled: {why}",
     "replan.refused.done": "already delivered",
     "replan.refused.on_board": "already on board",
+    "replan.err.vehicle": "unknown vehicle '{id}'",
+    "replan.err.order": "unknown order '{id}'",
+    "replan.err.order_twice": "order '{id}' is already in the batch",
+    "replan.err.site": "unknown site '{id}'",
+    "replan.err.batch": "made for batch '{plan}', not '{batch}'",
+    "replan.err.route": "'{id}' is not in the batch",
+    "replan.err.down_site": (
+        "'{id}' is a breakdown site of an earlier re-plan; "
+        "re-planning a re-plan after a breakdown is not supported yet"
+    ),
     # API problem details (api/main.py, api/routes/)
     "api.missing_key": "missing {header} header",
     "api.unknown_key": "unknown {header}",
@@ -1163,6 +1173,13 @@ _ZH: dict[str, str] = {
     "replan.refused_cancel": "{order} 无法取消：{why}",
     "replan.refused.done": "已送达",
     "replan.refused.on_board": "已装车",
+    "replan.err.vehicle": "未知车辆“{id}”",
+    "replan.err.order": "未知订单“{id}”",
+    "replan.err.order_twice": "订单“{id}”已在批次中",
+    "replan.err.site": "未知站点“{id}”",
+    "replan.err.batch": "方案对应批次“{plan}”，而非“{batch}”",
+    "replan.err.route": "“{id}”不在批次中",
+    "replan.err.down_site": "“{id}”是此前重新规划的抛锚点；暂不支持对抛锚后的方案再次重新规划",
     "api.missing_key": "缺少 {header} 请求头",
     "api.unknown_key": "{header} 无效（未知密钥）",
     "api.job_not_found": "找不到该任务",

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from optimizer.errors import input_errors
 from optimizer.model import Batch
 from optimizer.plan import Plan
 from optimizer.replan.changes import changes_markdown
@@ -42,20 +41,17 @@ def run_replan(
     engine: str,
     out_dir: Path,
     lang: str,
-    messages: str = "en",
 ) -> tuple[Replanned, list[Path]]:
     """Validate the events, re-plan and write the files (in ``lang``); every input
-    problem is a ``ReplanInputError`` naming the field and the reason (in ``messages``)."""
+    problem is a ``ReplanInputError`` naming the field and the reason."""
     try:
         events = Events.model_validate(events_data)
     except ValidationError as e:
-        raise ReplanInputError([f"events.{line}" for line in input_errors(e, messages)]) from None
+        raise ReplanInputError.invalid(e, ("events",)) from None
     try:
         result = replan(batch, plan, events, time_limit_s=time_limit_s, engine=engine)
     except InfeasibleBatch as e:
-        lines = [
-            f"{i.path}" + ("" if i.order is None else f" ({i.order})") + f": {i.text(messages)}"
-            for i in e.issues
-        ]
-        raise ReplanInputError(lines) from None
+        raise ReplanInputError(
+            [(i.path + ("" if i.order is None else f" ({i.order})"), i.text) for i in e.issues]
+        ) from None
     return result, write_replan(out_dir, result, lang)

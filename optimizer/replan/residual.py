@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import ValidationError
 
-from optimizer.errors import input_errors
+from optimizer.errors import Said, Text, field_errors, in_lang
 from optimizer.freshness import shelf_life_min, used_minutes
+from optimizer.i18n import normalize_lang
 from optimizer.model import (
     Batch,
     HaversineTravel,
@@ -41,11 +42,38 @@ WINDOW_MIN = 0.01  # on-board goods are "loaded" within this many minutes of the
 
 
 class ReplanInputError(ValueError):
-    """Events that do not fit the batch and plan; ``errors`` name the field and why."""
+    """Events that do not fit the batch and plan: ``items`` are (JSON path, reason in a
+    language); ``errors`` are the English lines."""
 
-    def __init__(self, errors: list[str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(errors))
+    def __init__(self, items: list[tuple[str, Text]]) -> None:
+        self.items = items
+        super().__init__("; ".join(self.errors))
+
+    @classmethod
+    def of(cls, problems: list[tuple[str, str]]) -> ReplanInputError:
+        """From (path, reason) pairs, a ``Said`` reason saying itself in each language."""
+        return cls([(p, lambda lang, r=r: in_lang(r, lang)) for p, r in problems])
+
+    @classmethod
+    def invalid(
+        cls, error: ValidationError, prefix: tuple[int | str, ...] = ()
+    ) -> ReplanInputError:
+        """From a pydantic error, paths under ``prefix``."""
+        en, zh = field_errors(error, "en", prefix), field_errors(error, "zh-CN", prefix)
+        return cls(
+            [
+                (p, lambda lang, a=a, b=b: b if normalize_lang(lang) == "zh-CN" else a)
+                for (p, a), (_, b) in zip(en, zh, strict=True)
+            ]
+        )
+
+    @property
+    def errors(self) -> list[str]:
+        return self.lines("en")
+
+    def lines(self, lang: str) -> list[str]:
+        """``path: reason`` per problem, in ``lang``."""
+        return [f"{p}: {r(lang)}" if p else r(lang) for p, r in self.items]
 
 
 def down_site(vehicle: str) -> str:
@@ -77,34 +105,33 @@ class Residual:
     refused_cancel: dict[str, str] = field(default_factory=dict)  # order -> done|on_board
 
 
-def _check_events(batch: Batch, plan: Plan, events: Events) -> list[str]:
-    errors = []
+def event_problems(batch: Batch, plan: Plan, events: Events) -> list[tuple[str, str]]:
+    """(path, reason) per event that does not fit the batch and its plan; cheap (no
+    travel matrix), so the API checks a re-plan request with it before queueing it."""
+    errors: list[tuple[str, str]] = []
     known = dict(vehicle_ids(batch))
     for name, items in (("vehicle_down", events.vehicle_down), ("delay", events.delay)):
         for i, item in enumerate(items):
             if item.vehicle not in known:
-                errors.append(f"{name}[{i}].vehicle: unknown vehicle '{item.vehicle}'")
+                errors.append((f"{name}[{i}].vehicle", Said("replan.err.vehicle", id=item.vehicle)))
     for i, oid in enumerate(events.cancel_orders):
         if oid not in batch.orders_by_id:
-            errors.append(f"cancel_orders[{i}]: unknown order '{oid}'")
+            errors.append((f"cancel_orders[{i}]", Said("replan.err.order", id=oid)))
     for i, o in enumerate(events.add_orders):
         if o.id in batch.orders_by_id:
-            errors.append(f"add_orders[{i}].id: order '{o.id}' is already in the batch")
+            errors.append((f"add_orders[{i}].id", Said("replan.err.order_twice", id=o.id)))
     for i, r in enumerate(events.road_closed):
         for name, sid in (("from", r.from_site), ("to", r.to_site)):
             if sid not in batch.sites_by_id:
-                errors.append(f"road_closed[{i}].{name}: unknown site '{sid}'")
+                errors.append((f"road_closed[{i}].{name}", Said("replan.err.site", id=sid)))
     for i, site in enumerate(batch.sites):
         if site.id.startswith("down:"):
-            errors.append(
-                f"sites[{i}].id: '{site.id}' is a breakdown site of an earlier re-plan; "
-                "re-planning a re-plan after a breakdown is not supported yet"
-            )
+            errors.append((f"sites[{i}].id", Said("replan.err.down_site", id=site.id)))
     if plan.batch and batch.name and plan.batch != batch.name:
-        errors.append(f"plan: made for batch '{plan.batch}', not '{batch.name}'")
+        errors.append(("plan", Said("replan.err.batch", plan=plan.batch, batch=batch.name)))
     for i, route in enumerate(plan.routes):
         if route.vehicle not in known:
-            errors.append(f"plan.routes[{i}].vehicle: '{route.vehicle}' is not in the batch")
+            errors.append((f"plan.routes[{i}].vehicle", Said("replan.err.route", id=route.vehicle)))
     return errors
 
 
@@ -171,22 +198,39 @@ def _day(
     day_travel = with_copies(base, copies)
     if copies and not isinstance(batch.travel, HaversineTravel):
         data["travel"] = _matrix(day_travel)
+    return _validated(data, len(events.add_orders)), day_travel, refused
+
+
+def _validated(data: dict[str, object], late: int) -> Batch:
+    """The day's batch; errors about its last ``late`` orders named at ``add_orders[i]``."""
     try:
-        day = Batch.model_validate(data)
+        return Batch.model_validate(data)
     except ValidationError as e:
-        kept = len(data["orders"]) - len(events.add_orders)
-        raise ReplanInputError([_late_path(line, kept) for line in input_errors(e)]) from None
-    return day, day_travel, refused
+        kept = len(data["orders"]) - late  # type: ignore[arg-type]
+        items = ReplanInputError.invalid(e).items
+        raise ReplanInputError([(_late_path(p, kept), r) for p, r in items]) from None
 
 
-def _late_path(line: str, kept: int) -> str:
+def check_events(batch: Batch, plan: Plan, events: Events) -> None:
+    """``ReplanInputError`` when the events do not fit the batch and its plan, late orders
+    included (checked against the batch); needs no travel matrix."""
+    errors = event_problems(batch, plan, events)
+    if errors:
+        raise ReplanInputError.of(errors)
+    data = batch.model_dump(by_alias=True)
+    data["orders"] = [o.model_dump() for o in batch.orders if o.id not in events.cancel_orders]
+    data["orders"] += [o.model_dump() for o in events.add_orders]
+    _validated(data, len(events.add_orders))
+
+
+def _late_path(path: str, kept: int) -> str:
     """An error about the day's ``orders[k]`` named at the late order's ``add_orders[i]``."""
 
     def name(match: re.Match[str]) -> str:
         k = int(match[1])
         return f"add_orders[{k - kept}]" if k >= kept else match[0]
 
-    return re.sub(r"orders\[(\d+)\]", name, line)
+    return re.sub(r"orders\[(\d+)\]", name, path)
 
 
 def _share_used(order: Order, day: Batch, vt: VehicleType, loaded: float, until: float) -> float:
@@ -216,9 +260,9 @@ def _carried(
 
 def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
     """The day and residual batches of a re-plan (``ReplanInputError`` on bad events)."""
-    errors = _check_events(batch, plan, events)
+    errors = event_problems(batch, plan, events)
     if errors:
-        raise ReplanInputError(errors)
+        raise ReplanInputError.of(errors)
     pos = positions(plan, events)
     base = travel_matrices(batch)
     day, day_travel, refused = _day(batch, base, events, pos)
