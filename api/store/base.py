@@ -28,6 +28,7 @@ ACTIVE = (QUEUED, RUNNING)
 MAX_ATTEMPTS = 2  # a job interrupted by a restart is run once more, then failed
 INTERRUPTED = "interrupted by a restart"
 BATCH = "batch"  # the job kind of a batch solve; siting kinds start with "siting."
+REPLAN = "replan"  # a re-plan of a stored plan: its result is a plan too
 
 
 def _text(value: str) -> str:

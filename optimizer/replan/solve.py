@@ -208,6 +208,7 @@ def replan(
         for oid, i in left_out.items()
     ]
     plan = stitch(res, rplan, f"replan/{engine}", time.perf_counter() - started)
+    plan.down = {**old.down, **events.down_at()}
     violations = validate_replan(batch, old, events, plan, res.day, res.day_travel)
     if violations:
         raise InvalidPlan(violations)
