@@ -18,7 +18,7 @@ from optimizer.replan.check import validate_replan
 from optimizer.replan.events import Events
 from optimizer.replan.residual import ReplanInputError, down_site
 from optimizer.replan.solve import Replanned, replan
-from optimizer.replan.state import locked_count
+from optimizer.replan.state import locked_count, on_board
 from optimizer.routing.solve import plan_batch
 from tests.conftest import IMPORT_FIXTURES
 
@@ -273,9 +273,91 @@ def test_replan_of_a_replan(day: tuple[Batch, Plan]) -> None:
     first = _run(batch, plan, now=now, delay=[{"vehicle": vehicle, "minutes": 10}])
     second = _run(first.day, first.plan, now=now + 30)
     assert set(_served(second)) == set(_served(first))
-    down = _run(batch, plan, now=now, vehicle_down=[{"vehicle": vehicle}])
-    with pytest.raises(ReplanInputError, match="not supported yet"):
-        _run(down.day, down.plan, now=now + 30)
+
+
+def _replan_cli(tmp_path: Path, name: str, batch: Path, plan: Path, events: dict) -> Path:
+    """``freshroute replan`` into ``tmp_path/name``; the output folder."""
+    (tmp_path / f"{name}.json").write_text(json.dumps(events))
+    out = tmp_path / name
+    args = ["replan", str(batch), str(plan), str(tmp_path / f"{name}.json")]
+    run = CliRunner().invoke(app, [*args, "--time-limit", "0.5", "--out", str(out)])
+    assert run.exit_code in (0, 3), run.output
+    return out
+
+
+def _loaded_most(plan: Plan) -> tuple[str, float]:
+    """The truck with the most goods on board at one of its stops, and a time it is there."""
+    best = max(
+        ((r, i) for r in plan.routes for i in range(1, len(r.stops) - 1)),
+        key=lambda x: len(on_board(x[0].stops[: x[1] + 1])),
+    )
+    route, i = best
+    return route.vehicle, route.stops[i].arrival + 1.0
+
+
+def test_replan_of_a_replan_after_a_breakdown(day: tuple[Batch, Plan], tmp_path: Path) -> None:
+    """A re-plan made after a breakdown is re-planned later in the day through the CLI:
+    the downed truck stays down, done stops stay as they were (the validator checks it),
+    goods handed over are not served twice, and a second breakdown hands them on again."""
+    batch, plan = day
+    (tmp_path / "batch.json").write_text(batch.model_dump_json(by_alias=True))
+    (tmp_path / "plan.json").write_text(plan.model_dump_json(by_alias=True))
+    vehicle, now = _loaded_most(plan)
+    events1 = {"now": now, "vehicle_down": [{"vehicle": vehicle}]}
+    o1 = _replan_cli(tmp_path, "first", tmp_path / "batch.json", tmp_path / "plan.json", events1)
+    day1 = Batch.model_validate_json((o1 / "day.json").read_text())
+    plan1 = Plan.model_validate_json((o1 / "plan.json").read_text())
+    assert plan1.down == {vehicle: now}
+    handed = [
+        (s.departure, r.vehicle)
+        for r in plan1.routes
+        for s in r.stops
+        if s.site == down_site(vehicle) and s.load
+    ]
+    assert handed, "another truck picks up the downed truck's goods"
+    other = handed[0][1]
+    down_route = next(r for r in plan1.routes if r.vehicle == vehicle)
+    goods = {
+        oid for r in plan1.routes for s in r.stops if s.site == down_site(vehicle) for oid in s.load
+    }
+    delivered, done = min(  # the first handed-over order delivered
+        (s.departure, oid)
+        for r in plan1.routes
+        if r.vehicle == other
+        for s in r.stops
+        for oid in s.unload
+        if oid in goods
+    )
+    late = {"id": "LATE", "kind": "delivery", "site": "V5", "product": "parcels", "kg": 5}
+    for k, now2 in enumerate([*sorted(t for t, _ in handed)[::2], delivered + 1]):
+        events2 = {"now": now2, "add_orders": [late]} if k == 0 else {"now": now2}
+        o2 = _replan_cli(tmp_path, f"second{k}", o1 / "day.json", o1 / "plan.json", events2)
+        day2 = Batch.model_validate_json((o2 / "day.json").read_text())
+        plan2 = Plan.model_validate_json((o2 / "plan.json").read_text())
+        parsed = Events.model_validate(events2)
+        assert validate_replan(day1, plan1, parsed, plan2, day2) == []
+        assert plan2.down == {vehicle: now}  # still down, its route as it was
+        assert next(r for r in plan2.routes if r.vehicle == vehicle) == down_route
+        unloads = [oid for r in plan2.routes for s in r.stops for oid in s.unload]
+        assert len(unloads) == len(set(unloads))  # nothing served twice
+        assert not (set(unloads) - set(day2.orders_by_id))
+    # The validator catches the downed truck going on, and a handed-over order served again.
+    moved = plan2.model_copy(deep=True)
+    mine = next(r for r in moved.routes if r.vehicle == vehicle)
+    mine.stops.append(mine.stops[-1].model_copy())
+    kinds = {v.kind for v in validate_replan(day1, plan1, parsed, moved, day2)}
+    assert "locked" in kinds
+    twice = plan2.model_copy(deep=True)
+    next(r for r in twice.routes if r.vehicle == other).stops[-1].unload.append(done)
+    found = validate_replan(day1, plan1, parsed, twice, day2)
+    assert any(v.kind == "locked" and v.order == done for v in found)
+    # A second breakdown, of the truck carrying the first one's goods, hands them on again.
+    third = _run(day1, plan1, now=handed[-1][0] + 1, vehicle_down=[{"vehicle": other}])
+    assert set(third.plan.down) == {vehicle, other}
+    events3 = Events.model_validate(
+        {"now": handed[-1][0] + 1, "vehicle_down": [{"vehicle": other}]}
+    )
+    assert validate_replan(day1, plan1, events3, third.plan, third.day) == []
 
 
 def test_cli_replan(day: tuple[Batch, Plan], tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ def compute_changes(old: Plan, new: Plan, events: Events, res: Residual) -> Chan
     for v in vehicles:
         d = DriverChanges(vehicle=v)
         p = res.positions.get(v)
-        if p is not None and p.down:
+        if p is not None and p.down and v not in old.down:  # news: not down before
             d.down_at = p.site
         d.added = [o for o, w in after.items() if w == v and o in late]
         d.moved_in = [

@@ -93,6 +93,15 @@ class Events(_Strict):
         """Breakdown time per downed vehicle."""
         return {d.vehicle: float(d.at if d.at is not None else self.now) for d in self.vehicle_down}
 
+    def with_down(self, down: dict[str, float]) -> Events:
+        """These events plus trucks that broke down before (``Plan.down`` of the plan
+        being re-planned): they stay down, at the time they broke down."""
+        earlier = [VehicleDown(vehicle=v, at=at) for v, at in down.items()]
+        kept = [d for d in self.vehicle_down if d.vehicle not in down]
+        if not earlier:
+            return self
+        return self.model_copy(update={"vehicle_down": [*earlier, *kept]})
+
     def delays(self) -> dict[str, float]:
         """Minutes late per vehicle (several reports add up)."""
         out: dict[str, float] = {}

@@ -34,6 +34,7 @@ from optimizer.model import (
 from optimizer.network import TravelMatrices, travel_matrices
 from optimizer.plan import Plan
 from optimizer.replan.events import Events
+from optimizer.replan.handover import down_site, handover_minutes, handovers
 from optimizer.replan.state import Position, positions
 
 CLOSED_LEG_MIN = 1e5  # a closed leg: longer than any shift, so no route can drive it
@@ -76,10 +77,6 @@ class ReplanInputError(ValueError):
         return [f"{p}: {r(lang)}" if p else r(lang) for p, r in self.items]
 
 
-def down_site(vehicle: str) -> str:
-    return f"down:{vehicle}"
-
-
 def start_site(vehicle: str) -> str:
     return f"@{vehicle}"
 
@@ -101,6 +98,7 @@ class Residual:
     stands_at: dict[str, str]  # residual site -> the day site it is at (itself if real)
     bound: dict[str, str] = field(default_factory=dict)  # on-board order -> residual vehicle
     transshipped: dict[str, str] = field(default_factory=dict)  # order -> downed vehicle
+    down: dict[str, float] = field(default_factory=dict)  # downed vehicle -> when
     done: set[str] = field(default_factory=set)
     refused_cancel: dict[str, str] = field(default_factory=dict)  # order -> done|on_board
 
@@ -124,9 +122,6 @@ def event_problems(batch: Batch, plan: Plan, events: Events) -> list[tuple[str, 
         for name, sid in (("from", r.from_site), ("to", r.to_site)):
             if sid not in batch.sites_by_id:
                 errors.append((f"road_closed[{i}].{name}", Said("replan.err.site", id=sid)))
-    for i, site in enumerate(batch.sites):
-        if site.id.startswith("down:"):
-            errors.append((f"sites[{i}].id", Said("replan.err.down_site", id=site.id)))
     if plan.batch and batch.name and plan.batch != batch.name:
         errors.append(("plan", Said("replan.err.batch", plan=plan.batch, batch=batch.name)))
     for i, route in enumerate(plan.routes):
@@ -183,7 +178,7 @@ def _day(
     data["orders"] += [o.model_dump() for o in events.add_orders]
     copies = {}
     for p in pos.values():
-        if p.down and p.on_board:
+        if p.down and p.on_board and down_site(p.vehicle) not in batch.sites_by_id:
             at = batch.sites_by_id[p.site]
             copies[down_site(p.vehicle)] = p.site
             data["sites"].append(
@@ -235,10 +230,13 @@ def _late_path(path: str, kept: int) -> str:
 
 def _share_used(order: Order, day: Batch, vt: VehicleType, loaded: float, until: float) -> float:
     """Share of the order's shelf life used from its clock start to ``until`` on ``vt``."""
+    return _life_share(order, day, used_minutes(order, day, vt, loaded, until))
+
+
+def _life_share(order: Order, day: Batch, minutes: float) -> float:
+    """``minutes`` of reference shelf life as a share of the order's (0: not perishable)."""
     life = shelf_life_min(day.products_by_id[order.product])
-    if life is None:
-        return 0.0
-    return used_minutes(order, day, vt, loaded, until) / life
+    return 0.0 if life is None else minutes / life
 
 
 def _carried(
@@ -263,13 +261,17 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
     errors = event_problems(batch, plan, events)
     if errors:
         raise ReplanInputError.of(errors)
+    events = events.with_down(plan.down)
     pos = positions(plan, events)
     base = travel_matrices(batch)
     day, day_travel, refused = _day(batch, base, events, pos)
     types = dict(vehicle_ids(day))
     down = events.down_at()
     delays = events.delays()
-    load_stop = {oid: s for p in pos.values() for s in p.locked for oid in s.load}
+    load_stop = {
+        oid: s for p in pos.values() for s in p.locked for oid in s.load if oid in p.on_board
+    }
+    handed = handovers(plan.routes, down)
 
     data = day.model_dump(by_alias=True)
     copies: dict[str, str] = {}
@@ -282,15 +284,17 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
         vt = types[p.vehicle]
         for oid in p.on_board:
             order = day.orders_by_id[oid]
-            loaded = load_stop[oid].departure
+            until = down[p.vehicle] if p.down else p.ready
+            h = handed[oid].upto(p.vehicle) if oid in handed else None
+            if h is not None:  # left by a downed truck, loaded by this one before now
+                used = _life_share(order, day, handover_minutes(h, oid, day, until))
+            else:
+                used = _share_used(order, day, vt, load_stop[oid].departure, until)
             if p.down:
-                at = down[p.vehicle]
-                used = _share_used(order, day, vt, loaded, at)
-                carried.append(_carried(order, down_site(p.vehicle), at, used, False))
+                carried.append(_carried(order, down_site(p.vehicle), until, used, False))
                 transshipped[oid] = p.vehicle
             else:
-                used = _share_used(order, day, vt, loaded, p.ready)
-                carried.append(_carried(order, board_site(p.vehicle), p.ready, used, True))
+                carried.append(_carried(order, board_site(p.vehicle), until, used, True))
                 bound[oid] = f"{start_site(p.vehicle)}-1"
         if p.down:
             continue
@@ -376,6 +380,7 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
         stands_at=stands_at,
         bound=bound,
         transshipped=transshipped,
+        down=down,
         done=done,
         refused_cancel=refused,
     )

@@ -167,6 +167,7 @@ def replan(
     ``warm_start=False`` solves what is left from scratch, with no preference for the old
     routes (what the benchmark compares with)."""
     started = time.perf_counter()
+    events = events.with_down(old.down)  # a truck down in the old plan stays down
     limit = time_limit_s if time_limit_s is not None else batch.options.time_limit_s
     warm_up()
     res = build_residual(batch, old, events)
@@ -208,7 +209,6 @@ def replan(
         for oid, i in left_out.items()
     ]
     plan = stitch(res, rplan, f"replan/{engine}", time.perf_counter() - started)
-    plan.down = {**old.down, **events.down_at()}
     violations = validate_replan(batch, old, events, plan, res.day, res.day_travel)
     if violations:
         raise InvalidPlan(violations)
