@@ -285,11 +285,17 @@ def replan_cmd(
     out_dir: Annotated[Path, typer.Option("--out", help="Where the files go.")] = Path("out"),
     engine: Annotated[str, typer.Option(help="As for solve.")] = "auto",
     lang: LangOption = None,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report/--no-report", help="Also write map, run sheets (changes marked), timeline."
+        ),
+    ] = True,
 ) -> None:
     """Re-plan the day from now: done stops stay, trucks go on with what is on board,
     late orders, cancellations, breakdowns, delays and closed roads are taken in. Writes
-    day.json, plan.json, changes.json and changes.md to --out; exit 3 when a required
-    order is unserved."""
+    day.json, plan.json, plan.geojson, changes.json, changes.md and the reports (run
+    sheets marking the changes) to --out; exit 3 when a required order is unserved."""
     from optimizer.replan.files import ReplanInputError, run_replan
 
     msg = _msg_lang(lang)
@@ -307,7 +313,7 @@ def replan_cmd(
     events = _read_json(events_file, "events", msg)
     try:
         result, written = run_replan(
-            batch, plan, events, time_limit, engine, out_dir, normalize_lang(lang)
+            batch, plan, events, time_limit, engine, out_dir, normalize_lang(lang), report
         )
     except ReplanInputError as e:
         raise _fail(e.lines(msg), t("error.invalid_events", msg, path=events_file), msg) from None

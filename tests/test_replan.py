@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from optimizer.cli import app
 from optimizer.io.spreadsheet import import_batch
-from optimizer.model import Batch
+from optimizer.model import Batch, format_clock
 from optimizer.plan import Plan
 from optimizer.replan.changes import changes_markdown
 from optimizer.replan.check import validate_replan
@@ -373,6 +373,9 @@ def test_cli_replan(day: tuple[Batch, Plan], tmp_path: Path) -> None:
     changes = json.loads((tmp_path / "o" / "changes.json").read_text())
     assert any(d["vehicle"] == vehicle and d["down_at"] for d in changes["drivers"])
     assert "抛锚" in (tmp_path / "o" / "changes.md").read_text(encoding="utf-8")
+    sheets = (tmp_path / "o" / "runsheets.html").read_text(encoding="utf-8")
+    assert "抛锚" in sheets  # the run sheets mark the changes (zh-CN by default)
+    assert (tmp_path / "o" / "runsheets.xlsx").exists() and (tmp_path / "o" / "map.html").exists()
     (tmp_path / "bad.json").write_text(json.dumps({"now": "25:99"}))
     bad = CliRunner().invoke(app, [*args[:3], str(tmp_path / "bad.json")])
     assert bad.exit_code == 2 and "now" in bad.output
@@ -399,3 +402,51 @@ def test_goods_that_spoil_on_board_stay_and_take_room(day: tuple[Batch, Plan]) -
     truck = next(v for v in problem.vehicles if v.id == f"@{route.vehicle}-1")
     full = batch.fleet_by_id[route.vehicle_type].capacity_kg
     assert truck.type.capacity_kg < full
+
+
+def test_run_sheets_mark_the_changes(day: tuple[Batch, Plan], tmp_path: Path) -> None:
+    """After a breakdown and a late order, or a delay, each driver's run sheet (HTML,
+    XLSX) marks the orders taken over, the late one and the new times (with the old),
+    and lists what the driver no longer does; in English and Chinese, from ``changes``."""
+    from openpyxl import load_workbook
+
+    from optimizer.report.runsheets import render_runsheets_html, write_runsheets_xlsx
+
+    batch, plan = day
+    vehicle, now = _loaded_most(plan)
+    late = {"id": "LATE", "kind": "delivery", "site": "V5", "product": "parcels", "kg": 5}
+    broke = _run(batch, plan, now=now, vehicle_down=[{"vehicle": vehicle}], add_orders=[late])
+    taker = next(d for d in broke.changes.drivers if d.moved_in)
+    adder = next(d for d in broke.changes.drivers if d.added)
+    late_truck, then = _mid(plan)
+    delayed = _run(batch, plan, now=then, delay=[{"vehicle": late_truck, "minutes": 20}])
+    retimed = next(d for d in delayed.changes.drivers if d.retimed)
+
+    def sheet(result: Replanned, lang: str, v: str) -> str:
+        page = render_runsheets_html(
+            result.day, result.plan, lang, timeline=False, changes=result.changes
+        )
+        return page.split(f'data-vehicle="{v}"')[1].split("</section>")[0]
+
+    for lang, (frm, added, was, down) in (
+        ("en", ("from {other}", "new order", "was {old}", "broke down at")),
+        ("zh-CN", ("由 {other} 转来", "新订单", "原为 {old}", "抛锚")),
+    ):
+        got = sheet(broke, lang, taker.vehicle)
+        assert frm.format(other=taker.moved_in[0].other) in got and 'class="changed"' in got
+        assert added in sheet(broke, lang, adder.vehicle)
+        assert down in sheet(broke, lang, vehicle)  # the downed driver's sheet says so
+        old = format_clock(retimed.retimed[0].old)
+        assert was.format(old=old) in sheet(delayed, lang, retimed.vehicle)
+    plain = render_runsheets_html(broke.day, broke.plan, "en", timeline=False)
+    body = plain.split("</style>")[1]
+    assert 'class="chg"' not in body and 'class="changed"' not in body  # no changes, no marks
+    path = write_runsheets_xlsx(broke.day, broke.plan, tmp_path / "rs.xlsx", "en", broke.changes)
+    book = load_workbook(path)
+
+    def cells(v: str) -> list[str]:
+        return [str(c.value) for row in book[v].iter_rows() for c in row if c.value is not None]
+
+    assert "changes" in cells(taker.vehicle)
+    assert any(f"from {taker.moved_in[0].other}" in c for c in cells(taker.vehicle))
+    assert any("broke down at" in c for c in cells(vehicle))
