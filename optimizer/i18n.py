@@ -491,10 +491,8 @@ _EN: dict[str, str] = {
     "replan.err.site": "unknown site '{id}'",
     "replan.err.batch": "made for batch '{plan}', not '{batch}'",
     "replan.err.route": "'{id}' is not in the batch",
-    "replan.err.down_site": (
-        "'{id}' is a breakdown site of an earlier re-plan; "
-        "re-planning a re-plan after a breakdown is not supported yet"
-    ),
+    "replan.err.not_roads": "closing a road needs road_network travel; close a pair of sites "
+    "with 'from' and 'to'",
     # API problem details (api/main.py, api/routes/)
     "api.missing_key": "missing {header} header",
     "api.unknown_key": "unknown {header}",
@@ -755,6 +753,10 @@ _EN: dict[str, str] = {
     "validate.single_visit_stops": "served in {n} stops",
     # road networks (optimizer.network)
     "roads.file_not_found": "road network file not found: {path}",
+    "roads.closed_far": "no road junction within the snapping distance of ({lon}, {lat}): the "
+    "nearest is {km} km away",
+    "roads.closed_no_road": "no road joins the junctions nearest {a} and {b} directly; name the "
+    "two ends of one road",
     "roads.cannot_read": "cannot read road network {path}: {exc}",
     "roads.no_layer": "{path} has no layer '{layer}'; its layers are: {names}",
     "roads.many_layers": "{path} has {n} layers ({names}); set travel.layer",
@@ -1191,7 +1193,9 @@ _ZH: dict[str, str] = {
     "replan.err.site": "未知站点“{id}”",
     "replan.err.batch": "方案对应批次“{plan}”，而非“{batch}”",
     "replan.err.route": "“{id}”不在批次中",
-    "replan.err.down_site": "“{id}”是此前重新规划的抛锚点；暂不支持对抛锚后的方案再次重新规划",
+    "replan.err.not_roads": (
+        "封闭道路需要 road_network 路网出行方式；站点之间的直达路段请用 from 和 to"
+    ),
     "api.missing_key": "缺少 {header} 请求头",
     "api.unknown_key": "{header} 无效（未知密钥）",
     "api.job_not_found": "找不到该任务",
@@ -1425,6 +1429,10 @@ _ZH: dict[str, str] = {
     "validate.single_visit_stops": "分 {n} 站完成",
     # road networks (optimizer.network)
     "roads.file_not_found": "找不到路网文件：{path}",
+    "roads.closed_far": "({lon}, {lat}) 附近吸附距离内没有道路交叉口：最近的在 {km} 公里外",
+    "roads.closed_no_road": (
+        "离 {a} 和 {b} 最近的两个交叉口之间没有直接相连的道路；请给出同一条道路的两端"
+    ),
     "roads.cannot_read": "无法读取路网 {path}：{exc}",
     "roads.no_layer": "{path} 中没有图层“{layer}”；其图层为：{names}",
     "roads.many_layers": "{path} 有 {n} 个图层（{names}）；请设置 travel.layer",

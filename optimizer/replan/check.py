@@ -7,7 +7,9 @@ it reached). Violation kinds, besides ``validate_plan``'s on the day's batch:
 ``locked`` (a done stop changed, lost or served again) and ``on_board`` (goods on a truck
 at ``now`` not carried on: to their destination on the same truck, or, from a downed
 truck, picked up at its breakdown site by one other truck, or listed unserved with a
-reason). Legs driven after a road closed must not use it (``travel``).
+reason). Legs driven after a road closed must not use it (``travel``): a closed pair
+of sites is not driven directly, and on a road network with roads closed every leg after
+``now`` is measured on the network without them.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from optimizer.network import TravelMatrices
 from optimizer.plan import Plan, Route, Stop
 from optimizer.replan.events import Events
 from optimizer.replan.handover import Handover, down_site, handover_minutes, handovers
-from optimizer.validate import EPS, FRESHNESS_EPS, Violation, validate_plan
+from optimizer.replan.roads import closed_travel
+from optimizer.validate import EPS, FRESHNESS_EPS, Changed, Violation, validate_plan
 
 _EXEMPT = ("coverage", "freshness", "schedule")  # rechecked here for goods changing trucks
 
@@ -133,7 +136,10 @@ def validate_replan(
             exempt.add(oid)
     out.extend(_day_orders(batch, events, day, set(done) | set(aboard)))
     out.extend(_closures(new, events, where, {v: _n(old, v, events, down) for v in by_vehicle}))
-    for violation in validate_plan(day, new, day_travel):
+    closed = closed_travel(batch, day.sites, events)  # legs after now avoid closed roads
+    first = {v: n for v, (_, n) in prefixes.items()}
+    after = Changed(closed, first) if closed is not None else None
+    for violation in validate_plan(day, new, day_travel, after):
         if violation.order in exempt and violation.kind in _EXEMPT:
             continue
         if violation.route in down and violation.kind == "vehicle":

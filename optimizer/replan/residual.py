@@ -32,9 +32,11 @@ from optimizer.model import (
     vehicle_ids,
 )
 from optimizer.network import TravelMatrices, travel_matrices
+from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import Plan
 from optimizer.replan.events import Events
 from optimizer.replan.handover import down_site, handover_minutes, handovers
+from optimizer.replan.roads import closed_travel, road_problems
 from optimizer.replan.state import Position, positions
 
 CLOSED_LEG_MIN = 1e5  # a closed leg: longer than any shift, so no route can drive it
@@ -120,8 +122,9 @@ def event_problems(batch: Batch, plan: Plan, events: Events) -> list[tuple[str, 
             errors.append((f"add_orders[{i}].id", Said("replan.err.order_twice", id=o.id)))
     for i, r in enumerate(events.road_closed):
         for name, sid in (("from", r.from_site), ("to", r.to_site)):
-            if sid not in batch.sites_by_id:
+            if sid is not None and sid not in batch.sites_by_id:
                 errors.append((f"road_closed[{i}].{name}", Said("replan.err.site", id=sid)))
+    errors += road_problems(batch, events)
     if plan.batch and batch.name and plan.batch != batch.name:
         errors.append(("plan", Said("replan.err.batch", plan=plan.batch, batch=batch.name)))
     for i, route in enumerate(plan.routes):
@@ -256,6 +259,16 @@ def _carried(
     return data
 
 
+def _closed(batch: Batch, day: Batch, events: Events) -> TravelMatrices | None:
+    """The day's matrices without the roads closed (None: none closed); a closure that
+    cannot be applied is a ``ReplanInputError`` naming it."""
+    try:
+        return closed_travel(batch, day.sites, events)
+    except RoadNetworkError as e:
+        path = getattr(e, "path", "road_closed")
+        raise ReplanInputError([(path, e.text)]) from None
+
+
 def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
     """The day and residual batches of a re-plan (``ReplanInputError`` on bad events)."""
     errors = event_problems(batch, plan, events)
@@ -265,6 +278,7 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
     pos = positions(plan, events)
     base = travel_matrices(batch)
     day, day_travel, refused = _day(batch, base, events, pos)
+    closed = _closed(batch, day, events)
     types = dict(vehicle_ids(day))
     down = events.down_at()
     delays = events.delays()
@@ -368,7 +382,8 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
     data["orders"] = [o.model_dump() for o in day.orders if o.id not in gone] + carried
     stands_at = {s.id: s.id for s in day.sites} | copies
     stands_at |= {down_site(v): pos[v].site for v in transshipped.values()}
-    travel = with_closures(with_copies(day_travel, copies), list(events.closed_pairs()), stands_at)
+    ahead = closed if closed is not None else day_travel  # every residual leg is after now
+    travel = with_closures(with_copies(ahead, copies), list(events.closed_pairs()), stands_at)
     data["travel"] = _matrix(travel)
     return Residual(
         day=day,
