@@ -1194,7 +1194,7 @@ _ZH: dict[str, str] = {
     "replan.err.batch": "方案对应批次“{plan}”，而非“{batch}”",
     "replan.err.route": "“{id}”不在批次中",
     "replan.err.not_roads": (
-        "封闭道路需要 road_network 路网出行方式；站点之间的直达路段请用 from 和 to"
+        "封闭道路需要 road_network 路网出行方式；站点之间的直达路段请给出起止站点"
     ),
     "api.missing_key": "缺少 {header} 请求头",
     "api.unknown_key": "{header} 无效（未知密钥）",
