@@ -85,6 +85,26 @@ def test_replan_makes_a_new_plan_linked_to_the_old(
     assert zh.headers["content-language"] == "zh-CN" and "抛锚" in zh.text
     en = api.client.get(f"/v1/plans/{job['plan_id']}/changes?format=markdown", headers=h)
     assert "broke down" in en.text
+    # The re-plan is re-planned later in the day, on the day's batch kept for it.
+    later = {"now": now + 60}
+    r = api.client.post(f"/v1/plans/{job['plan_id']}/replan", json=later, headers=h)
+    assert r.status_code == 202, r.text
+    again = api.wait(r.json()["job_id"], h)
+    assert again["state"] == "done", again
+    second = api.client.get(again["links"]["plan"], headers=h).json()
+    assert second["replanned_from"] == job["plan_id"] and second["down"] == {vehicle: now}
+    first = api.client.get(job["links"]["plan"], headers=h).json()
+    assert first["replans"] == [again["plan_id"]]
+    checked = validate_replan(
+        day_batch,
+        new_plan,
+        Events.model_validate(later),
+        Plan.model_validate(second),
+        Batch.model_validate(
+            api.store.get_plan(api.store.county_for_key(h["X-API-Key"])[0], again["plan_id"])[1]
+        ),
+    )
+    assert checked == []
 
 
 def test_replan_errors(api: Api, solved: tuple[Batch, Plan]) -> None:
