@@ -438,6 +438,21 @@ def test_run_sheets_mark_the_changes(day: tuple[Batch, Plan], tmp_path: Path) ->
         assert down in sheet(broke, lang, vehicle)  # the downed driver's sheet says so
         old = format_clock(retimed.retimed[0].old)
         assert was.format(old=old) in sheet(delayed, lang, retimed.vehicle)
+    # Goods picked up at the breakdown site: the deadline counts their time on the broken
+    # truck and the wait, and each served one arrives by it.
+    from optimizer.report.data import build_runsheets
+
+    arrived = {o.order: o.arrived_at for o in broke.plan.orders if o.served}
+    deadlines = {
+        a.order.id: a.deadline
+        for sheet in build_runsheets(broke.day, broke.plan)
+        for row in sheet.stops
+        if row.site.id == down_site(vehicle)
+        for a in row.actions
+        if a.deadline is not None and a.order.id in arrived
+    }
+    assert deadlines, "perishable goods are picked up where the truck broke down"
+    assert all(arrived[oid] <= deadline + 1e-6 for oid, deadline in deadlines.items())
     plain = render_runsheets_html(broke.day, broke.plan, "en", timeline=False)
     body = plain.split("</style>")[1]
     assert 'class="chg"' not in body and 'class="changed"' not in body  # no changes, no marks
