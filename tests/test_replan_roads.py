@@ -113,3 +113,31 @@ def test_closed_road_errors_name_the_event(roads_day: tuple[Batch, Plan], tmp_pa
         )
     with pytest.raises(ValueError, match="either 'from' and 'to'"):
         Events.model_validate({"now": now, "road_closed": [{"from": "HUB", "road": ["HUB", "V1"]}]})
+
+
+def test_a_road_closed_after_a_breakdown(roads_day: tuple[Batch, Plan]) -> None:
+    """The day of a re-plan after a breakdown keeps its road network, so a road can be
+    closed in a later re-plan of it."""
+    batch, plan = roads_day
+    route = max(plan.routes, key=lambda r: len(r.stops))
+    now = route.stops[1].departure
+    first = replan(
+        batch,
+        plan,
+        Events.model_validate({"now": now, "vehicle_down": [{"vehicle": route.vehicle}]}),
+        time_limit_s=0.5,
+    )
+    assert any(s.id.startswith("down:") for s in first.day.sites)  # goods wait there
+    assert isinstance(first.day.travel, RoadNetworkTravel)
+    later = now + 20
+    for a, b in _legs_after(first.plan, later):
+        events = Events.model_validate({"now": later, "road_closed": [{"road": [a, b]}]})
+        try:
+            second = replan(first.day, first.plan, events, time_limit_s=0.5)
+        except ReplanInputError:  # no direct road between them, or closing it cuts a site off
+            continue
+        assert validate_replan(first.day, first.plan, events, second.plan, second.day) == []
+        assert second.plan.down == {route.vehicle: now}
+        break
+    else:
+        pytest.fail("no road to close after the breakdown")

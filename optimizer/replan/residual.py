@@ -26,7 +26,7 @@ from optimizer.freshness import shelf_life_min, used_minutes
 from optimizer.i18n import normalize_lang
 from optimizer.model import (
     Batch,
-    HaversineTravel,
+    MatrixTravel,
     Order,
     VehicleType,
     vehicle_ids,
@@ -194,7 +194,7 @@ def _day(
                 }
             )
     day_travel = with_copies(base, copies)
-    if copies and not isinstance(batch.travel, HaversineTravel):
+    if copies and isinstance(batch.travel, MatrixTravel):  # the others place sites themselves
         data["travel"] = _matrix(day_travel)
     return _validated(data, len(events.add_orders)), day_travel, refused
 
