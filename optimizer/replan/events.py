@@ -38,9 +38,7 @@ class Delay(_Strict):
     minutes: Minutes = Field(gt=0)
 
 
-Point = tuple[
-    Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]
-]
+Point = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
 
 
 class RoadClosed(_Strict):
