@@ -20,6 +20,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
+from optimizer.errors import Said
+
 log = logging.getLogger("freshroute.api")
 
 
@@ -37,7 +39,8 @@ def _start(parent_pid: int, nice: int) -> None:
 
 
 def feasibility(body: Any, roads_dir: Path | None) -> dict[str, list[dict[str, str]]]:
-    """``{"refusals": [...], "left_out": [...]}`` of a schema-valid batch body, or
+    """``{"refusals": [...], "left_out": [...], "warnings": [...]}`` of a schema-valid
+    batch body (each ``api.inputs.problem``: English, and Chinese to choose from), or
     ``{"road": [problem]}`` when its road file is unusable."""
     from api.inputs import infeasible, road_problem
     from optimizer.model import Batch
@@ -47,7 +50,7 @@ def feasibility(body: Any, roads_dir: Path | None) -> dict[str, list[dict[str, s
         found = infeasible(Batch.model_validate(body))
     except RoadNetworkError as e:
         return {"road": [road_problem(e, roads_dir)]}
-    return {"refusals": found.refusals, "left_out": found.left_out}
+    return {"refusals": found.refusals, "left_out": found.left_out, "warnings": found.warnings}
 
 
 def road_network(body: Any, roads_dir: Path | None, at: str) -> list[dict[str, str]]:
@@ -99,7 +102,7 @@ class CheckPool:
                 if self._executor is pool:
                     self._executor = None
             pool.shutdown(wait=False, cancel_futures=True)
-            raise CheckFailed("the check process died") from None
+            raise CheckFailed(Said("api.check_died")) from None
         except Exception as e:
             log.exception("pre-solve check failed")
             raise CheckFailed(f"{type(e).__name__}: {e}") from None

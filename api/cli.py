@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from optimizer.cli import app
+from optimizer.cli_help import HelpCommand, HelpGroup, h
 
 if TYPE_CHECKING:
     from api.core.config import Settings
 
-apikey_app = typer.Typer(help="Manage API keys (one county per key).", no_args_is_help=True)
+apikey_app = typer.Typer(cls=HelpGroup, help=h("apikey"), no_args_is_help=True)
 app.add_typer(apikey_app, name="apikey")
 
 
@@ -30,17 +31,15 @@ def _settings(**overrides: object) -> Settings:
         raise typer.Exit(2) from None
 
 
-@app.command()
+@app.command(help=h("serve"), cls=HelpCommand)
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
-    workers: Annotated[
-        int | None,
-        typer.Option(min=0, help="Solver processes (default FRESHROUTE_WORKERS or the cores)."),
-    ] = None,
-    access_log: Annotated[bool, typer.Option("--access-log/--no-access-log")] = True,
+    host: Annotated[str, typer.Option(help=h("serve.host"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help=h("serve.port"))] = 8000,
+    workers: Annotated[int | None, typer.Option(min=0, help=h("serve.workers"))] = None,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help=h("serve.access_log"))
+    ] = True,
 ) -> None:
-    """Run the HTTP API (uvicorn); the database is FRESHROUTE_DATABASE_URL or ./freshroute.db."""
     import uvicorn
 
     from api.main import create_app
@@ -49,11 +48,10 @@ def serve(
     uvicorn.run(create_app(settings), host=host, port=port, access_log=access_log)
 
 
-@apikey_app.command("create")
+@apikey_app.command("create", help=h("apikey_create"), cls=HelpCommand)
 def apikey_create(
-    county: Annotated[str, typer.Option("--county", help="The county (tenant) the key is for.")],
+    county: Annotated[str, typer.Option("--county", help=h("apikey_create.county"))],
 ) -> None:
-    """Create an API key for a county; the key is printed once, as the last line."""
     from api.db import make_engine, upgrade
     from api.store import Store
 

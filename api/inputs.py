@@ -16,7 +16,7 @@ import hashlib
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,7 +24,7 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from api.problems import ZH
-from optimizer.errors import Said, field_errors, join_path, json_path
+from optimizer.errors import Said, exception_text, field_errors, join_path, json_path
 from optimizer.model import Batch, RoadNetworkTravel
 from optimizer.routing.feasibility import check_feasibility
 from optimizer.routing.problem import compile_problem
@@ -298,12 +298,17 @@ def size_problems(batch: dict[str, Any], limits: Limits, at: str = "") -> list[d
 
 
 def road_problem(error: Exception, roads_dir: Path | None, at: str = "travel") -> dict[str, str]:
-    """A road file that cannot be used, as a problem at ``at``; the message names files
-    relative to the road folder, whose place on the server is no business of clients."""
-    reason = str(error)
-    if roads_dir is not None:
-        reason = reason.replace(f"{Path(roads_dir).resolve()}{os.sep}", "")
-    return problem(at, reason)
+    """A road file that cannot be used, as a problem at ``at`` (in English and Chinese);
+    the message names files relative to the road folder, whose place on the server is no
+    business of clients."""
+
+    def reason(lang: str) -> str:
+        text = exception_text(error, lang)
+        if roads_dir is not None:
+            text = text.replace(f"{Path(roads_dir).resolve()}{os.sep}", "")
+        return text
+
+    return problem(at, reason("en"), reason("zh-CN"))
 
 
 M = TypeVar("M", bound=BaseModel)
@@ -354,6 +359,7 @@ class Feasibility:
 
     refusals: list[dict[str, str]]  # the batch cannot be planned: 422, ``{path, reason}``
     left_out: list[dict[str, str]]  # ``{path, order, reason, code}``: planned without them
+    warnings: list[dict[str, str]] = field(default_factory=list)  # the road network's
 
 
 def infeasible(batch: Batch) -> Feasibility:
@@ -361,9 +367,11 @@ def infeasible(batch: Batch) -> Feasibility:
     that refuse the batch (no vehicles, ``min_used``, single visits); each with its path
     and reason (``order`` where it is about one, and its reason ``code``)."""
     refusals, left_out = [], []
-    for i in check_feasibility(compile_problem(batch)):
+    compiled = compile_problem(batch)
+    warnings = [problem("travel", w) for w in compiled.travel.warnings]
+    for i in check_feasibility(compiled):
         item = problem(i.path, i.reason, i.text("zh-CN")) | {"code": i.code}
         if i.order is not None:
             item["order"] = i.order
         (left_out if i.leaves_out_order else refusals).append(item)
-    return Feasibility(refusals, left_out)
+    return Feasibility(refusals, left_out, warnings)

@@ -101,6 +101,7 @@ class JobRow(Base):
     batch_id: Mapped[str] = mapped_column(ForeignKey("batches.id"), unique=True)
     county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"), index=True)
     kind: Mapped[str] = mapped_column(String(32), default="batch", server_default="batch")
+    lang: Mapped[str] = mapped_column(String(8), default="en", server_default="en")  # errors
     state: Mapped[str] = mapped_column(String(16))
     time_limit_s: Mapped[float] = mapped_column(Float)
     phase: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -87,7 +87,11 @@ class JobOut(BaseModel):
             "plan's total cost. Siting jobs: none."
         ),
     )
-    error: str | None = Field(default=None, description="Why the job failed.")
+    error: str | None = Field(
+        default=None,
+        description="Why the job failed, in the language it was submitted in (the "
+        "Accept-Language of its POST: Chinese for zh, else English).",
+    )
     attempts: int = Field(description="Solves started (a job cut off by a restart runs again).")
     time_limit_s: float = Field(
         description="The request's limit, capped by the service (siting simulations: the sum "
@@ -148,6 +152,12 @@ class ValidationReport(BaseModel):
     infeasible: list[InfeasibleOrder] = Field(
         description="Orders no vehicle could serve even on a trip of their own: the plan "
         "leaves them out, with these reasons, and plans the rest."
+    )
+    warnings: list[PathError] = Field(
+        default_factory=list,
+        description="What the road network dropped or guessed (lines left out, road classes "
+        "with no speed, sites far from a road): the batch is valid, its travel times may "
+        "not be what was meant.",
     )
 
 

@@ -121,7 +121,7 @@ class SitingResultBody(BaseModel):
 def _parse(kind: str, data: Any, limits: Limits) -> Any:
     """The request model of ``kind`` from a checked body; 422 with every bad path."""
     if not isinstance(data, dict):
-        raise InputError(422, [problem("", "send a JSON object with the county batch as 'batch'")])
+        raise InputError(422, [problem("", Said("api.siting_not_object"))])
     problems: list[dict[str, str]] = []
     batch = None
     if "batch" in data:

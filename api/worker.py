@@ -29,8 +29,12 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from functools import partial
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
+
+from optimizer.errors import Rendered, Said, exception_text, input_errors
+from optimizer.i18n import t
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -62,16 +66,26 @@ def _die_with_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, daemon=True, name="parent-watchdog").start()
 
 
+def _input_errors(error: Any) -> Said:
+    """A pydantic error's field errors, one after another, in each language."""
+    return Rendered(lambda lang: t("join.semicolon", lang).join(input_errors(error, lang)))
+
+
+def _bug(error: BaseException) -> str:
+    """An unexpected exception as a job's error says it (its type and message)."""
+    return f"{type(error).__name__}: {error}"[:2000]
+
+
 def _solve(
     job_id: str, body: Any, limit: float, send: Callable[[tuple], None], interval: float
 ) -> tuple:
     """Plan one batch; the message for the server (``done`` or ``failed``)."""
     from pydantic import ValidationError
 
-    from optimizer.errors import input_errors
     from optimizer.model import Batch
+    from optimizer.network.errors import RoadNetworkError
     from optimizer.routing.feasibility import InfeasibleBatch
-    from optimizer.routing.solve import plan_batch
+    from optimizer.routing.solve import InvalidPlan, plan_batch
 
     best: dict[str, Any] = {"phase": None, "cost": math.inf, "sent": 0.0, "pending": False}
 
@@ -91,12 +105,16 @@ def _solve(
         plan = plan_batch(batch, time_limit_s=limit, progress=progress)
         return ("done", job_id, plan.model_dump(mode="json", by_alias=True), plan.kpis.total_cost)
     except InfeasibleBatch as e:
-        return ("failed", job_id, "infeasible: " + "; ".join(str(i) for i in e.issues))
+        return ("failed", job_id, Said("job.infeasible", issues=Rendered(e.text)))
+    except RoadNetworkError as e:  # the road file changed since the batch was checked
+        return ("failed", job_id, Said("job.roads", error=Rendered(e.text)))
     except ValidationError as e:
-        return ("failed", job_id, "invalid batch: " + "; ".join(input_errors(e)))
+        return ("failed", job_id, Said("job.invalid_batch", errors=_input_errors(e)))
+    except InvalidPlan as e:  # a bug in the optimizer, said in words
+        return ("failed", job_id, Said("job.solver_error", error=Rendered(e.text)))
     except Exception as e:  # a bug in the optimizer: report it, keep the worker
         traceback.print_exc()
-        return ("failed", job_id, f"solver error: {type(e).__name__}: {e}"[:2000])
+        return ("failed", job_id, Said("job.solver_error", error=_bug(e)))
 
 
 def _site(job_id: str, kind: str, body: Any, limit: float, send: Callable[[tuple], None]) -> tuple:
@@ -104,7 +122,6 @@ def _site(job_id: str, kind: str, body: Any, limit: float, send: Callable[[tuple
     from pydantic import ValidationError
 
     from api.siting import run_siting
-    from optimizer.errors import input_errors
     from optimizer.network.errors import RoadNetworkError
     from optimizer.siting.result import SitingError
 
@@ -114,18 +131,21 @@ def _site(job_id: str, kind: str, body: Any, limit: float, send: Callable[[tuple
     try:
         return ("done", job_id, run_siting(kind, body, limit, progress), None)
     except (SitingError, RoadNetworkError) as e:
-        return ("failed", job_id, f"siting: {e}"[:2000])
+        return ("failed", job_id, Said("job.siting", error=Rendered(partial(exception_text, e))))
     except ValidationError as e:
-        return ("failed", job_id, "invalid request: " + "; ".join(input_errors(e)))
+        return ("failed", job_id, Said("job.invalid_request", errors=_input_errors(e)))
     except Exception as e:  # a bug in the optimizer: report it, keep the worker
         traceback.print_exc()
-        return ("failed", job_id, f"siting error: {type(e).__name__}: {e}"[:2000])
+        return ("failed", job_id, Said("job.siting_error", error=_bug(e)))
 
 
 def _replan(job_id: str, body: Any, limit: float) -> tuple:
     """Re-plan a stored plan after events (``api.routes.replan`` stores the request):
     ``done`` with the new plan, the day's batch and what changed, or ``failed``."""
+    from pydantic import ValidationError
+
     from optimizer.model import Batch
+    from optimizer.network.errors import RoadNetworkError
     from optimizer.plan import Plan
     from optimizer.replan.events import Events
     from optimizer.replan.residual import ReplanInputError
@@ -146,14 +166,20 @@ def _replan(job_id: str, body: Any, limit: float) -> tuple:
         }
         return ("done", job_id, found, plan.kpis.total_cost)
     except ReplanInputError as e:
-        return ("failed", job_id, "invalid events: " + "; ".join(e.errors))
+        lines = e.lines
+        errors = Rendered(lambda lang: t("join.semicolon", lang).join(lines(lang)))
+        return ("failed", job_id, Said("job.invalid_events", errors=errors))
     except InfeasibleBatch as e:
-        return ("failed", job_id, "infeasible: " + "; ".join(str(i) for i in e.issues))
-    except InvalidPlan as e:
-        return ("failed", job_id, f"the re-plan failed its checks: {e}"[:2000])
+        return ("failed", job_id, Said("job.infeasible", issues=Rendered(e.text)))
+    except RoadNetworkError as e:
+        return ("failed", job_id, Said("job.roads", error=Rendered(e.text)))
+    except ValidationError as e:
+        return ("failed", job_id, Said("job.invalid_request", errors=_input_errors(e)))
+    except InvalidPlan as e:  # a bug in the optimizer, said in words
+        return ("failed", job_id, Said("job.solver_error", error=Rendered(e.text)))
     except Exception as e:  # a bug in the optimizer: report it, keep the worker
         traceback.print_exc()
-        return ("failed", job_id, f"re-plan error: {type(e).__name__}: {e}"[:2000])
+        return ("failed", job_id, Said("job.solver_error", error=_bug(e)))
 
 
 def run_job(
@@ -302,7 +328,7 @@ class WorkerSlot:
                 log.exception("worker slot %d failed on job %s", self.index, claim.job_id)
                 self._restart()
                 with contextlib.suppress(Exception):
-                    self.pool.store.fail(claim.job_id, "internal error while running the job")
+                    self.pool.store.fail(claim.job_id, Said("job.internal_error"))
             finally:
                 self.pool.observe(outcome, time.monotonic() - started)
                 self.current = None
@@ -326,7 +352,7 @@ class WorkerSlot:
         now = time.monotonic()
         if now > deadline:
             self._restart()
-            store.fail(job_id, f"killed: still solving {hard:.0f} s after it started")
+            store.fail(job_id, Said("job.killed", seconds=hard))
             return "killed"
         if now - checked[0] > 1.0:  # cancelled by another server process?
             checked[0] = now
@@ -359,7 +385,7 @@ class WorkerSlot:
                 if ready or not self.process.is_alive():
                     code = self.process.exitcode
                     self._restart()
-                    store.fail(job_id, f"worker process died (exit code {code})")
+                    store.fail(job_id, Said("job.died", code=code))
                     return "crashed"
                 continue
             kind = message[0]
@@ -425,7 +451,7 @@ class RaySlot(WorkerSlot):
                     continue
                 self.handle = None
                 if outcome.error is not None:
-                    store.fail(job_id, f"Ray worker failed: {outcome.error}"[:2000])
+                    store.fail(job_id, Said("job.ray_failed", error=str(outcome.error)[:2000]))
                     return "crashed"
                 message = outcome.value
                 if message[0] == "done":

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import itertools
 import os
 import platform
 import statistics
@@ -117,11 +118,14 @@ def spread(items: list[Path], limit: int | None) -> list[Path]:
 
 
 def run_freshroute(
-    inst: BenchmarkInstance, seconds: float, workers: int = 1
+    inst: BenchmarkInstance, seconds: float, workers: int = 1, seed: int = 1
 ) -> tuple[list[list[str]], str]:
     from optimizer.routing.solve import plan_batch
 
-    plan = plan_batch(to_batch(inst), time_limit_s=seconds, baseline=False, workers=workers)
+    batch = to_batch(inst)
+    # The anchors' seed: comparing a seed-0 run with a seed-1 run measures the seeds.
+    batch = batch.model_copy(update={"options": batch.options.model_copy(update={"seed": seed})})
+    plan = plan_batch(batch, time_limit_s=seconds, baseline=False, workers=workers)
     status = "validated"
     if plan.kpis.required_unassigned:
         status = f"validated, {plan.kpis.required_unassigned} orders unassigned"
@@ -140,7 +144,7 @@ def solve(
     started = time.perf_counter()
     try:
         if engine == "freshroute":
-            routes, status = run_freshroute(inst, seconds, workers)
+            routes, status = run_freshroute(inst, seconds, workers, seed)
         elif engine == "pyvrp":
             res = solve_pyvrp_direct(inst, seconds, seed)
             routes, status = res.routes, res.status
@@ -204,12 +208,26 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores, load average {load} (1/5/15 min)"
 
 
-def summarise(rows: list[dict[str, object]], engines: list[str]) -> list[str]:
-    """Gap statistics per engine and distance ratios measured side by side."""
-    out = ["| engine | feasible | mean gap % | median gap % | max gap % |", "|---|---|---|---|---|"]
-    by_inst: dict[str, dict[str, dict[str, object]]] = {}
+def _run_key(r: dict[str, object]) -> str:
+    """An instance and seed: the unit the engines are compared on."""
+    seed = r.get("seed")
+    return (
+        f"{r['instance']} (seed {seed})" if seed not in (None, "", 1, "1") else str(r["instance"])
+    )
+
+
+def _by_run(rows: list[dict[str, object]]) -> dict[str, dict[str, dict[str, object]]]:
+    by_run: dict[str, dict[str, dict[str, object]]] = {}
     for r in rows:
-        by_inst.setdefault(str(r["instance"]), {})[str(r["engine"])] = r
+        by_run.setdefault(_run_key(r), {})[str(r["engine"])] = r
+    return by_run
+
+
+def summarise(rows: list[dict[str, object]], engines: list[str]) -> list[str]:
+    """Gap statistics per engine and distance ratios measured side by side (each
+    instance and seed one pair)."""
+    out = ["| engine | feasible | mean gap % | median gap % | max gap % |", "|---|---|---|---|---|"]
+    by_inst = _by_run(rows)
     for e in engines:
         gaps = [
             float(r[e]["gap_pct"])  # type: ignore[arg-type]
@@ -238,9 +256,9 @@ def summarise(rows: list[dict[str, object]], engines: list[str]) -> list[str]:
         ]
         if ratios:
             out.append(
-                f"- freshroute / {other} distance (both feasible, {len(ratios)} instances): "
-                f"mean {statistics.mean(ratios):.4f}, median {statistics.median(ratios):.4f}, "
-                f"max {max(ratios):.4f}"
+                f"- freshroute / {other} distance (both feasible, {len(ratios)} instance × "
+                f"seed runs): mean {statistics.mean(ratios):.4f}, median "
+                f"{statistics.median(ratios):.4f}, min {min(ratios):.4f}, max {max(ratios):.4f}"
             )
     return out
 
@@ -252,6 +270,7 @@ def write(
     stem = f"vrp_{name}{'_' + tag if tag else ''}"
     fields = [
         "instance",
+        "seed",
         "engine",
         "reference",
         "distance",
@@ -271,10 +290,7 @@ def write(
     lines = [*header, "", "## Per instance", ""]
     cols = " | ".join(f"{e} km (gap %)" for e in engines)
     lines += [f"| instance | reference | {cols} | note |", "|---" * (len(engines) + 3) + "|"]
-    by_inst: dict[str, dict[str, dict[str, object]]] = {}
-    for r in rows:
-        by_inst.setdefault(str(r["instance"]), {})[str(r["engine"])] = r
-    for inst, per in by_inst.items():
+    for inst, per in _by_run(rows).items():
         first = next(iter(per.values()))
         cells = [_cell(per.get(e)) for e in engines]
         lines.append(
@@ -389,7 +405,9 @@ def main(argv: list[str] | None = None, progress: Callable[[str], None] = print)
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--instances", default="", help="comma-separated names (overrides --limit)")
     ap.add_argument("--engines", default=",".join(ENGINES))
-    ap.add_argument("--seed", type=int, default=1, help="PyVRP's seed")
+    ap.add_argument(
+        "--seeds", type=int, nargs="+", default=[1], help="seeds (freshroute and PyVRP alike)"
+    )
     ap.add_argument("--freshroute-time-scale", type=int, default=None)
     ap.add_argument("--ortools-first-solution", default="PATH_CHEAPEST_ARC")
     ap.add_argument("--tag", default="", help="suffix for the result files")
@@ -429,16 +447,19 @@ def main(argv: list[str] | None = None, progress: Callable[[str], None] = print)
     for path in files:
         inst = read_benchmark(path, spec.fmt)  # type: ignore[arg-type]
         ref, note = reference(args.set, inst, root)
-        for engine in engines:
+        for seed, engine in itertools.product(args.seeds, engines):
+            if engine == "ortools" and seed != args.seeds[0]:
+                continue  # plain OR-Tools has no seed: one run per instance
             res = solve(
-                engine, inst, args.time_limit, args.seed, args.ortools_first_solution, args.workers
+                engine, inst, args.time_limit, seed, args.ortools_first_solution, args.workers
             )
-            row = {"instance": inst.name, "engine": engine, "reference": ref, "note": note, **res}
+            row = {"instance": inst.name, "seed": seed, "engine": engine, "reference": ref}
+            row |= {"note": note, **res}
             row["gap_pct"] = gap(res.get("distance"), ref)
             rows.append(row)
             d = res.get("distance")
             progress(
-                f"{inst.name:12s} {engine:10s} "
+                f"{inst.name:12s} s{seed} {engine:10s} "
                 + (f"{d:10.2f} gap {row['gap_pct']:+6.2f}% " if isinstance(d, float) else "")
                 + f"feasible={res.get('feasible')} {res['seconds']:.1f}s {res['status']}"
             )
@@ -452,7 +473,8 @@ def main(argv: list[str] | None = None, progress: Callable[[str], None] = print)
         "side-by-side ratios are the measure.",
         f"- Versions: {version}",
         f"- Time limit {args.time_limit:g} s per engine per instance, engines run one at a "
-        f"time; PyVRP seed {args.seed}; instances: {len(files)} of "
+        f"time; seeds {' '.join(map(str, args.seeds))} (freshroute and PyVRP alike; plain "
+        f"OR-Tools has none: run once, with the first); instances: {len(files)} of "
         f"{len(sorted(root.glob(spec.pattern)))} ({'named' if args.instances else 'spread'})",
         f"- Reference: {spec.reference}",
         "- Engines: freshroute = `plan_batch(read_instance(...), time_limit_s=S, "

@@ -1,6 +1,7 @@
 """The ``freshroute`` command line: solve, validate and generate batches.
 
-Exit codes: 0 done; 1 a plan has violations (``validate``); 2 bad input, with a
+Exit codes: 0 done; 1 a plan has violations (``validate``; ``solve``: the engine's own
+plan failed validation, a bug); 2 bad input, with a
 message naming the field or order and the reason (``solve --strict``: also orders no
 vehicle can serve); 3 planned, with required orders unserved (``solve``).
 """
@@ -19,8 +20,9 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from optimizer.cli_help import HelpCommand, HelpGroup, h, localize_typer
 from optimizer.cli_progress import SolveProgress
-from optimizer.errors import Said, in_lang, input_errors
+from optimizer.errors import exception_text, in_lang, input_errors
 from optimizer.geojson import plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, normalize_lang, t
 from optimizer.io.batch_file import InputFileError, read_batch_file, read_json
@@ -31,19 +33,21 @@ from optimizer.model import (
     Batch,
     format_clock,
 )
-from optimizer.network import travel_matrices
+from optimizer.network import TravelMatrices, travel_matrices
 from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import KPIs, Plan
 from optimizer.reasons import outcome_text
 from optimizer.report import write_reports
 from optimizer.routing.feasibility import InfeasibleBatch
 from optimizer.routing.portfolio import ENGINES
-from optimizer.routing.solve import plan_batch
+from optimizer.routing.solve import InvalidPlan, plan_batch
 from optimizer.run.outputs import write_plan_files
 from optimizer.validate import format_violations, validate_plan
 
+localize_typer()
 app = typer.Typer(
-    help="freshroute: route and cold-chain planning for rural counties.",
+    cls=HelpGroup,
+    help=h("app"),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -57,12 +61,12 @@ LangOption = Annotated[
     typer.Option(
         "--lang",
         envvar="FRESHROUTE_LANG",
-        help="zh-CN or en: messages (default en) and reports (default zh-CN).",
+        help=h("opt.lang"),
     ),
 ]
 TilesOption = Annotated[
     str | None,
-    typer.Option("--tiles", help="Tile URL template for map.html (default: offline, no tiles)."),
+    typer.Option("--tiles", help=h("opt.tiles")),
 ]
 
 
@@ -78,10 +82,16 @@ def _fail(lines: list[str], title: str, lang: str = "en") -> typer.Exit:
     return typer.Exit(2)
 
 
-def _said(error: Exception, lang: str) -> str:
-    """An error's message in ``lang`` where it carries one (``optimizer.errors.Said``)."""
-    first = error.args[0] if error.args else None
-    return in_lang(first, lang) if isinstance(first, Said) else str(error)
+def _print_warnings(travel: TravelMatrices, lang: str) -> None:
+    """The road network's warnings (dropped lines, guessed speeds, far sites) in ``lang``."""
+    for warning in travel.warnings:
+        _print_warning(warning, lang)
+
+
+def _print_warning(warning: str, lang: str, console: Console = err, where: str = "") -> None:
+    """A warning in ``lang`` (``where``: what it is about, e.g. a batch's name)."""
+    text = escape(f"{where}: " if where else "") + escape(in_lang(warning, lang))
+    console.print(f"[yellow]{t('cli.warning', lang)}[/] {text}", highlight=False)
 
 
 def _read_json(path: Path, what: str, lang: str = "en") -> Any:
@@ -166,61 +176,53 @@ def final_line(plan: Plan, lang: str = "en") -> str:
 EXIT_REQUIRED_UNSERVED = 3  # planned, with required orders unserved
 
 
-@app.command()
+@app.command(help=h("solve"), cls=HelpCommand)
 def solve(
-    batch_file: Annotated[Path, typer.Argument(help="Batch JSON (freshroute.batch/v1).")],
+    batch_file: Annotated[Path, typer.Argument(help=h("solve.batch_file"))],
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds (default: the batch's).")
+        float | None, typer.Option("--time-limit", help=h("opt.time_limit"))
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(min=0, max=MAX_SEED, help="Random seed (default: the batch's)."),
+        typer.Option(min=0, max=MAX_SEED, help=h("solve.seed")),
     ] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Where plan files go.")] = Path("out"),
+    out_dir: Annotated[Path, typer.Option("--out", help=h("solve.out_dir"))] = Path("out"),
     baseline: Annotated[
         bool | None,
-        typer.Option("--baseline/--no-baseline", help="Also plan separate fleets to compare."),
+        typer.Option("--baseline/--no-baseline", help=h("opt.baseline")),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
-    verbose: Annotated[
-        bool, typer.Option("--verbose", help="Also list the routes, one line each.")
-    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help=h("opt.quiet"))] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help=h("solve.verbose"))] = False,
     engine: Annotated[
         str,
-        typer.Option(
-            help="auto (PyVRP routes, exact OR-Tools finish), ortools, pyvrp or native "
-            "(freshroute's own exact-cost search)."
-        ),
+        typer.Option(help=h("solve.engine")),
     ] = "auto",
     lang: LangOption = None,
     report: Annotated[
         bool,
-        typer.Option("--report/--no-report", help="Also write map, run sheets and timeline."),
+        typer.Option("--report/--no-report", help=h("opt.report")),
     ] = True,
     tiles: TilesOption = None,
     fmt: Annotated[
         str | None,
         typer.Option(
             "--format",
-            help="Read a benchmark file instead of a batch: solomon, vrplib, lkh or lilim.",
+            help=h("solve.fmt"),
         ),
     ] = None,
     workers: Annotated[
         int,
-        typer.Option(help="Cores to use: 2 runs PyVRP and OR-Tools side by side.", min=1, max=2),
+        typer.Option(help=h("solve.workers"), min=1, max=2),
     ] = 1,
     strict: Annotated[
         bool,
-        typer.Option(
-            "--strict", help="Refuse the batch (exit 2) when an order cannot be served at all."
-        ),
+        typer.Option("--strict", help=h("solve.strict")),
     ] = False,
 ) -> None:
-    """Plan one day's batch; writes plan.json, plan.geojson, map.html, run sheets and
-    timeline.png to --out. Orders no vehicle can serve are left out with their reasons;
-    exit code 3 when a required order is unserved."""
     msg = _msg_lang(lang)
-    batch = load_batch_file(batch_file, msg) if fmt is None else _read_benchmark(batch_file, fmt)
+    batch = (
+        load_batch_file(batch_file, msg) if fmt is None else _read_benchmark(batch_file, fmt, msg)
+    )
     if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
         line = t("error.time_limit_option", msg, value=time_limit, max=MAX_TIME_LIMIT_S)
         raise _fail([line], t("error.bad_option", msg), msg)
@@ -248,18 +250,14 @@ def solve(
                 else "error.cannot_plan",
                 msg,
             )
-            lines = [
-                f"{i.path}"
-                + ("" if i.order is None else t("cli.issue_order", msg, order=i.order))
-                + f": {i.text(msg)}"
-                for i in e.issues
-            ]
-            raise _fail(lines, title, msg) from None
+            raise _fail([i.line(msg) for i in e.issues], title, msg) from None
         except RoadNetworkError as e:
             raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
+        except InvalidPlan as e:  # a bug, never a result: say so without a traceback
+            err.print(f"[bold red]{t('error.prefix', msg)}[/] {escape(e.text(msg))}")
+            raise typer.Exit(1) from None
     travel = travel_matrices(batch)  # cached on disk for road networks
-    for warning in travel.warnings:
-        err.print(f"[yellow]{t('cli.warning', msg)}[/] {warning}", highlight=False)
+    _print_warnings(travel, msg)
     written = write_plan_files(
         batch, plan, out_dir, travel=travel, report=report, lang=normalize_lang(lang), tiles=tiles
     )
@@ -274,28 +272,22 @@ def solve(
         raise typer.Exit(EXIT_REQUIRED_UNSERVED)
 
 
-@app.command("replan")
+@app.command("replan", help=h("replan"), cls=HelpCommand)
 def replan_cmd(
-    batch_file: Annotated[Path, typer.Argument(help="The batch the plan was made for.")],
-    plan_file: Annotated[Path, typer.Argument(help="The plan.json the day started with.")],
-    events_file: Annotated[Path, typer.Argument(help="Events JSON (freshroute.events/v1).")],
+    batch_file: Annotated[Path, typer.Argument(help=h("replan.batch_file"))],
+    plan_file: Annotated[Path, typer.Argument(help=h("replan.plan_file"))],
+    events_file: Annotated[Path, typer.Argument(help=h("replan.events_file"))],
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds (default: the batch's).")
+        float | None, typer.Option("--time-limit", help=h("opt.time_limit"))
     ] = None,
-    out_dir: Annotated[Path, typer.Option("--out", help="Where the files go.")] = Path("out"),
-    engine: Annotated[str, typer.Option(help="As for solve.")] = "auto",
+    out_dir: Annotated[Path, typer.Option("--out", help=h("replan.out_dir"))] = Path("out"),
+    engine: Annotated[str, typer.Option(help=h("opt.engine_as_solve"))] = "auto",
     lang: LangOption = None,
     report: Annotated[
         bool,
-        typer.Option(
-            "--report/--no-report", help="Also write map, run sheets (changes marked), timeline."
-        ),
+        typer.Option("--report/--no-report", help=h("replan.report")),
     ] = True,
 ) -> None:
-    """Re-plan the day from now: done stops stay, trucks go on with what is on board,
-    late orders, cancellations, breakdowns, delays and closed roads are taken in. Writes
-    day.json, plan.json, plan.geojson, changes.json, changes.md and the reports (run
-    sheets marking the changes) to --out; exit 3 when a required order is unserved."""
     from optimizer.replan.files import ReplanInputError, run_replan
 
     msg = _msg_lang(lang)
@@ -317,6 +309,8 @@ def replan_cmd(
         )
     except ReplanInputError as e:
         raise _fail(e.lines(msg), t("error.invalid_events", msg, path=events_file), msg) from None
+    except RoadNetworkError as e:
+        raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
     print_summary(result.plan, msg)
     out.print(t("cli.wrote", msg, files=", ".join(map(str, written))), highlight=False)
     if result.plan.kpis.required_unassigned:
@@ -325,70 +319,62 @@ def replan_cmd(
         raise typer.Exit(EXIT_REQUIRED_UNSERVED)
 
 
-@app.command("solve-many")
+@app.command("solve-many", help=h("solve_many"), cls=HelpCommand)
 def solve_many(
-    batches: Annotated[
-        list[Path], typer.Argument(help="Batch JSON files, or folders of them (*.json).")
-    ],
-    executor: Annotated[
-        str, typer.Option(help="local (processes on this machine) or ray.")
-    ] = "local",
+    batches: Annotated[list[Path], typer.Argument(help=h("solve_many.batches"))],
+    executor: Annotated[str, typer.Option(help=h("solve_many.executor"))] = "local",
     workers: Annotated[
         int | None,
-        typer.Option(min=1, help="Batches solved at once (default: the cores; ray: its CPUs)."),
+        typer.Option(min=1, help=h("solve_many.workers")),
     ] = None,
     ray_address: Annotated[
         str | None,
         typer.Option(
             "--ray-address",
             envvar="RAY_ADDRESS",
-            help="An existing Ray cluster (default: Ray embedded on this machine).",
+            help=h("solve_many.ray_address"),
         ),
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds per batch (default: its own).")
+        float | None, typer.Option("--time-limit", help=h("solve_many.time_limit"))
     ] = None,
     seed: Annotated[
         int | None,
-        typer.Option(min=0, max=MAX_SEED, help="Random seed (default: each batch's)."),
+        typer.Option(min=0, max=MAX_SEED, help=h("solve_many.seed")),
     ] = None,
-    out_dir: Annotated[
-        Path, typer.Option("--out", help="Plans go to OUT/<batch name>/, the summary to OUT.")
-    ] = Path("out/many"),
-    engine: Annotated[str, typer.Option(help="As for solve.")] = "auto",
+    out_dir: Annotated[Path, typer.Option("--out", help=h("solve_many.out_dir"))] = Path(
+        "out/many"
+    ),
+    engine: Annotated[str, typer.Option(help=h("opt.engine_as_solve"))] = "auto",
     baseline: Annotated[
         bool | None,
-        typer.Option("--baseline/--no-baseline", help="Also plan separate fleets to compare."),
+        typer.Option("--baseline/--no-baseline", help=h("opt.baseline")),
     ] = None,
     report: Annotated[
         bool,
-        typer.Option("--report/--no-report", help="Also write map, run sheets and timeline."),
+        typer.Option("--report/--no-report", help=h("opt.report")),
     ] = True,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help=h("opt.quiet"))] = False,
     lang: LangOption = None,
     tiles: TilesOption = None,
 ) -> None:
-    """Plan many batches, one task each (one CPU, its own time limit), on local processes
-    or Ray; each plan goes to OUT/<batch name>/ and a summary per county to
-    OUT/summary.csv and summary.md. A bad batch is reported and the others go on: exit 2
-    when any batch is bad input, 1 when a batch failed even on its retry, else 0."""
     import os
 
     from optimizer.run.executor import make_executor
     from optimizer.run.many import Options, Row, batch_files
     from optimizer.run.many import solve_many as run_many
 
+    msg = _msg_lang(lang)
+    bad_option = t("error.bad_option", msg)
     if engine not in ENGINES:
-        raise _fail([f"--engine: '{engine}' is not one of {', '.join(ENGINES)}"], "bad option")
+        line = t("error.engine_option", msg, value=engine, choices=", ".join(ENGINES))
+        raise _fail([line], bad_option, msg)
     if time_limit is not None and not 0 < time_limit <= MAX_TIME_LIMIT_S:
-        raise _fail(
-            [f"--time-limit: {time_limit:g} s is not in (0, {MAX_TIME_LIMIT_S:g}] s"],
-            "bad option",
-        )
+        line = t("error.time_limit_option", msg, value=time_limit, max=MAX_TIME_LIMIT_S)
+        raise _fail([line], bad_option, msg)
     files = batch_files(batches)
     if not files:
-        raise _fail([", ".join(map(str, batches))], "no batch files found")
-    msg = _msg_lang(lang)
+        raise _fail([", ".join(map(str, batches))], t("error.no_batch_files", msg), msg)
     options = Options(
         out_dir, time_limit, seed, engine, baseline, report, normalize_lang(lang), tiles, msg
     )
@@ -415,11 +401,15 @@ def solve_many(
         try:
             ex = make_executor(executor, workers or os.cpu_count(), ray_address)
         except ValueError as e:
-            raise _fail([f"--executor: {e}"], "bad option") from None
+            raise _fail([f"--executor: {exception_text(e, msg)}"], bad_option, msg) from None
+
+        def on_warning(name: str, warning: str) -> None:
+            _print_warning(warning, msg, bar.console, name)
+
         with ex:
-            rows = run_many(files, ex, options, on_row)
+            rows = run_many(files, ex, options, on_row, on_warning)
     table = Table(title=t("many.title", msg, n=len(rows)))
-    columns = ("county", "status", "cost", "km", "empty_km", "vehicles", "unserved", "wall")
+    columns = ("county", "status", "cost", "km", "empty_km", "vehicles", "unserved", "wall_s")
     for column in columns:
         justify = "left" if column in ("county", "status") else "right"
         table.add_column(t(f"many.col.{column}", msg), justify=justify)
@@ -439,38 +429,41 @@ def solve_many(
         raise typer.Exit(1)
 
 
-def _read_benchmark(path: Path, fmt: str) -> Batch:
-    """A benchmark instance as a batch (stop ids are the file's node ids); exit 2 on error."""
+def _read_benchmark(path: Path, fmt: str, lang: str = "en") -> Batch:
+    """A benchmark instance as a batch (stop ids are the file's node ids); exit 2 on error
+    (the file reader's own words stay as it says them)."""
     from optimizer.io.instances import read_instance
 
     if fmt not in BENCHMARK_FORMATS:
-        raise _fail(
-            [f"--format: '{fmt}' is not one of {', '.join(BENCHMARK_FORMATS)}"], "bad option"
-        )
+        line = t("error.format_option", lang, value=fmt, choices=", ".join(BENCHMARK_FORMATS))
+        raise _fail([line], t("error.bad_option", lang), lang)
     if not path.exists():
-        raise _fail([str(path)], "benchmark file not found")
+        raise _fail([str(path)], t("error.benchmark_not_found", lang), lang)
     try:
         return read_instance(path, fmt)  # type: ignore[arg-type]
     except NotImplementedError as e:
-        raise _fail([str(e)], f"{path} cannot be expressed yet") from None
+        raise _fail([str(e)], t("error.benchmark_unsupported", lang, path=path), lang) from None
     except (ValueError, KeyError, IndexError) as e:
-        raise _fail([f"{path}: {e}"], f"{path} is not a valid {fmt} file") from None
+        title = t("error.benchmark_invalid", lang, path=path, format=fmt)
+        raise _fail([f"{path}: {e}"], title, lang) from None
 
 
 BENCHMARK_FORMATS = ("solomon", "vrplib", "lkh", "lilim")
 
 
-@app.command()
+@app.command(help=h("validate"), cls=HelpCommand)
 def validate(
-    batch_file: Annotated[Path, typer.Argument(help="The batch the plan is for.")],
-    plan_file: Annotated[Path, typer.Argument(help="A plan.json.")],
+    batch_file: Annotated[Path, typer.Argument(help=h("arg.batch_of_plan"))],
+    plan_file: Annotated[Path, typer.Argument(help=h("arg.plan"))],
     lang: LangOption = None,
 ) -> None:
-    """Recheck a plan against its batch; exit 1 when it breaks any hard constraint."""
     msg = _msg_lang(lang)
     batch = load_batch_file(batch_file, msg)
     plan = _load_plan(plan_file, msg)
-    violations = validate_plan(batch, plan)
+    try:
+        violations = validate_plan(batch, plan)
+    except RoadNetworkError as e:
+        raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
     if violations:
         err.print(format_violations(violations, msg), markup=False, highlight=False)
         err.print(f"[bold red]{t('cli.violations', msg, n=len(violations))}[/]")
@@ -479,16 +472,14 @@ def validate(
     out.print(line, highlight=False)
 
 
-@app.command()
+@app.command(help=h("report"), cls=HelpCommand)
 def report(
-    batch_file: Annotated[Path, typer.Argument(help="The batch the plan is for.")],
-    plan_file: Annotated[Path, typer.Argument(help="A plan.json.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Where report files go.")] = Path("out"),
+    batch_file: Annotated[Path, typer.Argument(help=h("arg.batch_of_plan"))],
+    plan_file: Annotated[Path, typer.Argument(help=h("arg.plan"))],
+    out_dir: Annotated[Path, typer.Option("--out", help=h("report.out_dir"))] = Path("out"),
     lang: LangOption = None,
     tiles: TilesOption = None,
 ) -> None:
-    """Write map.html, runsheets.xlsx/.html/.csv and timeline.png for a plan; road routes
-    follow the roads, as ``solve`` draws them."""
     msg = _msg_lang(lang)
     batch = load_batch_file(batch_file, msg)
     plan = _load_plan(plan_file, msg)
@@ -497,6 +488,7 @@ def report(
         geojson = plan_geojson(batch, plan, travel)
     except RoadNetworkError as e:
         raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
+    _print_warnings(travel, msg)
     paths = write_reports(
         batch,
         plan,
@@ -509,31 +501,25 @@ def report(
     out.print(t("cli.wrote", _msg_lang(lang), files=", ".join(map(str, paths))), highlight=False)
 
 
-@app.command("import")
+@app.command("import", help=h("import"), cls=HelpCommand)
 def import_sheets(
-    orders: Annotated[Path, typer.Argument(help="Orders .xlsx, .xls or .csv.")],
-    sites: Annotated[
-        Path, typer.Argument(help="Sites .xlsx, .xls or .csv (may be the same workbook).")
-    ],
+    orders: Annotated[Path, typer.Argument(help=h("import.orders"))],
+    sites: Annotated[Path, typer.Argument(help=h("import.sites"))],
     fleet: Annotated[
         Path | None,
-        typer.Option("--fleet", help="Fleet .xlsx/.xls/.csv (default: reefers and vans per hub)."),
+        typer.Option("--fleet", help=h("import.fleet")),
     ] = None,
     products: Annotated[
         Path | None,
         typer.Option(
             "--products",
-            help="Products .xlsx/.xls/.csv (default: a products/产品 sheet in the orders or "
-            "sites workbook, if any; else catalogue names only).",
+            help=h("import.products"),
         ),
     ] = None,
-    output: Annotated[Path, typer.Option("--out", help="Batch JSON to write.")] = Path(
-        "batch.json"
-    ),
-    name: Annotated[str | None, typer.Option(help="Batch name (default: the file name).")] = None,
+    output: Annotated[Path, typer.Option("--out", help=h("import.output"))] = Path("batch.json"),
+    name: Annotated[str | None, typer.Option(help=h("import.name"))] = None,
     lang: LangOption = None,
 ) -> None:
-    """Build a batch from spreadsheets with English or Chinese headers."""
     msg = _msg_lang(lang)
     try:
         batch = import_batch(
@@ -546,30 +532,31 @@ def import_sheets(
     out.print(t("cli.wrote", msg, files=str(output)), highlight=False)
 
 
-@app.command()
+@app.command(help=h("generate"), cls=HelpCommand)
 def generate(
-    villages: Annotated[int, typer.Option(min=1, max=5000, help="Number of villages.")] = 60,
-    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 1,
-    centres: Annotated[
-        int | None, typer.Option(min=1, max=3, help="Collection centres (default by size).")
-    ] = None,
-    output: Annotated[Path, typer.Option("--out", help="Batch file to write.")] = Path(
-        "county.json"
-    ),
+    villages: Annotated[int, typer.Option(min=1, max=5000, help=h("generate.villages"))] = 60,
+    seed: Annotated[int, typer.Option(min=0, help=h("generate.seed"))] = 1,
+    centres: Annotated[int | None, typer.Option(min=1, max=3, help=h("generate.centres"))] = None,
+    output: Annotated[Path, typer.Option("--out", help=h("generate.output"))] = Path("county.json"),
+    lang: LangOption = None,
 ) -> None:
-    """Generate a synthetic county batch from domain defaults."""
     from scenarios.generate import generate_county, write_batch
 
     batch = generate_county(villages, seed, centres=centres)
     write_batch(batch, output)
-    out.print(
-        f"wrote {output}: {len(batch.sites)} sites, {len(batch.orders)} orders, "
-        f"{sum(v.count for v in batch.fleet)} vehicles",
-        highlight=False,
+    vehicles = sum(v.count for v in batch.fleet)
+    line = t(
+        "cli.generated",
+        _msg_lang(lang),
+        path=output,
+        sites=len(batch.sites),
+        orders=len(batch.orders),
+        vehicles=vehicles,
     )
+    out.print(line, highlight=False)
 
 
-site_app = typer.Typer(help="Collection-centre siting: optimise, evaluate, compare.")
+site_app = typer.Typer(cls=HelpGroup, help=h("site"))
 app.add_typer(site_app, name="site")
 
 
@@ -587,35 +574,32 @@ def _load_scenario(path: Path, lang: str = "en"):  # -> tuple[Scenario, Batch]
         raise _fail([str(e)], t("error.unreadable", lang, path=path), lang) from None
 
 
-@site_app.command("optimize")
+@site_app.command("optimize", help=h("site_optimize"), cls=HelpCommand)
 def site_optimize(
-    batch_file: Annotated[Path, typer.Argument(help="County batch: stations with produce.")],
-    model: Annotated[str, typer.Option(help="pmedian, mclp or cflp.")] = "pmedian",
-    p: Annotated[int, typer.Option("--p", min=1, help="Centres to open.")] = 1,
-    radius: Annotated[
-        float, typer.Option(help="mclp: minutes within which produce counts as covered.")
-    ] = 60.0,
+    batch_file: Annotated[Path, typer.Argument(help=h("site_optimize.batch_file"))],
+    model: Annotated[str, typer.Option(help=h("site_optimize.model"))] = "pmedian",
+    p: Annotated[int, typer.Option("--p", min=1, help=h("site_optimize.p"))] = 1,
+    radius: Annotated[float, typer.Option(help=h("site_optimize.radius"))] = 60.0,
     daily_cost: Annotated[
         float,
-        typer.Option("--daily-cost", help="cflp: CNY per day to run a centre (domain.md §4.5)."),
+        typer.Option("--daily-cost", help=h("site_optimize.daily_cost")),
     ] = 500.0,
     old_opening_cost: Annotated[
-        float | None, typer.Option("--opening-cost", hidden=True, help="Renamed --daily-cost.")
+        float | None,
+        typer.Option("--opening-cost", hidden=True, help=h("site_optimize.old_opening_cost")),
     ] = None,
-    capacity_kg: Annotated[float, typer.Option(help="cflp: kg per day a centre takes.")] = 20000.0,
-    budget: Annotated[
-        float | None, typer.Option(help="cflp: at most this much daily cost in all, CNY a day.")
-    ] = None,
-    must_open: Annotated[list[str] | None, typer.Option(help="Site ids that stay open.")] = None,
-    forbid: Annotated[list[str] | None, typer.Option(help="Site ids that may not open.")] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", min=0.1)] = 60.0,
-    output: Annotated[Path, typer.Option("--out", help="Scenario file to write.")] = Path(
+    capacity_kg: Annotated[float, typer.Option(help=h("site_optimize.capacity_kg"))] = 20000.0,
+    budget: Annotated[float | None, typer.Option(help=h("site_optimize.budget"))] = None,
+    must_open: Annotated[list[str] | None, typer.Option(help=h("site_optimize.must_open"))] = None,
+    forbid: Annotated[list[str] | None, typer.Option(help=h("site_optimize.forbid"))] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help=h("site_optimize.time_limit"))
+    ] = 60.0,
+    output: Annotated[Path, typer.Option("--out", help=h("site_optimize.output"))] = Path(
         "scenario.json"
     ),
     lang: LangOption = None,
 ) -> None:
-    """Choose centre sites among the batch's centres and villages, proven optimal or with
-    its gap; writes a scenario file for `site evaluate` / `site compare`."""
     from optimizer.siting import SitingError
     from optimizer.siting.county import CountyOptimize, SiteInputError, optimize_county
     from optimizer.siting.scenario import batch_path_from
@@ -644,7 +628,9 @@ def site_optimize(
     except SiteInputError as e:
         raise _fail(e.lines(msg), bad_option, msg) from None
     except SitingError as e:
-        raise _fail([_said(e, msg)], t("error.siting_unsolvable", msg), msg) from None
+        raise _fail([exception_text(e, msg)], t("error.siting_unsolvable", msg), msg) from None
+    except RoadNetworkError as e:
+        raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
     scenario = res.scenario(batch_path_from(output, batch_file))
     keep = {"schema_", "name", "batch", "open"} | (
         {"daily_cost_cny"} if res.daily_cost_cny else set()
@@ -673,16 +659,13 @@ def site_optimize(
     out.print(t("cli.wrote", msg, files=str(output)), highlight=False)
 
 
-@site_app.command("evaluate")
+@site_app.command("evaluate", help=h("site_evaluate"), cls=HelpCommand)
 def site_evaluate(
-    scenario_file: Annotated[Path, typer.Argument(help="A freshroute.siting/v1 scenario.")],
-    out_dir: Annotated[
-        Path | None, typer.Option("--out", help="Also write the siting map DIR/scenario.html.")
-    ] = None,
+    scenario_file: Annotated[Path, typer.Argument(help=h("site_evaluate.scenario_file"))],
+    out_dir: Annotated[Path | None, typer.Option("--out", help=h("site_evaluate.out_dir"))] = None,
     lang: LangOption = None,
     tiles: TilesOption = None,
 ) -> None:
-    """Access, freshness coverage and a routing simulation of one scenario."""
     from optimizer.report.siting_map import write_siting_map
     from optimizer.siting.scenario import comparison_markdown, evaluate_scenario
 
@@ -696,39 +679,32 @@ def site_evaluate(
             write_siting_map(batch, [result], page, normalize_lang(lang), tiles)
     except ValueError as e:
         title = t("error.cannot_evaluate", msg, name=scenario.name)
-        raise _fail([_said(e, msg)], title, msg) from None
+        raise _fail([exception_text(e, msg)], title, msg) from None
     out.print(comparison_markdown([result], msg), markup=False, highlight=False)
     if page is not None:
         out.print(t("cli.wrote", msg, files=str(page)), highlight=False)
 
 
-@site_app.command("compare")
+@site_app.command("compare", help=h("site_compare"), cls=HelpCommand)
 def site_compare(
-    base: Annotated[Path, typer.Argument(help="The base scenario.")],
-    others: Annotated[list[Path], typer.Argument(help="Scenarios to compare with it.")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Where tables and GeoJSON go.")] = Path(
+    base: Annotated[Path, typer.Argument(help=h("site_compare.base"))],
+    others: Annotated[list[Path], typer.Argument(help=h("site_compare.others"))],
+    out_dir: Annotated[Path, typer.Option("--out", help=h("site_compare.out_dir"))] = Path(
         "out/siting"
     ),
     lang: LangOption = None,
     tiles: TilesOption = None,
     days: Annotated[
         int | None,
-        typer.Option(min=0, max=30, help="Days to simulate per scenario (default: its own)."),
+        typer.Option(min=0, max=30, help=h("site_compare.days")),
     ] = None,
-    executor: Annotated[
-        str, typer.Option(help="Where scenario × day simulations run: local or ray.")
-    ] = "local",
-    workers: Annotated[
-        int | None, typer.Option(min=1, help="Simulations at once (default: the cores).")
-    ] = None,
+    executor: Annotated[str, typer.Option(help=h("site_compare.executor"))] = "local",
+    workers: Annotated[int | None, typer.Option(min=1, help=h("site_compare.workers"))] = None,
     ray_address: Annotated[
-        str | None, typer.Option("--ray-address", envvar="RAY_ADDRESS", help="A Ray cluster.")
+        str | None,
+        typer.Option("--ray-address", envvar="RAY_ADDRESS", help=h("site_compare.ray_address")),
     ] = None,
 ) -> None:
-    """Scenarios side by side (same sampled days for all), as a decision table against the
-    base (the first, or the one marked "base": true): comparison.md, .csv, .geojson, the
-    siting map comparison.html, and the spread over days (days.md, days.csv), in the
-    --lang language. Each scenario × day routing simulation is a task on the executor."""
     from optimizer.report.siting_map import write_siting_map
     from optimizer.run.sweep import spread_csv, spread_markdown
     from optimizer.siting import SitingError
@@ -745,7 +721,7 @@ def site_compare(
     try:
         base_index(results)
     except SitingError as e:
-        raise _fail([_said(e, msg)], t("error.cannot_compare", msg), msg) from None
+        raise _fail([exception_text(e, msg)], t("error.cannot_compare", msg), msg) from None
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "comparison.md").write_text(
         comparison_markdown(results, report_lang), encoding="utf-8"
@@ -761,11 +737,11 @@ def site_compare(
         write_siting_map(loaded[0][1], results, page, report_lang, tiles)
     except ValueError as e:
         raise _fail([str(e)], t("error.siting_map", msg), msg) from None
-    spread = spread_markdown(spreads)
-    (out_dir / "days.md").write_text(spread, encoding="utf-8")
-    (out_dir / "days.csv").write_text(spread_csv(spreads), encoding="utf-8")
+    (out_dir / "days.md").write_text(spread_markdown(spreads, report_lang), encoding="utf-8")
+    bom = "-sig" if report_lang == "zh-CN" else ""  # Chinese: a byte-order mark for Excel
+    (out_dir / "days.csv").write_text(spread_csv(spreads, report_lang), encoding=f"utf-8{bom}")
     out.print(comparison_markdown(results, msg), markup=False, highlight=False)
-    out.print(spread, markup=False, highlight=False)
+    out.print(spread_markdown(spreads, msg), markup=False, highlight=False)
     names = ("comparison.md", "comparison.csv", "comparison.geojson", "comparison.html")
     files = ", ".join(str(out_dir / f) for f in (*names, "days.md", "days.csv"))
     out.print(t("cli.wrote", msg, files=files), highlight=False)
@@ -789,11 +765,12 @@ def _sweep(
     try:
         ex = make_executor(executor, workers or os.cpu_count(), address)
     except ValueError as e:
-        raise _fail([f"--executor: {e}"], "bad option", msg) from None
+        line = f"--executor: {exception_text(e, msg)}"
+        raise _fail([line], t("error.bad_option", msg), msg) from None
     with (
         ex,
         Progress(
-            TextColumn("simulating days"),
+            TextColumn(t("sweep.simulating", msg)),
             BarColumn(),
             TextColumn("{task.completed}/{task.total}"),
             TimeElapsedColumn(),
@@ -805,10 +782,10 @@ def _sweep(
         try:
             return sweep(loaded, ex, days, lambda: bar.advance(task))
         except SweepError as e:
-            err.print(f"[bold red]{t('error.prefix', msg)}[/] {escape(str(e))}")
+            err.print(f"[bold red]{t('error.prefix', msg)}[/] {escape(exception_text(e, msg))}")
             raise typer.Exit(1) from None
         except ValueError as e:
-            raise _fail([_said(e, msg)], t("error.cannot_compare", msg), msg) from None
+            raise _fail([exception_text(e, msg)], t("error.cannot_compare", msg), msg) from None
 
 
 if __name__ == "__main__":

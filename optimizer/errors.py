@@ -10,11 +10,11 @@ Anything else keeps pydantic's English message. Paths stay as they are in the in
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
-from optimizer.i18n import normalize_lang, t
+from optimizer.i18n import LANGS, normalize_lang, t
 
 Text = Callable[[str], str]  # a message in a language ("en", "zh-CN")
 _TAGS = ("haversine", "matrix", "road_network")  # union tags pydantic adds to locations
@@ -59,10 +59,91 @@ class Said(str):
         params = {k: in_lang(v, lang) if isinstance(v, Said) else v for k, v in self.params.items()}
         return t(self.key, lang, **params)
 
+    def __reduce__(self) -> tuple[object, ...]:  # pickled whole, e.g. to a worker process
+        return (_said, (self.key, self.params))
+
+
+def _said(key: str, params: dict[str, object]) -> Said:
+    return Said(key, **params)
+
+
+class Joined(Said):
+    """Texts (``Said`` or plain) joined by a separator that differs by language: ``sep``
+    is its catalogue key (``join.semicolon``: "; " in English, "；" in Chinese)."""
+
+    parts: list[str]
+
+    def __new__(cls, parts: Iterable[str], sep: str = "join.semicolon") -> Joined:
+        parts = list(parts)
+        said = str.__new__(cls, t(sep, "en").join(parts))
+        said.key, said.params, said.parts = sep, {}, parts
+        return said
+
+    def in_lang(self, lang: str) -> str:
+        return t(self.key, lang).join(in_lang(p, lang) for p in self.parts)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Joined, (self.parts, self.key))
+
+
+class Rendered(Said):
+    """A text already written in each language (``LANGS``) by ``render(lang)``: for what
+    says itself by a ``text(lang)`` method rather than by a catalogue key."""
+
+    texts: dict[str, str]
+
+    def __new__(cls, render: Callable[[str], str]) -> Rendered:
+        return cls.of({lang: render(lang) for lang in LANGS})
+
+    @classmethod
+    def of(cls, texts: dict[str, str]) -> Rendered:
+        said = str.__new__(cls, texts["en"])
+        said.key, said.params, said.texts = "", {}, dict(texts)
+        return said
+
+    def in_lang(self, lang: str) -> str:
+        return self.texts.get(normalize_lang(lang), self.texts["en"])
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Rendered.of, (self.texts,))
+
 
 def in_lang(text: str, lang: str) -> str:
     """``text`` in ``lang`` when it is a ``Said``, else as it is."""
     return text.in_lang(lang) if isinstance(text, Said) else text
+
+
+def exception_text(error: BaseException, lang: str) -> str:
+    """An exception's message in ``lang`` where it carries a ``Said``, else as it is."""
+    first = error.args[0] if error.args else None
+    return in_lang(first, lang) if isinstance(first, Said) else str(error)
+
+
+def said_data(value: object) -> object:
+    """A ``Said`` (or ``Joined``) as JSON data that ``said_from_data`` makes it again, so
+    that a stored message can still be said in any language; other values as JSON has
+    them (numbers stay numbers for their format, anything else becomes its text)."""
+    if isinstance(value, Rendered):
+        return {"texts": value.texts}
+    if isinstance(value, Joined):
+        return {"join": value.key, "parts": [said_data(p) for p in value.parts]}
+    if isinstance(value, Said):
+        return {"key": value.key, "params": {k: said_data(v) for k, v in value.params.items()}}
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return str(value)
+
+
+def said_from_data(data: object) -> object:
+    """The value ``said_data`` stored: a ``Said`` again where it was one."""
+    if isinstance(data, dict) and "texts" in data:
+        return Rendered.of(data["texts"])
+    if isinstance(data, dict) and "join" in data:
+        return Joined([cast(str, said_from_data(p)) for p in data.get("parts", [])], data["join"])
+    if isinstance(data, dict) and "key" in data:
+        params = {k: said_from_data(v) for k, v in (data.get("params") or {}).items()}
+        return Said(str(data["key"]), **params)
+    return data
 
 
 class InputMessage(ValueError):

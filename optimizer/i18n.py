@@ -112,7 +112,9 @@ _EN: dict[str, str] = {
     "many.col.empty_km": "empty km",
     "many.col.vehicles": "vehicles",
     "many.col.unserved": "unserved",
-    "many.col.wall": "wall (s)",
+    "many.col.wall_s": "wall (s)",
+    "many.col.attempts": "attempts",
+    "many.col.error": "error",
     "error.invalid_events": "{path}: the events do not fit the batch and its plan",
     # KPIs
     "kpi.total_cost": "total cost (CNY)",
@@ -792,6 +794,238 @@ _EN: dict[str, str] = {
     "roads.too_large": "road network too large to pack ({n} nodes)",
     "roads.no_leg_path": "no road path for a requested leg",
     "roads.none": "none",
+    "roads.no_attributes": "(no attributes)",
+    "roads.no_class_value": "(none)",
+    "roads.nothing": "nothing",
+    "roads.n_empty": ", {n} empty",
+    "roads.n_not_lines": ", {n} not lines",
+    "roads.no_lines": (
+        "{name} has no line geometries ({features} features: {found}{empty}); roads must be "
+        "LineString or MultiLineString"
+    ),
+    "roads.no_usable_line": (
+        "{name} has no usable road line: {features} features, {empty} empty, {invalid} invalid "
+        "lines (fewer than 2 distinct points or non-finite coordinates){not_lines}"
+    ),
+    "roads.crs_degrees": (
+        "{name} says its CRS is {crs} (degrees) but has coordinates up to ({x:.0f}, {y:.0f}); "
+        "the CRS is wrong or missing"
+    ),
+    "roads.crs_to_utm": "{name}: cannot convert its CRS ({crs}) to UTM metres: {exc}",
+    "roads.crs_not_finite": (
+        "{name}: its CRS ({crs}) gives non-finite coordinates after reprojection"
+    ),
+    "roads.no_router": "these matrices keep no road network to route on",
+    "roads.bad_speeds": "speeds must be > 0 km/h; check {classes}",
+    # road-network warnings (LoadReport.messages, matrix.site_warnings)
+    "roads.warn.dropped": "{path}: dropped {parts}",
+    "roads.warn.empty": "{n} empty or missing geometries",
+    "roads.warn.invalid": (
+        "{n} invalid lines (fewer than 2 distinct points or non-finite coordinates)"
+    ),
+    "roads.warn.not_lines": "features that are not lines ({kinds})",
+    "roads.warn.outside_scc": (
+        "{path}: dropped {nodes} nodes and {lines} lines outside the largest strongly connected "
+        "part (kept {kept_nodes} nodes, {kept_lines} lines)"
+    ),
+    "roads.warn.unknown_classes": (
+        "{path}: road classes with no speed, driven at {speed:g} km/h (set travel.speeds_kmh): "
+        "{classes}"
+    ),
+    "roads.warn.far_sites": (
+        "{n} sites are more than {km:g} km from the nearest road, reached by a straight access "
+        "leg at {speed:g} km/h: {sites}{more}"
+    ),
+    "roads.warn.more": " and {n} more",
+    "join.semicolon": "; ",
+    "join.comma": ", ",
+    "roads.warn.class_count": "'{name}' ({n})",
+    "error.plan_invalid": "plan failed validation:",
+    # a job's errors (api/worker.py), in the language it was submitted in
+    "job.interrupted": "interrupted by a restart",
+    "job.infeasible": "infeasible: {issues}",
+    "job.roads": "the road network cannot be used: {error}",
+    "job.invalid_batch": "invalid batch: {errors}",
+    "job.solver_error": "solver error: {error}",
+    "job.siting": "siting: {error}",
+    "job.invalid_request": "invalid request: {errors}",
+    "job.invalid_events": "invalid events: {errors}",
+    "job.siting_error": "siting error: {error}",
+    "job.internal_error": "internal error while running the job",
+    "job.killed": "killed: still solving {seconds:.0f} s after it started",
+    "job.died": "worker process died (exit code {code})",
+    "job.ray_failed": "Ray worker failed: {error}",
+    "api.not_checked": "the batch could not be checked: {error}",
+    "api.roads_not_checked": "the road network could not be checked: {error}",
+    "api.check_died": "the check process died",
+    "api.siting_not_object": "send a JSON object with the county batch as 'batch'",
+    "error.no_batch_files": "no batch files found",
+    "run.needs_ray": "executor 'ray' needs Ray: pip install 'freshroute[ray]'",
+    "run.unknown_executor": "executor '{name}' is not one of {choices}",
+    # command-line help (optimizer/cli_help.py): commands, options, Typer's own words
+    "help.solve": (
+        "Plan one day's batch; writes plan.json, plan.geojson, map.html, run sheets and "
+        "timeline.png to --out. Orders no vehicle can serve are left out with their reasons; "
+        "exit code 3 when a required order is unserved."
+    ),
+    "help.solve.batch_file": "Batch JSON (freshroute.batch/v1).",
+    "help.opt.time_limit": "Seconds (default: the batch's).",
+    "help.solve.seed": "Random seed (default: the batch's).",
+    "help.solve.out_dir": "Where plan files go.",
+    "help.opt.baseline": "Also plan separate fleets to compare.",
+    "help.opt.quiet": "No progress display.",
+    "help.solve.verbose": "Also list the routes, one line each.",
+    "help.solve.engine": (
+        "auto (PyVRP routes, exact OR-Tools finish), ortools, pyvrp or native (freshroute's own "
+        "exact-cost search)."
+    ),
+    "help.opt.report": "Also write map, run sheets and timeline.",
+    "help.solve.fmt": "Read a benchmark file instead of a batch: solomon, vrplib, lkh or lilim.",
+    "help.solve.workers": "Cores to use: 2 runs PyVRP and OR-Tools side by side.",
+    "help.solve.strict": "Refuse the batch (exit 2) when an order cannot be served at all.",
+    "help.replan": (
+        "Re-plan the day from now: done stops stay, trucks go on with what is on board, late "
+        "orders, cancellations, breakdowns, delays and closed roads are taken in. Writes "
+        "day.json, plan.json, plan.geojson, changes.json, changes.md and the reports (run "
+        "sheets marking the changes) to --out; exit 3 when a required order is unserved."
+    ),
+    "help.replan.report": "Also write map, run sheets (the changes marked) and timeline.",
+    "help.replan.batch_file": "The batch the plan was made for.",
+    "help.replan.plan_file": "The plan.json the day started with.",
+    "help.replan.events_file": "Events JSON (freshroute.events/v1).",
+    "help.replan.out_dir": "Where the files go.",
+    "help.opt.engine_as_solve": "As for solve.",
+    "help.solve_many": (
+        "Plan many batches, one task each (one CPU, its own time limit), on local processes or "
+        "Ray; each plan goes to OUT/<batch name>/ and a summary per county to OUT/summary.csv "
+        "and summary.md. A bad batch is reported and the others go on: exit 2 when any batch is "
+        "bad input, 1 when a batch failed even on its retry, else 0."
+    ),
+    "help.solve_many.batches": "Batch JSON files, or folders of them (*.json).",
+    "help.solve_many.executor": "local (processes on this machine) or ray.",
+    "help.solve_many.workers": "Batches solved at once (default: the cores; ray: its CPUs).",
+    "help.solve_many.ray_address": (
+        "An existing Ray cluster (default: Ray embedded on this machine)."
+    ),
+    "help.solve_many.time_limit": "Seconds per batch (default: its own).",
+    "help.solve_many.seed": "Random seed (default: each batch's).",
+    "help.solve_many.out_dir": "Plans go to OUT/<batch name>/, the summary to OUT.",
+    "help.validate": "Recheck a plan against its batch; exit 1 when it breaks any hard constraint.",
+    "help.arg.batch_of_plan": "The batch the plan is for.",
+    "help.arg.plan": "A plan.json.",
+    "help.report": (
+        "Write map.html, runsheets.xlsx/.html/.csv and timeline.png for a plan; road routes "
+        "follow the roads, as solve draws them."
+    ),
+    "help.report.out_dir": "Where report files go.",
+    "help.import": "Build a batch from spreadsheets with English or Chinese headers.",
+    "help.import.orders": "Orders .xlsx, .xls or .csv.",
+    "help.import.sites": "Sites .xlsx, .xls or .csv (may be the same workbook).",
+    "help.import.fleet": "Fleet .xlsx/.xls/.csv (default: reefers and vans per hub).",
+    "help.import.products": (
+        "Products .xlsx/.xls/.csv (default: a products/产品 sheet in the orders or sites "
+        "workbook, if any; else catalogue names only)."
+    ),
+    "help.import.output": "Batch JSON to write.",
+    "help.import.name": "Batch name (default: the file name).",
+    "help.generate": "Generate a synthetic county batch from domain defaults.",
+    "help.generate.villages": "Number of villages.",
+    "help.generate.seed": "Random seed.",
+    "help.generate.centres": "Collection centres (default by size).",
+    "help.generate.output": "Batch file to write.",
+    "help.site_optimize": (
+        "Choose centre sites among the batch's centres and villages, proven optimal or with its "
+        "gap; writes a scenario file for `site evaluate` / `site compare`."
+    ),
+    "help.site_optimize.batch_file": "County batch: stations with produce.",
+    "help.site_optimize.model": "pmedian, mclp or cflp.",
+    "help.site_optimize.p": "Centres to open.",
+    "help.site_optimize.radius": "mclp: minutes within which produce counts as covered.",
+    "help.site_optimize.daily_cost": "cflp: CNY per day to run a centre (domain.md §4.5).",
+    "help.site_optimize.old_opening_cost": "Renamed --daily-cost.",
+    "help.site_optimize.capacity_kg": "cflp: kg per day a centre takes.",
+    "help.site_optimize.budget": "cflp: at most this much daily cost in all, CNY a day.",
+    "help.site_optimize.must_open": "Site ids that stay open.",
+    "help.site_optimize.forbid": "Site ids that may not open.",
+    "help.site_optimize.output": "Scenario file to write.",
+    "help.site_evaluate": "Access, freshness coverage and a routing simulation of one scenario.",
+    "help.site_evaluate.scenario_file": "A freshroute.siting/v1 scenario.",
+    "help.site_evaluate.out_dir": "Also write the siting map DIR/scenario.html.",
+    "help.site_compare": (
+        "Scenarios side by side (same sampled days for all), as a decision table against the "
+        "base (the first, or the one marked \"base\": true): comparison.md, .csv, .geojson, the "
+        "siting map comparison.html, and the spread over days (days.md, days.csv), in the "
+        "--lang language. Each scenario × day routing simulation is a task on the executor."
+    ),
+    "help.site_compare.base": "The base scenario.",
+    "help.site_compare.others": "Scenarios to compare with it.",
+    "help.site_compare.out_dir": "Where tables and GeoJSON go.",
+    "help.site_compare.days": "Days to simulate per scenario (default: its own).",
+    "help.site_compare.executor": "Where scenario × day simulations run: local or ray.",
+    "help.site_compare.workers": "Simulations at once (default: the cores).",
+    "help.site_compare.ray_address": "A Ray cluster.",
+    "help.app": "freshroute: route and cold-chain planning for rural counties.",
+    "help.opt.lang": "zh-CN or en: messages (default en) and reports (default zh-CN).",
+    "help.opt.tiles": "Tile URL template for map.html (default: offline, no tiles).",
+    "help.site": "Collection-centre siting: optimise, evaluate, compare.",
+    "help.site_optimize.time_limit": "Seconds for the solver.",
+    "help.ui.usage": "Usage: ",
+    "help.ui.help_option": "Show this message and exit.",
+    "help.ui.arguments": "Arguments",
+    "help.ui.options": "Options",
+    "help.ui.commands": "Commands",
+    "help.ui.error": "Error",
+    "help.ui.default": "[default: {}]",
+    "help.ui.envvar": "[env var: {}]",
+    "help.ui.required": "[required]",
+    "help.ui.aborted": "Aborted.",
+    "help.ui.try_help": "Try [blue]'{command_path} {help_option}'[/] for help.",
+    "help.ui.deprecated": "(deprecated) ",
+    "help.ui.options_metavar": "[OPTIONS]",
+    "help.ui.subcommand_metavar": "COMMAND [ARGS]...",
+    "help.serve": (
+        "Run the HTTP API (uvicorn); the database is FRESHROUTE_DATABASE_URL or ./freshroute.db."
+    ),
+    "help.serve.host": "Address to listen on.",
+    "help.serve.port": "TCP port.",
+    "help.serve.workers": "Solver processes (default FRESHROUTE_WORKERS or the cores).",
+    "help.serve.access_log": "Log each request.",
+    "help.apikey": "Manage API keys (one county per key).",
+    "help.apikey_create": (
+        "Create an API key for a county; the key is printed once, as the last line."
+    ),
+    "help.apikey_create.county": "The county (tenant) the key is for.",
+    # scenario × day sweeps (optimizer/run/sweep.py)
+    "sweep.col.days": "days",
+    "sweep.col.cost_mean": "routing cost/day, mean (CNY)",
+    "sweep.col.cost_sd": "sd",
+    "sweep.col.cost_min": "min",
+    "sweep.col.cost_max": "max",
+    "sweep.col.km_mean": "routing km/day, mean",
+    "sweep.col.km_sd": "sd",
+    "sweep.col.empty_return_mean": "empty return legs, mean",
+    "sweep.col.empty_return_sd": "sd",
+    "sweep.simulating": "simulating days",
+    "sweep.scenario": "scenario '{name}': {error}",
+    "sweep.day_failed": "scenario '{name}', day {day}: {error}",
+    "error.format_option": "--format: '{value}' is not one of {choices}",
+    "error.benchmark_not_found": "benchmark file not found",
+    "error.benchmark_unsupported": "{path} cannot be expressed yet",
+    "error.benchmark_invalid": "{path} is not a valid {format} file",
+    "siting.err.no_sites_chosen": (
+        "{model}: no sites chosen ({status} after {seconds:.1f} s of a {limit:g} s limit)"
+    ),
+    "events.down_after_now": "after now; report it when it happens",
+    "events.vehicle_twice": "a vehicle is listed twice",
+    "events.order_twice": "an order is listed twice",
+    "events.road_kind": "give either 'from' and 'to' (two sites) or 'road' (two points)",
+    "siting.err.catchment_mismatch": "scenario '{name}': its catchment does not match the batch",
+    "cli.generated": "wrote {path}: {sites} sites, {orders} orders, {vehicles} vehicles",
+    "help.ui.no_such_option": "No such option: {name}",
+    "help.ui.possible": " (Possible options: {choices})",
+    "help.ui.missing_argument": "Missing argument {name}.",
+    "help.ui.missing_option": "Missing option {name}.",
+    "help.ui.no_such_command": "No such command '{name}'.",
 }
 
 _ZH: dict[str, str] = {
@@ -851,7 +1085,9 @@ _ZH: dict[str, str] = {
     "many.col.empty_km": "空驶公里",
     "many.col.vehicles": "车辆",
     "many.col.unserved": "未安排",
-    "many.col.wall": "用时（秒）",
+    "many.col.wall_s": "用时（秒）",
+    "many.col.attempts": "尝试次数",
+    "many.col.error": "错误",
     "error.invalid_events": "{path}：事件与批次及其方案不符",
     "kpi.total_cost": "总成本（元）",
     "kpi.km": "总里程（公里）",
@@ -1466,6 +1702,222 @@ _ZH: dict[str, str] = {
     "roads.too_large": "路网过大，无法打包（{n} 个节点）",
     "roads.no_leg_path": "所需路段之间没有道路相通",
     "roads.none": "无",
+    "roads.no_attributes": "（无属性）",
+    "roads.no_class_value": "（无）",
+    "roads.nothing": "无",
+    "roads.n_empty": "，{n} 个空要素",
+    "roads.n_not_lines": "，{n} 个非线要素",
+    "roads.no_lines": (
+        "{name} 中没有线要素（共 {features} 个要素：{found}{empty}）；道路须为 "
+        "LineString 或 MultiLineString"
+    ),
+    "roads.no_usable_line": (
+        "{name} 中没有可用的道路线：共 {features} 个要素，{empty} 个空要素，{invalid} 条无效线"
+        "（不足 2 个不同的点或坐标非有限值）{not_lines}"
+    ),
+    "roads.crs_degrees": (
+        "{name} 声明其坐标参考系为 {crs}（单位为度），但坐标最大到 ({x:.0f}, {y:.0f})；"
+        "坐标参考系有误或缺失"
+    ),
+    "roads.crs_to_utm": "{name}：无法把其坐标参考系（{crs}）转换为 UTM 米制坐标：{exc}",
+    "roads.crs_not_finite": "{name}：其坐标参考系（{crs}）重投影后坐标为非有限值",
+    "roads.no_router": "这些矩阵未保留可用于寻路的路网",
+    "roads.bad_speeds": "车速须大于 0 km/h；请检查 {classes}",
+    "roads.warn.dropped": "{path}：已舍弃 {parts}",
+    "roads.warn.empty": "{n} 个空要素或缺失几何",
+    "roads.warn.invalid": "{n} 条无效线（不足 2 个不同的点或坐标非有限值）",
+    "roads.warn.not_lines": "非线要素（{kinds}）",
+    "roads.warn.outside_scc": (
+        "{path}：已舍弃最大强连通部分以外的 {nodes} 个节点和 {lines} 条道路线"
+        "（保留 {kept_nodes} 个节点、{kept_lines} 条道路线）"
+    ),
+    "roads.warn.unknown_classes": (
+        "{path}：以下道路等级没有车速，按 {speed:g} km/h 计（可设置 travel.speeds_kmh）：{classes}"
+    ),
+    "roads.warn.far_sites": (
+        "{n} 个站点距最近道路超过 {km:g} km，按 {speed:g} km/h 的直线接驳路段到达：{sites}{more}"
+    ),
+    "roads.warn.more": " 等，另有 {n} 个",
+    "join.semicolon": "；",
+    "join.comma": "，",
+    "roads.warn.class_count": "“{name}”（{n}）",
+    "error.plan_invalid": "方案未通过校验：",
+    "job.interrupted": "服务重启，任务中断",
+    "job.infeasible": "无法规划：{issues}",
+    "job.roads": "道路网无法使用：{error}",
+    "job.invalid_batch": "批次内容有误：{errors}",
+    "job.solver_error": "求解出错：{error}",
+    "job.siting": "选址无法完成：{error}",
+    "job.invalid_request": "请求内容有误：{errors}",
+    "job.invalid_events": "事件有误：{errors}",
+    "job.siting_error": "选址出错：{error}",
+    "job.internal_error": "运行任务时发生内部错误",
+    "job.killed": "已终止：开始 {seconds:.0f} 秒后仍在求解",
+    "job.died": "工作进程意外退出（退出码 {code}）",
+    "job.ray_failed": "Ray 工作进程失败：{error}",
+    "api.not_checked": "无法检查该批次：{error}",
+    "api.roads_not_checked": "无法检查道路网：{error}",
+    "api.check_died": "检查进程意外退出",
+    "api.siting_not_object": "请发送一个 JSON 对象，县域批次放在“batch”中",
+    "error.no_batch_files": "找不到批次文件",
+    "run.needs_ray": "执行器“ray”需要 Ray：请执行 pip install 'freshroute[ray]'",
+    "run.unknown_executor": "执行器“{name}”不是 {choices} 之一",
+    # command-line help (optimizer/cli_help.py): commands, options, Typer's own words
+    "help.solve": (
+        "规划一天的批次；把 plan.json、plan.geojson、map.html、出车单和 timeline.png 写入 --out"
+        "。任何车辆都无法完成的订单不纳入方案并说明原因；有必须完成的订单未安排时退出码为 3。"
+    ),
+    "help.solve.batch_file": "批次 JSON（freshroute.batch/v1）。",
+    "help.opt.time_limit": "求解秒数（默认：批次中的设置）。",
+    "help.solve.seed": "随机种子（默认：批次中的设置）。",
+    "help.solve.out_dir": "方案文件的输出目录。",
+    "help.opt.baseline": "同时规划配送、揽收分车方案，以作比较。",
+    "help.opt.quiet": "不显示进度。",
+    "help.solve.verbose": "同时逐行列出每条线路。",
+    "help.solve.engine": (
+        "auto（PyVRP 排线，OR-Tools 精确收尾）、ortools、pyvrp 或 native（freshroute 自带的精确"
+        "成本搜索）。"
+    ),
+    "help.opt.report": "同时生成地图、出车单和时间线。",
+    "help.solve.fmt": "读取基准测试文件而非批次：solomon、vrplib、lkh 或 lilim。",
+    "help.solve.workers": "使用的 CPU 核数：2 表示 PyVRP 与 OR-Tools 并行求解。",
+    "help.solve.strict": "有订单根本无法完成时拒绝该批次（退出码 2）。",
+    "help.replan": (
+        "从当前时刻重新规划当天：已完成的站点不变，车辆带着车上货物继续，纳入新增订单、取消、车"
+        "辆故障、延误和道路封闭。把 day.json、plan.json、plan.geojson、changes.json、changes.md "
+        "和报表（标出调整的出车单）写入 --out；有必须完成的订单未安排时退出码为 3。"
+    ),
+    "help.replan.report": "同时生成地图、出车单（标出调整）和时间线。",
+    "help.replan.batch_file": "原方案所对应的批次。",
+    "help.replan.plan_file": "当天开始时的 plan.json。",
+    "help.replan.events_file": "事件 JSON（freshroute.events/v1）。",
+    "help.replan.out_dir": "输出目录。",
+    "help.opt.engine_as_solve": "同 solve。",
+    "help.solve_many": (
+        "批量规划多个批次，每个批次一个任务（一个 CPU、各自的时限），在本机进程或 Ray 上运行；每"
+        "个方案写入 OUT/<批次名>/，各县汇总写入 OUT/summary.csv 和 summary.md。某个批次有误时报"
+        "告后继续其余批次：有批次输入有误时退出码为 2，重试后仍失败时为 1，否则为 0。"
+    ),
+    "help.solve_many.batches": "批次 JSON 文件，或存放它们的文件夹（*.json）。",
+    "help.solve_many.executor": "local（本机进程）或 ray。",
+    "help.solve_many.workers": "同时求解的批次数（默认：CPU 核数；ray：其 CPU 数）。",
+    "help.solve_many.ray_address": "已有的 Ray 集群（默认：在本机内嵌启动 Ray）。",
+    "help.solve_many.time_limit": "每个批次的求解秒数（默认：各批次自己的设置）。",
+    "help.solve_many.seed": "随机种子（默认：各批次自己的设置）。",
+    "help.solve_many.out_dir": "方案写入 OUT/<批次名>/，汇总写入 OUT。",
+    "help.validate": "按批次复核方案；违反任何硬约束时退出码为 1。",
+    "help.arg.batch_of_plan": "方案所对应的批次。",
+    "help.arg.plan": "一个 plan.json。",
+    "help.report": (
+        "为方案生成 map.html、runsheets.xlsx/.html/.csv 和 timeline.png；使用路网时线路沿道路绘"
+        "制，与 solve 相同。"
+    ),
+    "help.report.out_dir": "报表的输出目录。",
+    "help.import": "由中文或英文表头的表格生成批次。",
+    "help.import.orders": "订单表：.xlsx、.xls 或 .csv。",
+    "help.import.sites": "站点表：.xlsx、.xls 或 .csv（可与订单表同一工作簿）。",
+    "help.import.fleet": "车队表：.xlsx/.xls/.csv（默认：每个枢纽配冷藏车和厢式车）。",
+    "help.import.products": (
+        "产品表：.xlsx/.xls/.csv（默认：订单或站点工作簿中的 products/产品 工作表，如有；否则只"
+        "用目录中的品类名）。"
+    ),
+    "help.import.output": "要写入的批次 JSON。",
+    "help.import.name": "批次名称（默认：文件名）。",
+    "help.generate": "按领域默认参数生成一个模拟县域批次。",
+    "help.generate.villages": "村庄数量。",
+    "help.generate.seed": "随机种子。",
+    "help.generate.centres": "集货中心数量（默认按规模确定）。",
+    "help.generate.output": "要写入的批次文件。",
+    "help.site_optimize": (
+        "在批次的集货中心和村庄中选择集货中心站址，给出已证明最优的解或其最优性差距；写出供 "
+        "site evaluate / site compare 使用的方案文件。"
+    ),
+    "help.site_optimize.batch_file": "县域批次：有农产品揽收的站点。",
+    "help.site_optimize.model": "pmedian、mclp 或 cflp。",
+    "help.site_optimize.p": "要开设的集货中心数量。",
+    "help.site_optimize.radius": "mclp：农产品在多少分钟内到达即算覆盖。",
+    "help.site_optimize.daily_cost": "cflp：每个集货中心每天的运营成本，元（domain.md §4.5）。",
+    "help.site_optimize.old_opening_cost": "已改名为 --daily-cost。",
+    "help.site_optimize.capacity_kg": "cflp：每个集货中心每天可接收的公斤数。",
+    "help.site_optimize.budget": "cflp：每天运营成本总额上限，元/天。",
+    "help.site_optimize.must_open": "必须开设的站点编号。",
+    "help.site_optimize.forbid": "不得开设的站点编号。",
+    "help.site_optimize.output": "要写入的方案文件。",
+    "help.site_evaluate": "一个选址方案的可达性、保鲜覆盖率和线路模拟。",
+    "help.site_evaluate.scenario_file": "一个 freshroute.siting/v1 选址方案。",
+    "help.site_evaluate.out_dir": "同时写出选址地图 DIR/scenario.html。",
+    "help.site_compare": (
+        "并列比较多个选址方案（所有方案使用相同的抽样日），形成相对基准方案（第一个，或标注 "
+        "\"base\": true 的那个）的决策表：comparison.md、.csv、.geojson，选址地图 comparison.htm"
+        "l，以及逐日分布（days.md、days.csv），语言由 --lang 决定。每个方案 × 每天的线路模拟是执"
+        "行器上的一个任务。"
+    ),
+    "help.site_compare.base": "基准方案。",
+    "help.site_compare.others": "与之比较的方案。",
+    "help.site_compare.out_dir": "表格和 GeoJSON 的输出目录。",
+    "help.site_compare.days": "每个方案模拟的天数（默认：方案自己的设置）。",
+    "help.site_compare.executor": "方案 × 天的模拟在哪里运行：local 或 ray。",
+    "help.site_compare.workers": "同时运行的模拟数（默认：CPU 核数）。",
+    "help.site_compare.ray_address": "一个 Ray 集群。",
+    "help.app": "freshroute：县域农村物流的线路与冷链规划。",
+    "help.opt.lang": "zh-CN 或 en：提示信息（默认 en）和报表（默认 zh-CN）的语言。",
+    "help.opt.tiles": "map.html 的瓦片地址模板（默认：离线，无底图）。",
+    "help.site": "集货中心选址：优化、评估、比较。",
+    "help.site_optimize.time_limit": "求解器的秒数。",
+    "help.ui.usage": "用法：",
+    "help.ui.help_option": "显示本帮助并退出。",
+    "help.ui.arguments": "参数",
+    "help.ui.options": "选项",
+    "help.ui.commands": "命令",
+    "help.ui.error": "错误",
+    "help.ui.default": "[默认：{}]",
+    "help.ui.envvar": "[环境变量：{}]",
+    "help.ui.required": "[必填]",
+    "help.ui.aborted": "已中止。",
+    "help.ui.try_help": "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。",
+    "help.ui.deprecated": "（已弃用）",
+    "help.ui.options_metavar": "[选项]",
+    "help.ui.subcommand_metavar": "命令 [参数]...",
+    "help.serve": (
+        "运行 HTTP 接口服务（uvicorn）；数据库为 FRESHROUTE_DATABASE_URL 或 ./freshroute.db。"
+    ),
+    "help.serve.host": "监听地址。",
+    "help.serve.port": "TCP 端口。",
+    "help.serve.workers": "求解进程数（默认 FRESHROUTE_WORKERS 或 CPU 核数）。",
+    "help.serve.access_log": "记录每个请求。",
+    "help.apikey": "管理 API 密钥（每个县一个密钥）。",
+    "help.apikey_create": "为一个县创建 API 密钥；密钥只显示一次，在最后一行。",
+    "help.apikey_create.county": "密钥所属的县（租户）。",
+    "sweep.col.days": "天数",
+    "sweep.col.cost_mean": "线路成本/天，均值（元）",
+    "sweep.col.cost_sd": "标准差",
+    "sweep.col.cost_min": "最小",
+    "sweep.col.cost_max": "最大",
+    "sweep.col.km_mean": "线路里程/天，均值（km）",
+    "sweep.col.km_sd": "标准差",
+    "sweep.col.empty_return_mean": "空驶返程比例，均值",
+    "sweep.col.empty_return_sd": "标准差",
+    "sweep.simulating": "正在模拟各天",
+    "sweep.scenario": "方案“{name}”：{error}",
+    "sweep.day_failed": "方案“{name}”第 {day} 天：{error}",
+    "error.format_option": "--format：“{value}”不是 {choices} 之一",
+    "error.benchmark_not_found": "找不到基准测试文件",
+    "error.benchmark_unsupported": "{path} 暂时无法表示为批次",
+    "error.benchmark_invalid": "{path} 不是有效的 {format} 文件",
+    "siting.err.no_sites_chosen": (
+        "{model}：未选出站址（{status}，已用 {seconds:.1f} 秒，时限 {limit:g} 秒）"
+    ),
+    "events.down_after_now": "晚于当前时刻；请在故障发生时再报告",
+    "events.vehicle_twice": "同一车辆列出了两次",
+    "events.order_twice": "同一订单列出了两次",
+    "events.road_kind": "请给出起止两个站点，或给出道路的两个端点，二者选其一",
+    "siting.err.catchment_mismatch": "方案“{name}”：其集货范围与批次不符",
+    "cli.generated": "已写入 {path}：{sites} 个站点，{orders} 个订单，{vehicles} 辆车",
+    "help.ui.no_such_option": "没有这个选项：{name}",
+    "help.ui.possible": "（可用的选项：{choices}）",
+    "help.ui.missing_argument": "缺少参数 {name}。",
+    "help.ui.missing_option": "缺少选项 {name}。",
+    "help.ui.no_such_command": "没有这个命令：“{name}”。",
 }
 
 CATALOGUES: dict[Lang, dict[str, str]] = {"en": _EN, "zh-CN": _ZH}

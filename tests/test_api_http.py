@@ -79,7 +79,7 @@ def test_keys_are_stored_hashed(api: Api) -> None:
 def test_validate_reports_schema_errors_and_infeasible_orders(api: Api) -> None:
     h = api.headers()
     ok = api.client.post("/v1/batches/validate", json=BATCH, headers=h).json()
-    assert ok == {"valid": True, "errors": [], "infeasible": []}
+    assert ok == {"valid": True, "errors": [], "infeasible": [], "warnings": []}
 
     bad = batch()
     bad["orders"][3]["kg"] = -5

@@ -78,7 +78,7 @@ def test_without_roads_dir_no_road_file_is_read(
     r = api.client.post("/v1/batches", json=batch, headers=h)
     assert r.status_code == 422 and r.json()["errors"] == expected
     r = api.client.post("/v1/batches/validate", json=batch, headers=h)
-    assert r.json() == {"valid": False, "errors": expected, "infeasible": []}
+    assert r.json() == {"valid": False, "errors": expected, "infeasible": [], "warnings": []}
     siting = {"batch": batch, "model": "pmedian", "p": 1}
     r = api.client.post("/v1/siting/optimize", json=siting, headers=h)
     assert r.status_code == 422
@@ -150,7 +150,7 @@ def test_a_path_outside_the_roads_dir_is_422_whether_or_not_it_exists(
     at_batch = [{"path": "batch.travel.path", "reason": ROADS_OUTSIDE}]
     refused = [
         (422, json.loads(input_problem(422, expected).body)),
-        (200, {"valid": False, "errors": expected, "infeasible": []}),
+        (200, {"valid": False, "errors": expected, "infeasible": [], "warnings": []}),
         (422, json.loads(input_problem(422, at_batch).body)),
     ]
     assert answers[0] == refused and answers[1] == refused  # exists or not: the same

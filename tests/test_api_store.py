@@ -95,7 +95,7 @@ def test_a_database_of_the_first_release_upgrades(db_url: str) -> None:
         upgrade(engine)
         assert "siting_results" in inspect(engine).get_table_names()
         columns = {c["name"] for c in inspect(engine).get_columns("plans")}
-        assert {"replanned_from", "batch", "changes"} <= columns  # 0003: re-plans
+        assert {"replanned_from", "batch", "changes"} <= columns  # 0004: re-plans
         store = Store(engine)
         job = store.get_job(1, "j1")
         assert job is not None and (job.kind, job.state, job.result_id) == ("batch", "queued", None)
@@ -315,7 +315,7 @@ def test_a_failed_job_releases_its_idempotency_key(store: Store) -> None:
 
 def test_a_replan_links_to_its_plan(store: Store) -> None:
     """A replan job's plan keeps the plan it re-plans, the day's batch and its changes;
-    the old plan lists its re-plans (on both databases: 0003's foreign key)."""
+    the old plan lists its re-plans (on both databases: 0004's foreign key)."""
     a = county(store, "A")
     submit(store, a)
     first = store.claim_next()

@@ -43,7 +43,7 @@ def test_every_engine_feasible_with_gaps(
     from benchmarks import vrp
 
     monkeypatch.setattr(vrp, "RESULTS", tmp_path)
-    args = ["--set", bench_set, "--instances", instance, "--time-limit", SECONDS]
+    args = ["--set", bench_set, "--instances", instance, "--time-limit", SECONDS, "--seeds", "2"]
     out = vrp.main(args, progress=lambda _: None)
     with out.with_suffix(".csv").open() as fh:
         rows = list(csv.DictReader(fh))
@@ -58,3 +58,26 @@ def test_every_engine_feasible_with_gaps(
     if bench_set in ("solomon", "cvrp", "vrpspd", "lilim"):
         assert ours["feasible"] == "True", ours
     assert "## Summary" in out.read_text()
+
+
+@pytest.mark.skipif(
+    not DATA.is_dir(), reason=f"benchmark data not found at {DATA} (set FRESHROUTE_DATA)"
+)
+def test_freshroute_runs_with_the_anchors_seed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """freshroute gets the seed PyVRP gets: a benchmark of one seed against another
+    measures the seeds, not the engines."""
+    from benchmarks import vrp
+
+    seen: list[int] = []
+
+    def fake_plan(batch: object, **_kw: object) -> None:  # records the seed, then stops
+        seen.append(batch.options.seed)  # type: ignore[attr-defined]
+        raise ValueError("recorded")
+
+    monkeypatch.setattr(vrp, "RESULTS", tmp_path)
+    monkeypatch.setattr("optimizer.routing.solve.plan_batch", fake_plan)
+    args = ["--set", "solomon", "--instances", "C101", "--time-limit", "0.5"]
+    vrp.main([*args, "--engines", "freshroute", "--seeds", "3", "5"], progress=lambda _: None)
+    assert seen == [3, 5]

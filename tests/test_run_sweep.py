@@ -92,6 +92,8 @@ def test_site_compare_days_option_writes_the_spread(tmp_path: Path, county) -> N
             "2",
             "--out",
             str(out),
+            "--lang",
+            "en",
         ],
     )
     assert result.exit_code == 0, result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from anyio import to_thread
@@ -20,6 +21,7 @@ from api.inputs import (
     read_body,
     to_batch,
 )
+from api.problems import localized, request_lang
 from api.routes.common import (
     AUTH,
     BODY,
@@ -34,6 +36,7 @@ from api.routes.common import (
 )
 from api.schemas import Accepted, ValidationReport
 from api.store import BATCH
+from optimizer.errors import Rendered, Said, exception_text
 
 router = v1_router("batches")
 
@@ -52,10 +55,11 @@ def _feasibility(data: Any, request: Request) -> Feasibility:
     try:
         found = request.app.state.checks.run(feasibility, data, settings.roads_dir)
     except CheckFailed as e:  # the optimizer choked on valid input: still the input's fault
-        raise InputError(422, [problem("", f"the batch could not be checked: {e}")]) from None
+        error = Rendered(partial(exception_text, e))
+        raise InputError(422, [problem("", Said("api.not_checked", error=error))]) from None
     if "road" in found:  # the road file (inside FRESHROUTE_ROADS_DIR) is unusable
         raise InputError(422, found["road"])
-    return Feasibility(found["refusals"], found["left_out"])
+    return Feasibility(found["refusals"], found["left_out"], found["warnings"])
 
 
 @router.post(
@@ -96,10 +100,13 @@ async def validate_batch(
     request: Request, tenant: TenantDep, settings: SettingsDep
 ) -> ValidationReport:
     """Schema and pre-solve feasibility report; nothing is stored or solved. ``valid``:
-    the batch would be accepted; ``infeasible``: orders its plan would leave out."""
+    the batch would be accepted; ``infeasible``: orders its plan would leave out;
+    ``warnings``: what its road network dropped or guessed. Reasons in Chinese under
+    ``Accept-Language: zh``."""
+    lang = request_lang(request.headers.get("accept-language"))
     raw = await read_body(request, settings.max_body_bytes)
     if not raw.strip():  # the body is required: no batch is no report
-        raise InputError(422, [problem("", "the body is empty; send a batch as JSON")])
+        raise InputError(422, [problem("", Said("api.empty_body"))])
 
     def work() -> ValidationReport:
         try:
@@ -109,11 +116,12 @@ async def validate_batch(
             checked = _feasibility(data, request)
         except InputError as e:
             errors = e.detail if isinstance(e.detail, list) else [problem("", e.detail)]
-            return ValidationReport(valid=False, errors=errors, infeasible=[])  # type: ignore[arg-type]
+            return ValidationReport(valid=False, errors=localized(errors, lang), infeasible=[])  # type: ignore[arg-type]
         return ValidationReport(
             valid=not checked.refusals,
-            errors=checked.refusals,  # type: ignore[arg-type]
-            infeasible=checked.left_out,  # type: ignore[arg-type]
+            errors=localized(checked.refusals, lang),  # type: ignore[arg-type]
+            infeasible=localized(checked.left_out, lang),  # type: ignore[arg-type]
+            warnings=localized(checked.warnings, lang),  # type: ignore[arg-type]
         )
 
     return await to_thread.run_sync(work, limiter=request.app.state.batch_limiter)

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from api.core.config import Settings
 from api.inputs import Checked, Limits, canonical_sha256, checked_json, read_body
+from api.problems import request_lang
 from api.schemas import Accepted, JobLinks, Problem
 from api.security import Tenant
 from api.store import BATCH, Job, QueueFull, Store
@@ -106,6 +107,7 @@ async def enqueue(
     pool: WorkerPool = state.pool
     raw = await read_body(request, settings.max_body_bytes)
     request_limits = limits(settings)
+    lang = request_lang(request.headers.get("accept-language"))  # of the job's errors
 
     def check() -> Accepted | Callable[[], Accepted]:
         """CPU work (few threads): a replayed job, or the store step of a valid request."""
@@ -141,6 +143,7 @@ async def enqueue(
                 idempotency_key=idempotency_key,
                 kind=kind,
                 max_per_county=settings.max_jobs_per_county,
+                lang=lang,
             )
             if not submitted.replayed:
                 pool.wake()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import Header, HTTPException, Query, Request, Response, status
@@ -25,7 +26,7 @@ from api.routes.common import (
 from api.schemas import Accepted, GeoJSON, SitingResultOut
 from api.security import Tenant
 from api.siting import COMPARE, EVALUATE, OPTIMIZE, check_request
-from optimizer.errors import Said
+from optimizer.errors import Rendered, Said, exception_text
 from optimizer.i18n import lang_from_accept_language
 from optimizer.model import Batch
 from optimizer.report.siting_map import render_siting_map
@@ -57,7 +58,8 @@ async def _enqueue_siting(
                 road_network, body, settings.roads_dir, "batch.travel"
             )
         except CheckFailed as e:
-            return [problem("batch.travel", f"the road network could not be checked: {e}")]
+            error = Rendered(partial(exception_text, e))
+            return [problem("batch.travel", Said("api.roads_not_checked", error=error))]
         return found
 
     def prepare(data: Any, limits: Limits) -> Checked:

@@ -15,18 +15,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import case, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.db import is_sqlite
 from api.models import JobRow, PlanRow, SitingResultRow
+from optimizer.errors import Said
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 STATES = (QUEUED, RUNNING, DONE, FAILED, CANCELLED)
 ACTIVE = (QUEUED, RUNNING)
 MAX_ATTEMPTS = 2  # a job interrupted by a restart is run once more, then failed
-INTERRUPTED = "interrupted by a restart"
+INTERRUPTED = Said("job.interrupted")
 BATCH = "batch"  # the job kind of a batch solve; siting kinds start with "siting."
 REPLAN = "replan"  # a re-plan of a stored plan: its result is a plan too
 
@@ -34,6 +35,15 @@ REPLAN = "replan"  # a re-plan of a stored plan: its result is a plan too
 def _text(value: str) -> str:
     """Text for a column: PostgreSQL text cannot hold NUL (JSON columns escape it)."""
     return value.replace("\x00", "")
+
+
+def error_text(reason: str) -> Any:
+    """A job's error for the ``error`` column, in the language the job was submitted in
+    (``jobs.lang``): a ``Said`` reason in each language, chosen by the database."""
+    if not isinstance(reason, Said):
+        return _text(reason)
+    zh = _text(reason.in_lang("zh-CN"))
+    return case((JobRow.lang == "zh-CN", zh), else_=_text(reason.in_lang("en")))
 
 
 def _storable(value: str) -> bool:

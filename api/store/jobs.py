@@ -24,6 +24,7 @@ from api.store.base import (
     StoreBase,
     _storable,
     _text,
+    error_text,
 )
 
 
@@ -182,4 +183,7 @@ class Jobs(StoreBase):
         return result_id
 
     def fail(self, job_id: str, reason: str) -> bool:
-        return self._update_running(job_id, state=FAILED, error=_text(reason), finished_at=utcnow())
+        """Mark a running job failed; a ``Said`` reason is written in the job's language."""
+        return self._update_running(
+            job_id, state=FAILED, error=error_text(reason), finished_at=utcnow()
+        )

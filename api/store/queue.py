@@ -35,6 +35,7 @@ from api.store.base import (
     QueueFull,
     Submitted,
     _text,
+    error_text,
 )
 from api.store.keys import IdempotencyKeys
 
@@ -53,6 +54,7 @@ class _Pending:
     idempotency_key: str | None
     kind: str = BATCH
     max_per_county: int | None = None
+    lang: str = "en"
     outcome: Submitted | Exception | None = None
 
 
@@ -77,8 +79,10 @@ class Queue(IdempotencyKeys):
         idempotency_key: str | None = None,
         kind: str = BATCH,
         max_per_county: int | None = None,
+        lang: str = "en",
     ) -> Submitted:
-        """Store a request and its queued job of ``kind`` durably (or replay a keyed one).
+        """Store a request and its queued job of ``kind`` durably (or replay a keyed one);
+        ``lang``: the language its errors will be written in.
 
         ``QueueFull`` when ``max_queue`` jobs wait, or when the county has
         ``max_per_county`` jobs queued or running.
@@ -98,6 +102,7 @@ class Queue(IdempotencyKeys):
             idempotency_key,
             kind,
             max_per_county,
+            lang,
         )
         with self._pending_lock:
             self._pending.append(item)
@@ -199,6 +204,7 @@ class Queue(IdempotencyKeys):
                 batch_id=batch.id,
                 county_id=item.county_id,
                 kind=item.kind,
+                lang=item.lang,
                 state=QUEUED,
                 time_limit_s=item.time_limit_s,
                 attempts=0,
@@ -344,7 +350,9 @@ class Queue(IdempotencyKeys):
             failed = s.execute(
                 update(JobRow)
                 .where(JobRow.state == RUNNING, JobRow.attempts >= MAX_ATTEMPTS)
-                .values(state=FAILED, error=INTERRUPTED, finished_at=now, updated_at=now)
+                .values(
+                    state=FAILED, error=error_text(INTERRUPTED), finished_at=now, updated_at=now
+                )
             ).rowcount
             requeued = s.execute(
                 update(JobRow)

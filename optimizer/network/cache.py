@@ -13,12 +13,14 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
+from optimizer.errors import Said, said_data, said_from_data
 from optimizer.network.spec import RoadNetworkTravel
 
-CACHE_VERSION = "road-matrix-v2"
+CACHE_VERSION = "road-matrix-v3"  # v3: warnings stored as i18n keys and parameters
 HIERARCHY_VERSION = "road-ch-v1"
 # spec fields that shape the road graph (the others only touch sites and access legs)
 _GRAPH_FIELDS = {"layer", "speeds_kmh", "class_field", "oneway_field"}
@@ -91,3 +93,14 @@ def save_entry(key: str, arrays: dict[str, np.ndarray], directory: Path | None =
         os.replace(tmp, folder / f"{key}.npz")
     except OSError:
         return
+
+
+def warnings_array(warnings: list[Said]) -> np.ndarray:
+    """Warnings as an entry stores them: one JSON text each, its i18n key and parameters,
+    so that a cache hit can still say them in any language."""
+    return np.array([json.dumps(said_data(w), ensure_ascii=False) for w in warnings], dtype=str)
+
+
+def warnings_from(stored: np.ndarray) -> list[Said]:
+    """The warnings ``warnings_array`` stored."""
+    return [cast(Said, said_from_data(json.loads(text))) for text in stored.tolist()]

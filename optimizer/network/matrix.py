@@ -35,7 +35,7 @@ import numpy as np
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import dijkstra
 
-from optimizer.errors import Said
+from optimizer.errors import Joined, Said
 from optimizer.network import cache
 from optimizer.network.contract import Core, contract
 from optimizer.network.errors import RoadNetworkError
@@ -215,14 +215,15 @@ class RoadMatrices:
     """Door-to-door km and minutes between sites in ``site_ids`` order, with warnings.
 
     ``far_sites`` lists (site id, km) of sites farther than ``max_snap_km`` from a road;
-    ``warnings`` says in words what was dropped, guessed or far. ``route_lonlat`` gives
+    ``warnings`` says in words what was dropped, guessed or far (each a ``Said``: English
+    as a ``str``, any language by ``in_lang``). ``route_lonlat`` gives
     the road polyline of any leg (see geometry.py).
     """
 
     site_ids: list[str]
     km: np.ndarray
     minutes: np.ndarray
-    warnings: list[str]
+    warnings: list[Said]
     far_sites: list[tuple[str, float]]
     access_km: np.ndarray
     from_cache: bool = False
@@ -237,7 +238,7 @@ class RoadMatrices:
         """The site graph (built on first use; after a cache hit from the road file)."""
         if self._router is None:
             if self.spec is None or self.base_dir is None:
-                raise RoadNetworkError("these matrices keep no road network to route on")
+                raise RoadNetworkError(Said("roads.no_router"))
             self._router = build_router(
                 self.sites, self.spec, self.base_dir, network=self._network
             )[0]
@@ -307,17 +308,22 @@ def site_warnings(
     snapped: Snapped,
     sites: list[tuple[str, float, float]],
     spec: RoadNetworkTravel,
-) -> list[str]:
-    """The load report's warnings and the sites far from any road."""
+) -> list[Said]:
+    """The load report's warnings and the sites far from any road (English and Chinese)."""
     warnings = list(network.report.messages())
     far = snapped.far([s[0] for s in sites], spec.max_snap_km)
     if far:
-        listed = ", ".join(f"{s} ({km:.2f} km)" for s, km in far[:20])
-        more = f" and {len(far) - 20} more" if len(far) > 20 else ""
+        listed = Joined([f"{s} ({km:.2f} km)" for s, km in far[:20]], "join.comma")
+        more = Said("roads.warn.more", n=len(far) - 20) if len(far) > 20 else ""
         warnings.append(
-            f"{len(far)} sites are more than {spec.max_snap_km:g} km from the nearest road, "
-            f"reached by a straight access leg at {spec.access_speed_kmh:g} km/h: "
-            f"{listed}{more}"
+            Said(
+                "roads.warn.far_sites",
+                n=len(far),
+                km=spec.max_snap_km,
+                speed=spec.access_speed_kmh,
+                sites=listed,
+                more=more,
+            )
         )
     return warnings
 
@@ -422,7 +428,7 @@ def road_matrices(
             site_ids=ids,
             km=hit["km"],
             minutes=hit["minutes"],
-            warnings=[str(w) for w in hit["warnings"]],
+            warnings=cache.warnings_from(hit["warnings"]),
             far_sites=[(ids[int(i)], float(k)) for i, k in hit["far"]],
             access_km=hit["access_km"],
             from_cache=True,
@@ -461,7 +467,7 @@ def road_matrices(
             {
                 "km": km,
                 "minutes": minutes,
-                "warnings": np.array(warnings, dtype=str),
+                "warnings": cache.warnings_array(warnings),
                 "far": far_arr,
                 "access_km": snapped.access_km,
             },

@@ -22,13 +22,14 @@ import shapely
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
-from optimizer.errors import Said
+from optimizer.errors import Joined, Said
 from optimizer.network.errors import RoadNetworkError
 from optimizer.network.spec import FALLBACK_SPEED_KMH, RoadNetworkTravel
 
 _ONEWAY_FORWARD = {"yes", "true", "1", "t", "y", "1.0"}
 _ONEWAY_BACKWARD = {"-1", "reverse", "-1.0"}
 _NODE_GRID_M = 0.01  # endpoints closer than this are the same node
+NO_CLASS = "(none)"  # the class of a road whose class attribute is empty
 
 
 @dataclass
@@ -46,36 +47,56 @@ class LoadReport:
     nodes: int = 0
     unknown_classes: dict[str, int] = field(default_factory=dict)
 
-    def messages(self) -> list[str]:
-        """Human-readable warnings; empty when nothing was dropped or guessed."""
-        out: list[str] = []
-        dropped = self.empty + self.invalid + sum(self.not_lines.values())
-        if dropped:
-            parts = []
-            if self.empty:
-                parts.append(f"{self.empty} empty or missing geometries")
-            if self.invalid:
-                parts.append(
-                    f"{self.invalid} invalid lines (fewer than 2 distinct points or "
-                    "non-finite coordinates)"
-                )
-            if self.not_lines:
-                kinds = ", ".join(f"{n} {k}" for k, n in sorted(self.not_lines.items()))
-                parts.append(f"features that are not lines ({kinds})")
-            out.append(f"{self.path}: dropped {'; '.join(parts)}")
+    def messages(self) -> list[Said]:
+        """Warnings, in English and Chinese; empty when nothing was dropped or guessed."""
+        out: list[Said] = []
+        parts: list[Said] = []
+        if self.empty:
+            parts.append(Said("roads.warn.empty", n=self.empty))
+        if self.invalid:
+            parts.append(Said("roads.warn.invalid", n=self.invalid))
+        if self.not_lines:
+            parts.append(Said("roads.warn.not_lines", kinds=_counted(self.not_lines)))
+        if parts:
+            out.append(Said("roads.warn.dropped", path=self.path, parts=Joined(parts)))
         if self.scc_nodes_dropped or self.scc_lines_dropped:
             out.append(
-                f"{self.path}: dropped {self.scc_nodes_dropped} nodes and "
-                f"{self.scc_lines_dropped} lines outside the largest strongly connected part "
-                f"(kept {self.nodes} nodes, {self.lines} lines)"
+                Said(
+                    "roads.warn.outside_scc",
+                    path=self.path,
+                    nodes=self.scc_nodes_dropped,
+                    lines=self.scc_lines_dropped,
+                    kept_nodes=self.nodes,
+                    kept_lines=self.lines,
+                )
             )
         if self.unknown_classes:
-            listed = ", ".join(f"'{k}' ({n})" for k, n in sorted(self.unknown_classes.items())[:10])
+            classes = Joined(
+                [
+                    Said("roads.warn.class_count", name=_class_name(k), n=n)
+                    for k, n in sorted(self.unknown_classes.items())[:10]
+                ],
+                "join.comma",
+            )
             out.append(
-                f"{self.path}: road classes with no speed, driven at {FALLBACK_SPEED_KMH:g} "
-                f"km/h (set travel.speeds_kmh): {listed}"
+                Said(
+                    "roads.warn.unknown_classes",
+                    path=self.path,
+                    speed=FALLBACK_SPEED_KMH,
+                    classes=classes,
+                )
             )
         return out
+
+
+def _counted(counts: dict[str, int]) -> Joined:
+    """``{"Point": 2}`` → "2 Point" (geometry type names stay as GIS tools write them)."""
+    return Joined([f"{n} {k}" for k, n in sorted(counts.items())], "join.comma")
+
+
+def _class_name(name: str) -> str:
+    """A road class as a warning names it; the missing class in the reader's language."""
+    return Said("roads.no_class_value") if name == NO_CLASS else name
 
 
 @dataclass
@@ -262,7 +283,7 @@ def _speeds(classes: np.ndarray, table: dict[str, float]) -> tuple[np.ndarray, d
             speed[i] = table[base]
         else:
             speed[i] = FALLBACK_SPEED_KMH
-            unknown[name or "(none)"] = int(counts[i])
+            unknown[name or NO_CLASS] = int(counts[i])
     return speed[inverse], unknown
 
 
@@ -273,7 +294,7 @@ def build_network(gdf: gpd.GeoDataFrame, spec: RoadNetworkTravel, name: str) -> 
         raise RoadNetworkError(Said("roads.no_crs", name=name))
     if spec.class_field not in gdf.columns:
         fields = ", ".join(c for c in gdf.columns if c != gdf.geometry.name)
-        shown = fields or "(no attributes)"
+        shown = fields or Said("roads.no_attributes")
         raise RoadNetworkError(
             Said("roads.no_class_field", name=name, field=spec.class_field, fields=shown)
         )
@@ -287,11 +308,10 @@ def build_network(gdf: gpd.GeoDataFrame, spec: RoadNetworkTravel, name: str) -> 
         names = pd.Series(np.asarray(geoms.geom_type)[other]).value_counts()
         report.not_lines = {str(k): int(n) for k, n in names.items()}
     if not (is_line & ~missing).any():
-        found = ", ".join(f"{n} {k}" for k, n in report.not_lines.items()) or "nothing"
+        found = _counted(report.not_lines) if report.not_lines else Said("roads.nothing")
+        empty = Said("roads.n_empty", n=report.empty) if report.empty else ""
         raise RoadNetworkError(
-            f"{name} has no line geometries ({report.features} features: {found}"
-            f"{f', {report.empty} empty' if report.empty else ''}); roads must be "
-            "LineString or MultiLineString"
+            Said("roads.no_lines", name=name, features=report.features, found=found, empty=empty)
         )
     cols = [spec.class_field]
     if spec.oneway_field and spec.oneway_field in gdf.columns:
@@ -319,11 +339,16 @@ def build_network(gdf: gpd.GeoDataFrame, spec: RoadNetworkTravel, name: str) -> 
     )
     report.invalid = int((~ok).sum())
     if not ok.any():
+        n_other = sum(report.not_lines.values())
         raise RoadNetworkError(
-            f"{name} has no usable road line: {report.features} features, "
-            f"{report.empty} empty, {report.invalid} invalid lines "
-            "(fewer than 2 distinct points or non-finite coordinates)"
-            + (f", {sum(report.not_lines.values())} not lines" if report.not_lines else "")
+            Said(
+                "roads.no_usable_line",
+                name=name,
+                features=report.features,
+                empty=report.empty,
+                invalid=report.invalid,
+                not_lines=Said("roads.n_not_lines", n=n_other) if n_other else "",
+            )
         )
     kept = kept.loc[ok].reset_index(drop=True)
     kept = kept.set_geometry(gpd.GeoSeries(lines[ok], crs=gdf.crs))
@@ -381,21 +406,16 @@ def _to_utm(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
         minx, miny, maxx, maxy = gdf.total_bounds
         if minx < -180 or maxx > 360 or miny < -90 or maxy > 90:
             raise RoadNetworkError(
-                f"{name} says its CRS is {crs.name} (degrees) but has coordinates up to "
-                f"({maxx:.0f}, {maxy:.0f}); the CRS is wrong or missing"
+                Said("roads.crs_degrees", name=name, crs=crs.name, x=maxx, y=maxy)
             )
     try:
         utm = gdf.estimate_utm_crs()
         out = gdf.to_crs(utm)
     except Exception as exc:
-        raise RoadNetworkError(
-            f"{name}: cannot convert its CRS ({crs.name}) to UTM metres: {exc}"
-        ) from exc
+        raise RoadNetworkError(Said("roads.crs_to_utm", name=name, crs=crs.name, exc=exc)) from exc
     bounds = out.total_bounds
     if not np.isfinite(bounds).all():
-        raise RoadNetworkError(
-            f"{name}: its CRS ({crs.name}) gives non-finite coordinates after reprojection"
-        )
+        raise RoadNetworkError(Said("roads.crs_not_finite", name=name, crs=crs.name))
     return out
 
 

@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from optimizer.errors import InputMessage
+
 # Speeds a batch may give, km/h: below 1 km/h a leg of the Earth's size would overflow
 # the engines' integer clock ticks; 300 is above any road vehicle.
 MIN_SPEED_KMH, MAX_SPEED_KMH = 1.0, 300.0
@@ -98,7 +100,7 @@ class RoadNetworkTravel(BaseModel):
     def _positive_speeds(cls, value: dict[str, float]) -> dict[str, float]:
         bad = [k for k, v in value.items() if not v > 0]
         if bad:
-            raise ValueError(f"speeds must be > 0 km/h; check {', '.join(bad)}")
+            raise InputMessage.of("roads.bad_speeds", classes=", ".join(bad))
         return {k.strip().lower(): float(v) for k, v in value.items()}
 
     def speed_table(self) -> dict[str, float]:

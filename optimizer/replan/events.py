@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from optimizer.errors import InputMessage, Text, message
 from optimizer.model import MAX_CNY, Clock, Minutes, Order
 
 EVENTS_SCHEMA_ID = "freshroute.events/v1"
@@ -60,7 +61,7 @@ class RoadClosed(_Strict):
     def _one_kind(self) -> RoadClosed:
         pair = self.from_site is not None or self.to_site is not None
         if pair == (self.road is not None) or (pair and None in (self.from_site, self.to_site)):
-            raise ValueError("give either 'from' and 'to' (two sites) or 'road' (two points)")
+            raise InputMessage.of("events.road_kind")
         return self
 
 
@@ -88,22 +89,22 @@ class Events(_Strict):
 
     @model_validator(mode="after")
     def _times(self) -> Events:
-        errors = []
+        errors: list[tuple[str, Text]] = []
         for i, d in enumerate(self.vehicle_down):
             if d.at is None:
                 d.at = self.now
             elif d.at > self.now:
-                errors.append(f"vehicle_down[{i}].at: after now; report it when it happens")
+                errors.append((f"vehicle_down[{i}].at", message("events.down_after_now")))
         for r in self.road_closed:
             if r.at is None:
                 r.at = self.now
         downs = [d.vehicle for d in self.vehicle_down]
         if len(set(downs)) != len(downs):
-            errors.append("vehicle_down: a vehicle is listed twice")
+            errors.append(("vehicle_down", message("events.vehicle_twice")))
         if len(set(self.cancel_orders)) != len(self.cancel_orders):
-            errors.append("cancel_orders: an order is listed twice")
+            errors.append(("cancel_orders", message("events.order_twice")))
         if errors:
-            raise ValueError("; ".join(errors))
+            raise InputMessage(errors)
         return self
 
     def down_at(self) -> dict[str, float]:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from optimizer.errors import in_lang
 from optimizer.geojson import batch_datum, plan_geojson
 from optimizer.i18n import KPI_ROWS, format_kpi, format_share, normalize_lang, t
 from optimizer.model import Batch, Site, format_clock
@@ -227,7 +228,8 @@ def map_data(
 
     Sites, route lines and roads are all in the batch's datum (``batch_datum``: GCJ-02
     or WGS-84), which the legend names. With a road network (``travel.road``) its roads
-    near the sites are a faint base layer and the villages are labelled."""
+    near the sites are a faint base layer, its warnings (dropped lines, guessed speeds,
+    sites far from a road) are notes in the legend and the villages are labelled."""
     code = normalize_lang(lang)
     roads = road_layer(batch, travel)
     sheets = build_runsheets(batch, plan)
@@ -310,6 +312,7 @@ def map_data(
         "tiles": tiles_option(tiles_url, tiles_attribution),
         "datum": batch_datum(batch),
         "roads": roads,
+        "road_warnings": [_e(in_lang(w, code)) for w in (travel.warnings if travel else [])],
         "label_villages": bool(roads),
         "labels": common_labels(code)
         | {key: t(f"map.{key}", code) for key in ("routes", "sites", "direction", "toggle_hint")}

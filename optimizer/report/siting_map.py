@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from optimizer.errors import Said
 from optimizer.geojson import batch_datum
 from optimizer.i18n import normalize_lang, t
 from optimizer.model import Batch, HaversineTravel, Order, Site
@@ -122,7 +123,7 @@ class ScenarioView:
                 )
         catchment = {site: str(group[0].order.centre) for site, group in self.pickups.items()}
         if catchment != result.catchment:
-            raise ValueError(f"scenario '{result.name}': its catchment does not match the batch")
+            raise ValueError(Said("siting.err.catchment_mismatch", name=result.name))
 
     def minutes(self, site: str, centre: str) -> float:
         return float(self.travel.minutes[self.index[site], self.index[centre]])

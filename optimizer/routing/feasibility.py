@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from optimizer.i18n import t
 from optimizer.reasons import BATCH_CODES, Reason, ReasonCode, closest, join
 from optimizer.routing.alone import why_not_alone
 from optimizer.routing.problem import RoutingProblem
@@ -43,10 +44,15 @@ class Issue:
         """The reasons in ``lang``."""
         return join(self.reasons, lang)
 
+    def line(self, lang: str | None = "en") -> str:
+        """``path (order 'id'): reasons`` in ``lang``."""
+        where = self.path
+        if self.order is not None:
+            where += t("cli.issue_order", lang, order=self.order)
+        return f"{where}: {self.text(lang)}"
+
     def __str__(self) -> str:
-        if self.order is None:
-            return f"{self.path}: {self.reason}"
-        return f"{self.path} (order '{self.order}'): {self.reason}"
+        return self.line("en")
 
 
 class InfeasibleBatch(ValueError):
@@ -54,7 +60,11 @@ class InfeasibleBatch(ValueError):
 
     def __init__(self, issues: list[Issue]) -> None:
         self.issues = issues
-        super().__init__("; ".join(str(i) for i in issues))
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str | None = "en") -> str:
+        """Every issue in ``lang``, one after another."""
+        return t("join.semicolon", lang).join(i.line(lang) for i in self.issues)
 
 
 def check_feasibility(problem: RoutingProblem) -> list[Issue]:

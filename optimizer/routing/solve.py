@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 
+from optimizer.i18n import t
 from optimizer.kpis import compute_kpis
 from optimizer.model import Batch, with_orders
 from optimizer.plan import Baseline, Plan, Polishing
@@ -49,7 +50,11 @@ class InvalidPlan(RuntimeError):
 
     def __init__(self, violations: list[Violation]) -> None:
         self.violations = violations
-        super().__init__("plan failed validation:\n" + format_violations(violations))
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        """The message and the violations in ``lang``."""
+        return t("error.plan_invalid", lang) + "\n" + format_violations(self.violations, lang)
 
 
 def _plan(problem: RoutingProblem, result: EngineResult, engine: str) -> Plan:

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
+from optimizer.errors import Said
+
 EXECUTORS = ("local", "ray")
 MAX_ATTEMPTS = 2  # a task is retried once
 _ctx = multiprocessing.get_context("spawn")
@@ -167,7 +169,7 @@ class LocalExecutor(Executor):
                     code = slot.process.exitcode
                     slot.stop()
                     self._slots[self._slots.index(slot)] = _Slot()
-                    reply = ("error", f"worker process died (exit code {code})")
+                    reply = ("error", Said("job.died", code=code))
                 else:
                     slot.task = None
                 if reply[0] == "error" and attempt < MAX_ATTEMPTS:
@@ -259,5 +261,5 @@ def make_executor(name: str, workers: int | None = None, address: str | None = N
         try:
             return RayExecutor(workers, address)
         except ImportError:
-            raise ValueError("executor 'ray' needs Ray: pip install 'freshroute[ray]'") from None
-    raise ValueError(f"executor '{name}' is not one of {', '.join(EXECUTORS)}")
+            raise ValueError(Said("run.needs_ray")) from None
+    raise ValueError(Said("run.unknown_executor", name=name, choices=", ".join(EXECUTORS)))

@@ -16,7 +16,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from optimizer.i18n import t
+from optimizer.errors import Joined, Rendered, in_lang
+from optimizer.i18n import normalize_lang, t
 from optimizer.io.batch_file import InputFileError, read_batch_file
 from optimizer.model import Batch
 from optimizer.network import TravelMatrices, given_travel, travel_matrices
@@ -71,7 +72,7 @@ def solve_one(spec: SolveSpec, travel: TravelMatrices) -> Solved:
         with given_travel(spec.batch, travel):
             plan = _plan(spec)
     except InfeasibleBatch as e:
-        lines = [str(i) for i in e.issues]
+        lines: list[str] = [Rendered(i.line) for i in e.issues]  # in either language
         return Solved(spec.name, errors=lines, wall_s=time.perf_counter() - started)
     return Solved(spec.name, plan, wall_s=time.perf_counter() - started)
 
@@ -108,12 +109,12 @@ class Row:
     error: str = ""
 
     @classmethod
-    def of(cls, solved: Solved, attempts: int | None) -> Row:
+    def of(cls, solved: Solved, attempts: int | None, lang: str = "en") -> Row:
         if solved.plan is None:
             return cls(
                 solved.name,
                 "bad input",
-                error="; ".join(solved.errors),
+                error=in_lang(Joined(solved.errors), lang),
                 wall_s=solved.wall_s,
                 attempts=attempts,
             )
@@ -154,19 +155,36 @@ def _cell(value: object, markdown: bool) -> str:
     return text.replace("|", "\\|").replace("\n", " ") if markdown else text
 
 
-def summary_csv(rows: Sequence[Row]) -> str:
+def _header(lang: str) -> list[str]:
+    """The summary's column names: in English the field names above (scripts read them),
+    in Chinese the terminal table's labels."""
+    if normalize_lang(lang) == "en":
+        return list(COLUMNS)
+    return [t(f"many.col.{c}", lang) for c in COLUMNS]
+
+
+def _cells(row: Row, markdown: bool, lang: str) -> list[str]:
+    """A row's cells; its status in ``lang`` (English: the status itself)."""
+    cells = [_cell(getattr(row, c), markdown) for c in COLUMNS]
+    cells[COLUMNS.index("status")] = t(f"many.status.{row.status}", lang)
+    return cells
+
+
+def summary_csv(rows: Sequence[Row], lang: str = "en") -> str:
+    """The summary as CSV, headers and statuses in ``lang``."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(_header(lang))
     for r in rows:
-        writer.writerow([_cell(getattr(r, c), False) for c in COLUMNS])
+        writer.writerow(_cells(r, False, lang))
     return buf.getvalue()
 
 
-def summary_markdown(rows: Sequence[Row]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|---|---|" + "---:|" * 7 + "---|"]
+def summary_markdown(rows: Sequence[Row], lang: str = "en") -> str:
+    """The summary as a Markdown table, headers and statuses in ``lang``."""
+    lines = ["| " + " | ".join(_header(lang)) + " |", "|---|---|" + "---:|" * 7 + "---|"]
     for r in rows:
-        lines.append("| " + " | ".join(_cell(getattr(r, c), True) for c in COLUMNS) + " |")
+        lines.append("| " + " | ".join(_cells(r, True, lang)) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -182,7 +200,7 @@ class Options:
     report: bool = True
     lang: str = "zh-CN"  # of the reports
     tiles: str | None = None
-    messages: str = "en"  # language of the errors in the summary
+    messages: str = "en"  # language of the summary's headers, statuses and errors
 
 
 def _crash_hook() -> tuple[str, int, str] | None:
@@ -198,11 +216,13 @@ def solve_many(
     executor: Executor,
     options: Options,
     on_row: Callable[[Row], None] | None = None,
+    on_warning: Callable[[str, str], None] | None = None,
 ) -> list[Row]:
     """Plan every batch file on ``executor``; write each plan under
     ``out_dir/<batch name>/`` and the summary as ``out_dir/summary.csv`` and ``.md``.
 
-    Rows come in the order of ``paths``; ``on_row`` hears each as it is known."""
+    Rows come in the order of ``paths``; ``on_row`` hears each as it is known, and
+    ``on_warning`` each road-network warning (a ``Said``) with its batch's name."""
     rows: dict[str, Row] = {}
     loaded: dict[str, tuple[Batch, TravelMatrices]] = {}
     hook = _crash_hook()
@@ -228,9 +248,11 @@ def solve_many(
                 done(Row(name, "bad input", error=f"{e.title}: " + "; ".join(e.lines)))
                 continue
             except RoadNetworkError as e:
-                error = f"{t('error.roads', options.messages)}: {e}"
+                error = f"{t('error.roads', options.messages)}: {e.text(options.messages)}"
                 done(Row(name, "bad input", error=error))
                 continue
+            for warning in travel.warnings if on_warning is not None else []:
+                on_warning(name, warning)
             if options.seed is not None:
                 batch.options.seed = options.seed
             limit = options.time_limit_s or batch.options.time_limit_s
@@ -242,7 +264,8 @@ def solve_many(
 
     for outcome in executor.run(tasks()):
         if outcome.error is not None:
-            done(Row(outcome.key, "failed", error=outcome.error, attempts=outcome.attempts))
+            error = in_lang(outcome.error, options.messages)
+            done(Row(outcome.key, "failed", error=error, attempts=outcome.attempts))
             continue
         solved: Solved = outcome.value
         if solved.plan is not None:
@@ -256,9 +279,12 @@ def solve_many(
                 lang=options.lang,
                 tiles=options.tiles,
             )
-        done(Row.of(solved, outcome.attempts))
+        done(Row.of(solved, outcome.attempts, options.messages))
     ordered = [rows[n] for n in dict.fromkeys(names)]
     options.out_dir.mkdir(parents=True, exist_ok=True)
-    (options.out_dir / "summary.csv").write_text(summary_csv(ordered), encoding="utf-8")
-    (options.out_dir / "summary.md").write_text(summary_markdown(ordered), encoding="utf-8")
+    summary = summary_csv(ordered, options.messages)
+    bom = normalize_lang(options.messages) == "zh-CN"  # so that Excel reads the Chinese
+    (options.out_dir / "summary.csv").write_text(summary, encoding="utf-8-sig" if bom else "utf-8")
+    summary = summary_markdown(ordered, options.messages)
+    (options.out_dir / "summary.md").write_text(summary, encoding="utf-8")
     return ordered

@@ -13,9 +13,12 @@ import csv
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
+from optimizer.errors import Rendered, Said, exception_text
+from optimizer.i18n import normalize_lang, t
 from optimizer.model import Batch
 from optimizer.network import TravelMatrices, travel_matrices
 from optimizer.run.executor import Executor, Task
@@ -83,7 +86,8 @@ def sweep(
             county = county_with_centres(batch, scenario.open)
             built = travel_matrices(county)
         except ValueError as e:  # SitingError, RoadNetworkError
-            raise ValueError(f"scenario '{scenario.name}': {e}") from None
+            error = Rendered(partial(exception_text, e))
+            raise ValueError(Said("sweep.scenario", name=scenario.name, error=error)) from None
         shared_county = executor.share(county)
         shared_travel = executor.share(TravelMatrices(built.site_ids, built.km, built.minutes))
         for day in range(scenario.days):
@@ -93,7 +97,8 @@ def sweep(
     for outcome in executor.run(tasks):
         if outcome.error is not None:
             i, day = outcome.key.split("/")
-            raise SweepError(f"scenario '{scenarios[int(i)].name}', day {day}: {outcome.error}")
+            name = scenarios[int(i)].name
+            raise SweepError(Said("sweep.day_failed", name=name, day=day, error=outcome.error))
         routed[outcome.key] = outcome.value
         if on_day is not None:
             on_day()
@@ -105,39 +110,42 @@ def sweep(
     return results, spreads
 
 
+# Fields of ``DaySpread`` in the tables, with their format; labels are ``sweep.col.<field>``.
 SPREAD_COLUMNS = [
-    ("days", "days", "{}"),
-    ("routing cost/day, mean (CNY)", "cost_mean", "{:,.0f}"),
-    ("sd", "cost_sd", "{:,.0f}"),
-    ("min", "cost_min", "{:,.0f}"),
-    ("max", "cost_max", "{:,.0f}"),
-    ("routing km/day, mean", "km_mean", "{:,.1f}"),
-    ("sd", "km_sd", "{:,.1f}"),
-    ("empty return legs, mean", "empty_return_mean", "{:.1%}"),
-    ("sd", "empty_return_sd", "{:.1%}"),
+    ("days", "{}"),
+    ("cost_mean", "{:,.0f}"),
+    ("cost_sd", "{:,.0f}"),
+    ("cost_min", "{:,.0f}"),
+    ("cost_max", "{:,.0f}"),
+    ("km_mean", "{:,.1f}"),
+    ("km_sd", "{:,.1f}"),
+    ("empty_return_mean", "{:.1%}"),
+    ("empty_return_sd", "{:.1%}"),
 ]
 
 
-def spread_markdown(spreads: Sequence[DaySpread]) -> str:
-    """One row per scenario: the mean and spread of its days' routing."""
-    lines = [
-        "| scenario | " + " | ".join(label for label, _, _ in SPREAD_COLUMNS) + " |",
-        "|---|" + "---:|" * len(SPREAD_COLUMNS),
-    ]
+def spread_markdown(spreads: Sequence[DaySpread], lang: str = "en") -> str:
+    """One row per scenario: the mean and spread of its days' routing; labels in ``lang``."""
+    labels = [t("siting.scenario", lang), *(t(f"sweep.col.{f}", lang) for f, _ in SPREAD_COLUMNS)]
+    lines = ["| " + " | ".join(labels) + " |", "|---|" + "---:|" * len(SPREAD_COLUMNS)]
     for s in spreads:
         cells = [
-            "-" if getattr(s, f) is None else fmt.format(getattr(s, f))
-            for _, f, fmt in SPREAD_COLUMNS
+            "-" if getattr(s, f) is None else fmt.format(getattr(s, f)) for f, fmt in SPREAD_COLUMNS
         ]
         lines.append(f"| {s.scenario} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def spread_csv(spreads: Sequence[DaySpread]) -> str:
-    fields = [f for _, f, _ in SPREAD_COLUMNS]
+def spread_csv(spreads: Sequence[DaySpread], lang: str = "en") -> str:
+    """The spread as CSV: in English the field names head the columns (scripts read
+    them), in Chinese the labels of ``spread_markdown``."""
+    fields = [f for f, _ in SPREAD_COLUMNS]
+    header = ["scenario", *fields]
+    if normalize_lang(lang) != "en":
+        header = [t("siting.scenario", lang), *(t(f"sweep.col.{f}", lang) for f in fields)]
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["scenario", *fields])
+    writer.writerow(header)
     for s in spreads:
         writer.writerow(
             [s.scenario, *("" if getattr(s, f) is None else getattr(s, f) for f in fields)]

@@ -16,7 +16,8 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from optimizer.errors import Said, in_lang
+from optimizer.errors import Rendered, Said, in_lang
+from optimizer.i18n import t
 from optimizer.model import Batch
 from optimizer.network import travel_matrices
 from optimizer.siting.cflp import solve_cflp
@@ -231,9 +232,15 @@ def optimize_county(batch: Batch, spec: CountyOptimize) -> CountySiting:
     res = _solve(spec, cost, demand, must, forbidden)
     chosen = [candidates[int(i)] for i in sorted(res.open_sites)]  # indices of open sites
     if res.status in (Status.NO_SOLUTION, Status.INFEASIBLE) or not chosen:
+        status = Rendered.of({"en": res.status, "zh-CN": t(f"siting.status.{res.status}", "zh-CN")})
         raise SitingError(
-            f"{spec.model}: no sites chosen ({res.status} after {res.time_s:.1f} s of a "
-            f"{spec.time_limit_s:g} s limit)"
+            Said(
+                "siting.err.no_sites_chosen",
+                model=spec.model,
+                status=status,
+                seconds=res.time_s,
+                limit=spec.time_limit_s,
+            )
         )
     summary = res.summary()
     return CountySiting(

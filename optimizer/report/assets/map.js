@@ -71,6 +71,9 @@
       });
       box.appendChild(el("div", "fr-note", data.labels.direction));
       if (data.roads.length) box.appendChild(el("div", "fr-note", data.labels.roads));
+      data.road_warnings.forEach(function (w) {
+        box.appendChild(el("div", "fr-note fr-warning", w));
+      });
       if (!data.tiles) box.appendChild(el("div", "fr-note", data.labels.no_tiles));
       box.appendChild(el("div", "fr-note fr-datum", data.labels.datum));
       return box;

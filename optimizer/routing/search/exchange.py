@@ -48,6 +48,7 @@ CHECKS_PER_ORDER = 6  # exact checks of the best-estimated insertions of one ord
 TAIL_SHARE = 0.1  # of the large-neighbourhood attempts that are 2-opt* tail exchanges
 SWAP_SHARE = 0.3  # ... that are SWAP* attempts (the rest: ruin and recreate)
 RUIN_PATIENCE = 1000  # ruin-and-recreate attempts in a row without a saving before stopping
+RESERVE_EVERY = 200  # large-neighbourhood attempts between tries to serve stranded orders
 SCREEN_SLACK = 0.02  # a route estimated this much over its cost limit is not checked
 
 
@@ -490,7 +491,7 @@ class Exchange:
         from optimizer.routing.search.swap import swap_star
         from optimizer.routing.search.tails import exchange_tails
 
-        serve_unserved(self, deadline)
+        serve_unserved(self, deadline, eject=True)
         improved = True
         while improved and time.perf_counter() < deadline:
             improved = False
@@ -507,7 +508,12 @@ class Exchange:
                     improved |= relocate(self, int(k), r)
         rng = np.random.default_rng(seed)
         idle = 0
-        while time.perf_counter() < deadline and idle < RUIN_PATIENCE:
+        attempts = 0
+        while time.perf_counter() < deadline and (idle < RUIN_PATIENCE or self._stranded()):
+            attempts += 1
+            if attempts % RESERVE_EVERY == 0 and self._stranded():
+                # The routes have changed since the last try: ejections may work now.
+                serve_unserved(self, deadline, eject=True)
             draw = rng.random()
             move = (
                 exchange_tails
@@ -518,6 +524,10 @@ class Exchange:
             )
             idle = 0 if move(self, rng) else idle + 1
         return Exchanged(self.serving(), self.moves)
+
+    def _stranded(self) -> bool:
+        """Whether a required order is still on no route."""
+        return bool(((self.where < 0) & self.movable & np.isnan(self.p.penalty)).any())
 
     def _route_of(self, k: int) -> int | None:
         r = int(self.where[k])
