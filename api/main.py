@@ -39,7 +39,7 @@ from api.problems import (
     problem_response,
     request_lang,
 )
-from api.routes import batches, docs, jobs, ops, plans, siting
+from api.routes import batches, docs, jobs, ops, plans, replan, siting
 from api.schemas import Problem
 from api.security import KeyCache
 from api.siting import REQUESTS
@@ -48,6 +48,7 @@ from api.worker import WorkerPool
 from optimizer.errors import error_parts, in_lang, json_path
 from optimizer.i18n import t
 from optimizer.model import Batch
+from optimizer.replan.events import Events
 
 log = logging.getLogger("freshroute.api")
 
@@ -86,14 +87,15 @@ class BodyLimitMiddleware:
 
 def _openapi(app: FastAPI) -> dict[str, Any]:
     """OpenAPI with the request bodies (read raw by the routes) as component schemas: the
-    batch schema of ``optimizer.model`` and the siting requests of ``api.siting``."""
+    batch schema of ``optimizer.model``, the re-plan events of ``optimizer.replan`` and
+    the siting requests of ``api.siting``."""
     if app.openapi_schema:
         return app.openapi_schema
     schema = get_openapi(
         title=app.title, version=app.version, description=app.description, routes=app.routes
     )
     components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for model in (Batch, *REQUESTS.values(), Problem):
+    for model in (Batch, Events, *REQUESTS.values(), Problem):
         body = model.model_json_schema(ref_template="#/components/schemas/{model}")
         components.update(body.pop("$defs", {}))
         components[model.__name__] = body
@@ -236,9 +238,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=_version(),
         description=(
             "Route and cold-chain planning for rural counties. Submit a batch, poll its job, "
-            "fetch the plan; or submit a collection-centre siting request (optimize, evaluate, "
-            "compare) and fetch its result. Every route but /healthz, /readyz (and /metrics "
-            "from loopback) needs a county's `X-API-Key`."
+            "fetch the plan and re-plan it as the day happens; or submit a collection-centre "
+            "siting request (optimize, evaluate, compare) and fetch its result. Every route "
+            "but /healthz, /readyz (and /metrics from loopback) needs a county's `X-API-Key`."
         ),
         lifespan=lifespan,
         docs_url=None,  # served from vendored assets by api.routes.docs
@@ -247,7 +249,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.keys = KeyCache()
-    for module in (ops, batches, siting, jobs, plans, docs):
+    for module in (ops, batches, siting, jobs, plans, replan, docs):
         app.include_router(module.router)
     docs.mount_assets(app)
     _handlers(app)

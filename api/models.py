@@ -90,7 +90,8 @@ class JobRow(Base):
     """One run of one request: queued → running → done | failed | cancelled.
 
     ``kind`` says what runs: ``batch`` (a solve; the request is a batch, the result a
-    plan) or ``siting.optimize`` / ``siting.evaluate`` / ``siting.compare`` (the request
+    plan), ``replan`` (the request is the old plan, its batch and the events; the result
+    a plan) or ``siting.optimize`` / ``siting.evaluate`` / ``siting.compare`` (the request
     is a siting request with its county batch inline, the result a siting result).
     """
 
@@ -114,13 +115,23 @@ class JobRow(Base):
 
 
 class PlanRow(Base):
-    """The validated plan of a finished job (``freshroute.plan/v1`` JSON)."""
+    """The validated plan of a finished job (``freshroute.plan/v1`` JSON).
+
+    A re-plan (job kind ``replan``) also stores the plan it re-plans (``replanned_from``),
+    the day's batch it is a plan of (``batch``: the old batch with the events applied;
+    None for a solve, whose batch is the job's request) and what changed (``changes``).
+    """
 
     __tablename__ = "plans"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id"), unique=True)
     county_id: Mapped[int] = mapped_column(ForeignKey("counties.id"), index=True)
     body: Mapped[Any] = mapped_column(JSON)
+    replanned_from: Mapped[str | None] = mapped_column(
+        ForeignKey("plans.id"), nullable=True, index=True
+    )
+    batch: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    changes: Mapped[Any | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

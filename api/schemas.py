@@ -13,7 +13,7 @@ from api.store import Job
 from optimizer.reasons import ReasonCode
 
 JobState = Literal["queued", "running", "done", "failed", "cancelled"]
-JobKind = Literal["batch", "siting.optimize", "siting.evaluate", "siting.compare"]
+JobKind = Literal["batch", "replan", "siting.optimize", "siting.evaluate", "siting.compare"]
 
 
 class PathError(BaseModel):
@@ -65,14 +65,16 @@ class Problem(BaseModel):
 
 class JobLinks(BaseModel):
     self: str
-    plan: str | None = Field(default=None, description="A done batch job's plan.")
+    plan: str | None = Field(default=None, description="A done batch or replan job's plan.")
     result: str | None = Field(default=None, description="A done siting job's result.")
 
 
 class JobOut(BaseModel):
     id: str
     batch_id: str = Field(description="The stored request: a batch, or a siting request.")
-    kind: JobKind = Field(description="batch: a solve; siting.*: a siting run.")
+    kind: JobKind = Field(
+        description="batch: a solve; replan: a re-plan of a plan; siting.*: a siting run."
+    )
     state: JobState
     phase: str | None = Field(
         default=None,

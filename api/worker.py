@@ -139,12 +139,57 @@ def _site(job_id: str, kind: str, body: Any, limit: float, send: Callable[[tuple
         return ("failed", job_id, Said("job.siting_error", error=_bug(e)))
 
 
+def _replan(job_id: str, body: Any, limit: float) -> tuple:
+    """Re-plan a stored plan after events (``api.routes.replan`` stores the request):
+    ``done`` with the new plan, the day's batch and what changed, or ``failed``."""
+    from pydantic import ValidationError
+
+    from optimizer.model import Batch
+    from optimizer.network.errors import RoadNetworkError
+    from optimizer.plan import Plan
+    from optimizer.replan.events import Events
+    from optimizer.replan.residual import ReplanInputError
+    from optimizer.replan.solve import replan
+    from optimizer.routing.feasibility import InfeasibleBatch
+    from optimizer.routing.solve import InvalidPlan
+
+    try:
+        batch = Batch.model_validate(body["batch"])
+        old = Plan.model_validate({**body["plan"], "replans": []})
+        events = Events.model_validate(body["events"])
+        result = replan(batch, old, events, time_limit_s=limit)
+        plan = result.plan.model_copy(update={"replanned_from": body["plan_id"]})
+        found = {
+            "plan": plan.model_dump(mode="json", by_alias=True),
+            "batch": result.day.model_dump(mode="json", by_alias=True),
+            "changes": result.changes.model_dump(mode="json"),
+        }
+        return ("done", job_id, found, plan.kpis.total_cost)
+    except ReplanInputError as e:
+        lines = e.lines
+        errors = Rendered(lambda lang: t("join.semicolon", lang).join(lines(lang)))
+        return ("failed", job_id, Said("job.invalid_events", errors=errors))
+    except InfeasibleBatch as e:
+        return ("failed", job_id, Said("job.infeasible", issues=Rendered(e.text)))
+    except RoadNetworkError as e:
+        return ("failed", job_id, Said("job.roads", error=Rendered(e.text)))
+    except ValidationError as e:
+        return ("failed", job_id, Said("job.invalid_request", errors=_input_errors(e)))
+    except InvalidPlan as e:  # a bug in the optimizer, said in words
+        return ("failed", job_id, Said("job.solver_error", error=Rendered(e.text)))
+    except Exception as e:  # a bug in the optimizer: report it, keep the worker
+        traceback.print_exc()
+        return ("failed", job_id, Said("job.solver_error", error=_bug(e)))
+
+
 def run_job(
     job_id: str, kind: str, body: Any, limit: float, send: Callable[[tuple], None], interval: float
 ) -> tuple:
-    """Run one job of either kind: a batch solve, or a siting run."""
+    """Run one job of any kind: a batch solve, a re-plan, or a siting run."""
     if kind == "batch":
         return _solve(job_id, body, limit, send, interval)
+    if kind == "replan":
+        return _replan(job_id, body, limit)
     return _site(job_id, kind, body, limit, send)
 
 

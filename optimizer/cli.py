@@ -283,6 +283,10 @@ def replan_cmd(
     out_dir: Annotated[Path, typer.Option("--out", help=h("replan.out_dir"))] = Path("out"),
     engine: Annotated[str, typer.Option(help=h("opt.engine_as_solve"))] = "auto",
     lang: LangOption = None,
+    report: Annotated[
+        bool,
+        typer.Option("--report/--no-report", help=h("replan.report")),
+    ] = True,
 ) -> None:
     from optimizer.replan.files import ReplanInputError, run_replan
 
@@ -301,10 +305,10 @@ def replan_cmd(
     events = _read_json(events_file, "events", msg)
     try:
         result, written = run_replan(
-            batch, plan, events, time_limit, engine, out_dir, normalize_lang(lang), msg
+            batch, plan, events, time_limit, engine, out_dir, normalize_lang(lang), report
         )
     except ReplanInputError as e:
-        raise _fail(e.errors, t("error.invalid_events", msg, path=events_file), msg) from None
+        raise _fail(e.lines(msg), t("error.invalid_events", msg, path=events_file), msg) from None
     except RoadNetworkError as e:
         raise _fail([e.text(msg)], t("error.roads", msg), msg) from None
     print_summary(result.plan, msg)

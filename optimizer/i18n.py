@@ -483,11 +483,26 @@ _EN: dict[str, str] = {
     "replan.refused_cancel": "{order} cannot be cancelled: {why}",
     "replan.refused.done": "already delivered",
     "replan.refused.on_board": "already on board",
+    "replan.mark.added": "new order",
+    "replan.mark.moved_in": "from {other}",
+    "replan.mark.retimed": "new time, was {old}",
+    "replan.sheet_changes": "Changes at {now}",
+    "replan.sheet_column": "changes",
+    "replan.err.vehicle": "unknown vehicle '{id}'",
+    "replan.err.order": "unknown order '{id}'",
+    "replan.err.order_twice": "order '{id}' is already in the batch",
+    "replan.err.site": "unknown site '{id}'",
+    "replan.err.batch": "made for batch '{plan}', not '{batch}'",
+    "replan.err.route": "'{id}' is not in the batch",
+    "replan.err.not_roads": "closing a road needs road_network travel; close a pair of sites "
+    "with 'from' and 'to'",
     # API problem details (api/main.py, api/routes/)
     "api.missing_key": "missing {header} header",
     "api.unknown_key": "unknown {header}",
     "api.job_not_found": "job not found",
     "api.plan_not_found": "plan not found",
+    "api.changes_not_found": "no such re-plan: only a re-plan's plan has changes",
+    "api.replan_batch_gone": "the plan's batch is no longer stored; submit the batch again",
     "api.siting_result_not_found": "siting result not found",
     "api.nothing_to_cancel": "job is {state}; there is nothing to cancel",
     "api.state.done": "done",
@@ -771,6 +786,10 @@ _EN: dict[str, str] = {
     "validate.single_visit_stops": "served in {n} stops",
     # road networks (optimizer.network)
     "roads.file_not_found": "road network file not found: {path}",
+    "roads.closed_far": "no road junction within the snapping distance of ({lon}, {lat}): the "
+    "nearest is {km} km away",
+    "roads.closed_no_road": "no road joins the junctions nearest {a} and {b} directly; name the "
+    "two ends of one road",
     "roads.cannot_read": "cannot read road network {path}: {exc}",
     "roads.no_layer": "{path} has no layer '{layer}'; its layers are: {names}",
     "roads.many_layers": "{path} has {n} layers ({names}); set travel.layer",
@@ -861,6 +880,7 @@ _EN: dict[str, str] = {
     "job.solver_error": "solver error: {error}",
     "job.siting": "siting: {error}",
     "job.invalid_request": "invalid request: {errors}",
+    "job.invalid_events": "invalid events: {errors}",
     "job.siting_error": "siting error: {error}",
     "job.internal_error": "internal error while running the job",
     "job.killed": "killed: still solving {seconds:.0f} s after it started",
@@ -897,9 +917,10 @@ _EN: dict[str, str] = {
     "help.replan": (
         "Re-plan the day from now: done stops stay, trucks go on with what is on board, late "
         "orders, cancellations, breakdowns, delays and closed roads are taken in. Writes "
-        "day.json, plan.json, changes.json and changes.md to --out; exit 3 when a required "
-        "order is unserved."
+        "day.json, plan.json, plan.geojson, changes.json, changes.md and the reports (run "
+        "sheets marking the changes) to --out; exit 3 when a required order is unserved."
     ),
+    "help.replan.report": "Also write map, run sheets (the changes marked) and timeline.",
     "help.replan.batch_file": "The batch the plan was made for.",
     "help.replan.plan_file": "The plan.json the day started with.",
     "help.replan.events_file": "Events JSON (freshroute.events/v1).",
@@ -1028,6 +1049,7 @@ _EN: dict[str, str] = {
     "events.down_after_now": "after now; report it when it happens",
     "events.vehicle_twice": "a vehicle is listed twice",
     "events.order_twice": "an order is listed twice",
+    "events.road_kind": "give either 'from' and 'to' (two sites) or 'road' (two points)",
     "siting.err.catchment_mismatch": "scenario '{name}': its catchment does not match the batch",
     "cli.generated": "wrote {path}: {sites} sites, {orders} orders, {vehicles} vehicles",
     "help.ui.no_such_option": "No such option: {name}",
@@ -1428,10 +1450,26 @@ _ZH: dict[str, str] = {
     "replan.refused_cancel": "{order} 无法取消：{why}",
     "replan.refused.done": "已送达",
     "replan.refused.on_board": "已装车",
+    "replan.mark.added": "新订单",
+    "replan.mark.moved_in": "由 {other} 转来",
+    "replan.mark.retimed": "时间调整，原为 {old}",
+    "replan.sheet_changes": "{now} 的调整",
+    "replan.sheet_column": "调整",
+    "replan.err.vehicle": "未知车辆“{id}”",
+    "replan.err.order": "未知订单“{id}”",
+    "replan.err.order_twice": "订单“{id}”已在批次中",
+    "replan.err.site": "未知站点“{id}”",
+    "replan.err.batch": "方案对应批次“{plan}”，而非“{batch}”",
+    "replan.err.route": "“{id}”不在批次中",
+    "replan.err.not_roads": (
+        "封闭道路需要 road_network 路网出行方式；站点之间的直达路段请给出起止站点"
+    ),
     "api.missing_key": "缺少 {header} 请求头",
     "api.unknown_key": "{header} 无效（未知密钥）",
     "api.job_not_found": "找不到该任务",
     "api.plan_not_found": "找不到该方案",
+    "api.changes_not_found": "找不到该重新规划：只有重新规划的方案才有调整记录",
+    "api.replan_batch_gone": "该方案的批次已不再保存，请重新提交批次",
     "api.siting_result_not_found": "找不到该选址结果",
     "api.nothing_to_cancel": "任务已{state}，无可取消",
     "api.state.done": "完成",
@@ -1686,6 +1724,10 @@ _ZH: dict[str, str] = {
     "validate.single_visit_stops": "分 {n} 站完成",
     # road networks (optimizer.network)
     "roads.file_not_found": "找不到路网文件：{path}",
+    "roads.closed_far": "({lon}, {lat}) 附近吸附距离内没有道路交叉口：最近的在 {km} 公里外",
+    "roads.closed_no_road": (
+        "离 {a} 和 {b} 最近的两个交叉口之间没有直接相连的道路；请给出同一条道路的两端"
+    ),
     "roads.cannot_read": "无法读取路网 {path}：{exc}",
     "roads.no_layer": "{path} 中没有图层“{layer}”；其图层为：{names}",
     "roads.many_layers": "{path} 有 {n} 个图层（{names}）；请设置 travel.layer",
@@ -1766,6 +1808,7 @@ _ZH: dict[str, str] = {
     "job.solver_error": "求解出错：{error}",
     "job.siting": "选址无法完成：{error}",
     "job.invalid_request": "请求内容有误：{errors}",
+    "job.invalid_events": "事件有误：{errors}",
     "job.siting_error": "选址出错：{error}",
     "job.internal_error": "运行任务时发生内部错误",
     "job.killed": "已终止：开始 {seconds:.0f} 秒后仍在求解",
@@ -1800,9 +1843,10 @@ _ZH: dict[str, str] = {
     "help.solve.strict": "有订单根本无法完成时拒绝该批次（退出码 2）。",
     "help.replan": (
         "从当前时刻重新规划当天：已完成的站点不变，车辆带着车上货物继续，纳入新增订单、取消、车"
-        "辆故障、延误和道路封闭。把 day.json、plan.json、changes.json 和 changes.md 写入 --out；"
-        "有必须完成的订单未安排时退出码为 3。"
+        "辆故障、延误和道路封闭。把 day.json、plan.json、plan.geojson、changes.json、changes.md "
+        "和报表（标出调整的出车单）写入 --out；有必须完成的订单未安排时退出码为 3。"
     ),
+    "help.replan.report": "同时生成地图、出车单（标出调整）和时间线。",
     "help.replan.batch_file": "原方案所对应的批次。",
     "help.replan.plan_file": "当天开始时的 plan.json。",
     "help.replan.events_file": "事件 JSON（freshroute.events/v1）。",
@@ -1925,6 +1969,7 @@ _ZH: dict[str, str] = {
     "events.down_after_now": "晚于当前时刻；请在故障发生时再报告",
     "events.vehicle_twice": "同一车辆列出了两次",
     "events.order_twice": "同一订单列出了两次",
+    "events.road_kind": "请给出起止两个站点，或给出道路的两个端点，二者选其一",
     "siting.err.catchment_mismatch": "方案“{name}”：其集货范围与批次不符",
     "cli.generated": "已写入 {path}：{sites} 个站点，{orders} 个订单，{vehicles} 辆车",
     "help.ui.no_such_option": "没有这个选项：{name}",

@@ -153,3 +153,14 @@ class Plan(_Out):
     polishing: Polishing | None = Field(
         default=None, description="Set when fuel rates made true-cost polishing run."
     )
+    down: dict[str, float] = Field(
+        default_factory=dict,
+        description="Trucks that broke down (a re-plan's vehicle_down), with the clock "
+        "minute: they serve nothing more that day, in later re-plans too.",
+    )
+    replanned_from: str | None = Field(
+        default=None, description="API: the id of the plan this one re-plans."
+    )
+    replans: list[str] = Field(
+        default_factory=list, description="API: the ids of the plans re-planned from this one."
+    )

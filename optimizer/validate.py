@@ -23,6 +23,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -90,6 +91,25 @@ class _Placement:
 
 
 @dataclass(frozen=True)
+class Changed:
+    """Travel that changed during the day (roads closed): legs into a route's stop
+    ``first[vehicle]`` and later (every leg of a vehicle not listed) take ``travel``."""
+
+    travel: TravelMatrices
+    first: dict[str, int]
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return self.travel.index()
+
+    def leg(self, a: str, b: str) -> tuple[float, float] | None:
+        i, j = self._index.get(a), self._index.get(b)
+        if i is None or j is None:
+            return None
+        return float(self.travel.km[i, j]), float(self.travel.minutes[i, j])
+
+
+@dataclass(frozen=True)
 class _Context:
     """The batch plus lookups every check needs."""
 
@@ -98,11 +118,27 @@ class _Context:
     km: np.ndarray
     minutes: np.ndarray
     vehicles: dict[str, VehicleType]
+    after: Changed | None = None
 
     @classmethod
-    def of(cls, batch: Batch, travel: TravelMatrices | None = None) -> _Context:
+    def of(
+        cls, batch: Batch, travel: TravelMatrices | None = None, after: Changed | None = None
+    ) -> _Context:
         tm = travel if travel is not None else travel_matrices(batch)
-        return cls(batch, tm.index(), tm.km, tm.minutes, dict(vehicle_ids(batch)))
+        return cls(batch, tm.index(), tm.km, tm.minutes, dict(vehicle_ids(batch)), after)
+
+    def route_legs(self, route: Route) -> list[tuple[float, float] | None]:
+        """km and minutes of each leg of ``route`` (into stop 1, 2, …): the batch's, or
+        ``after``'s from the stop it names for the route's vehicle on."""
+        out = []
+        first = self.after.first.get(route.vehicle, 1) if self.after is not None else None
+        for i, (a, b) in enumerate(itertools.pairwise(route.stops), start=1):
+            if first is not None and i >= first:
+                assert self.after is not None
+                out.append(self.after.leg(a.site, b.site))
+            else:
+                out.append(self.leg(a.site, b.site))
+        return out
 
     def site(self, site_id: str) -> Site | None:
         return self.batch.sites_by_id.get(site_id)
@@ -327,9 +363,8 @@ def _check_travel(ctx: _Context, route: Route) -> Found:
     if stops and stops[0].km_from_previous != 0:
         msg = Said("validate.first_km", v=v, km=_n(stops[0].km_from_previous))
         yield Violation("travel", v, None, msg)
-    for i in range(1, len(stops)):
+    for i, leg in enumerate(ctx.route_legs(route), start=1):
         a, b = stops[i - 1], stops[i]
-        leg = ctx.leg(a.site, b.site)
         if leg is None:
             continue
         km, minutes = leg
@@ -360,8 +395,7 @@ def _service_min(ctx: _Context, stop: Stop) -> float:
 
 
 def _route_km(ctx: _Context, route: Route) -> float:
-    legs = (ctx.leg(a.site, b.site) for a, b in zip(route.stops, route.stops[1:], strict=False))
-    return sum(leg[0] for leg in legs if leg is not None)
+    return sum(leg[0] for leg in ctx.route_legs(route) if leg is not None)
 
 
 def _duration(route: Route) -> float:
@@ -493,9 +527,10 @@ def _check_rests(ctx: _Context, route: Route, vt: VehicleType) -> Found:
             )
             yield Violation("rest", v, None, msg)
     driven, most = rules.driven_min or 0.0, rules.max_driving_min
+    legs = ctx.route_legs(route)  # a re-plan's legs after now on its changed roads
     for i in range(1, len(stops)):
         a, b = stops[i - 1], stops[i]
-        leg = ctx.leg(a.site, b.site)
+        leg = legs[i - 1]
         if leg is None:
             continue
         rests = sorted(road[i - 1])
@@ -642,8 +677,7 @@ def _check_deliveries_first(ctx: _Context, route: Route) -> Found:
 
 def _fuel(ctx: _Context, route: Route, vt: VehicleType) -> float:
     """Fuel from the matrix's leg km and the kg recomputed on board (not the plan's)."""
-    legs = [ctx.leg(a.site, b.site) for a, b in itertools.pairwise(route.stops)]
-    km = np.array([leg[0] if leg is not None else 0.0 for leg in legs])
+    km = np.array([leg[0] if leg is not None else 0.0 for leg in ctx.route_legs(route)])
     kg = np.array([kg for kg, _ in _on_board(ctx, route)[:-1]])
     return fuel_cost(vt, km, kg, ctx.batch.options.fuel_price_cny_per_l)
 
@@ -796,12 +830,16 @@ def _check_single_visits(ctx: _Context, plan: Plan, visits: dict[str, list[_Visi
 
 
 def validate_plan(
-    batch: Batch, plan: Plan, travel: TravelMatrices | None = None
+    batch: Batch,
+    plan: Plan,
+    travel: TravelMatrices | None = None,
+    after: Changed | None = None,
 ) -> list[Violation]:
     """Every hard violation of ``plan`` against ``batch``, recomputed from the batch alone
     (``travel``: the batch's matrices when already built, so that a search judging many
-    candidates does not rebuild them per call)."""
-    ctx = _Context.of(batch, travel)
+    candidates does not rebuild them per call; ``after``: travel that changed during the
+    day, for the legs it names)."""
+    ctx = _Context.of(batch, travel, after)
     visits = _collect_visits(plan.routes)
     placements = {
         order.id: p

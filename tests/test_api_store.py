@@ -94,6 +94,8 @@ def test_a_database_of_the_first_release_upgrades(db_url: str) -> None:
         assert "siting_results" not in inspect(engine).get_table_names()
         upgrade(engine)
         assert "siting_results" in inspect(engine).get_table_names()
+        columns = {c["name"] for c in inspect(engine).get_columns("plans")}
+        assert {"replanned_from", "batch", "changes"} <= columns  # 0004: re-plans
         store = Store(engine)
         job = store.get_job(1, "j1")
         assert job is not None and (job.kind, job.state, job.result_id) == ("batch", "queued", None)
@@ -197,7 +199,7 @@ def test_job_lifecycle_and_tenant_scoping(store: Store) -> None:
     plan_id = store.finish(job_id, {"schema": "freshroute.plan/v1"}, 120.0)
     assert plan_id is not None
     assert store.get_job(a, job_id).plan_id == plan_id
-    assert store.get_plan(a, plan_id) == ({"schema": "freshroute.plan/v1"}, BODY)
+    assert store.get_plan(a, plan_id) == ({"schema": "freshroute.plan/v1", "replans": []}, BODY)
     assert store.get_job(b, job_id) is None and store.get_plan(b, plan_id) is None
     assert not store.set_progress(job_id, "late", 1.0)  # only running jobs take progress
 
@@ -309,3 +311,28 @@ def test_a_failed_job_releases_its_idempotency_key(store: Store) -> None:
     # A cancelled job keeps its key: the client chose to stop it.
     store.cancel(a, other.job.id)
     assert submit(store, a, {**BODY, "name": "other"}, key="k").job.id == other.job.id
+
+
+def test_a_replan_links_to_its_plan(store: Store) -> None:
+    """A replan job's plan keeps the plan it re-plans, the day's batch and its changes;
+    the old plan lists its re-plans (on both databases: 0004's foreign key)."""
+    a = county(store, "A")
+    submit(store, a)
+    first = store.claim_next()
+    assert first is not None
+    old_id = store.finish(first.job_id, {"schema": "freshroute.plan/v1"}, 1.0)
+    assert old_id is not None
+    submit(store, a, {"plan_id": old_id, "events": {"now": 600}}, kind="replan")
+    second = store.claim_next()
+    assert second is not None and second.kind == "replan"
+    day = {**BODY, "name": "the day"}
+    plan = {"schema": "freshroute.plan/v1", "replanned_from": old_id}
+    new_id = store.finish(second.job_id, {"plan": plan, "batch": day, "changes": {"n": 1}}, 2.0)
+    assert new_id is not None and store.get_job(a, second.job_id).plan_id == new_id
+    old = {"schema": "freshroute.plan/v1", "replans": [new_id]}
+    assert store.get_plan(a, old_id) == (old, BODY)
+    assert store.get_plan(a, new_id) == ({**plan, "replans": []}, day)
+    assert store.get_changes(a, new_id) == ({"n": 1}, plan)
+    assert store.get_changes(a, old_id) == (None, {"schema": "freshroute.plan/v1"})
+    b = county(store, "B")
+    assert store.get_plan(b, new_id) is None and store.get_changes(b, new_id) is None

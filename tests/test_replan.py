@@ -11,14 +11,14 @@ from typer.testing import CliRunner
 
 from optimizer.cli import app
 from optimizer.io.spreadsheet import import_batch
-from optimizer.model import Batch
+from optimizer.model import Batch, format_clock
 from optimizer.plan import Plan
 from optimizer.replan.changes import changes_markdown
 from optimizer.replan.check import validate_replan
 from optimizer.replan.events import Events
 from optimizer.replan.residual import ReplanInputError, down_site
 from optimizer.replan.solve import Replanned, replan
-from optimizer.replan.state import locked_count
+from optimizer.replan.state import locked_count, on_board
 from optimizer.routing.solve import plan_batch
 from tests.conftest import IMPORT_FIXTURES
 
@@ -273,9 +273,91 @@ def test_replan_of_a_replan(day: tuple[Batch, Plan]) -> None:
     first = _run(batch, plan, now=now, delay=[{"vehicle": vehicle, "minutes": 10}])
     second = _run(first.day, first.plan, now=now + 30)
     assert set(_served(second)) == set(_served(first))
-    down = _run(batch, plan, now=now, vehicle_down=[{"vehicle": vehicle}])
-    with pytest.raises(ReplanInputError, match="not supported yet"):
-        _run(down.day, down.plan, now=now + 30)
+
+
+def _replan_cli(tmp_path: Path, name: str, batch: Path, plan: Path, events: dict) -> Path:
+    """``freshroute replan`` into ``tmp_path/name``; the output folder."""
+    (tmp_path / f"{name}.json").write_text(json.dumps(events))
+    out = tmp_path / name
+    args = ["replan", str(batch), str(plan), str(tmp_path / f"{name}.json")]
+    run = CliRunner().invoke(app, [*args, "--time-limit", "0.5", "--out", str(out)])
+    assert run.exit_code in (0, 3), run.output
+    return out
+
+
+def _loaded_most(plan: Plan) -> tuple[str, float]:
+    """The truck with the most goods on board at one of its stops, and a time it is there."""
+    best = max(
+        ((r, i) for r in plan.routes for i in range(1, len(r.stops) - 1)),
+        key=lambda x: len(on_board(x[0].stops[: x[1] + 1])),
+    )
+    route, i = best
+    return route.vehicle, route.stops[i].arrival + 1.0
+
+
+def test_replan_of_a_replan_after_a_breakdown(day: tuple[Batch, Plan], tmp_path: Path) -> None:
+    """A re-plan made after a breakdown is re-planned later in the day through the CLI:
+    the downed truck stays down, done stops stay as they were (the validator checks it),
+    goods handed over are not served twice, and a second breakdown hands them on again."""
+    batch, plan = day
+    (tmp_path / "batch.json").write_text(batch.model_dump_json(by_alias=True))
+    (tmp_path / "plan.json").write_text(plan.model_dump_json(by_alias=True))
+    vehicle, now = _loaded_most(plan)
+    events1 = {"now": now, "vehicle_down": [{"vehicle": vehicle}]}
+    o1 = _replan_cli(tmp_path, "first", tmp_path / "batch.json", tmp_path / "plan.json", events1)
+    day1 = Batch.model_validate_json((o1 / "day.json").read_text())
+    plan1 = Plan.model_validate_json((o1 / "plan.json").read_text())
+    assert plan1.down == {vehicle: now}
+    handed = [
+        (s.departure, r.vehicle)
+        for r in plan1.routes
+        for s in r.stops
+        if s.site == down_site(vehicle) and s.load
+    ]
+    assert handed, "another truck picks up the downed truck's goods"
+    other = handed[0][1]
+    down_route = next(r for r in plan1.routes if r.vehicle == vehicle)
+    goods = {
+        oid for r in plan1.routes for s in r.stops if s.site == down_site(vehicle) for oid in s.load
+    }
+    delivered, done = min(  # the first handed-over order delivered
+        (s.departure, oid)
+        for r in plan1.routes
+        if r.vehicle == other
+        for s in r.stops
+        for oid in s.unload
+        if oid in goods
+    )
+    late = {"id": "LATE", "kind": "delivery", "site": "V5", "product": "parcels", "kg": 5}
+    for k, now2 in enumerate([*sorted(t for t, _ in handed)[::2], delivered + 1]):
+        events2 = {"now": now2, "add_orders": [late]} if k == 0 else {"now": now2}
+        o2 = _replan_cli(tmp_path, f"second{k}", o1 / "day.json", o1 / "plan.json", events2)
+        day2 = Batch.model_validate_json((o2 / "day.json").read_text())
+        plan2 = Plan.model_validate_json((o2 / "plan.json").read_text())
+        parsed = Events.model_validate(events2)
+        assert validate_replan(day1, plan1, parsed, plan2, day2) == []
+        assert plan2.down == {vehicle: now}  # still down, its route as it was
+        assert next(r for r in plan2.routes if r.vehicle == vehicle) == down_route
+        unloads = [oid for r in plan2.routes for s in r.stops for oid in s.unload]
+        assert len(unloads) == len(set(unloads))  # nothing served twice
+        assert not (set(unloads) - set(day2.orders_by_id))
+    # The validator catches the downed truck going on, and a handed-over order served again.
+    moved = plan2.model_copy(deep=True)
+    mine = next(r for r in moved.routes if r.vehicle == vehicle)
+    mine.stops.append(mine.stops[-1].model_copy())
+    kinds = {v.kind for v in validate_replan(day1, plan1, parsed, moved, day2)}
+    assert "locked" in kinds
+    twice = plan2.model_copy(deep=True)
+    next(r for r in twice.routes if r.vehicle == other).stops[-1].unload.append(done)
+    found = validate_replan(day1, plan1, parsed, twice, day2)
+    assert any(v.kind == "locked" and v.order == done for v in found)
+    # A second breakdown, of the truck carrying the first one's goods, hands them on again.
+    third = _run(day1, plan1, now=handed[-1][0] + 1, vehicle_down=[{"vehicle": other}])
+    assert set(third.plan.down) == {vehicle, other}
+    events3 = Events.model_validate(
+        {"now": handed[-1][0] + 1, "vehicle_down": [{"vehicle": other}]}
+    )
+    assert validate_replan(day1, plan1, events3, third.plan, third.day) == []
 
 
 def test_cli_replan(day: tuple[Batch, Plan], tmp_path: Path) -> None:
@@ -291,6 +373,9 @@ def test_cli_replan(day: tuple[Batch, Plan], tmp_path: Path) -> None:
     changes = json.loads((tmp_path / "o" / "changes.json").read_text())
     assert any(d["vehicle"] == vehicle and d["down_at"] for d in changes["drivers"])
     assert "抛锚" in (tmp_path / "o" / "changes.md").read_text(encoding="utf-8")
+    sheets = (tmp_path / "o" / "runsheets.html").read_text(encoding="utf-8")
+    assert "抛锚" in sheets  # the run sheets mark the changes (zh-CN by default)
+    assert (tmp_path / "o" / "runsheets.xlsx").exists() and (tmp_path / "o" / "map.html").exists()
     (tmp_path / "bad.json").write_text(json.dumps({"now": "25:99"}))
     bad = CliRunner().invoke(app, [*args[:3], str(tmp_path / "bad.json")])
     assert bad.exit_code == 2 and "now" in bad.output
@@ -317,3 +402,66 @@ def test_goods_that_spoil_on_board_stay_and_take_room(day: tuple[Batch, Plan]) -
     truck = next(v for v in problem.vehicles if v.id == f"@{route.vehicle}-1")
     full = batch.fleet_by_id[route.vehicle_type].capacity_kg
     assert truck.type.capacity_kg < full
+
+
+def test_run_sheets_mark_the_changes(day: tuple[Batch, Plan], tmp_path: Path) -> None:
+    """After a breakdown and a late order, or a delay, each driver's run sheet (HTML,
+    XLSX) marks the orders taken over, the late one and the new times (with the old),
+    and lists what the driver no longer does; in English and Chinese, from ``changes``."""
+    from openpyxl import load_workbook
+
+    from optimizer.report.runsheets import render_runsheets_html, write_runsheets_xlsx
+
+    batch, plan = day
+    vehicle, now = _loaded_most(plan)
+    late = {"id": "LATE", "kind": "delivery", "site": "V5", "product": "parcels", "kg": 5}
+    broke = _run(batch, plan, now=now, vehicle_down=[{"vehicle": vehicle}], add_orders=[late])
+    taker = next(d for d in broke.changes.drivers if d.moved_in)
+    adder = next(d for d in broke.changes.drivers if d.added)
+    late_truck, then = _mid(plan)
+    delayed = _run(batch, plan, now=then, delay=[{"vehicle": late_truck, "minutes": 20}])
+    retimed = next(d for d in delayed.changes.drivers if d.retimed)
+
+    def sheet(result: Replanned, lang: str, v: str) -> str:
+        page = render_runsheets_html(
+            result.day, result.plan, lang, timeline=False, changes=result.changes
+        )
+        return page.split(f'data-vehicle="{v}"')[1].split("</section>")[0]
+
+    for lang, (frm, added, was, down) in (
+        ("en", ("from {other}", "new order", "was {old}", "broke down at")),
+        ("zh-CN", ("由 {other} 转来", "新订单", "原为 {old}", "抛锚")),
+    ):
+        got = sheet(broke, lang, taker.vehicle)
+        assert frm.format(other=taker.moved_in[0].other) in got and 'class="changed"' in got
+        assert added in sheet(broke, lang, adder.vehicle)
+        assert down in sheet(broke, lang, vehicle)  # the downed driver's sheet says so
+        old = format_clock(retimed.retimed[0].old)
+        assert was.format(old=old) in sheet(delayed, lang, retimed.vehicle)
+    # Goods picked up at the breakdown site: the deadline counts their time on the broken
+    # truck and the wait, and each served one arrives by it.
+    from optimizer.report.data import build_runsheets
+
+    arrived = {o.order: o.arrived_at for o in broke.plan.orders if o.served}
+    deadlines = {
+        a.order.id: a.deadline
+        for sheet in build_runsheets(broke.day, broke.plan)
+        for row in sheet.stops
+        if row.site.id == down_site(vehicle)
+        for a in row.actions
+        if a.deadline is not None and a.order.id in arrived
+    }
+    assert deadlines, "perishable goods are picked up where the truck broke down"
+    assert all(arrived[oid] <= deadline + 1e-6 for oid, deadline in deadlines.items())
+    plain = render_runsheets_html(broke.day, broke.plan, "en", timeline=False)
+    body = plain.split("</style>")[1]
+    assert 'class="chg"' not in body and 'class="changed"' not in body  # no changes, no marks
+    path = write_runsheets_xlsx(broke.day, broke.plan, tmp_path / "rs.xlsx", "en", broke.changes)
+    book = load_workbook(path)
+
+    def cells(v: str) -> list[str]:
+        return [str(c.value) for row in book[v].iter_rows() for c in row if c.value is not None]
+
+    assert "changes" in cells(taker.vehicle)
+    assert any(f"from {taker.moved_in[0].other}" in c for c in cells(taker.vehicle))
+    assert any("broke down at" in c for c in cells(vehicle))

@@ -92,12 +92,14 @@ async def enqueue(
     kind: str,
     prepare: Callable[[Any, Limits], Checked],
     batch_at: str | None = None,
+    wrap: Callable[[Any], Any] | None = None,
 ) -> JSONResponse:
     """Check, store and queue a request as a job of ``kind``; 202 with the job id.
 
     ``prepare`` validates the parsed body (422 with paths) and sizes the job; the batch
-    is the body itself or its member ``batch_at``. Idempotency keys work the same for
-    every kind, in one namespace per county.
+    is the body itself or its member ``batch_at``; ``wrap`` makes the stored request of
+    the parsed body (a re-plan's: with the old plan and its batch). Idempotency keys work
+    the same for every kind, in one namespace per county.
     """
     state = request.app.state
     settings: Settings = state.settings
@@ -119,6 +121,8 @@ async def enqueue(
             if depth >= settings.max_queue:
                 raise QueueFull(depth, store.retry_after())
         data = checked_json(raw, request_limits, batch_at)
+        if wrap is not None:
+            data = wrap(data)
         sha = canonical_sha256(data if kind == BATCH else {"kind": kind, "request": data})
         if idempotency_key is not None:
             earlier = store.find_idempotent(tenant.county_id, idempotency_key, sha)

@@ -29,6 +29,7 @@ ACTIVE = (QUEUED, RUNNING)
 MAX_ATTEMPTS = 2  # a job interrupted by a restart is run once more, then failed
 INTERRUPTED = Said("job.interrupted")
 BATCH = "batch"  # the job kind of a batch solve; siting kinds start with "siting."
+REPLAN = "replan"  # a re-plan of a stored plan: its result is a plan too
 
 
 def _text(value: str) -> str:

@@ -17,6 +17,7 @@ from api.store.base import (
     CANCELLED,
     DONE,
     FAILED,
+    REPLAN,
     RUNNING,
     STATES,
     Job,
@@ -43,15 +44,35 @@ class Jobs(StoreBase):
             return Job.of(row[0], row[1], row[2]) if row else None
 
     def get_plan(self, county_id: int, plan_id: str) -> tuple[Any, Any] | None:
-        """(plan JSON, batch JSON) of a plan of this county."""
+        """(plan JSON, batch JSON) of a plan of this county: the plan lists its re-plans
+        (``replans``), oldest first; the batch is the one it plans (None if gone)."""
         if not _storable(plan_id):
             return None
         with self.sessions() as s:
             row = s.execute(
-                select(PlanRow.body, BatchRow.body)
+                select(PlanRow.body, func.coalesce(PlanRow.batch, BatchRow.body))
                 .join(JobRow, JobRow.id == PlanRow.job_id)
-                .join(BatchRow, BatchRow.id == JobRow.batch_id)
+                .outerjoin(BatchRow, BatchRow.id == JobRow.batch_id)
                 .where(PlanRow.id == plan_id, PlanRow.county_id == county_id)
+            ).first()
+            if row is None:
+                return None
+            replans = s.scalars(
+                select(PlanRow.id)
+                .where(PlanRow.replanned_from == plan_id, PlanRow.county_id == county_id)
+                .order_by(PlanRow.created_at, PlanRow.id)
+            ).all()
+        return {**row[0], "replans": list(replans)}, row[1]
+
+    def get_changes(self, county_id: int, plan_id: str) -> tuple[Any, Any] | None:
+        """(changes JSON or None for a solve, plan JSON) of a plan of this county."""
+        if not _storable(plan_id):
+            return None
+        with self.sessions() as s:
+            row = s.execute(
+                select(PlanRow.changes, PlanRow.body).where(
+                    PlanRow.id == plan_id, PlanRow.county_id == county_id
+                )
             ).first()
         return (row[0], row[1]) if row else None
 
@@ -142,8 +163,23 @@ class Jobs(StoreBase):
             )
             if done.rowcount != 1:
                 return None
-            table = PlanRow if (kind or BATCH) == BATCH else SitingResultRow
-            s.add(table(id=result_id, job_id=job_id, county_id=county_id, body=result))
+            kind = kind or BATCH
+            if kind == REPLAN:  # the plan, the day's batch and what changed
+                plan = result["plan"]
+                s.add(
+                    PlanRow(
+                        id=result_id,
+                        job_id=job_id,
+                        county_id=county_id,
+                        body=plan,
+                        replanned_from=plan.get("replanned_from"),
+                        batch=result["batch"],
+                        changes=result["changes"],
+                    )
+                )
+            else:
+                table = PlanRow if kind == BATCH else SitingResultRow
+                s.add(table(id=result_id, job_id=job_id, county_id=county_id, body=result))
         return result_id
 
     def fail(self, job_id: str, reason: str) -> bool:

@@ -60,6 +60,9 @@ class Changes(BaseModel):
     unserved: list[str] = Field(description="Orders of the day not served.")
     refused_cancel: dict[str, str] = Field(default_factory=dict)
 
+    def driver(self, vehicle: str) -> DriverChanges | None:
+        return next((d for d in self.drivers if d.vehicle == vehicle), None)
+
 
 def _times(plan: Plan) -> dict[tuple[str, str], tuple[str, str, float]]:
     """(order, action) -> (vehicle, site, service start) for every visit."""
@@ -95,7 +98,7 @@ def compute_changes(old: Plan, new: Plan, events: Events, res: Residual) -> Chan
     for v in vehicles:
         d = DriverChanges(vehicle=v)
         p = res.positions.get(v)
-        if p is not None and p.down:
+        if p is not None and p.down and v not in old.down:  # news: not down before
             d.down_at = p.site
         d.added = [o for o, w in after.items() if w == v and o in late]
         d.moved_in = [
@@ -150,6 +153,39 @@ def _retimed(retimed: list[Retimed], lang: str) -> list[str]:
     ]
 
 
+def driver_notes(d: DriverChanges, new: Plan, lang: str) -> list[str]:
+    """The driver's changes that are not a stop of the new route: broke down, orders
+    handed to another truck, dropped or cancelled."""
+    outcomes = {o.order: o for o in new.orders}
+    items = [t("replan.down", lang, site=d.down_at)] if d.down_at else []
+    for h in d.moved_out:
+        if h.other is not None:
+            items.append(t("replan.moved_out", lang, order=h.order, other=h.other))
+        else:
+            why = outcome_text(outcomes[h.order], lang) if h.order in outcomes else ""
+            items.append(t("replan.dropped", lang, order=h.order, why=why))
+    return items + [
+        t("replan.dropped", lang, order=o, why=t("replan.cancelled", lang)) for o in d.cancelled
+    ]
+
+
+def stop_marks(d: DriverChanges, lang: str) -> dict[tuple[str, str], list[str]]:
+    """Per (order, ``load``|``unload``) on the driver's new route, what changed: a late
+    order, taken over from another truck, a new time (with the old one)."""
+    out: dict[tuple[str, str], list[str]] = {}
+    for oid in d.added:
+        for action in ("load", "unload"):
+            out.setdefault((oid, action), []).append(t("replan.mark.added", lang))
+    for h in d.moved_in:
+        for action in ("load", "unload"):
+            mark = t("replan.mark.moved_in", lang, other=h.other)
+            out.setdefault((h.order, action), []).append(mark)
+    for r in d.retimed:
+        mark = t("replan.mark.retimed", lang, old=format_clock(r.old))
+        out.setdefault((r.order, r.action), []).append(mark)
+    return out
+
+
 def changes_markdown(changes: Changes, new: Plan, lang: str = "zh-CN") -> str:
     """The changes for the drivers, in ``lang``."""
     lines = [f"# {t('replan.title', lang, now=format_clock(changes.now))}", ""]
@@ -169,20 +205,9 @@ def changes_markdown(changes: Changes, new: Plan, lang: str = "zh-CN") -> str:
     outcomes = {o.order: o for o in new.orders}
     for d in changes.drivers:
         lines += ["", f"## {t('replan.driver', lang, vehicle=d.vehicle)}", ""]
-        items = []
-        if d.down_at:
-            items.append(t("replan.down", lang, site=d.down_at))
+        items = driver_notes(d, new, lang)
         items += [t("replan.added", lang, order=o) for o in d.added]
         items += [t("replan.moved_in", lang, order=h.order, other=h.other) for h in d.moved_in]
-        for h in d.moved_out:
-            if h.other is not None:
-                items.append(t("replan.moved_out", lang, order=h.order, other=h.other))
-            else:
-                why = outcome_text(outcomes[h.order], lang) if h.order in outcomes else ""
-                items.append(t("replan.dropped", lang, order=h.order, why=why))
-        items += [
-            t("replan.dropped", lang, order=o, why=t("replan.cancelled", lang)) for o in d.cancelled
-        ]
         items += _retimed(d.retimed, lang)
         lines += [f"- {item}" for item in items] or [f"- {t('replan.unchanged', lang)}"]
     if changes.unserved:

@@ -7,7 +7,9 @@ it reached). Violation kinds, besides ``validate_plan``'s on the day's batch:
 ``locked`` (a done stop changed, lost or served again) and ``on_board`` (goods on a truck
 at ``now`` not carried on: to their destination on the same truck, or, from a downed
 truck, picked up at its breakdown site by one other truck, or listed unserved with a
-reason). Legs driven after a road closed must not use it (``travel``).
+reason). Legs driven after a road closed must not use it (``travel``): a closed pair
+of sites is not driven directly, and on a road network with roads closed every leg after
+``now`` is measured on the network without them.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from optimizer.freshness import decay_rate, shelf_life_min, storage_temp, vehicle_temp
+from optimizer.freshness import shelf_life_min
 from optimizer.model import Batch
 from optimizer.network import TravelMatrices
 from optimizer.plan import Plan, Route, Stop
 from optimizer.replan.events import Events
-from optimizer.validate import EPS, FRESHNESS_EPS, Violation, validate_plan
+from optimizer.replan.handover import Handover, down_site, handover_minutes, handovers
+from optimizer.replan.roads import closed_travel
+from optimizer.validate import EPS, FRESHNESS_EPS, Changed, Violation, validate_plan
 
 _EXEMPT = ("coverage", "freshness", "schedule")  # rechecked here for goods changing trucks
 
@@ -69,7 +73,9 @@ def validate_replan(
     """Every violation of ``new`` as the re-plan of ``old`` after ``events``; ``day`` is
     the day's batch it plans (its orders are checked against the batch and events)."""
     out: list[Violation] = []
+    events = events.with_down(old.down)  # trucks down in the old plan stay down
     down = events.down_at()
+    handed = handovers(old.routes, down)  # goods left by a downed truck, picked up before
     by_vehicle: dict[str, list[int]] = defaultdict(list)
     for r, route in enumerate(new.routes):
         by_vehicle[route.vehicle].append(r)
@@ -79,13 +85,18 @@ def validate_replan(
     visits = _visits(new)
     outcome = {o.order: o for o in new.orders}
     done: dict[str, str] = {}
-    aboard: dict[str, tuple[str, int, Stop]] = {}  # order -> truck, locked stops, load stop
+    aboard: dict[str, tuple[str, Stop]] = {}  # order -> truck, load stop
     where: dict[str, str] = {}  # a downed truck -> the site it stopped at
-    for route in old.routes:
-        v = route.vehicle
-        n = _done(route, events.now, down.get(v))
-        if n == 0:
-            continue
+    prefixes = {
+        route.vehicle: (route, n)
+        for route in old.routes
+        if (n := _done(route, events.now, down.get(route.vehicle)))
+    }
+    locked = {  # (new route, stop) of every done stop
+        (rs[0], i) for v, (_, n) in prefixes.items() if (rs := by_vehicle.get(v)) for i in range(n)
+    }
+    held = _held(handed, prefixes)
+    for v, (route, n) in prefixes.items():
         prefix = route.stops[:n]
         where[v] = prefix[-1].site
         rs = by_vehicle.get(v, [])
@@ -103,28 +114,55 @@ def validate_replan(
         unloaded = {oid for s in prefix for oid in s.unload}
         for s in prefix:
             for oid in s.load:
+                if oid in held and held[oid].holder.vehicle != v:
+                    continue  # handed over to another truck before now
                 if oid in unloaded:
                     done[oid] = v
                 else:
-                    aboard[oid] = (v, n, s)
+                    aboard[oid] = (v, s)
     for oid, v in done.items():
-        if len(visits.get(oid, [])) != 2:
+        if len(visits.get(oid, [])) != 1 + (len(held[oid].routes) if oid in held else 1):
             msg = f"order {oid} was served by {v} before now and is served again"
             out.append(Violation("locked", v, oid, msg))
-    exempt: set[str] = set()
-    for oid, (v, n, at) in aboard.items():
-        found = _carried_on(day, new, oid, v, n, at, down, where, visits, by_vehicle, outcome)
+    exempt: set[str] = set(held)  # loaded more than once: checked here
+    for oid, (v, at) in aboard.items():
+        later = [x for x in visits.get(oid, []) if x[:2] not in locked]
+        before = held.get(oid) or Handover((prefixes[v][0],), (at,), ())
+        found = _carried_on(day, new, oid, v, before, down, later, by_vehicle, outcome)
+        if oid in held and v not in down and not found and outcome[oid].served:
+            found = _fresh(day, new, oid, held[oid], later[0][:2])
         out.extend(found)
         if v in down or not outcome.get(oid) or not outcome[oid].served:
             exempt.add(oid)
     out.extend(_day_orders(batch, events, day, set(done) | set(aboard)))
     out.extend(_closures(new, events, where, {v: _n(old, v, events, down) for v in by_vehicle}))
-    for violation in validate_plan(day, new, day_travel):
+    closed = closed_travel(batch, day.sites, events)  # legs after now avoid closed roads
+    first = {v: n for v, (_, n) in prefixes.items()}
+    after = Changed(closed, first) if closed is not None else None
+    for violation in validate_plan(day, new, day_travel, after):
         if violation.order in exempt and violation.kind in _EXEMPT:
             continue
         if violation.route in down and violation.kind == "vehicle":
             continue  # a downed truck's route ends where it stopped
         out.append(violation)
+    return out
+
+
+def _held(
+    handed: dict[str, Handover], prefixes: dict[str, tuple[Route, int]]
+) -> dict[str, Handover]:
+    """Goods handed over after a breakdown before now: the handovers done by now (the
+    last truck to have loaded it holds it), per order."""
+    out = {}
+    for oid, h in handed.items():
+        done = [
+            k
+            for k, (route, load) in enumerate(zip(h.routes, h.loads, strict=True))
+            if route.vehicle in prefixes
+            and any(s is load for s in route.stops[: prefixes[route.vehicle][1]])
+        ]
+        if done and done[-1] > 0 and (upto := h.upto(h.routes[done[-1]].vehicle)):
+            out[oid] = upto
     return out
 
 
@@ -138,20 +176,18 @@ def _carried_on(
     new: Plan,
     oid: str,
     v: str,
-    n: int,
-    at: Stop,
+    before: Handover,
     down: dict[str, float],
-    where: dict[str, str],
-    visits: dict[str, list[tuple[int, int, str]]],
+    later: list[tuple[int, int, str]],
     by_vehicle: dict[str, list[int]],
     outcome: dict,
 ) -> list[Violation]:
-    """Goods on ``v`` at ``now`` are carried on (see the module docstring)."""
+    """Goods on ``v`` at ``now`` are carried on (see the module docstring); ``before``:
+    how ``v`` came to hold them, ``later``: the order's visits after the done stops."""
     mine = set(by_vehicle.get(v, []))
-    later = [(r, s, a) for r, s, a in visits.get(oid, []) if r not in mine or s >= n]
     served = outcome.get(oid) is not None and outcome[oid].served
     if not served:
-        if any(r not in mine for r, _, _ in later) or later:
+        if later:
             return [Violation("on_board", v, oid, f"order {oid} is unserved but moves on")]
         reason = outcome.get(oid)
         if reason is None or not (reason.reason or "").strip():
@@ -171,7 +207,7 @@ def _carried_on(
         return []
     loads = [(r, s) for r, s, a in later if a == "load"]
     unloads = [(r, s) for r, s, a in later if a == "unload"]
-    site = f"down:{v}"
+    site = down_site(v)
     if len(loads) != 1 or len(unloads) != 1 or loads[0][0] != unloads[0][0]:
         msg = f"order {oid} waits at {v}'s breakdown: one other truck must load and unload it"
         return [Violation("on_board", v, oid, msg)]
@@ -185,23 +221,24 @@ def _carried_on(
             f"{dest}; {route.vehicle} loads it at {load.site}, unloads it at {unload.site}"
         )
         out.append(Violation("on_board", route.vehicle, oid, msg))
+    return out + _fresh(day, new, oid, before.then(route, load, down[v]), (r, s2))
+
+
+def _fresh(
+    day: Batch, new: Plan, oid: str, h: Handover, unload: tuple[int, int]
+) -> list[Violation]:
+    """Goods handed over after a breakdown arrive fresh enough, counting both trucks and
+    the wait between (``handover``)."""
     order = day.orders_by_id[oid]
-    product = day.products_by_id[order.product]
-    life = shelf_life_min(product)
-    if life is not None:
-        first = day.fleet_by_id[next(r for r in new.routes if r.vehicle == v).vehicle_type]
-        second = day.fleet_by_id[route.vehicle_type]
-        ambient = storage_temp(day.sites_by_id[site], day) if site in day.sites_by_id else 25.0
-        used = decay_rate(product, vehicle_temp(first, day)) * (down[v] - at.departure)
-        if order.waits_at() is not None and order.ready is not None:
-            station = storage_temp(day.sites_by_id[order.waits_at() or ""], day)
-            used += decay_rate(product, station) * max(0.0, at.departure - order.ready)
-        used += decay_rate(product, ambient) * max(0.0, load.departure - down[v])
-        used += decay_rate(product, vehicle_temp(second, day)) * (unload.start - load.departure)
-        if 1.0 - used / life < order.min_freshness - FRESHNESS_EPS:
-            msg = f"order {oid} arrives with {1 - used / life:.3f} of its shelf life left"
-            out.append(Violation("freshness", route.vehicle, oid, msg))
-    return out
+    life = shelf_life_min(day.products_by_id[order.product])
+    if life is None:
+        return []
+    route = new.routes[unload[0]]
+    used = handover_minutes(h, oid, day, route.stops[unload[1]].start)
+    if 1.0 - used / life < order.min_freshness - FRESHNESS_EPS:
+        msg = f"order {oid} arrives with {1 - used / life:.3f} of its shelf life left"
+        return [Violation("freshness", route.vehicle, oid, msg)]
+    return []
 
 
 def _day_orders(batch: Batch, events: Events, day: Batch, started: set[str]) -> list[Violation]:
@@ -224,7 +261,7 @@ def _closures(
     closed = events.closed_pairs()
     if not closed:
         return []
-    stands = {f"down:{v}": site for v, site in where.items()}
+    stands = {down_site(v): site for v, site in where.items()}
     out = []
     for route in new.routes:
         stops = route.stops

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -39,13 +39,30 @@ class Delay(_Strict):
     minutes: Minutes = Field(gt=0)
 
 
-class RoadClosed(_Strict):
-    """The direct leg between two sites is out of use (from ``at`` on)."""
+Point = tuple[Annotated[float, Field(ge=-180, le=180)], Annotated[float, Field(ge=-90, le=90)]]
 
-    from_site: str = Field(alias="from")
-    to_site: str = Field(alias="to")
-    both_ways: bool = True
+
+class RoadClosed(_Strict):
+    """Out of use from ``at`` on: the direct leg between two sites (``from``, ``to``; any
+    travel mode), or a road of a road network (``road``): the line(s) joining the road
+    junctions nearest two points, the matrices recomputed without them."""
+
+    from_site: str | None = Field(default=None, alias="from", description="Site id.")
+    to_site: str | None = Field(default=None, alias="to", description="Site id.")
+    road: tuple[Point | str, Point | str] | None = Field(
+        default=None,
+        description="road_network travel: the road between the junctions nearest two "
+        "points, each [lon, lat] (in the batch's coordinates) or a site id (its position).",
+    )
+    both_ways: bool = Field(default=True, description="False: closed from → to only.")
     at: Clock | None = Field(default=None, description="Closed from (default: now).")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RoadClosed:
+        pair = self.from_site is not None or self.to_site is not None
+        if pair == (self.road is not None) or (pair and None in (self.from_site, self.to_site)):
+            raise InputMessage.of("events.road_kind")
+        return self
 
 
 class ReplanOptions(_Strict):
@@ -94,6 +111,15 @@ class Events(_Strict):
         """Breakdown time per downed vehicle."""
         return {d.vehicle: float(d.at if d.at is not None else self.now) for d in self.vehicle_down}
 
+    def with_down(self, down: dict[str, float]) -> Events:
+        """These events plus trucks that broke down before (``Plan.down`` of the plan
+        being re-planned): they stay down, at the time they broke down."""
+        earlier = [VehicleDown(vehicle=v, at=at) for v, at in down.items()]
+        kept = [d for d in self.vehicle_down if d.vehicle not in down]
+        if not earlier:
+            return self
+        return self.model_copy(update={"vehicle_down": [*earlier, *kept]})
+
     def delays(self) -> dict[str, float]:
         """Minutes late per vehicle (several reports add up)."""
         out: dict[str, float] = {}
@@ -105,6 +131,8 @@ class Events(_Strict):
         """Closed (from, to) site pairs and when each closed."""
         out: dict[tuple[str, str], float] = {}
         for r in self.road_closed:
+            if r.from_site is None or r.to_site is None:
+                continue  # a road of the network: ``roads``
             at = float(r.at if r.at is not None else self.now)
             for pair in [(r.from_site, r.to_site)] + ([(r.to_site, r.from_site)] * r.both_ways):
                 out[pair] = min(at, out.get(pair, at))

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from optimizer.errors import input_errors
 from optimizer.model import Batch
 from optimizer.plan import Plan
 from optimizer.replan.changes import changes_markdown
@@ -14,24 +13,34 @@ from optimizer.replan.events import Events
 from optimizer.replan.residual import ReplanInputError
 from optimizer.replan.solve import Replanned, replan
 from optimizer.routing.feasibility import InfeasibleBatch
+from optimizer.run.outputs import write_plan_files
 
 __all__ = ["ReplanInputError", "run_replan", "write_replan"]
 
 
-def write_replan(out_dir: Path, result: Replanned, lang: str) -> list[Path]:
+def write_replan(out_dir: Path, result: Replanned, lang: str, report: bool = True) -> list[Path]:
     """``day.json`` (the batch the plan is for: the old batch with the events applied),
-    ``plan.json`` (the whole day, done stops included), ``changes.json`` and
-    ``changes.md`` (in ``lang``)."""
+    ``changes.json``, ``changes.md`` (in ``lang``), then as ``solve`` writes them
+    ``plan.json`` (the whole day, done stops included), ``plan.geojson`` and (``report``)
+    the map, timeline and run sheets, which mark what changed for each driver."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "day.json": result.day.model_dump_json(indent=2, by_alias=True),
-        "plan.json": result.plan.model_dump_json(indent=2, by_alias=True),
         "changes.json": result.changes.model_dump_json(indent=2),
         "changes.md": changes_markdown(result.changes, result.plan, lang),
     }
     for name, text in files.items():
         (out_dir / name).write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-    return [out_dir / name for name in files]
+    plan_files = write_plan_files(
+        result.day,
+        result.plan,
+        out_dir,
+        travel=result.residual.day_travel,
+        report=report,
+        lang=lang,
+        changes=result.changes,
+    )
+    return [out_dir / name for name in files] + plan_files
 
 
 def run_replan(
@@ -42,20 +51,19 @@ def run_replan(
     engine: str,
     out_dir: Path,
     lang: str,
-    messages: str = "en",
+    report: bool = True,
 ) -> tuple[Replanned, list[Path]]:
-    """Validate the events, re-plan and write the files (in ``lang``); every input
-    problem is a ``ReplanInputError`` naming the field and the reason (in ``messages``)."""
+    """Validate the events, re-plan and write the files (in ``lang``; ``report``: with
+    the map, timeline and run sheets); every input problem is a ``ReplanInputError``
+    naming the field and the reason."""
     try:
         events = Events.model_validate(events_data)
     except ValidationError as e:
-        raise ReplanInputError([f"events.{line}" for line in input_errors(e, messages)]) from None
+        raise ReplanInputError.invalid(e, ("events",)) from None
     try:
         result = replan(batch, plan, events, time_limit_s=time_limit_s, engine=engine)
     except InfeasibleBatch as e:
-        lines = [
-            f"{i.path}" + ("" if i.order is None else f" ({i.order})") + f": {i.text(messages)}"
-            for i in e.issues
-        ]
-        raise ReplanInputError(lines) from None
-    return result, write_replan(out_dir, result, lang)
+        raise ReplanInputError(
+            [(i.path + ("" if i.order is None else f" ({i.order})"), i.text) for i in e.issues]
+        ) from None
+    return result, write_replan(out_dir, result, lang, report)

@@ -21,18 +21,22 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import ValidationError
 
-from optimizer.errors import input_errors
+from optimizer.errors import Said, Text, field_errors, in_lang
 from optimizer.freshness import shelf_life_min, used_minutes
+from optimizer.i18n import normalize_lang
 from optimizer.model import (
     Batch,
-    HaversineTravel,
+    MatrixTravel,
     Order,
     VehicleType,
     vehicle_ids,
 )
 from optimizer.network import TravelMatrices, travel_matrices
+from optimizer.network.errors import RoadNetworkError
 from optimizer.plan import Plan, Stop
 from optimizer.replan.events import Events
+from optimizer.replan.handover import down_site, handover_minutes, handovers
+from optimizer.replan.roads import closed_travel, road_problems
 from optimizer.replan.state import Position, positions
 from optimizer.routing.breaks import carried_over
 
@@ -42,15 +46,38 @@ WINDOW_MIN = 0.01  # on-board goods are "loaded" within this many minutes of the
 
 
 class ReplanInputError(ValueError):
-    """Events that do not fit the batch and plan; ``errors`` name the field and why."""
+    """Events that do not fit the batch and plan: ``items`` are (JSON path, reason in a
+    language); ``errors`` are the English lines."""
 
-    def __init__(self, errors: list[str]) -> None:
-        self.errors = errors
-        super().__init__("; ".join(errors))
+    def __init__(self, items: list[tuple[str, Text]]) -> None:
+        self.items = items
+        super().__init__("; ".join(self.errors))
 
+    @classmethod
+    def of(cls, problems: list[tuple[str, str]]) -> ReplanInputError:
+        """From (path, reason) pairs, a ``Said`` reason saying itself in each language."""
+        return cls([(p, lambda lang, r=r: in_lang(r, lang)) for p, r in problems])
 
-def down_site(vehicle: str) -> str:
-    return f"down:{vehicle}"
+    @classmethod
+    def invalid(
+        cls, error: ValidationError, prefix: tuple[int | str, ...] = ()
+    ) -> ReplanInputError:
+        """From a pydantic error, paths under ``prefix``."""
+        en, zh = field_errors(error, "en", prefix), field_errors(error, "zh-CN", prefix)
+        return cls(
+            [
+                (p, lambda lang, a=a, b=b: b if normalize_lang(lang) == "zh-CN" else a)
+                for (p, a), (_, b) in zip(en, zh, strict=True)
+            ]
+        )
+
+    @property
+    def errors(self) -> list[str]:
+        return self.lines("en")
+
+    def lines(self, lang: str) -> list[str]:
+        """``path: reason`` per problem, in ``lang``."""
+        return [f"{p}: {r(lang)}" if p else r(lang) for p, r in self.items]
 
 
 def start_site(vehicle: str) -> str:
@@ -74,38 +101,36 @@ class Residual:
     stands_at: dict[str, str]  # residual site -> the day site it is at (itself if real)
     bound: dict[str, str] = field(default_factory=dict)  # on-board order -> residual vehicle
     transshipped: dict[str, str] = field(default_factory=dict)  # order -> downed vehicle
+    down: dict[str, float] = field(default_factory=dict)  # downed vehicle -> when
     done: set[str] = field(default_factory=set)
     refused_cancel: dict[str, str] = field(default_factory=dict)  # order -> done|on_board
 
 
-def _check_events(batch: Batch, plan: Plan, events: Events) -> list[str]:
-    errors = []
+def event_problems(batch: Batch, plan: Plan, events: Events) -> list[tuple[str, str]]:
+    """(path, reason) per event that does not fit the batch and its plan; cheap (no
+    travel matrix), so the API checks a re-plan request with it before queueing it."""
+    errors: list[tuple[str, str]] = []
     known = dict(vehicle_ids(batch))
     for name, items in (("vehicle_down", events.vehicle_down), ("delay", events.delay)):
         for i, item in enumerate(items):
             if item.vehicle not in known:
-                errors.append(f"{name}[{i}].vehicle: unknown vehicle '{item.vehicle}'")
+                errors.append((f"{name}[{i}].vehicle", Said("replan.err.vehicle", id=item.vehicle)))
     for i, oid in enumerate(events.cancel_orders):
         if oid not in batch.orders_by_id:
-            errors.append(f"cancel_orders[{i}]: unknown order '{oid}'")
+            errors.append((f"cancel_orders[{i}]", Said("replan.err.order", id=oid)))
     for i, o in enumerate(events.add_orders):
         if o.id in batch.orders_by_id:
-            errors.append(f"add_orders[{i}].id: order '{o.id}' is already in the batch")
+            errors.append((f"add_orders[{i}].id", Said("replan.err.order_twice", id=o.id)))
     for i, r in enumerate(events.road_closed):
         for name, sid in (("from", r.from_site), ("to", r.to_site)):
-            if sid not in batch.sites_by_id:
-                errors.append(f"road_closed[{i}].{name}: unknown site '{sid}'")
-    for i, site in enumerate(batch.sites):
-        if site.id.startswith("down:"):
-            errors.append(
-                f"sites[{i}].id: '{site.id}' is a breakdown site of an earlier re-plan; "
-                "re-planning a re-plan after a breakdown is not supported yet"
-            )
+            if sid is not None and sid not in batch.sites_by_id:
+                errors.append((f"road_closed[{i}].{name}", Said("replan.err.site", id=sid)))
+    errors += road_problems(batch, events)
     if plan.batch and batch.name and plan.batch != batch.name:
-        errors.append(f"plan: made for batch '{plan.batch}', not '{batch.name}'")
+        errors.append(("plan", Said("replan.err.batch", plan=plan.batch, batch=batch.name)))
     for i, route in enumerate(plan.routes):
         if route.vehicle not in known:
-            errors.append(f"plan.routes[{i}].vehicle: '{route.vehicle}' is not in the batch")
+            errors.append((f"plan.routes[{i}].vehicle", Said("replan.err.route", id=route.vehicle)))
     return errors
 
 
@@ -157,7 +182,7 @@ def _day(
     data["orders"] += [o.model_dump() for o in events.add_orders]
     copies = {}
     for p in pos.values():
-        if p.down and p.on_board:
+        if p.down and p.on_board and down_site(p.vehicle) not in batch.sites_by_id:
             at = batch.sites_by_id[p.site]
             copies[down_site(p.vehicle)] = p.site
             data["sites"].append(
@@ -170,32 +195,52 @@ def _day(
                 }
             )
     day_travel = with_copies(base, copies)
-    if copies and not isinstance(batch.travel, HaversineTravel):
+    if copies and isinstance(batch.travel, MatrixTravel):  # the others place sites themselves
         data["travel"] = _matrix(day_travel)
+    return _validated(data, len(events.add_orders)), day_travel, refused
+
+
+def _validated(data: dict[str, object], late: int) -> Batch:
+    """The day's batch; errors about its last ``late`` orders named at ``add_orders[i]``."""
     try:
-        day = Batch.model_validate(data)
+        return Batch.model_validate(data)
     except ValidationError as e:
-        kept = len(data["orders"]) - len(events.add_orders)
-        raise ReplanInputError([_late_path(line, kept) for line in input_errors(e)]) from None
-    return day, day_travel, refused
+        kept = len(data["orders"]) - late  # type: ignore[arg-type]
+        items = ReplanInputError.invalid(e).items
+        raise ReplanInputError([(_late_path(p, kept), r) for p, r in items]) from None
 
 
-def _late_path(line: str, kept: int) -> str:
+def check_events(batch: Batch, plan: Plan, events: Events) -> None:
+    """``ReplanInputError`` when the events do not fit the batch and its plan, late orders
+    included (checked against the batch); needs no travel matrix."""
+    errors = event_problems(batch, plan, events)
+    if errors:
+        raise ReplanInputError.of(errors)
+    data = batch.model_dump(by_alias=True)
+    data["orders"] = [o.model_dump() for o in batch.orders if o.id not in events.cancel_orders]
+    data["orders"] += [o.model_dump() for o in events.add_orders]
+    _validated(data, len(events.add_orders))
+
+
+def _late_path(path: str, kept: int) -> str:
     """An error about the day's ``orders[k]`` named at the late order's ``add_orders[i]``."""
 
     def name(match: re.Match[str]) -> str:
         k = int(match[1])
         return f"add_orders[{k - kept}]" if k >= kept else match[0]
 
-    return re.sub(r"orders\[(\d+)\]", name, line)
+    return re.sub(r"orders\[(\d+)\]", name, path)
 
 
 def _share_used(order: Order, day: Batch, vt: VehicleType, loaded: float, until: float) -> float:
     """Share of the order's shelf life used from its clock start to ``until`` on ``vt``."""
+    return _life_share(order, day, used_minutes(order, day, vt, loaded, until))
+
+
+def _life_share(order: Order, day: Batch, minutes: float) -> float:
+    """``minutes`` of reference shelf life as a share of the order's (0: not perishable)."""
     life = shelf_life_min(day.products_by_id[order.product])
-    if life is None:
-        return 0.0
-    return used_minutes(order, day, vt, loaded, until) / life
+    return 0.0 if life is None else minutes / life
 
 
 def _carried(
@@ -234,18 +279,33 @@ def _rests_so_far(
     return rules.model_dump()
 
 
+def _closed(batch: Batch, day: Batch, events: Events) -> TravelMatrices | None:
+    """The day's matrices without the roads closed (None: none closed); a closure that
+    cannot be applied is a ``ReplanInputError`` naming it."""
+    try:
+        return closed_travel(batch, day.sites, events)
+    except RoadNetworkError as e:
+        path = getattr(e, "path", "road_closed")
+        raise ReplanInputError([(path, e.text)]) from None
+
+
 def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
     """The day and residual batches of a re-plan (``ReplanInputError`` on bad events)."""
-    errors = _check_events(batch, plan, events)
+    errors = event_problems(batch, plan, events)
     if errors:
-        raise ReplanInputError(errors)
+        raise ReplanInputError.of(errors)
+    events = events.with_down(plan.down)
     pos = positions(plan, events)
     base = travel_matrices(batch)
     day, day_travel, refused = _day(batch, base, events, pos)
+    closed = _closed(batch, day, events)
     types = dict(vehicle_ids(day))
     down = events.down_at()
     delays = events.delays()
-    load_stop = {oid: s for p in pos.values() for s in p.locked for oid in s.load}
+    load_stop = {
+        oid: s for p in pos.values() for s in p.locked for oid in s.load if oid in p.on_board
+    }
+    handed = handovers(plan.routes, down)
 
     data = day.model_dump(by_alias=True)
     copies: dict[str, str] = {}
@@ -258,15 +318,17 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
         vt = types[p.vehicle]
         for oid in p.on_board:
             order = day.orders_by_id[oid]
-            loaded = load_stop[oid].departure
+            until = down[p.vehicle] if p.down else p.ready
+            h = handed[oid].upto(p.vehicle) if oid in handed else None
+            if h is not None:  # left by a downed truck, loaded by this one before now
+                used = _life_share(order, day, handover_minutes(h, oid, day, until))
+            else:
+                used = _share_used(order, day, vt, load_stop[oid].departure, until)
             if p.down:
-                at = down[p.vehicle]
-                used = _share_used(order, day, vt, loaded, at)
-                carried.append(_carried(order, down_site(p.vehicle), at, used, False))
+                carried.append(_carried(order, down_site(p.vehicle), until, used, False))
                 transshipped[oid] = p.vehicle
             else:
-                used = _share_used(order, day, vt, loaded, p.ready)
-                carried.append(_carried(order, board_site(p.vehicle), p.ready, used, True))
+                carried.append(_carried(order, board_site(p.vehicle), until, used, True))
                 bound[oid] = f"{start_site(p.vehicle)}-1"
         if p.down:
             continue
@@ -341,7 +403,8 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
     data["orders"] = [o.model_dump() for o in day.orders if o.id not in gone] + carried
     stands_at = {s.id: s.id for s in day.sites} | copies
     stands_at |= {down_site(v): pos[v].site for v in transshipped.values()}
-    travel = with_closures(with_copies(day_travel, copies), list(events.closed_pairs()), stands_at)
+    ahead = closed if closed is not None else day_travel  # every residual leg is after now
+    travel = with_closures(with_copies(ahead, copies), list(events.closed_pairs()), stands_at)
     data["travel"] = _matrix(travel)
     return Residual(
         day=day,
@@ -353,6 +416,7 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
         stands_at=stands_at,
         bound=bound,
         transshipped=transshipped,
+        down=down,
         done=done,
         refused_cancel=refused,
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from optimizer.plan import Plan, Rest, Route, Stop
 from optimizer.replan.events import Events
+from optimizer.replan.handover import down_site
 
 
 @dataclass(frozen=True)
@@ -58,25 +59,41 @@ def on_board(stops: list[Stop]) -> list[str]:
 
 
 def positions(plan: Plan, events: Events) -> dict[str, Position]:
-    """Every truck of ``plan`` with stops done at ``events.now``, by vehicle id."""
+    """Every truck of ``plan`` with stops done at ``events.now``, by vehicle id.
+
+    Goods a downed truck left behind that another truck has since loaded (a re-plan of a
+    re-plan) are that truck's, not on board the downed one."""
     down = events.down_at()
     delays = events.delays()
-    out: dict[str, Position] = {}
+    done: dict[str, tuple[Route, list[Stop]]] = {}
     for route in plan.routes:
         n = locked_count(route, events.now, down.get(route.vehicle))
-        if n == 0:
-            continue
-        locked = [s.model_copy(deep=True) for s in route.stops[:n]]
-        ready = max(locked[-1].departure, events.now) + delays.get(route.vehicle, 0.0)
-        out[route.vehicle] = Position(
-            vehicle=route.vehicle,
+        if n:
+            done[route.vehicle] = (route, [s.model_copy(deep=True) for s in route.stops[:n]])
+    out: dict[str, Position] = {}
+    for v, (route, locked) in done.items():
+        aboard = on_board(locked)
+        if v in down:  # loaded at its breakdown site by another truck before now
+            taken = {
+                oid
+                for w, (_, other) in done.items()
+                if w != v
+                for s in other
+                if s.site == down_site(v)
+                for oid in s.load
+            }
+            aboard = [oid for oid in aboard if oid not in taken]
+        out[v] = Position(
+            vehicle=v,
             vehicle_type=route.vehicle_type,
             locked=locked,
-            ready=ready,
-            on_board=on_board(locked),
-            down=route.vehicle in down,
+            ready=max(locked[-1].departure, events.now) + delays.get(v, 0.0),
+            on_board=aboard,
+            down=v in down,
             rests=[
-                r for r in route.rests if r.stop < n - 1 or (r.stop == n - 1 and r.place != "road")
+                r
+                for r in route.rests
+                if r.stop < len(locked) - 1 or (r.stop == len(locked) - 1 and r.place != "road")
             ],
         )
     return out

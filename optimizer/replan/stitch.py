@@ -17,6 +17,7 @@ from optimizer.freshness import used_minutes
 from optimizer.kpis import compute_kpis, fuel_cost, route_cost
 from optimizer.model import VehicleType, vehicle_ids
 from optimizer.plan import OrderOutcome, Plan, Rest, Route, Stop
+from optimizer.replan.handover import handover_minutes, handovers
 from optimizer.replan.residual import Residual
 from optimizer.routing.assemble import search_reason, served_outcome, unserved_outcome
 
@@ -112,15 +113,14 @@ def stitch_outcomes(res: Residual, residual_plan: Plan, routes: list[Route]) -> 
     day = res.day
     planned = {o.order: o for o in residual_plan.orders}
     where: dict[str, tuple[Route, Stop, Stop]] = {}
-    first_load: dict[str, tuple[Route, Stop]] = {}
     for route in routes:
         loaded: dict[str, Stop] = {}
         for stop in route.stops:
             for oid in stop.load:
                 loaded[oid] = stop
-                first_load.setdefault(oid, (route, stop))
             for oid in stop.unload:
                 where[oid] = (route, loaded.get(oid, stop), stop)  # else the check says so
+    handed = handovers(routes, res.down)
     out = []
     for order in day.orders:
         if order.id not in where:
@@ -132,16 +132,11 @@ def stitch_outcomes(res: Residual, residual_plan: Plan, routes: list[Route]) -> 
             )
             continue
         route, at, to = where[order.id]
-        vt = day.fleet_by_id[route.vehicle_type]
-        used = used_minutes(order, day, vt, at.departure, to.start)
-        if order.id in res.transshipped:  # its life used on the downed truck, then waiting
-            down_route, first = first_load[order.id]
-            down_vt = day.fleet_by_id[down_route.vehicle_type]
-            waited = res.batch.orders_by_id[order.id]  # loaded at the breakdown site
-            broke = waited.ready if waited.ready is not None else first.departure
-            used = used_minutes(order, day, down_vt, first.departure, broke) + used_minutes(
-                waited, res.batch, vt, at.departure, to.start
-            )
+        if order.id in handed:  # its life used on the downed truck, waiting, then here
+            used = handover_minutes(handed[order.id], order.id, day, to.start)
+        else:
+            vt = day.fleet_by_id[route.vehicle_type]
+            used = used_minutes(order, day, vt, at.departure, to.start)
         out.append(served_outcome(order, day, route, at, to, used))
     return out
 
@@ -157,4 +152,5 @@ def stitch(res: Residual, residual_plan: Plan, engine: str, seconds: float) -> P
         routes=routes,
         orders=outcomes,
         kpis=compute_kpis(res.day, routes, outcomes),
+        down=dict(res.down),
     )

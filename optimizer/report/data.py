@@ -18,6 +18,7 @@ from optimizer.i18n import CATEGORY_ZH, normalize_lang, t
 from optimizer.model import Batch, Order, Product, Site, VehicleType, format_clock
 from optimizer.plan import OrderOutcome, Plan, Rest, Route
 from optimizer.reasons import outcome_text
+from optimizer.replan.handover import handover_minutes, handovers
 
 # Route colours by vehicle: distinct, dark enough for white arrowheads, colour-blind aware
 # first (Okabe-Ito and Tableau), then more.
@@ -98,7 +99,11 @@ def compartment_text(vehicle: VehicleType, batch: Batch, lang: str) -> str:
 
 
 def freshness_deadline(
-    order: Order, batch: Batch, vehicle: VehicleType, load_departure: float
+    order: Order,
+    batch: Batch,
+    vehicle: VehicleType,
+    load_departure: float,
+    used: float | None = None,
 ) -> float | None:
     """Latest arrival (start of unloading) that still keeps the order's ``min_freshness``.
 
@@ -106,14 +111,18 @@ def freshness_deadline(
     ``wait`` is the time from ``ready`` to ``load_departure`` at the station's storage
     temperature (pickups only) and ``rate`` the decay rate at the compartment temperature
     (``optimizer.freshness.used_minutes``). Setting it equal to the budget gives ``a``.
-    None for goods that are not perishable.
+    ``used``: the reference minutes already used at ``load_departure`` when known
+    otherwise (goods handed over after a breakdown). None for goods that are not
+    perishable.
     """
     budget = freshness_budget_min(order, batch)
     if budget is None:
         return None
     product = batch.products_by_id[order.product]
     wait = 0.0
-    if (waits_at := order.waits_at()) is not None:
+    if used is not None:
+        wait = used
+    elif (waits_at := order.waits_at()) is not None:
         ready = order.ready if order.ready is not None else load_departure
         station = batch.sites_by_id[waits_at]
         wait = decay_rate(product, storage_temp(station, batch)) * max(0.0, load_departure - ready)
@@ -171,13 +180,17 @@ class RunSheet:
 def build_runsheets(batch: Batch, plan: Plan) -> list[RunSheet]:
     """A run sheet per route of the plan, in plan order."""
     outcomes = {o.order: o for o in plan.orders}
+    handed = handovers(plan.routes, plan.down)  # goods picked up after a breakdown
     sheets = []
     for index, route in enumerate(plan.routes):
         vt = batch.fleet_by_id[route.vehicle_type]
         rows = []
         for seq, stop in enumerate(route.stops, start=1):
             actions = [_unload(oid, batch, outcomes) for oid in stop.unload]
-            actions += [_load(oid, batch, vt, stop.departure) for oid in stop.load]
+            for oid in stop.load:
+                h = handed[oid].upto(route.vehicle) if oid in handed else None
+                used = handover_minutes(h, oid, batch, stop.departure) if h else None
+                actions.append(_load(oid, batch, vt, stop.departure, used))
             rows.append(
                 StopRow(
                     seq=seq,
@@ -204,13 +217,15 @@ def build_runsheets(batch: Batch, plan: Plan) -> list[RunSheet]:
     return sheets
 
 
-def _load(order_id: str, batch: Batch, vt: VehicleType, departure: float) -> Action:
+def _load(
+    order_id: str, batch: Batch, vt: VehicleType, departure: float, used: float | None = None
+) -> Action:
     order = batch.orders_by_id[order_id]
     return Action(
         action="load",
         order=order,
         product=batch.products_by_id[order.product],
-        deadline=freshness_deadline(order, batch, vt, departure),
+        deadline=freshness_deadline(order, batch, vt, departure, used),
     )
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from optimizer.i18n import KPI_ROWS, format_kpi, format_share, normalize_lang, t
 from optimizer.model import Batch, Site, format_clock
 from optimizer.plan import Plan, Rest
+from optimizer.replan.changes import driver_notes, stop_marks
 from optimizer.report.data import (
     Action,
     RunSheet,
@@ -42,6 +43,8 @@ from optimizer.report.data import (
 if TYPE_CHECKING:
     from openpyxl.styles import Font
     from openpyxl.worksheet.worksheet import Worksheet
+
+    from optimizer.replan.changes import Changes, DriverChanges
 
 
 # -- stops as a driver sees them -------------------------------------------------------
@@ -167,9 +170,14 @@ def _leave_note(visits: list[Visit], visit: Visit, lang: str) -> str:
     if visit.leave - visit.done < 1 or visit.seq >= len(visits):
         return ""
     nxt = visits[visit.seq]
-    return t("rs.leave_note", lang, done=format_clock(visit.done),
-             leave=format_clock(visit.leave), site=nxt.site.name or nxt.site.id,
-             start=format_clock(nxt.start))
+    return t(
+        "rs.leave_note",
+        lang,
+        done=format_clock(visit.done),
+        leave=format_clock(visit.leave),
+        site=nxt.site.name or nxt.site.id,
+        start=format_clock(nxt.start),
+    )
 
 
 # One row per stop (XLSX, HTML): (record key, catalogue key), in column order.
@@ -194,9 +202,13 @@ STOP_COLUMNS: tuple[tuple[str, str], ...] = (
 TIME_KEYS = frozenset({"arrival", "start", "leave"})  # minutes after midnight
 
 
-def stop_records(sheet: RunSheet, lang: str) -> list[dict[str, object]]:
-    """One record per stop; times in minutes after midnight, lists as lines of text."""
+def stop_records(
+    sheet: RunSheet, lang: str, marks: dict[tuple[str, str], list[str]] | None = None
+) -> list[dict[str, object]]:
+    """One record per stop; times in minutes after midnight, lists as lines of text.
+    ``marks``: what a re-plan changed per (order, action), as ``changes`` lines."""
     visits = driver_visits(sheet)
+    marks = marks or {}
     records = []
     for v in visits:
         unloads = [a for a in v.actions if a.action == "unload"]
@@ -205,25 +217,34 @@ def stop_records(sheet: RunSheet, lang: str) -> list[dict[str, object]]:
         if leave_note := _leave_note(visits, v, lang):
             notes.append(leave_note)
         notes += [rest_text(r, lang) for r in v.rests]
-        records.append({
-            "stop": v.seq,
-            "site_name": v.site.name or v.site.id,
-            "site_id": v.site.id,
-            "site_kind": t(f"site.{v.site.kind}", lang),
-            "arrival": v.arrive,
-            "start": v.start,
-            "leave": v.leave,
-            "unload": "\n".join(_action_text(a, lang, v.done) for a in unloads) or None,
-            "kg_unload": round(sum(a.order.kg for a in unloads), 1) if unloads else None,
-            "load": "\n".join(_action_text(a, lang, v.done) for a in loads)
-            or _route_end_label(visits, v, lang) or None,
-            "kg_load": round(sum(a.order.kg for a in loads), 1) if loads else None,
-            "kg_on_board": round(v.kg_on_board, 1),
-            "m3_on_board": round(v.m3_on_board, 3),
-            "phone": "\n".join(_contacts(v, "phone")) or None,
-            "note": "\n".join(notes) or None,
-            "done": None,
-        })
+        records.append(
+            {
+                "stop": v.seq,
+                "site_name": v.site.name or v.site.id,
+                "site_id": v.site.id,
+                "site_kind": t(f"site.{v.site.kind}", lang),
+                "arrival": v.arrive,
+                "start": v.start,
+                "leave": v.leave,
+                "unload": "\n".join(_action_text(a, lang, v.done) for a in unloads) or None,
+                "kg_unload": round(sum(a.order.kg for a in unloads), 1) if unloads else None,
+                "load": "\n".join(_action_text(a, lang, v.done) for a in loads)
+                or _route_end_label(visits, v, lang)
+                or None,
+                "kg_load": round(sum(a.order.kg for a in loads), 1) if loads else None,
+                "kg_on_board": round(v.kg_on_board, 1),
+                "m3_on_board": round(v.m3_on_board, 3),
+                "phone": "\n".join(_contacts(v, "phone")) or None,
+                "note": "\n".join(notes) or None,
+                "done": None,
+                "changes": "\n".join(
+                    f"{a.order.id} {t(f'rs.{a.action}', lang)}: {'; '.join(m)}"
+                    for a in v.actions
+                    if (m := marks.get((a.order.id, a.action)))
+                )
+                or None,
+            }
+        )
     return records
 
 
@@ -349,7 +370,7 @@ def _csv_cell(key: str, value: object) -> str:
 
 
 def _sheet_name(name: str, taken: set[str]) -> str:
-    clean = "".join("_" if c in '[]:*?/\\' else c for c in name)[:31] or "sheet"
+    clean = "".join("_" if c in "[]:*?/\\" else c for c in name)[:31] or "sheet"
     candidate, n = clean, 2
     while candidate.lower() in taken:
         suffix = f"~{n}"
@@ -358,13 +379,16 @@ def _sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def write_runsheets_xlsx(batch: Batch, plan: Plan, path: Path, lang: str = "zh-CN") -> Path:
+def write_runsheets_xlsx(
+    batch: Batch, plan: Plan, path: Path, lang: str = "zh-CN", changes: Changes | None = None
+) -> Path:
     """A workbook: a summary sheet, then one sheet per vehicle named by its id.
 
     A vehicle sheet has a short header block (vehicle, type, compartment °C, shift, km,
     cost), then one row per stop (``STOP_COLUMNS``, first title ``t("rs.stop")``) with
     times as Excel time values shown ``hh:mm`` (``[hh]:mm`` past midnight), ready to
-    print on one page width.
+    print on one page width. A re-plan's ``changes`` add a column (what changed at each
+    stop) and, below the stops, what the driver no longer does.
     """
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -378,9 +402,10 @@ def write_runsheets_xlsx(batch: Batch, plan: Plan, path: Path, lang: str = "zh-C
     summary.title = _sheet_name(t("rs.summary", lang), taken)
     _xlsx_summary(summary, batch, plan, lang, bold)
 
-    titles = [t(key, lang) for _, key in STOP_COLUMNS]
+    columns = STOP_COLUMNS + ((("changes", "replan.sheet_column"),) if changes else ())
+    titles = [t(key, lang) for _, key in columns]
     fmt = {"kg_unload": "0.0", "kg_load": "0.0", "kg_on_board": "0.0", "m3_on_board": "0.00"}
-    widths = {"site_name": 16, "unload": 34, "load": 40, "phone": 15, "note": 30}
+    widths = {"site_name": 16, "unload": 34, "load": 40, "phone": 15, "note": 30, "changes": 30}
     top = Alignment(wrap_text=True, vertical="top")
     for sheet in build_runsheets(batch, plan):
         ws = wb.create_sheet(_sheet_name(sheet.vehicle, taken))
@@ -396,19 +421,27 @@ def write_runsheets_xlsx(batch: Batch, plan: Plan, path: Path, lang: str = "zh-C
             cell.font = bold
             cell.fill = fill
             cell.alignment = top
-        for rec in stop_records(sheet, lang):
-            ws.append([_xlsx_value(key, rec[key]) for key, _ in STOP_COLUMNS])
-            for col, (key, _) in enumerate(STOP_COLUMNS, start=1):
+        d = changes.driver(sheet.vehicle) if changes else None
+        for rec in stop_records(sheet, lang, stop_marks(d, lang) if d else None):
+            ws.append([_xlsx_value(key, rec[key]) for key, _ in columns])
+            for col, (key, _) in enumerate(columns, start=1):
                 cell = ws.cell(ws.max_row, col)
                 cell.alignment = top
                 if key in TIME_KEYS and isinstance(cell.value, float):
                     cell.number_format = "hh:mm" if cell.value < 1 else "[hh]:mm"
                 elif key in fmt:
                     cell.number_format = fmt[key]
+        if changes and d and (notes := driver_notes(d, plan, lang)):
+            ws.append([])
+            ws.append([t("replan.sheet_changes", lang, now=format_clock(changes.now))])
+            ws.cell(ws.max_row, 1).font = bold
+            for note in notes:
+                ws.append([note])
         ws.freeze_panes = ws.cell(header_row + 1, 3)
         ws.print_title_rows = f"{header_row}:{header_row}"
-        for col, (key, title) in enumerate(zip((k for k, _ in STOP_COLUMNS), titles,
-                                               strict=True), start=1):
+        for col, (key, title) in enumerate(
+            zip((k for k, _ in columns), titles, strict=True), start=1
+        ):
             width = widths.get(key, max(7, min(14, len(title) + 3)))
             ws.column_dimensions[get_column_letter(col)].width = width
         ws.page_setup.orientation = "landscape"
@@ -463,22 +496,32 @@ def _xlsx_summary(ws: Worksheet, batch: Batch, plan: Plan, lang: str, bold: Font
         ws.append(row)
     if plan.baseline is not None:
         ws.append([t("kpi.cost_saving", lang), format_share(plan.baseline.cost_saving_share)])
-        ws.append([t("kpi.empty_km_saving", lang),
-                   format_share(plan.baseline.empty_km_saving_share)])
+        ws.append(
+            [t("kpi.empty_km_saving", lang), format_share(plan.baseline.empty_km_saving_share)]
+        )
     ws.append([])
-    ws.append([t("rs.vehicle", lang), t("rs.vehicle_type", lang), t("rs.shift", lang),
-               t("rs.distance", lang), t("rs.stops", lang)])
+    ws.append(
+        [
+            t("rs.vehicle", lang),
+            t("rs.vehicle_type", lang),
+            t("rs.shift", lang),
+            t("rs.distance", lang),
+            t("rs.stops", lang),
+        ]
+    )
     for cell in ws[ws.max_row]:
         cell.font = bold
     for sheet in build_runsheets(batch, plan):
         route = sheet.route
-        ws.append([
-            route.vehicle,
-            route.vehicle_type,
-            f"{format_clock(route.stops[0].start)}-{format_clock(route.stops[-1].departure)}",
-            round(route.km, 1),
-            len(driver_visits(sheet)),
-        ])
+        ws.append(
+            [
+                route.vehicle,
+                route.vehicle_type,
+                f"{format_clock(route.stops[0].start)}-{format_clock(route.stops[-1].departure)}",
+                round(route.km, 1),
+                len(driver_visits(sheet)),
+            ]
+        )
     missing = unserved(batch, plan, lang)
     if missing:
         ws.append([])
@@ -511,6 +554,9 @@ td.site { min-width: 170px; }
 td.acts { min-width: 260px; }
 .act .oid { font-weight: 600; }
 .late { color: #b00020; font-weight: 600; }
+.chg { color: #8a4b00; font-weight: 600; }
+tr.changed td { background: #fff6e0; }
+div.changes { border: 1px solid #e0b050; background: #fffaf0; padding: 4px 8px; margin: 6px 0; }
 .tick { width: 22px; }
 img.timeline { max-width: 100%; }
 .sig { margin-top: 18px; }
@@ -537,12 +583,19 @@ def _e(value: object) -> str:
 
 
 def render_runsheets_html(
-    batch: Batch, plan: Plan, lang: str = "zh-CN", *, timeline: bool = True
+    batch: Batch,
+    plan: Plan,
+    lang: str = "zh-CN",
+    *,
+    timeline: bool = True,
+    changes: Changes | None = None,
 ) -> str:
     """A printable page: an overview, then one page per vehicle (A4 landscape).
 
     With ``timeline`` the overview embeds the day's timeline and each vehicle page its own
-    row of it, as base64 PNG images, so the file stands alone.
+    row of it, as base64 PNG images, so the file stands alone. A re-plan's ``changes``
+    mark each order added, taken over from another truck or at a new time (with the old
+    one), and list what each driver no longer does.
     """
     code = normalize_lang(lang)
     name = batch.name or plan.batch
@@ -556,6 +609,8 @@ def render_runsheets_html(
         "</div>",
         _html_kpis(plan, code),
     ]
+    if changes is not None:
+        parts.append(_html_changes(changes, plan, code, {s.vehicle for s in sheets}))
     if not sheets:
         parts.append(f"<p>{_e(t('rs.no_routes', code))}</p>")
     elif timeline:
@@ -565,8 +620,10 @@ def render_runsheets_html(
     if missing:
         parts.append(f"<h2>{_e(t('rs.unserved', code))}</h2><table><tr>")
         parts.append(
-            "".join(f"<th>{_e(t(k, code))}</th>" for k in ("rs.order", "rs.order_kind",
-                                                            "rs.site_id", "rs.reason"))
+            "".join(
+                f"<th>{_e(t(k, code))}</th>"
+                for k in ("rs.order", "rs.order_kind", "rs.site_id", "rs.reason")
+            )
         )
         parts.append("</tr>")
         for order, reason in missing:
@@ -576,7 +633,8 @@ def render_runsheets_html(
             )
         parts.append("</table>")
     for sheet in sheets:
-        parts.append(_html_sheet(sheet, batch, plan, code, timeline))
+        d = changes.driver(sheet.vehicle) if changes else None
+        parts.append(_html_sheet(sheet, batch, plan, code, timeline, d, changes))
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -590,7 +648,9 @@ def pdf_available() -> bool:
     return True
 
 
-def write_runsheets_pdf(batch: Batch, plan: Plan, path: Path, lang: str = "zh-CN") -> Path:
+def write_runsheets_pdf(
+    batch: Batch, plan: Plan, path: Path, lang: str = "zh-CN", changes: Changes | None = None
+) -> Path:
     """The printable run sheets as a PDF (A4 landscape, a page per vehicle), rendered by
     WeasyPrint from the same HTML. Needs the ``pdf`` extra (``pip install
     'freshroute[pdf]'``, and Pango from the system); without it the HTML prints the same
@@ -598,7 +658,7 @@ def write_runsheets_pdf(batch: Batch, plan: Plan, path: Path, lang: str = "zh-CN
     from weasyprint import HTML
 
     path = Path(path)
-    HTML(string=render_runsheets_html(batch, plan, lang)).write_pdf(path)
+    HTML(string=render_runsheets_html(batch, plan, lang, changes=changes)).write_pdf(path)
     return path
 
 
@@ -628,19 +688,21 @@ def _html_kpis(plan: Plan, lang: str) -> str:
             ("kpi.empty_km_saving", plan.baseline.empty_km_saving_share),
         ):
             rows.append(
-                f'<tr><td>{_e(t(key, lang))}</td>'
+                f"<tr><td>{_e(t(key, lang))}</td>"
                 f'<td class="num" colspan="2">{format_share(value)}</td></tr>'
             )
     rows.append("</table>")
     return "".join(rows)
 
 
-def _html_action(a: Action, lang: str, loaded_at: float) -> str:
+def _html_action(a: Action, lang: str, loaded_at: float, marks: list[str] | None = None) -> str:
     oid = _e(a.order.id)
     text = _e(_action_text(a, lang, loaded_at)).replace(oid, f'<span class="oid">{oid}</span>', 1)
     late = a.remaining_share is not None and a.remaining_share < a.order.min_freshness
     if a.action == "unload" and late:
         text = f'<span class="late">{text}</span>'
+    if marks:
+        text += f' <span class="chg">[{_e("; ".join(marks))}]</span>'
     return f'<div class="act">{text}</div>'
 
 
@@ -648,13 +710,53 @@ def _lines(value: object) -> str:
     return "<br>".join(_e(line) for line in str(value or "").splitlines())
 
 
-def _html_sheet(sheet: RunSheet, batch: Batch, plan: Plan, lang: str, timeline: bool) -> str:
+def _html_changes(changes: Changes, plan: Plan, lang: str, sheets: set[str]) -> str:
+    """The overview's box: the re-plan in one line, and what drivers without a run sheet
+    (all their stops gone) no longer do."""
+    now = format_clock(changes.now)
+    summary = t(
+        "replan.summary",
+        lang,
+        moved=changes.moved,
+        added=changes.added,
+        unserved=len(changes.unserved),
+    )
+    out = [f'<div class="changes"><h2>{_e(t("replan.sheet_changes", lang, now=now))}</h2>']
+    out.append(f"<p>{_e(summary)}</p>")
+    for d in changes.drivers:
+        notes = driver_notes(d, plan, lang)
+        if d.vehicle not in sheets and notes:
+            out.append(f"<p><b>{_e(t('replan.driver', lang, vehicle=d.vehicle))}</b></p><ul>")
+            out += [f"<li>{_e(n)}</li>" for n in notes]
+            out.append("</ul>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def _html_sheet(
+    sheet: RunSheet,
+    batch: Batch,
+    plan: Plan,
+    lang: str,
+    timeline: bool,
+    d: DriverChanges | None = None,
+    changes: Changes | None = None,
+) -> str:
     info = "".join(
         f"<tr><th>{_e(label)}</th><td>{_e(value)}</td></tr>"
         for label, value in _header_block(sheet, batch, lang)
     )
-    heads = ("rs.stop", "rs.site_name", "rs.arrival", "rs.leave", "rs.unload", "rs.load",
-             "rs.kg_on_board", "rs.phone", "rs.note")
+    heads = (
+        "rs.stop",
+        "rs.site_name",
+        "rs.arrival",
+        "rs.leave",
+        "rs.unload",
+        "rs.load",
+        "rs.kg_on_board",
+        "rs.phone",
+        "rs.note",
+    )
     out = [
         f'<section class="sheet" data-vehicle="{_e(sheet.vehicle)}">',
         f'<h2><span class="swatch" style="background:{sheet.color}"></span>'
@@ -663,27 +765,44 @@ def _html_sheet(sheet: RunSheet, batch: Batch, plan: Plan, lang: str, timeline: 
     ]
     if timeline:
         out.append(_img(batch, plan, lang, [sheet.vehicle]))
+    notes = driver_notes(d, plan, lang) if d is not None else []
+    if changes is not None and notes:
+        now = format_clock(changes.now)
+        title = _e(t("replan.sheet_changes", lang, now=now))
+        out.append(f'<div class="changes"><b>{title}</b><ul>')
+        out += [f"<li>{_e(n)}</li>" for n in notes]
+        out.append("</ul></div>")
+    marks = stop_marks(d, lang) if d is not None else {}
     out.append('<table class="stops"><thead><tr>')
     out.append("".join(f"<th>{_e(t(k, lang))}</th>" for k in heads))
     out.append('<th class="tick">✓</th></tr></thead><tbody>')
     visits = driver_visits(sheet)
     records = stop_records(sheet, lang)
     for v, rec in zip(visits, records, strict=True):
-        unloads = "".join(_html_action(a, lang, v.done) for a in v.actions
-                          if a.action == "unload")
-        loads = "".join(_html_action(a, lang, v.done) for a in v.actions if a.action == "load")
+        unloads = "".join(
+            _html_action(a, lang, v.done, marks.get((a.order.id, a.action)))
+            for a in v.actions
+            if a.action == "unload"
+        )
+        loads = "".join(
+            _html_action(a, lang, v.done, marks.get((a.order.id, a.action)))
+            for a in v.actions
+            if a.action == "load"
+        )
+        changed = any((a.order.id, a.action) in marks for a in v.actions)
+        row_class = ' class="changed"' if changed else ""
         if not v.actions:
             loads = _e(_route_end_label(visits, v, lang))
         kind = t(f"site.{v.site.kind}", lang)
         site = (
-            f"<b>{_e(v.site.name or v.site.id)}</b><br>"
-            f"<small>{_e(v.site.id)} · {_e(kind)}</small>"
+            f"<b>{_e(v.site.name or v.site.id)}</b><br><small>{_e(v.site.id)} · {_e(kind)}</small>"
         )
         start = ""
         if v.start - v.arrive >= 1:  # the first stop may still wait (the route's start)
             start = f"<br><small>{_e(t('rs.service_start', lang))} {format_clock(v.start)}</small>"
         out.append(
-            f'<tr data-stop="{v.seq}"><td class="num">{v.seq}</td>'
+            f'<tr data-stop="{v.seq}"{row_class}>'
+            f'<td class="num">{v.seq}</td>'
             f'<td class="site">{site}</td>'
             f'<td class="num time">{format_clock(v.arrive)}{start}</td>'
             f'<td class="num time">{format_clock(v.leave)}</td>'

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from optimizer.geojson import plan_geojson
 from optimizer.model import Batch
 from optimizer.network import TravelMatrices, travel_matrices
 from optimizer.plan import Plan
 from optimizer.report import write_reports
+
+if TYPE_CHECKING:
+    from optimizer.replan.changes import Changes
 
 
 def _write_once(path: Path, text: str) -> None:
@@ -29,9 +33,11 @@ def write_plan_files(
     report: bool = True,
     lang: str = "zh-CN",
     tiles: str | None = None,
+    changes: Changes | None = None,
 ) -> list[Path]:
     """Write plan.json, plan.geojson and (``report``) the reports to ``out_dir``; the
-    paths written. ``travel``: the batch's matrices when already built (road legs)."""
+    paths written. ``travel``: the batch's matrices when already built (road legs);
+    ``changes``: a re-plan's, marked on the run sheets."""
     travel = travel if travel is not None else travel_matrices(batch)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_once(out_dir / "plan.json", plan.model_dump_json(indent=2, by_alias=True) + "\n")
@@ -40,6 +46,13 @@ def write_plan_files(
     written = [out_dir / "plan.json", out_dir / "plan.geojson"]
     if report:
         written += write_reports(
-            batch, plan, out_dir, lang, tiles_url=tiles, geojson=geojson, travel=travel
+            batch,
+            plan,
+            out_dir,
+            lang,
+            tiles_url=tiles,
+            geojson=geojson,
+            travel=travel,
+            changes=changes,
         )
     return written
