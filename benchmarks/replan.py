@@ -8,6 +8,7 @@ down. Each event set is re-planned (``replan``, warm start from the old routes, 
 same trucks on the road and goods on board, no old routes, no move cost).
 
     python benchmarks/replan.py [--seeds 1 2 3] [--times 09:00 11:00 13:00] [--limit 5]
+        [--villages 1000 --plan-limit 60 --stem replan_1000]
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from optimizer.replan.events import Events  # noqa: E402
 from optimizer.replan.solve import Replanned, replan  # noqa: E402
 from optimizer.replan.state import locked_count  # noqa: E402
 from optimizer.routing.solve import InvalidPlan, plan_batch  # noqa: E402
-from scenarios.generate import bundled_batch  # noqa: E402
+from scenarios.generate import bundled_batch, generate_county  # noqa: E402
 
 COLUMNS = {
     "seed": "seed",
@@ -124,14 +125,21 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--times", nargs="+", default=["09:00", "11:00", "13:00"])
     ap.add_argument("--limit", type=float, default=5.0, help="Seconds per re-plan.")
     ap.add_argument("--plan-limit", type=float, default=20.0, help="Seconds for the day plan.")
+    ap.add_argument(
+        "--villages", type=int, default=None, help="a generated county (default: county-400)"
+    )
+    ap.add_argument("--stem", default="replan", help="result file stem")
     args = ap.parse_args(argv)
     run_info = Run("benchmarks/replan.py", argv)
-    county = bundled_batch("county-400")
     rows = []
     for seed in args.seeds:
-        batch = county.model_copy(
-            update={"options": county.options.model_copy(update={"seed": seed})}
-        )
+        if args.villages:
+            batch = generate_county(args.villages, seed)
+        else:
+            county = bundled_batch("county-400")
+            batch = county.model_copy(
+                update={"options": county.options.model_copy(update={"seed": seed})}
+            )
         plan = plan_batch(batch, time_limit_s=args.plan_limit, baseline=False)
         for clock in args.times:
             now = float(parse_clock(clock))  # type: ignore[arg-type]
@@ -142,10 +150,11 @@ def main(argv: list[str] | None = None) -> Path:
                 traceback.print_exc()
             print(row, flush=True)
             rows.append(row)
+    name = f"generate_county({args.villages}, seed)" if args.villages else "county-400"
     header = run_info.header(
-        "Re-planning the day: county-400 with late orders, cancellations and a breakdown",
+        f"Re-planning the day: {name} with late orders, cancellations and a breakdown",
         [
-            f"- Day plan: `plan_batch(county-400, seed)` with a {args.plan_limit:g} s limit, "
+            f"- Day plan: `plan_batch({name}, seed)` with a {args.plan_limit:g} s limit, "
             f"no baseline; each re-plan from it with a {args.limit:g} s limit (wall time "
             "includes building the residual batch, stitching and both validations).",
             "- Routes unchanged: old routes whose stops after now are the same; orders moved: "
@@ -153,7 +162,7 @@ def main(argv: list[str] | None = None) -> Path:
             "scratch: the same re-plan solved with no warm start and no move cost.",
         ],
     )
-    return write("replan", rows, COLUMNS, header)
+    return write(args.stem, rows, COLUMNS, header)
 
 
 if __name__ == "__main__":
