@@ -15,7 +15,7 @@ from test_network_matrix import (
     _write,
 )
 
-from optimizer.network import chmatrix
+from optimizer.network import chmatrix, chrounds
 from optimizer.network.ch import Hierarchy, build_hierarchy, many_to_many
 from optimizer.network.errors import RoadNetworkError
 from optimizer.network.matrix import SHIFT, ch_matrices, road_matrices
@@ -54,12 +54,15 @@ def _dijkstra(n, src, dst, w, sources):
     return dijkstra(graph, indices=sources)
 
 
+@pytest.mark.parametrize("rounds", [True, False])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_many_to_many_equals_dijkstra_bit_for_bit(seed):
+def test_many_to_many_equals_dijkstra_bit_for_bit(seed, rounds, monkeypatch):
+    """Both builds: in rounds of independent nodes (threads) and one node at a time."""
+    monkeypatch.setattr(chrounds, "_SERIAL_BELOW", 1)  # threads even on small rounds
     n, src, dst, w = _random_graph(seed)
     # a parallel arc and a self-loop must not confuse the build
     src, dst, w = np.r_[src, src[0], 5], np.r_[dst, dst[0], 5], np.r_[w, w[0] + SHIFT, 1.0]
-    h = build_hierarchy(n, src, dst, w)
+    h = build_hierarchy(n, src, dst, w, rounds=rounds, threads=2)
     nodes = np.arange(n)
     ptr = np.arange(n + 1)
     want = _dijkstra(n, src, dst, w, nodes)
@@ -70,9 +73,12 @@ def test_many_to_many_equals_dijkstra_bit_for_bit(seed):
         np.testing.assert_array_equal(got, want)  # minutes and km of the same path, exactly
     assert np.isinf(got[:, 0]).sum() == n - 1 and np.isinf(got[n - 3 :, : n - 3]).all()
     assert all(np.all(h.rank[h.fwd_to[h.fwd_ptr[v] : h.fwd_ptr[v + 1]]] > h.rank[v]) for v in nodes)
+    assert all(np.all(h.rank[h.bwd_to[h.bwd_ptr[v] : h.bwd_ptr[v + 1]]] > h.rank[v]) for v in nodes)
+    assert sorted(h.rank) == list(range(n))
 
 
-def test_hierarchy_does_not_depend_on_the_build_threads():
+def test_hierarchy_does_not_depend_on_the_build_threads(monkeypatch):
+    monkeypatch.setattr(chrounds, "_SERIAL_BELOW", 1)  # every round split over the threads
     n, src, dst, w = _random_graph(3, k=20)
     one = build_hierarchy(n, src, dst, w, threads=1).arrays()
     for threads in (2, 5):

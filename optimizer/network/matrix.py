@@ -375,13 +375,16 @@ def door_to_door(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(km, minutes): access leg + decoded road part + access leg; 0 between sites at
     the same point (the diagonal included)."""
-    road_min, road_km = encoding.decode(packed)
-    minutes = snapped.access_min[:, None] + road_min + snapped.access_min[None, :]
-    km = snapped.access_km[:, None] + road_km + snapped.access_km[None, :]
-    same = (snapped.site_xy[:, None, :] == snapped.site_xy[None, :, :]).all(axis=2)
-    minutes[same] = 0.0
-    km[same] = 0.0
-    return km, minutes
+    from optimizer.network.d2d import assemble  # d2d reads SHIFT from here
+
+    return assemble(
+        packed,
+        encoding.q_min,
+        encoding.q_km,
+        snapped.access_min,
+        snapped.access_km,
+        snapped.site_xy,
+    )
 
 
 METHODS = ("ch", "dijkstra")
