@@ -465,3 +465,19 @@ def test_run_sheets_mark_the_changes(day: tuple[Batch, Plan], tmp_path: Path) ->
     assert "changes" in cells(taker.vehicle)
     assert any(f"from {taker.moved_in[0].other}" in c for c in cells(taker.vehicle))
     assert any("broke down at" in c for c in cells(vehicle))
+    # The CSV too: a changes column, the marks on the taker's rows, the downed driver's note.
+    import csv
+
+    from optimizer.report.runsheets import write_runsheets_csv
+
+    csv_path = write_runsheets_csv(broke.day, broke.plan, tmp_path / "rs.csv", "en", broke.changes)
+    with csv_path.open(encoding="utf-8-sig") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[0][-1] == "changes"
+    assert any(
+        r[0] == taker.vehicle and f"from {taker.moved_in[0].other}" in r[-1] for r in rows[1:]
+    )
+    assert any(r[0] == vehicle and "broke down at" in r[-1] for r in rows[1:])
+    plain_csv = write_runsheets_csv(broke.day, broke.plan, tmp_path / "plain.csv", "en")
+    with plain_csv.open(encoding="utf-8-sig") as fh:
+        assert next(csv.reader(fh))[-1] != "changes"  # no changes, no column

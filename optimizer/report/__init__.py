@@ -62,7 +62,7 @@ def write_reports(
         write_map(batch, plan, out / "map.html", lang, tiles_url, geojson=geojson, travel=travel),
         write_runsheets_xlsx(batch, plan, out / "runsheets.xlsx", lang, changes),
         html_path,
-        write_runsheets_csv(batch, plan, out / "runsheets.csv", lang),
+        write_runsheets_csv(batch, plan, out / "runsheets.csv", lang, changes),
         write_timeline_png(batch, plan, out / "timeline.png", lang),
     ]
     if pdf_available():

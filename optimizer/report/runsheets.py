@@ -284,11 +284,14 @@ def column_titles(lang: str) -> list[str]:
     return [t(key, lang) for _, key in COLUMNS]
 
 
-def runsheet_records(sheet: RunSheet, lang: str) -> list[dict[str, object]]:
+def runsheet_records(
+    sheet: RunSheet, lang: str, marks: dict[tuple[str, str], list[str]] | None = None
+) -> list[dict[str, object]]:
     """The flat rows of one run sheet: one per order loaded or unloaded, one per empty stop.
 
     Stops are the driver's (``driver_visits``). Values are typed: numbers stay numbers
     (``remaining`` is a share 0-1), times are ``HH:MM`` strings, missing values are None.
+    ``marks``: what a re-plan changed per (order, action), as a ``changes`` field.
     """
     records: list[dict[str, object]] = []
     visits = driver_visits(sheet)
@@ -312,8 +315,12 @@ def runsheet_records(sheet: RunSheet, lang: str) -> list[dict[str, object]]:
         if not v.actions:
             records.append({**base, "action": _route_end_label(visits, v, lang)})
         for a in v.actions:
-            records.append({**base, **_action_fields(a, lang)})
-    return [{key: rec.get(key) for key, _ in COLUMNS} for rec in records]
+            record = {**base, **_action_fields(a, lang)}
+            if marks is not None:
+                record["changes"] = "; ".join(marks.get((a.order.id, a.action), [])) or None
+            records.append(record)
+    keys = [key for key, _ in COLUMNS] + (["changes"] if marks is not None else [])
+    return [{key: rec.get(key) for key in keys} for rec in records]
 
 
 def _action_fields(a: Action, lang: str) -> dict[str, object]:
@@ -339,20 +346,32 @@ def _action_fields(a: Action, lang: str) -> dict[str, object]:
 # -- CSV -------------------------------------------------------------------------------
 
 
-def write_runsheets_csv(batch: Batch, plan: Plan, path: Path, lang: str = "zh-CN") -> Path:
+def write_runsheets_csv(
+    batch: Batch, plan: Plan, path: Path, lang: str = "zh-CN", changes: Changes | None = None
+) -> Path:
     """All run sheets in one CSV, a ``vehicle`` column first.
 
     Written as UTF-8 with a byte-order mark so Excel on Chinese Windows shows the Chinese
-    text correctly. Shares are written as percentages (``93.2%``).
+    text correctly. Shares are written as percentages (``93.2%``). After a re-plan
+    (``changes``), a last column marks what changed per order, and each driver's rows end
+    with what the driver no longer does (a row with that column alone).
     """
     path = Path(path)
+    titles = [t("rs.vehicle", lang), t("rs.vehicle_type", lang), *column_titles(lang)]
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
-        writer.writerow([t("rs.vehicle", lang), t("rs.vehicle_type", lang), *column_titles(lang)])
+        writer.writerow([*titles, t("replan.sheet_column", lang)] if changes else titles)
         for sheet in build_runsheets(batch, plan):
-            for rec in runsheet_records(sheet, lang):
+            d = changes.driver(sheet.vehicle) if changes else None
+            marks = (stop_marks(d, lang) if d else {}) if changes else None
+            for rec in runsheet_records(sheet, lang, marks):
                 cells = [_csv_cell(key, rec[key]) for key, _ in COLUMNS]
+                if changes:
+                    cells.append(_csv_cell("changes", rec.get("changes")))
                 writer.writerow([sheet.vehicle, sheet.vehicle_type.id, *cells])
+            for note in driver_notes(d, plan, lang) if d else []:
+                blank = [""] * len(COLUMNS)
+                writer.writerow([sheet.vehicle, sheet.vehicle_type.id, *blank, note])
     return path
 
 

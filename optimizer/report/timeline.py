@@ -102,8 +102,14 @@ def timeline_figure(
     for row, route in enumerate(routes):
         parts = segments(route)
         ax.broken_barh(parts["driving"], (row - 0.3, 0.6), facecolors=colors[route.vehicle])
-        ax.broken_barh(parts["waiting"], (row - 0.3, 0.6), facecolors=COLORS["waiting"],
-                       hatch="///", edgecolor="#999999", linewidth=0)
+        ax.broken_barh(
+            parts["waiting"],
+            (row - 0.3, 0.6),
+            facecolors=COLORS["waiting"],
+            hatch="///",
+            edgecolor="#999999",
+            linewidth=0,
+        )
         ax.broken_barh(parts["service"], (row - 0.3, 0.6), facecolors=COLORS["service"])
         ax.broken_barh(parts["rest"], (row - 0.2, 0.4), facecolors=COLORS["rest"])
     starts = [r.stops[0].arrival for r in routes] or [360.0]
@@ -122,15 +128,25 @@ def timeline_figure(
     handles = [
         Patch(facecolor="#0072B2", label=t("tl.driving", code)),
         Patch(facecolor=COLORS["service"], label=t("tl.service", code)),
-        Patch(facecolor=COLORS["waiting"], hatch="///", edgecolor="#999999",
-              label=t("tl.waiting", code)),
+        Patch(
+            facecolor=COLORS["waiting"],
+            hatch="///",
+            edgecolor="#999999",
+            label=t("tl.waiting", code),
+        ),
     ]
     if any(r.rests for r in routes):
         handles.append(Patch(facecolor=COLORS["rest"], label=t("tl.rest", code)))
     prop = font_manager.FontProperties(family=[family, "DejaVu Sans"] if family else None, size=8)
     if not single:
-        ax.legend(handles=handles, loc="lower right", ncols=len(handles), frameon=False,
-                  bbox_to_anchor=(1.0, 1.0), prop=prop)
+        ax.legend(
+            handles=handles,
+            loc="lower right",
+            ncols=len(handles),
+            frameon=False,
+            bbox_to_anchor=(1.0, 1.0),
+            prop=prop,
+        )
         ax.set_title(t("tl.title", code), loc="left", fontproperties=prop, fontsize=11)
         ax.set_xlabel(t("tl.time", code), fontproperties=prop)
     for label in (*ax.get_xticklabels(), *ax.get_yticklabels()):
