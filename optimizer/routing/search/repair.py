@@ -69,26 +69,24 @@ def routes_repaired(
     if not broken:
         return result
     lazy = problem.n_nodes > MATRIX_NODES_MAX  # read node matrices on demand
-    checker = Exchange(problem, [], lazy=lazy)
-    routes = list(result.routes)
+    search = Exchange(problem, list(result.routes), lazy=lazy)  # route k is search's k
     for k in broken:
-        routes[k] = _trimmed(checker, routes[k])
-    search = Exchange(problem, [r for r in routes if checker._serves(r.nodes)], lazy=lazy)
+        search._set(k, *_trimmed(search, search.routes[k]))
     serve_unserved(search, deadline, eject=True)
     return EngineResult(search.serving(), result.objective, result.status, result.seconds)
 
 
-def _trimmed(ex: Exchange, route: EngineRoute) -> EngineRoute:
+def _trimmed(ex: Exchange, route: EngineRoute) -> tuple[EngineRoute, float]:
     """``route`` re-timed, with its last-served orders taken off until it keeps every
-    rule (a single-visit station's orders leave together)."""
+    rule (a single-visit station's orders leave together), and its exact cost."""
     p, nodes = ex.p, list(route.nodes)
     while ex._serves(nodes):
         checked = ex.evaluate(route.vehicle, nodes)
         if checked is not None:
-            return checked[0]
+            return checked
         last = next(
             int(p.node_order[n]) for n in reversed(nodes) if p.node_role[n] in (LOAD, UNLOAD)
         )
         drop = {int(n) for k in ex.unit[last] for n in p.pairs[k]}
         nodes = [n for n in nodes if n not in drop]
-    return ex._idle(route.vehicle)[0]
+    return ex._idle(route.vehicle)

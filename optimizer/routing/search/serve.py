@@ -84,14 +84,13 @@ def eject_for(ex: Exchange, k: int, deadline: float = math.inf) -> bool:
     needs a reefer) are tried first, then nearest to k first. Whether it served k."""
     if len(ex.unit[k]) > 1:
         return False  # a single-visit stop moves whole: left to the engines
-    riders = np.flatnonzero(ex.allowed[k])
     others = ~ex.allowed[k]
     candidates = [
         int(j)
         for j in np.flatnonzero(ex.movable & (ex.where >= 0))
         if ex.allowed[k, ex.routes[ex.where[j]].vehicle] and len(ex.unit[j]) == 1
     ]
-    if not candidates or not len(riders):
+    if not candidates:
         return False
     site = ex.order_site
     near = ex.p.travel.minutes[site[k], site[candidates]]
