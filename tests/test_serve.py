@@ -3,6 +3,8 @@ fits nowhere, and an engine's infeasible best repaired."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -124,3 +126,30 @@ def test_no_valid_candidate_from_the_engines_still_ends_in_a_valid_plan(
     plan = plan_batch(batch, time_limit_s=1.0, engine="pyvrp")
     assert validate_plan(batch, plan) == []
     assert plan.kpis.required_unassigned == 0
+
+
+def test_the_search_keeps_trying_to_serve_a_stranded_required_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """While a required order is on no route, the large-neighbourhood phase does not stop
+    on patience, and it tries to serve the order again as the routes change."""
+    from optimizer.routing.search import exchange, serve
+
+    calls = []
+    real = serve.serve_unserved
+
+    def counted(ex: Exchange, *args: object, **kw: object) -> None:
+        calls.append(1)
+        real(ex, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(serve, "serve_unserved", counted)
+    monkeypatch.setattr(exchange, "RUIN_PATIENCE", 1)
+    monkeypatch.setattr(exchange, "RESERVE_EVERY", 1)
+    data = _one_reefer().model_dump(by_alias=True)
+    more = {"id": "P2", "kind": "pickup", "site": "A", "product": "berries", "kg": 100}
+    data["orders"].append(more)  # rides with P1
+    data["orders"].append({**more, "id": "P3", "site": "B"})  # fits on no truck's day
+    ex = Exchange(compile_problem(Batch.model_validate(data)), [])
+    ex.run(time.perf_counter() + 0.3)
+    assert ex._stranded()
+    assert len(calls) > 1
