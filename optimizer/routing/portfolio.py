@@ -98,7 +98,9 @@ def run_engine(
             initial=initial,
             workers=workers,
         )
-        repaired = ensure_min_used(problem, rests_repaired(problem, free))
+        repair_s = max(REPAIR_MIN_S, time_limit_s * REPAIR_SHARE)
+        repaired = rests_repaired(problem, free, time.perf_counter() + repair_s)
+        repaired = ensure_min_used(problem, repaired)
         return EngineResult(repaired.routes, repaired.objective, repaired.status, free.seconds)
     started = time.perf_counter()
     scored: list[tuple[float, EngineResult]] = []  # validated cost, candidate
@@ -200,7 +202,8 @@ def _ortools_build_s(problem: RoutingProblem) -> float:
     return models * ORTOOLS_BUILD_S_PER_NODE2 * problem.n_nodes**2
 
 
-REPAIR_SHARE = 0.1  # of the limit, beyond it, to repair an engine's infeasible best
+REPAIR_SHARE = 0.1  # of the limit, beyond it, to repair an engine's routes (rests, or
+# an infeasible best): serving the orders taken off, ejections included, is bounded
 REPAIR_MIN_S = 1.0
 PROBE_SHARE = 0.3  # of a contested engine run, for each of PyVRP and the native search
 # Where shelf life binds and OR-Tools' model fits, its exact model (from scratch) is a
