@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from optimizer.model import Batch, with_orders
 from optimizer.plan import Plan
@@ -39,24 +41,27 @@ from optimizer.routing.search.serve import serve_unserved
 from optimizer.routing.solve import InvalidPlan
 from optimizer.validate import validate_plan
 
-SERVE_SHARE = 0.5  # of the search's time at most, to put what the old routes miss in
-# Kept back after the search, in units of one exact check of the warm routes (building
-# and validating their residual plan, measured each re-plan): the search's last
-# validation, judging the candidates, the chosen plan, stitching, the re-plan check on
-# the day and the changes. Measured (benchmarks/replan.py): 5-6 checks' time at
-# county-400 and at 1,000 villages; 8 leaves a margin.
-FINISH_CHECKS = 8.0
-MIN_SEARCH_S = 0.05  # a search is given at least this (its first insertions)
+# Kept back after the search, in units of one exact check of a candidate (building and
+# validating its residual plan, measured each re-plan): the search's overrun (its last
+# moves and validations), judging its candidate, stitching, the re-plan check on the
+# day and the changes. Measured at 1,000 villages (re-plans at 09:00, loaded machine):
+# 5 checks' time, 3 of them the search's overrun.
+FINISH_CHECKS = 7.0
+# The search gets at least this share of the limit, whatever the setup took: without it,
+# late orders go unserved when a loaded machine makes the setup slow. The limit then
+# holds only while the setup and the reserve take at most the rest.
+MIN_SEARCH_SHARE = 0.2
 
 
 @dataclass(frozen=True)
 class Budget:
     """How a re-plan's time limit is spent: the setup measured (the residual batch, its
-    problem, the warm start), a reserve for what follows the search, the search the rest."""
+    problem, the warm start and its check), a reserve for what follows the search, the
+    search the rest."""
 
     limit_s: float
-    setup_s: float
-    check_s: float  # one exact check of the warm routes, measured
+    setup_s: float  # from the start to the search's start
+    check_s: float  # one exact check of a candidate, measured
 
     @property
     def reserve_s(self) -> float:
@@ -64,7 +69,7 @@ class Budget:
 
     @property
     def search_s(self) -> float:
-        return max(MIN_SEARCH_S, self.limit_s - self.setup_s - self.reserve_s)
+        return max(MIN_SEARCH_SHARE * self.limit_s, self.limit_s - self.setup_s - self.reserve_s)
 
 
 @dataclass
@@ -147,15 +152,17 @@ def _warm(problem: RoutingProblem, res: Residual, old: Plan) -> EngineResult:
 
 
 def _repaired(
-    problem: RoutingProblem, warm: EngineResult, valid: bool, deadline: float
+    problem: RoutingProblem, warm: EngineResult, valid: bool, deadline: float, surcharge: np.ndarray
 ) -> tuple[EngineResult, Exchange]:
     """The old routes with what they miss (late orders, a downed truck's stops and goods)
-    put in at their cheapest places until ``deadline``, nothing else moved: the most
-    stable candidate; and the search over it. Old routes that break a rule now (a
-    delay) are first trimmed until they keep every rule (``routes_repaired``)."""
+    put in at their cheapest places, nothing else moved: the most stable candidate; and
+    the search over it, each move priced with ``surcharge`` (the move cost per order and
+    vehicle); until ``deadline`` (serving comes first: an order left out costs most).
+    Old routes that break a rule now (a delay) are first trimmed until they keep every
+    rule (``routes_repaired``)."""
     if not valid:
         warm = routes_repaired(problem, warm, deadline)
-    ex = Exchange(problem, warm.routes)
+    ex = Exchange(problem, warm.routes, surcharge=surcharge)
     serve_unserved(ex, deadline)
     return EngineResult(ex.serving(), math.nan, "repaired", 0.0), ex
 
@@ -179,17 +186,27 @@ def _bound_kept(problem: RoutingProblem, res: Residual, result: EngineResult) ->
     return EngineResult(routes, result.objective, result.status, result.seconds)
 
 
-def _moves(problem: RoutingProblem, res: Residual, old: Plan, routes: list[EngineRoute]) -> int:
-    """Orders a candidate gives to another truck than the old plan's."""
+def _moved(problem: RoutingProblem, res: Residual, old: Plan) -> np.ndarray:
+    """Per (order, vehicle) of ``problem``: whether that vehicle carrying the order gives
+    it to another truck than the old plan's (late and unserved orders: never)."""
     before = {o.order: o.vehicle for o in old.orders if o.served}
-    moved = 0
+    trucks = np.array([res.real_vehicle[v.id] for v in problem.vehicles], dtype=object)
+    out = np.zeros((len(problem.orders), len(problem.vehicles)), dtype=bool)
+    for k, order in enumerate(problem.orders):
+        was = before.get(order.id)
+        if was is not None:
+            out[k] = trucks != was
+    return out
+
+
+def _moves(problem: RoutingProblem, moved: np.ndarray, routes: list[EngineRoute]) -> int:
+    """Orders a candidate gives to another truck than the old plan's."""
+    count = 0
     for r in routes:
-        truck = res.real_vehicle[problem.vehicles[r.vehicle].id]
-        for n in r.nodes:
-            if problem.node_role[n] == LOAD:
-                oid = problem.orders[int(problem.node_order[n])].id
-                moved += before.get(oid, truck) != truck
-    return moved
+        nodes = np.asarray(r.nodes)
+        loads = problem.node_order[nodes[problem.node_role[nodes] == LOAD]]
+        count += int(moved[loads, r.vehicle].sum())
+    return count
 
 
 def replan(
@@ -219,6 +236,7 @@ def replan(
     if left_out:
         problem = _compile(res, set(left_out))
     move_cost = events.options.move_cost_cny if warm_start else 0.0
+    moved = _moved(problem, res, old)
 
     def judged(c: EngineResult) -> tuple[float, Plan | None]:
         """A candidate's validated plan and its score (cost plus the moves' cost)."""
@@ -226,25 +244,33 @@ def replan(
         plan = validated_plan(problem, routes)
         if plan is None:
             return math.inf, None
-        return plan_score(plan) + move_cost * _moves(problem, res, old, routes), plan
+        return plan_score(plan) + move_cost * _moves(problem, moved, routes), plan
 
     warm = _warm(problem, res, old)
     checked = time.perf_counter()
     judgements = [judged(warm)]  # also measures what one check of the day's size takes
-    budget = Budget(limit, checked - started, time.perf_counter() - checked)
-    deadline = time.perf_counter() + budget.search_s
+    now = time.perf_counter()
+    budget = Budget(limit, now - started, now - checked)
+    deadline = started + budget.setup_s + budget.search_s
     candidates = [warm]
     if not warm_start:  # from scratch: the old routes are no candidate
         candidates = [EngineResult([], math.nan, "empty", 0.0)]
         judgements = [judged(candidates[0])]
-    native = engine in ("auto", "native") and problem.vehicles and problem.orders
+    native = engine in ("auto", "native") and bool(problem.vehicles and problem.orders)
     if warm_start and native:
         # The search starts from the old routes: first what they miss is put in (the
         # stable candidate), then the native search improves that until the deadline.
-        serve_by = time.perf_counter() + SERVE_SHARE * budget.search_s
-        repaired, search = _repaired(problem, warm, judgements[0][1] is not None, serve_by)
+        valid = judgements[0][1] is not None
+        repaired, search = _repaired(problem, warm, valid, deadline, move_cost * moved)
         candidates.append(repaired)
+        checked = time.perf_counter()
         judgements.append(judged(repaired))
+        # The first check of a process pays for caches: the second one, if quicker,
+        # tells the reserve better.
+        again = time.perf_counter() - checked
+        if again < budget.check_s:
+            budget = replace(budget, check_s=again)
+            deadline = started + budget.setup_s + budget.search_s
         seconds = deadline - time.perf_counter()
         if seconds > 0:
             seed = problem.batch.options.seed
