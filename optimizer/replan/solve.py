@@ -84,11 +84,6 @@ class Replanned:
     budget: Budget
 
     @property
-    def warm_kept(self) -> bool:
-        """The old routes, as they were or with what they missed put in, won."""
-        return self.chosen in ("warm", "repaired")
-
-    @property
     def day(self) -> Batch:
         """The day's batch the plan is for (events applied)."""
         return self.residual.day
