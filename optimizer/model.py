@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -530,12 +531,16 @@ class MatrixTravel(_Strict):
             rows = getattr(self, name)
             if len(rows) != n or any(len(r) != n for r in rows):
                 raise InputMessage.of("model.matrix_shape", name=name, n=n)
-            if any(v < 0 or v != v for r in rows for v in r):
+            # Checked as an array: a re-plan of a 1,000-village day validates matrices of
+            # a million entries several times (a Python loop took 0.9 s each).
+            values = np.asarray(rows, dtype=float)
+            if bool((values < 0).any() or np.isnan(values).any()):
                 raise InputMessage.of("model.matrix_negative", name=name)
             # PyVRP refuses a matrix whose diagonal is not zero, and a stay is no leg.
-            for i, row in enumerate(rows):
-                if row[i] != 0:
-                    raise InputMessage.of("model.matrix_diagonal", name=name, i=i, value=row[i])
+            off = np.flatnonzero(np.diagonal(values) != 0)
+            if off.size:
+                i = int(off[0])
+                raise InputMessage.of("model.matrix_diagonal", name=name, i=i, value=rows[i][i])
         if len(set(self.site_ids)) != n:
             raise InputMessage.of("model.site_ids_duplicates")
         return self

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from optimizer.i18n import t
 from optimizer.model import format_clock
-from optimizer.plan import Plan
+from optimizer.plan import Plan, Route
 from optimizer.reasons import outcome_text
 from optimizer.replan.events import Events
 from optimizer.replan.residual import Residual
@@ -76,8 +76,7 @@ def _times(plan: Plan) -> dict[tuple[str, str], tuple[str, str, float]]:
     return out
 
 
-def _rest(plan: Plan, vehicle: str, after: int) -> list[tuple[str, tuple[str, ...]]]:
-    route = next((r for r in plan.routes if r.vehicle == vehicle), None)
+def _rest(route: Route | None, after: int) -> list[tuple[str, tuple[str, ...]]]:
     if route is None:
         return []
     return [(s.site, (*s.unload, *s.load)) for s in route.stops[after:] if s.load or s.unload]
@@ -93,6 +92,18 @@ def compute_changes(old: Plan, new: Plan, events: Events, res: Residual) -> Chan
     vehicles = list(
         dict.fromkeys([r.vehicle for r in old.routes] + [r.vehicle for r in new.routes])
     )
+    # Grouped by truck once: a 1,000-village day has thousands of orders and ~100 trucks.
+    on_after: dict[str | None, list[str]] = {}
+    for o, w in after.items():
+        on_after.setdefault(w, []).append(o)
+    on_before: dict[str | None, list[str]] = {}
+    for o, w in before.items():
+        on_before.setdefault(w, []).append(o)
+    visits: dict[str, list[tuple[tuple[str, str], tuple[str, str, float]]]] = {}
+    for key, value in new_t.items():
+        visits.setdefault(value[0], []).append((key, value))
+    old_routes = {r.vehicle: r for r in old.routes}
+    new_routes = {r.vehicle: r for r in new.routes}
     drivers = []
     unchanged = 0
     for v in vehicles:
@@ -100,23 +111,21 @@ def compute_changes(old: Plan, new: Plan, events: Events, res: Residual) -> Chan
         p = res.positions.get(v)
         if p is not None and p.down and v not in old.down:  # news: not down before
             d.down_at = p.site
-        d.added = [o for o, w in after.items() if w == v and o in late]
+        mine = on_after.get(v, [])
+        d.added = [o for o in mine if o in late]
         d.moved_in = [
-            Handover(order=o, other=before[o])
-            for o, w in after.items()
-            if w == v and before.get(o) not in (None, v)
+            Handover(order=o, other=before[o]) for o in mine if before.get(o) not in (None, v)
         ]
         d.moved_out = [
             Handover(order=o, other=after.get(o))
-            for o, w in before.items()
-            if w == v and after.get(o) != v and o not in cancelled
+            for o in on_before.get(v, [])
+            if after.get(o) != v and o not in cancelled
         ]
-        d.cancelled = [o for o, w in before.items() if w == v and o in cancelled]
-        for (oid, action), (w, site, start) in new_t.items():
+        d.cancelled = [o for o in on_before.get(v, []) if o in cancelled]
+        for (oid, action), (_, site, start) in visits.get(v, []):
             was = old_t.get((oid, action))
             if (
-                w == v
-                and was is not None
+                was is not None
                 and was[0] == v
                 and start > events.now
                 and abs(start - was[2]) >= RETIME_MIN
@@ -127,7 +136,7 @@ def compute_changes(old: Plan, new: Plan, events: Events, res: Residual) -> Chan
         d.retimed.sort(key=lambda r: r.new)
         drivers.append(d)
         done = len(p.locked) if p is not None else 0
-        if any(r.vehicle == v for r in old.routes) and _rest(old, v, done) == _rest(new, v, done):
+        if v in old_routes and _rest(old_routes[v], done) == _rest(new_routes.get(v), done):
             unchanged += 1
     return Changes(
         now=events.now,

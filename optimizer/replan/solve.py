@@ -1,18 +1,24 @@
 """Re-plan the day: build the residual batch, solve it warm, stitch the day back.
 
-The old plan's remaining routes are the warm start: as they are, and with what they miss
-(late orders, a downed truck's stops and goods) put in at the cheapest places; the
-engines then start from that (the exact OR-Tools model reads it as its first solution).
+The old plan's remaining routes are the warm start: first as they are, then with what
+they miss (late orders, a downed truck's stops and goods) put in at the cheapest places,
+then improved by the native search (``polish``) from there until the time is up.
 Stability: among the candidates, the one with the lowest validated cost plus
 ``move_cost_cny`` per order given to another truck than the old plan's wins, so a route
 stays as it was unless moving a stop pays.
+
+The time limit covers the whole re-plan: building the residual batch and the warm start
+is measured, and so is one exact check of the warm routes; the search gets what is left
+once ``FINISH_CHECKS`` such checks are kept back for judging, stitching and validating.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from optimizer.model import Batch, with_orders
 from optimizer.plan import Plan
@@ -21,23 +27,49 @@ from optimizer.replan.check import validate_replan
 from optimizer.replan.events import Events
 from optimizer.replan.residual import Residual, build_residual
 from optimizer.replan.stitch import stitch
-from optimizer.routing.assemble import build_plan, unserved_outcome
+from optimizer.routing.assemble import build_plan, plan_score, unserved_outcome, validated_plan
 from optimizer.routing.diagnose import explain_not_fitted
 from optimizer.routing.engines import EngineResult, EngineRoute
 from optimizer.routing.feasibility import InfeasibleBatch, check_feasibility
-from optimizer.routing.polish import exact_cost
+from optimizer.routing.polish import polish
 from optimizer.routing.portfolio import run_engine
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, compile_problem
 from optimizer.routing.search.exchange import Exchange
+from optimizer.routing.search.repair import routes_repaired
 from optimizer.routing.search.segments import warm_up
 from optimizer.routing.search.serve import serve_unserved
 from optimizer.routing.solve import InvalidPlan
 from optimizer.validate import validate_plan
 
-REPAIR_SHARE = 0.25  # of the time limit at most, to put missing orders into the old routes
-# Kept back to judge the candidates, stitch the day and validate it twice: county-400
-# re-plans took 4.7-9.2 s at a 5 s limit with only 1 ms per order kept back.
-FINISH_SHARE = 0.2
+# Kept back after the search, in units of one exact check of a candidate (building and
+# validating its residual plan, measured each re-plan): the search's overrun (its last
+# moves and validations), judging its candidate, stitching, the re-plan check on the
+# day and the changes. Measured at 1,000 villages (re-plans at 09:00, loaded machine):
+# 5 checks' time, 3 of them the search's overrun.
+FINISH_CHECKS = 7.0
+# The search gets at least this share of the limit, whatever the setup took: without it,
+# late orders go unserved when a loaded machine makes the setup slow. The limit then
+# holds only while the setup and the reserve take at most the rest.
+MIN_SEARCH_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How a re-plan's time limit is spent: the setup measured (the residual batch, its
+    problem, the warm start and its check), a reserve for what follows the search, the
+    search the rest."""
+
+    limit_s: float
+    setup_s: float  # from the start to the search's start
+    check_s: float  # one exact check of a candidate, measured
+
+    @property
+    def reserve_s(self) -> float:
+        return FINISH_CHECKS * self.check_s
+
+    @property
+    def search_s(self) -> float:
+        return max(MIN_SEARCH_SHARE * self.limit_s, self.limit_s - self.setup_s - self.reserve_s)
 
 
 @dataclass
@@ -47,7 +79,9 @@ class Replanned:
     plan: Plan
     residual: Residual
     changes: Changes
-    warm_kept: bool  # the old routes, repaired or not, won over the engines' search
+    chosen: str  # the candidate kept: warm, repaired, polished (both from the old routes) or
+    # the engines' (scratch)
+    budget: Budget
 
     @property
     def day(self) -> Batch:
@@ -112,12 +146,20 @@ def _warm(problem: RoutingProblem, res: Residual, old: Plan) -> EngineResult:
     return EngineResult(routes, math.nan, "warm", 0.0)
 
 
-def _repaired(problem: RoutingProblem, warm: EngineResult, deadline: float) -> EngineResult:
+def _repaired(
+    problem: RoutingProblem, warm: EngineResult, valid: bool, deadline: float, surcharge: np.ndarray
+) -> tuple[EngineResult, Exchange]:
     """The old routes with what they miss (late orders, a downed truck's stops and goods)
-    put in at their cheapest places, nothing else moved: the most stable candidate."""
-    ex = Exchange(problem, warm.routes)
+    put in at their cheapest places, nothing else moved: the most stable candidate; and
+    the search over it, each move priced with ``surcharge`` (the move cost per order and
+    vehicle); until ``deadline`` (serving comes first: an order left out costs most).
+    Old routes that break a rule now (a delay) are first trimmed until they keep every
+    rule (``routes_repaired``)."""
+    if not valid:
+        warm = routes_repaired(problem, warm, deadline)
+    ex = Exchange(problem, warm.routes, surcharge=surcharge)
     serve_unserved(ex, deadline)
-    return EngineResult(ex.serving(), math.nan, "repaired", 0.0)
+    return EngineResult(ex.serving(), math.nan, "repaired", 0.0), ex
 
 
 def _bound_kept(problem: RoutingProblem, res: Residual, result: EngineResult) -> EngineResult:
@@ -139,17 +181,27 @@ def _bound_kept(problem: RoutingProblem, res: Residual, result: EngineResult) ->
     return EngineResult(routes, result.objective, result.status, result.seconds)
 
 
-def _moves(problem: RoutingProblem, res: Residual, old: Plan, routes: list[EngineRoute]) -> int:
-    """Orders a candidate gives to another truck than the old plan's."""
+def _moved(problem: RoutingProblem, res: Residual, old: Plan) -> np.ndarray:
+    """Per (order, vehicle) of ``problem``: whether that vehicle carrying the order gives
+    it to another truck than the old plan's (late and unserved orders: never)."""
     before = {o.order: o.vehicle for o in old.orders if o.served}
-    moved = 0
+    trucks = np.array([res.real_vehicle[v.id] for v in problem.vehicles], dtype=object)
+    out = np.zeros((len(problem.orders), len(problem.vehicles)), dtype=bool)
+    for k, order in enumerate(problem.orders):
+        was = before.get(order.id)
+        if was is not None:
+            out[k] = trucks != was
+    return out
+
+
+def _moves(problem: RoutingProblem, moved: np.ndarray, routes: list[EngineRoute]) -> int:
+    """Orders a candidate gives to another truck than the old plan's."""
+    count = 0
     for r in routes:
-        truck = res.real_vehicle[problem.vehicles[r.vehicle].id]
-        for n in r.nodes:
-            if problem.node_role[n] == LOAD:
-                oid = problem.orders[int(problem.node_order[n])].id
-                moved += before.get(oid, truck) != truck
-    return moved
+        nodes = np.asarray(r.nodes)
+        loads = problem.node_order[nodes[problem.node_role[nodes] == LOAD]]
+        count += int(moved[loads, r.vehicle].sum())
+    return count
 
 
 def replan(
@@ -178,31 +230,62 @@ def replan(
     left_out = {i.order: i for i in issues if i.order is not None}
     if left_out:
         problem = _compile(res, set(left_out))
-    warm = _warm(problem, res, old) if warm_start else None
-    candidates = [warm or EngineResult([], math.nan, "empty", 0.0)]
-    start = warm
-    if warm is not None and math.isfinite(exact_cost(problem, warm.routes)):
-        start = _repaired(problem, warm, started + REPAIR_SHARE * limit)
-        candidates.append(start)
-    left = max(0.1, (1 - FINISH_SHARE) * limit - (time.perf_counter() - started))
-    if problem.vehicles and problem.orders:
-        candidates.append(run_engine(problem, left, engine=engine, initial=start))
     move_cost = events.options.move_cost_cny if warm_start else 0.0
+    moved = _moved(problem, res, old)
 
-    candidates = [_bound_kept(problem, res, c) for c in candidates]
+    def judged(c: EngineResult) -> tuple[float, Plan | None]:
+        """A candidate's validated plan and its score (cost plus the moves' cost)."""
+        routes = _bound_kept(problem, res, c).routes
+        plan = validated_plan(problem, routes)
+        if plan is None:
+            return math.inf, None
+        return plan_score(plan) + move_cost * _moves(problem, moved, routes), plan
 
-    def score(c: EngineResult) -> float:
-        return exact_cost(problem, c.routes) + move_cost * _moves(problem, res, old, c.routes)
+    warm = _warm(problem, res, old)
+    checked = time.perf_counter()
+    judgements = [judged(warm)]  # also measures what one check of the day's size takes
+    now = time.perf_counter()
+    budget = Budget(limit, now - started, now - checked)
+    deadline = started + budget.setup_s + budget.search_s
+    candidates = [warm]
+    if not warm_start:  # from scratch: the old routes are no candidate
+        candidates = [EngineResult([], math.nan, "empty", 0.0)]
+        judgements = [judged(candidates[0])]
+    native = engine in ("auto", "native") and bool(problem.vehicles and problem.orders)
+    if warm_start and native:
+        # The search starts from the old routes: first what they miss is put in (the
+        # stable candidate), then the native search improves that until the deadline.
+        valid = judgements[0][1] is not None
+        repaired, search = _repaired(problem, warm, valid, deadline, move_cost * moved)
+        candidates.append(repaired)
+        checked = time.perf_counter()
+        judgements.append(judged(repaired))
+        # The first check of a process pays for caches: the second one, if quicker,
+        # tells the reserve better.
+        again = time.perf_counter() - checked
+        if again < budget.check_s:
+            budget = replace(budget, check_s=again)
+            deadline = started + budget.setup_s + budget.search_s
+        seconds = deadline - time.perf_counter()
+        if seconds > 0:
+            seed = problem.batch.options.seed
+            polished = polish(problem, repaired, seconds, seed, search=search).result
+            candidates.append(EngineResult(polished.routes, math.nan, "polished", 0.0))
+            judgements.append(judged(candidates[-1]))
+    elif problem.vehicles and problem.orders:
+        start = warm if warm_start and judgements[0][1] is not None else None
+        result = run_engine(problem, budget.search_s, engine=engine, initial=start)
+        candidates.append(EngineResult(result.routes, math.nan, "engine", 0.0))
+        judgements.append(judged(candidates[-1]))
 
-    scores = [score(c) for c in candidates]
-    best = min(range(len(candidates)), key=lambda i: scores[i])
-    if not math.isfinite(scores[best]):
-        best = len(candidates) - 1  # nothing valid: the engine's, which fails loudly below
-    chosen = candidates[best]
-    rplan = build_plan(problem, chosen.routes, engine=engine, seconds=0.0)
-    violations = validate_plan(problem.batch, rplan, problem.travel)
-    if violations:
+    best = min(range(len(candidates)), key=lambda i: judgements[i][0])
+    chosen, rplan = candidates[best], judgements[best][1]
+    if rplan is None:  # nothing valid: the last candidate's plan, which fails loudly
+        chosen = _bound_kept(problem, res, candidates[-1])
+        rplan = build_plan(problem, chosen.routes, engine=engine, seconds=0.0)
+        violations = validate_plan(problem.batch, rplan, problem.travel)
         raise InvalidPlan(violations)
+    chosen = _bound_kept(problem, res, chosen)
     explain_not_fitted(problem, chosen.routes, rplan)
     rplan.orders += [
         unserved_outcome(res.batch.orders_by_id[oid], list(i.reasons))
@@ -212,10 +295,12 @@ def replan(
     violations = validate_replan(batch, old, events, plan, res.day, res.day_travel)
     if violations:
         raise InvalidPlan(violations)
+    changes = compute_changes(old, plan, events, res)
     plan.solve_seconds = time.perf_counter() - started
     return Replanned(
         plan=plan,
         residual=res,
-        changes=compute_changes(old, plan, events, res),
-        warm_kept=chosen.status in ("warm", "repaired"),
+        changes=changes,
+        chosen=candidates[best].status,
+        budget=budget,
     )

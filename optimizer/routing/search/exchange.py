@@ -62,11 +62,19 @@ class Exchange:
     """Cross-route local search over ``routes`` under the exact per-route cost."""
 
     def __init__(
-        self, problem: RoutingProblem, routes: list[EngineRoute], *, lazy: bool = False
+        self,
+        problem: RoutingProblem,
+        routes: list[EngineRoute],
+        *,
+        lazy: bool = False,
+        surcharge: np.ndarray | None = None,
     ) -> None:
         """``lazy``: read node matrices on demand from the site matrices (for problems too
-        big to hold them)."""
+        big to hold them). ``surcharge``: CNY per (order, vehicle) added to a route's cost
+        for each order it carries (a re-plan's price of giving an order to another truck),
+        so that a move must save more than that."""
         self.p = problem
+        self.surcharge = surcharge
         self.validator = RouteValidator(problem.batch, problem.travel)
         # Insertions are priced on route segments unless the node matrices are too big.
         self.segments = None if lazy else SegmentData.of(problem)
@@ -133,7 +141,15 @@ class Exchange:
         """Exact cost of a route as it stands (0 when it serves nothing)."""
         if not self._serves(route.nodes):
             return 0.0
-        return assemble_route(self.p, route).cost.total
+        return assemble_route(self.p, route).cost.total + self.extra(route.vehicle, route.nodes)
+
+    def extra(self, vehicle: int, nodes: list[int]) -> float:
+        """The surcharge of ``vehicle`` carrying the orders loaded at ``nodes``."""
+        if self.surcharge is None:
+            return 0.0
+        at = np.asarray(nodes)
+        loads = self.p.node_order[at[self.p.node_role[at] == LOAD]]
+        return float(self.surcharge[loads, vehicle].sum())
 
     def _serves(self, nodes: list[int]) -> bool:
         roles = self.p.node_role[nodes]
@@ -171,13 +187,14 @@ class Exchange:
                 tries.append(kept)
         if early != tight:
             tries.append(early)
+        extra = self.extra(vehicle, nodes)
         for times in tries:
             er = EngineRoute(vehicle, nodes, times)
             route = assemble_route(self.p, er)
-            if route.cost.total >= limit:
+            if route.cost.total + extra >= limit:
                 return None
             if not self.validator.violations([route]):
-                return er, route.cost.total
+                return er, route.cost.total + extra
         return None
 
     def _fits(self, vt: VehicleType, nodes: list[int]) -> bool:
@@ -353,6 +370,7 @@ class Exchange:
             now = self._segment_cost(r)
             if not np.isfinite(now):  # a route that breaks a conservative deadline
                 now = self.costs[r]
+            now -= self._unit_extra([k], route.vehicle)  # the added cost counts it
             for cost, i, j in zip(costs, at_i, at_j, strict=True):
                 if cost - now < limit:
                     found.append((float(cost - now), r, int(i), int(j)))
@@ -404,6 +422,7 @@ class Exchange:
             )
             now = self._segment_cost(r)
             now = now if np.isfinite(now) else self.costs[r]
+            now -= self._unit_extra(unit, route.vehicle)
             for cost, (i, c, j) in zip(costs, at, strict=True):
                 if cost - now < limit:
                     found.append((float(cost - now), r, int(i), int(c), int(j)))
@@ -416,6 +435,10 @@ class Exchange:
             if checked is not None:
                 out = (r, checked[0], checked[1] - self.costs[r])
         return out
+
+    def _unit_extra(self, orders: list[int], vehicle: int) -> float:
+        """The surcharge of ``vehicle`` taking on ``orders``."""
+        return 0.0 if self.surcharge is None else float(self.surcharge[orders, vehicle].sum())
 
     def _segment_cost(self, r: int) -> float:
         """Route r's cost on segments (cached until the route changes)."""
