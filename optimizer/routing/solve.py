@@ -130,9 +130,12 @@ def plan_batch(
     ``min_used``, single visits) always raise it. A batch with neither orders nor
     vehicles plans to an empty plan without running an engine.
     """
+    # The search's compiled kernels, loaded from numba's disk cache (compiled on the first
+    # solve after an install): before the clock starts, so that a compile never eats
+    # the engines' time.
+    warm_up()
     started = time.perf_counter()
     limit = time_limit_s if time_limit_s is not None else batch.options.time_limit_s
-    warm_up()  # the search's compiled kernels: compiling counts against the limit here
     problem = compile_problem(batch)
     issues = check_feasibility(problem)
     if issues and (strict or not all(i.leaves_out_order for i in issues)):
