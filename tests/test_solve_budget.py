@@ -1,5 +1,6 @@
 """The solve's time budget: what the engines get is the limit, less only the solve's own
-work; loading or compiling the search's kernels happens before the clock starts."""
+work; loading or compiling the search's kernels happens before the clock starts, and
+repairing routes for drivers' rests happens inside the limit."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import time
 
 import pytest
 
+import optimizer.routing.portfolio as portfolio
 import optimizer.routing.solve as solve
 from optimizer.routing.engines import EngineResult
+from optimizer.routing.problem import compile_problem
 from scenarios.generate import generate_county
 
 
@@ -31,3 +34,22 @@ def test_compiling_the_kernels_does_not_eat_the_engines_time(
     batch = generate_county(8, seed=3)
     solve.plan_batch(batch, time_limit_s=1.0, baseline=False)  # an engine finding nothing
     assert given and given[0] > 0.5  # the compile's 0.8 s were not taken from the engines
+
+
+def test_the_rest_repair_is_inside_the_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With drivers' rest rules the engines search without rests and the routes that
+    then break a rule are repaired: that repair must end by the limit, not a tenth
+    after it (polishing then had no time left, and the plan came late)."""
+    deadlines: list[float] = []
+    real = portfolio.rests_repaired
+
+    def spy(problem: object, result: object, deadline: float = float("inf")) -> object:
+        deadlines.append(deadline)
+        return real(problem, result, deadline)
+
+    monkeypatch.setattr(portfolio, "rests_repaired", spy)
+    problem = compile_problem(generate_county(12, seed=2))
+    assert portfolio.has_rest_rules(problem)
+    started = time.perf_counter()
+    portfolio.run_engine(problem, 2.0)
+    assert deadlines and deadlines[0] <= started + 2.0 + 0.05

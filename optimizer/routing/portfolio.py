@@ -89,17 +89,20 @@ def run_engine(
     if has_rest_rules(problem):
         # The engines search without drivers' rests; the routes that then break a rule
         # once rests are placed are repaired by the exact search.
+        # The repair's time is kept inside the limit (what it does not use, polishing
+        # gets): a repair after the whole limit made a plan late by up to a tenth.
+        end = time.perf_counter() + time_limit_s
+        repair_s = min(max(REPAIR_MIN_S, time_limit_s * REPAIR_SHARE), time_limit_s / 2)
         free = run_engine(
             relaxed(problem),
-            time_limit_s,
+            time_limit_s - repair_s,
             engine=engine,
             progress=progress,
             phase=phase,
             initial=initial,
             workers=workers,
         )
-        repair_s = max(REPAIR_MIN_S, time_limit_s * REPAIR_SHARE)
-        repaired = rests_repaired(problem, free, time.perf_counter() + repair_s)
+        repaired = rests_repaired(problem, free, max(end, time.perf_counter()))
         repaired = ensure_min_used(problem, repaired)
         return EngineResult(repaired.routes, repaired.objective, repaired.status, free.seconds)
     started = time.perf_counter()
@@ -202,8 +205,10 @@ def _ortools_build_s(problem: RoutingProblem) -> float:
     return models * ORTOOLS_BUILD_S_PER_NODE2 * problem.n_nodes**2
 
 
-REPAIR_SHARE = 0.1  # of the limit, beyond it, to repair an engine's routes (rests, or
-# an infeasible best): serving the orders taken off, ejections included, is bounded
+REPAIR_SHARE = 0.1  # of the limit, to repair an engine's routes: for drivers' rests
+# within the limit (the engines search without them: a repair is expected); for an
+# infeasible best beyond it (known only when the engines are done). Serving the orders
+# taken off, ejections included, is bounded
 REPAIR_MIN_S = 1.0
 PROBE_SHARE = 0.3  # of a contested engine run, for each of PyVRP and the native search
 # Where shelf life binds and OR-Tools' model fits, its exact model (from scratch) is a

@@ -304,9 +304,11 @@ POLISH_SHARE = 0.15  # of the time limit, for true-cost polishing (ends early wh
 
 
 def _left(seconds: float, end: float) -> float:
-    """``seconds`` of polishing, cut to what is left before ``end`` (an engine that ran
-    over its share, e.g. OR-Tools finishing a move on a big model, eats into it)."""
-    return max(0.0, min(seconds, end - time.perf_counter()))
+    """Polishing's time: none when ``seconds`` is 0 (no polishing), else all that is
+    left before ``end``: an engine that ended early (a repair with nothing to mend, a
+    search that converged) gives its time to polishing, one that ran over its share
+    (OR-Tools finishing a move on a big model) eats into it."""
+    return max(0.0, end - time.perf_counter()) if seconds > 0 else 0.0
 
 
 def _polishes(problem: RoutingProblem) -> bool:
