@@ -53,3 +53,30 @@ def test_the_rest_repair_is_inside_the_limit(monkeypatch: pytest.MonkeyPatch) ->
     started = time.perf_counter()
     portfolio.run_engine(problem, 2.0)
     assert deadlines and deadlines[0] <= started + 2.0 + 0.05
+
+
+def test_pyvrp_alone_hands_back_the_time_it_cannot_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyVRP with no feasible solution by ``feasible_by_s`` stops there (its penalised
+    best comes back as infeasible) instead of searching to the limit, so that the
+    repair of its routes has the rest of the time; with a feasible best it goes on."""
+    import optimizer.routing.pyvrp_engine as engine
+
+    class Stopped(Exception):
+        pass
+
+    seen: dict[str, object] = {}
+
+    def search(data: object, stop: object, **kwargs: object) -> None:
+        started = time.perf_counter()
+        while not stop(2**63 - 1):  # type: ignore[operator]  # PyVRP's infeasible cost
+            time.sleep(0.01)
+        seen["stopped_after"] = time.perf_counter() - started
+        seen["goes_on_when_feasible"] = not stop(1_000)  # type: ignore[operator]
+        raise Stopped
+
+    monkeypatch.setattr(engine.pyvrp, "solve", search)
+    problem = compile_problem(generate_county(6, seed=4))
+    with pytest.raises(Stopped):
+        engine.solve_pyvrp(problem, 60.0, 1, feasible_by_s=0.3)
+    assert float(seen["stopped_after"]) < 30.0  # type: ignore[arg-type]
+    assert seen["goes_on_when_feasible"]
