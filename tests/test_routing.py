@@ -229,15 +229,18 @@ def test_two_cores_on_a_shelf_life_batch_keep_the_cheaper_seed(monkeypatch) -> N
     assert chosen.seed == 2  # the second pipeline, in the child, was cheaper
 
 
-def test_polishing_gets_only_what_is_left() -> None:
+def test_polishing_gets_what_is_left() -> None:
+    """All the time left before the end (an engine that ended early gives its time to
+    polishing), none when polishing is off or the engines ran over."""
     import time
 
     from optimizer.routing.solve import _left
 
     now = time.perf_counter()
     assert _left(10.0, now + 2.0) <= 2.0
-    assert _left(1.0, now + 60.0) == 1.0
+    assert 59.0 < _left(1.0, now + 60.0) <= 60.0
     assert _left(5.0, now - 1.0) == 0.0
+    assert _left(0.0, now + 60.0) == 0.0
 
 
 def test_the_baseline_is_polished_like_the_paired_plan(monkeypatch) -> None:

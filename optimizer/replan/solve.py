@@ -218,10 +218,10 @@ def replan(
 
     ``warm_start=False`` solves what is left from scratch, with no preference for the old
     routes (what the benchmark compares with)."""
+    warm_up()  # before the clock starts, as in ``plan_batch``
     started = time.perf_counter()
     events = events.with_down(old.down)  # a truck down in the old plan stays down
     limit = time_limit_s if time_limit_s is not None else batch.options.time_limit_s
-    warm_up()
     res = build_residual(batch, old, events)
     problem = _compile(res, set())
     issues = check_feasibility(problem)

@@ -89,17 +89,20 @@ def run_engine(
     if has_rest_rules(problem):
         # The engines search without drivers' rests; the routes that then break a rule
         # once rests are placed are repaired by the exact search.
+        # The repair's time is kept inside the limit (what it does not use, polishing
+        # gets): a repair after the whole limit made a plan late by up to a tenth.
+        end = time.perf_counter() + time_limit_s
+        repair_s = min(max(REPAIR_MIN_S, time_limit_s * REPAIR_SHARE), time_limit_s / 2)
         free = run_engine(
             relaxed(problem),
-            time_limit_s,
+            time_limit_s - repair_s,
             engine=engine,
             progress=progress,
             phase=phase,
             initial=initial,
             workers=workers,
         )
-        repair_s = max(REPAIR_MIN_S, time_limit_s * REPAIR_SHARE)
-        repaired = rests_repaired(problem, free, time.perf_counter() + repair_s)
+        repaired = rests_repaired(problem, free, max(end, time.perf_counter()))
         repaired = ensure_min_used(problem, repaired)
         return EngineResult(repaired.routes, repaired.objective, repaired.status, free.seconds)
     started = time.perf_counter()
@@ -132,6 +135,7 @@ def run_engine(
         )
     warm = None
     contest = False
+    alone = False  # PyVRP alone: OR-Tools would only build its model in the time left
     last: EngineResult | None = initial
     use_pyvrp = engine != "ortools" and unsupported(problem) is None and bool(problem.vehicles)
     side_by_side = workers >= 2 and use_pyvrp and problem.n_nodes <= ORTOOLS_MAX_NODES
@@ -147,11 +151,18 @@ def run_engine(
     elif use_pyvrp:
         share = _pyvrp_share(problem) if problem.has_shelf_life else PYVRP_SHARE_EXACT
         too_big = problem.n_nodes > ORTOOLS_MAX_NODES
-        if too_big or time_limit_s * (1 - share) <= 2 * _ortools_build_s(problem):
+        alone = too_big or time_limit_s * (1 - share) <= 2 * _ortools_build_s(problem)
+        if alone:
             share = 1.0  # OR-Tools would spend its time building: PyVRP gets it all
         if progress is not None:  # PyVRP's own costs are its model's: validated below
             progress(f"{phase} (pyvrp)", 0.0, math.inf)
-        warm = last = solve_pyvrp(problem, time_limit_s * share, problem.batch.options.seed)
+        warm = last = solve_pyvrp(
+            problem,
+            time_limit_s * share,
+            problem.batch.options.seed,
+            # Alone, PyVRP hands back the time it cannot use: the repair below has it.
+            feasible_by_s=time_limit_s * FEASIBLE_BY_SHARE if alone else None,
+        )
         if warm.status == "success":
             consider(warm)
     elif engine == "auto" and problem.vehicles:
@@ -162,7 +173,7 @@ def run_engine(
     ortools_fits = problem.n_nodes <= ORTOOLS_MAX_NODES and (
         not use_pyvrp or remaining > 2 * _ortools_build_s(problem)
     )
-    if not side_by_side and not contest and (not use_pyvrp or ortools_fits):
+    if not side_by_side and not contest and not alone and (not use_pyvrp or ortools_fits):
         exact_start = best()
         last = solve_ortools(
             problem,
@@ -176,8 +187,11 @@ def run_engine(
         # No valid candidate (an engine out of time before it found a feasible
         # solution): its routes are trimmed until each keeps every rule and the orders
         # taken off served elsewhere; what fits nowhere is left out with its reasons.
+        # It has what is left of the limit (PyVRP alone stops early when it finds no
+        # feasible solution), at least a tenth of it.
         repair_s = max(REPAIR_MIN_S, time_limit_s * REPAIR_SHARE)
-        consider(routes_repaired(problem, last, time.perf_counter() + repair_s))
+        end = max(started + time_limit_s, time.perf_counter() + repair_s)
+        consider(routes_repaired(problem, last, end))
     chosen = best() or last
     if chosen is None:
         return EngineResult([], math.inf, "not_solved", time.perf_counter() - started)
@@ -202,9 +216,14 @@ def _ortools_build_s(problem: RoutingProblem) -> float:
     return models * ORTOOLS_BUILD_S_PER_NODE2 * problem.n_nodes**2
 
 
-REPAIR_SHARE = 0.1  # of the limit, beyond it, to repair an engine's routes (rests, or
-# an infeasible best): serving the orders taken off, ejections included, is bounded
+REPAIR_SHARE = 0.1  # of the limit, to repair an engine's routes: for drivers' rests
+# within the limit (the engines search without them: a repair is expected); for an
+# infeasible best beyond it (known only when the engines are done). Serving the orders
+# taken off, ejections included, is bounded
 REPAIR_MIN_S = 1.0
+FEASIBLE_BY_SHARE = 0.5  # of the limit: PyVRP alone with no feasible solution by then
+# stops, and repairing its best has the rest (1,000 stops, tight shelf lives: PyVRP's best
+# after 60 s still broke 481 rules, and a tenth of the limit to repair it left 198 orders)
 PROBE_SHARE = 0.3  # of a contested engine run, for each of PyVRP and the native search
 # Where shelf life binds and OR-Tools' model fits, its exact model (from scratch) is a
 # third contestant: 25 % for each probe, the leader goes on for the rest. Measured at 60

@@ -46,6 +46,7 @@ from optimizer.routing.problem import (
 
 DIST_SCALE = 100  # distance units per km (10 m)
 BIG = 2**40
+INFEASIBLE_COST = 2**62  # PyVRP prices an infeasible solution at the largest int64
 FORBIDDEN_TICKS = 7 * 1440 * TIME_SCALE + 1  # beyond the 7-day clock
 
 
@@ -105,12 +106,21 @@ def solve_pyvrp(
     seed: int = 0,
     *,
     resume: EngineResult | None = None,
+    feasible_by_s: float | None = None,
 ) -> EngineResult:
     """Routes from PyVRP; times are PyVRP's (approximate: the exact model re-times them).
     ``resume``: a result of this engine on the same problem to go on from (its best
-    solution)."""
+    solution). ``feasible_by_s``: stop early, handing back the time, when no feasible
+    solution is found by then (its penalised best is returned, status "infeasible")."""
     started = time.perf_counter()
     deadline = started + time_limit_s
+    give_up = started + feasible_by_s if feasible_by_s is not None else math.inf
+
+    def stop(best_cost: float) -> bool:
+        # PyVRP's cost of an infeasible best is a very large number.
+        now = time.perf_counter()
+        return now >= deadline or (now >= give_up and best_cost >= INFEASIBLE_COST)
+
     p = problem
     if resume is not None and isinstance(resume.state, _State):
         data, index, initial = resume.state.data, resume.state.index, resume.state.best
@@ -125,7 +135,7 @@ def solve_pyvrp(
         # search too (seconds at a few thousand nodes), not only the search loop.
         result = pyvrp.solve(
             data,
-            stop=lambda _best: time.perf_counter() >= deadline,
+            stop=stop,
             seed=seed,
             display=False,
             params=_params(data),

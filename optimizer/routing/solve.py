@@ -130,9 +130,12 @@ def plan_batch(
     ``min_used``, single visits) always raise it. A batch with neither orders nor
     vehicles plans to an empty plan without running an engine.
     """
+    # The search's compiled kernels, loaded from numba's disk cache (compiled on the first
+    # solve after an install): before the clock starts, so that a compile never eats
+    # the engines' time.
+    warm_up()
     started = time.perf_counter()
     limit = time_limit_s if time_limit_s is not None else batch.options.time_limit_s
-    warm_up()  # the search's compiled kernels: compiling counts against the limit here
     problem = compile_problem(batch)
     issues = check_feasibility(problem)
     if issues and (strict or not all(i.leaves_out_order for i in issues)):
@@ -301,9 +304,11 @@ POLISH_SHARE = 0.15  # of the time limit, for true-cost polishing (ends early wh
 
 
 def _left(seconds: float, end: float) -> float:
-    """``seconds`` of polishing, cut to what is left before ``end`` (an engine that ran
-    over its share, e.g. OR-Tools finishing a move on a big model, eats into it)."""
-    return max(0.0, min(seconds, end - time.perf_counter()))
+    """Polishing's time: none when ``seconds`` is 0 (no polishing), else all that is
+    left before ``end``: an engine that ended early (a repair with nothing to mend, a
+    search that converged) gives its time to polishing, one that ran over its share
+    (OR-Tools finishing a move on a big model) eats into it."""
+    return max(0.0, end - time.perf_counter()) if seconds > 0 else 0.0
 
 
 def _polishes(problem: RoutingProblem) -> bool:
