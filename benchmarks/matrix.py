@@ -516,6 +516,7 @@ def _markdown(r: dict, warnings: list[str], stem: str) -> str:
 
     v_base, v_checks = markdown_rows(r, n)
     base += v_base
+    v_note = f"\n{NOTE}\n" if "valhalla_version" in r else ""
     checks = [
         (
             f"ch vs networkx, {r['nx_sources']} sampled rows: max abs minutes",
@@ -605,9 +606,7 @@ pandana and pyroutingkit compute minutes only (no km of the time-shortest path),
 the sites' nearest road nodes (no snapping onto lines, no access legs), with their own
 weights (pandana float, pyroutingkit integer 0.001 min). networkx: minutes only, its
 graph build not counted.
-
-{NOTE}
-
+{v_note}
 ## Agreement
 
 | check | value |
