@@ -109,7 +109,8 @@ def _build_tiles(work: Path, config: Path) -> dict:
     exe = Path(valhalla.__file__).parent / "bin" / "valhalla_build_tiles"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    out, peak = run_with_peak([str(exe), "-c", str(config), str(work / "roads.osm.pbf")])
+    # cwd: the builder leaves duplicateways.txt in its working folder
+    out, peak = run_with_peak([str(exe), "-c", str(config), str(work / "roads.osm.pbf")], cwd=work)
     wall = time.perf_counter() - t0
     if out.returncode != 0:
         raise RuntimeError(f"valhalla_build_tiles failed: {out.stderr.strip()[-300:]}")

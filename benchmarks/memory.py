@@ -26,14 +26,14 @@ def peak_rss_mib(pid: int | str = "self") -> float:
 
 
 def run_with_peak(
-    cmd: list[str], every_s: float = 0.02
+    cmd: list[str], every_s: float = 0.02, cwd: Path | None = None
 ) -> tuple[subprocess.CompletedProcess, float]:
     """Run ``cmd`` to the end; its result and its peak RSS (MiB, sampled every ``every_s``).
 
     VmHWM only grows, so the last sample before the exit is the peak up to then; growth
     in the final ``every_s`` seconds can be missed.
     """
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd)
     peak = 0.0
     while proc.poll() is None:
         now = peak_rss_mib(proc.pid)
