@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from api.testing.fixtures import POSTGRES_ENV  # noqa: E402
 from api.testing.helpers import Server, create_key, postgres_database, small_batch  # noqa: E402
+from benchmarks.memory import peak_rss_mib  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 FINAL = ("done", "failed", "cancelled")
@@ -92,14 +93,6 @@ def first_path(r: httpx.Response | str) -> str:
     errors = r.json().get("errors") or [{}]
     path = errors[0].get("path", "?")
     return f"422 at `{path}`" if path else "422 (the body)"
-
-
-def peak_rss_mb(pid: int) -> float:
-    """The process's peak resident memory so far (VmHWM), MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def batch(**changes: Any) -> dict[str, Any]:
@@ -171,11 +164,11 @@ def validate_sites(c: Client, n: int) -> str:
     raw = with_sites(n)
     assert c.server.process is not None
     pid = c.server.process.pid
-    peak = peak_rss_mb(pid)
+    peak = peak_rss_mib(pid)
     t = time.perf_counter()
     r = c.request("POST", "/v1/batches/validate", content=raw, headers=JSON)
     seconds = time.perf_counter() - t
-    grown = peak_rss_mb(pid) - peak
+    grown = peak_rss_mib(pid) - peak
     answer = status(r)
     if not isinstance(r, str) and r.status_code == 200:
         report = r.json()

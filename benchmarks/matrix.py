@@ -38,6 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.memory import peak_rss_mib  # noqa: E402
 from optimizer.network.matrix import build_router, road_matrices  # noqa: E402
 from optimizer.network.spec import RoadNetworkTravel  # noqa: E402
 from optimizer.network.synthetic import synthetic_large_network, write_roads  # noqa: E402
@@ -50,6 +51,17 @@ def _child(args: argparse.Namespace) -> None:
     work = Path(args.child)
     sites = json.loads((work / "sites.json").read_text())
     sites = [(s, x, y) for s, x, y in sites]
+    if args.method == "anchor-valhalla":
+        from benchmarks import matrix_valhalla as mv
+
+        skip = mv.available()
+        out = (
+            {"skipped": skip}
+            if skip
+            else mv.run_anchor(work, sites, args.valhalla_rows, args.valhalla_cm_sites)
+        )
+        print("\nRESULT " + json.dumps(out))
+        return
     if args.method.startswith("anchor-"):
         print("\nRESULT " + json.dumps(_anchor(args.method[7:], work, sites)))
         return
@@ -80,7 +92,7 @@ def _child(args: argparse.Namespace) -> None:
         h = network_hierarchy(cold.router().network, None)[1]
         out["ch_arcs"] = h.n_arcs
     np.savez(work / f"{args.method}.npz", km=cold.km, minutes=cold.minutes)
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    me = peak_rss_mib()
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     router = cold.router()
     out.update(
@@ -170,7 +182,7 @@ def _anchor(name: str, work: Path, sites: list) -> dict:
         "query_rows": rows,
         "cpu_s": cpu,
         "max_minutes_diff": float(np.abs(got[sample] - ref).max()),
-        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mib": peak_rss_mib(),
         "version": version,
     }
 
@@ -238,6 +250,18 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--nx-sources", type=int, default=20)
     ap.add_argument("--workers", default="auto", help="Dijkstra processes, or 'auto'")
+    ap.add_argument(
+        "--valhalla-rows",
+        type=int,
+        default=200,
+        help="Valhalla timedistancematrix: source rows measured (scaled to all)",
+    )
+    ap.add_argument(
+        "--valhalla-cm-sites",
+        type=int,
+        default=200,
+        help="Valhalla costmatrix: run on the first N sites only",
+    )
     ap.add_argument("--out", default="matrix", help="results file stem")
     ap.add_argument("--no-dijkstra", action="store_true", help="skip the scipy method")
     ap.add_argument("--no-write", action="store_true", help="print only")
@@ -273,8 +297,20 @@ def main() -> None:
 
         runs: dict[str, dict] = {}
         methods = ["ch"] + ([] if args.no_dijkstra else ["dijkstra"])
-        for name in [*methods, "anchor-pandana", "anchor-pyroutingkit"]:
-            cmd = [sys.executable, __file__, "--child", str(work), "--workers", args.workers]
+        anchors = ["anchor-pandana", "anchor-pyroutingkit", "anchor-valhalla"]
+        for name in [*methods, *anchors]:
+            cmd = [
+                sys.executable,
+                __file__,
+                "--child",
+                str(work),
+                "--workers",
+                args.workers,
+                "--valhalla-rows",
+                str(args.valhalla_rows),
+                "--valhalla-cm-sites",
+                str(args.valhalla_cm_sites),
+            ]
             wall = time.perf_counter()
             out = subprocess.run([*cmd, "--method", name], capture_output=True, text=True)
             if out.returncode != 0:
@@ -366,6 +402,9 @@ def _row(args, runs, base, agree, gen_s, load_before, load_after) -> dict:
                 f"{name}_max_minutes_diff": a["max_minutes_diff"],
             }
         )
+    from benchmarks.matrix_valhalla import row_fields
+
+    row.update(row_fields(runs.get("anchor-valhalla", {}), args.sites))
     row.update(
         nx_sources=base["nx_sources"],
         nx_per_source_s=round(base["nx_per_source_s"], 3),
@@ -473,6 +512,11 @@ def _markdown(r: dict, warnings: list[str], stem: str) -> str:
             (f"{name}: CPU seconds (build + measured query)", _fmt(r, f"{name}_cpu_s")),
             (f"{name}: peak RSS", _fmt(r, f"{name}_peak_rss_mib", " MiB")),
         ]
+    from benchmarks.matrix_valhalla import NOTE, markdown_rows
+
+    v_base, v_checks = markdown_rows(r, n)
+    base += v_base
+    v_note = f"\n{NOTE}\n" if "valhalla_version" in r else ""
     checks = [
         (
             f"ch vs networkx, {r['nx_sources']} sampled rows: max abs minutes",
@@ -503,6 +547,7 @@ def _markdown(r: dict, warnings: list[str], stem: str) -> str:
                     f"{r[name + '_max_minutes_diff']:.1e} min",
                 )
             )
+    checks += v_checks
 
     def table(rows):
         return "\n".join(f"| {a} | {b} |" for a, b in rows)
@@ -534,7 +579,9 @@ Machine: {r["nproc"]} cores **shared with other engineers**: 1-minute load avera
 {r["loadavg_before"]} before the run and {r["loadavg_after"]} after. Python {r["python"]},
 numba {r["numba"]}, scipy {r["scipy"]}, numpy {r["numpy"]}, networkx {r["networkx"]}.
 Wall times move with the others' load; CPU seconds much less so. Each method and anchor
-ran in its own process, one after the other, in this run.
+ran in its own process, one after the other, in this run. Peak RSS is each process's own
+high-water mark (VmHWM: a child's `ru_maxrss` starts at its parent's peak); the Dijkstra
+workers' figure is `ru_maxrss` of the forked workers.
 
 Network: `synthetic_large_network` (optimizer/network/synthetic.py), a ~1,900 km²
 jittered grid mesh with county/township/village classes and 1 % one-way lines, written
@@ -559,7 +606,7 @@ pandana and pyroutingkit compute minutes only (no km of the time-shortest path),
 the sites' nearest road nodes (no snapping onto lines, no access legs), with their own
 weights (pandana float, pyroutingkit integer 0.001 min). networkx: minutes only, its
 graph build not counted.
-
+{v_note}
 ## Agreement
 
 | check | value |
