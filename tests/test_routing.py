@@ -314,3 +314,29 @@ def test_distance_only_files_keep_the_classic_pipeline() -> None:
     if not path.exists():
         pytest.skip("no benchmark data")
     assert not solve.contested(compile_problem(read_instance(path, "solomon")))
+
+
+def test_above_ortools_size_the_native_search_contests_only_a_conservative_model(
+    monkeypatch,
+) -> None:
+    """Above OR-Tools' size PyVRP needs much of the limit for a first feasible solution
+    (1,000 stops, km + fixed: 33 of 60 s), so it keeps the time where its model is exact;
+    where shelf life makes its model conservative it may find none at all (tight shelf
+    lives: infeasible at 60 s, 196 orders unserved after the repair), and the native
+    search contests the time (every order served)."""
+    from optimizer.model import with_orders
+    from optimizer.routing import portfolio
+    from optimizer.routing.problem import compile_problem
+
+    county = generate_county(8, seed=3)
+    perishable = compile_problem(county)
+    parcels = compile_problem(
+        with_orders(county, [o for o in county.orders if o.kind == "delivery"])
+    )
+    assert perishable.has_shelf_life and not parcels.has_shelf_life
+    assert portfolio.contested(perishable) and portfolio.contested(parcels)  # small: both
+    monkeypatch.setattr(portfolio, "ORTOOLS_MAX_NODES", 4)  # as if above OR-Tools' size
+    assert portfolio.contested(perishable)
+    assert not portfolio.contested(parcels)
+    monkeypatch.setattr(portfolio, "SEARCH_NODES_MAX", 4)  # beyond the search's matrices
+    assert not portfolio.contested(perishable)

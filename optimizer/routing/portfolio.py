@@ -23,7 +23,7 @@ from optimizer.routing.fleet_use import ensure_min_used
 from optimizer.routing.native import solve_native
 from optimizer.routing.ortools_engine import solve_ortools
 from optimizer.routing.polish import exact_cost, polish
-from optimizer.routing.problem import MATRIX_NODES_MAX, RoutingProblem
+from optimizer.routing.problem import MATRIX_NODES_MAX, SEARCH_NODES_MAX, RoutingProblem
 from optimizer.routing.progress import Progress
 from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
 from optimizer.routing.search.repair import (
@@ -160,8 +160,11 @@ def run_engine(
             problem,
             time_limit_s * share,
             problem.batch.options.seed,
-            # Alone, PyVRP hands back the time it cannot use: the repair below has it.
-            feasible_by_s=time_limit_s * FEASIBLE_BY_SHARE if alone else None,
+            # Alone on a conservative model, PyVRP hands back the time it cannot use:
+            # the repair below has it.
+            feasible_by_s=(
+                time_limit_s * FEASIBLE_BY_SHARE if alone and problem.has_shelf_life else None
+            ),
         )
         if warm.status == "success":
             consider(warm)
@@ -221,9 +224,10 @@ REPAIR_SHARE = 0.1  # of the limit, to repair an engine's routes: for drivers' r
 # infeasible best beyond it (known only when the engines are done). Serving the orders
 # taken off, ejections included, is bounded
 REPAIR_MIN_S = 1.0
-FEASIBLE_BY_SHARE = 0.5  # of the limit: PyVRP alone with no feasible solution by then
-# stops, and repairing its best has the rest (1,000 stops, tight shelf lives: PyVRP's best
-# after 60 s still broke 481 rules, and a tenth of the limit to repair it left 198 orders)
+FEASIBLE_BY_SHARE = 0.75  # of the limit: PyVRP alone on a conservative model with no
+# feasible solution by then stops, and repairing its best has the rest (1,000 stops, tight
+# shelf lives: its best after 60 s still broke 481 rules; with km + fixed costs its first
+# feasible solution came at 33 s)
 PROBE_SHARE = 0.3  # of a contested engine run, for each of PyVRP and the native search
 # Where shelf life binds and OR-Tools' model fits, its exact model (from scratch) is a
 # third contestant: 25 % for each probe, the leader goes on for the rest. Measured at 60
@@ -242,7 +246,14 @@ def contested(problem: RoutingProblem) -> bool:
     leads, and the classic pipeline (PyVRP, then OR-Tools' exact model) stays."""
     fleet = problem.batch.fleet
     costed = priced_approximately(problem) or any(vt.fixed_cost > 0 for vt in fleet)
-    return costed and problem.n_nodes <= ORTOOLS_MAX_NODES  # segments hold node matrices
+    if problem.n_nodes <= ORTOOLS_MAX_NODES:
+        return costed
+    # Larger, PyVRP needs much of the limit for a first feasible solution (1,000 stops,
+    # km + fixed costs: 33 of 60 s), so a probe's share would leave it none; it contests
+    # the time only where its model is conservative (shelf life as deadlines), which can
+    # leave it with none at all (tight shelf lives: still infeasible at 60 s, when the
+    # native search, which holds shelf life exactly, served every order).
+    return costed and problem.has_shelf_life and problem.n_nodes <= SEARCH_NODES_MAX
 
 
 def _contest(
@@ -257,8 +268,10 @@ def _contest(
     is ahead on this batch, measured, not to a share tuned on one generator."""
     started = time.perf_counter()
     seed = problem.batch.options.seed
-    exact = problem.has_shelf_life and time_limit_s * PROBE_SHARE_EXACT > 2 * _ortools_build_s(
-        problem
+    exact = (
+        problem.has_shelf_life
+        and problem.n_nodes <= ORTOOLS_MAX_NODES
+        and time_limit_s * PROBE_SHARE_EXACT > 2 * _ortools_build_s(problem)
     )
     probe = time_limit_s * (PROBE_SHARE_EXACT if exact else PROBE_SHARE)
 

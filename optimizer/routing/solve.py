@@ -33,7 +33,7 @@ from optimizer.routing.portfolio import (
     priced_approximately,
     run_engine,
 )
-from optimizer.routing.problem import RoutingProblem, compile_problem
+from optimizer.routing.problem import SEARCH_NODES_MAX, RoutingProblem, compile_problem
 from optimizer.routing.progress import PartsProgress, Progress, shifted
 from optimizer.routing.pyvrp_engine import unsupported
 from optimizer.routing.rest import plan_rest
@@ -314,7 +314,7 @@ def _left(seconds: float, end: float) -> float:
 def _polishes(problem: RoutingProblem) -> bool:
     """Polish when the engines price the cost approximately and the node matrices are
     affordable."""
-    return priced_approximately(problem) and problem.n_nodes <= ORTOOLS_MAX_NODES
+    return priced_approximately(problem) and problem.n_nodes <= SEARCH_NODES_MAX
 
 
 BORDER_SHARE = 0.1  # of the time limit of a batch planned in parts, for cross-border moves
