@@ -39,6 +39,7 @@ from optimizer.replan.handover import down_site, handover_minutes, handovers
 from optimizer.replan.roads import closed_travel, road_problems
 from optimizer.replan.state import Position, positions
 from optimizer.routing.breaks import carried_over
+from optimizer.validate import Changed
 
 CLOSED_LEG_MIN = 1e5  # a closed leg: longer than any shift, so no route can drive it
 MAX_SHARE_USED = 0.999999  # min_freshness must stay below 1: spoiled goods stay unservable
@@ -104,6 +105,14 @@ class Residual:
     down: dict[str, float] = field(default_factory=dict)  # downed vehicle -> when
     done: set[str] = field(default_factory=set)
     refused_cancel: dict[str, str] = field(default_factory=dict)  # order -> done|on_board
+    closed: TravelMatrices | None = None  # the day's matrices without the closed roads
+
+    def after_now(self) -> Changed | None:
+        """The travel of the legs driven after now, where roads closed: every leg after a
+        truck's locked stops (for drawing them on the roads left open)."""
+        if self.closed is None:
+            return None
+        return Changed(self.closed, {v: len(p.locked) for v, p in self.positions.items()})
 
 
 def event_problems(batch: Batch, plan: Plan, events: Events) -> list[tuple[str, str]]:
@@ -419,4 +428,5 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
         down=down,
         done=done,
         refused_cancel=refused,
+        closed=closed,
     )
