@@ -55,7 +55,7 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> tuple[Batch, Plan]:
                 for s in ("A", "B")
             ],
             "fleet": [
-                {"id": "van", "count": 1, "capacity_kg": 1000, "capacity_m3": 10},
+                {"id": "van", "count": 2, "capacity_kg": 1000, "capacity_m3": 10},
             ],
         }
     )
@@ -95,6 +95,26 @@ def test_a_leg_rerouted_around_a_closed_road_is_drawn_around_it(
     first, second = (A, B) if stops[1] == "A" else (B, A)
     at = [min(range(len(coords)), key=lambda k, p=p: _dist(coords[k], p)) for p in (first, second)]
     assert any(_dist(c, H) < 1e-5 for c in coords[at[0] : at[1]])
+
+
+def test_a_rescue_after_a_breakdown_is_drawn_on_the_roads(
+    day: tuple[Batch, Plan], tmp_path: Path
+) -> None:
+    """The goods of a truck down at its first village wait at a copy of that site; the
+    truck fetching them drives on to the other village along the roads (past the bend),
+    not in a straight line."""
+    batch, plan = day
+    (route,) = plan.routes
+    now = route.stops[1].departure + 1
+    events = Events.model_validate({"now": now, "vehicle_down": [{"vehicle": route.vehicle}]})
+    result = replan(batch, plan, events, time_limit_s=0.5)
+    assert validate_replan(batch, plan, events, result.plan, result.day) == []
+    assert any(s.id.startswith("down:") for s in result.day.sites)
+    assert result.residual.day_travel.road is not None
+    assert len(result.plan.routes) == 2 and all(o.served for o in result.plan.orders)
+    write_replan(tmp_path, result, "en", report=False)
+    drawn = json.loads((tmp_path / "plan.geojson").read_text(encoding="utf-8"))
+    assert _near_bend(drawn)
 
 
 def _dist(p: tuple[float, float], q: tuple[float, float]) -> float:

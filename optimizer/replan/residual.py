@@ -143,16 +143,6 @@ def event_problems(batch: Batch, plan: Plan, events: Events) -> list[tuple[str, 
     return errors
 
 
-def with_copies(tm: TravelMatrices, copies: dict[str, str]) -> TravelMatrices:
-    """``tm`` with more sites, each a copy of an existing one (same place: 0 between)."""
-    if not copies:
-        return tm
-    index = tm.index()
-    take = np.array([*range(len(tm.site_ids)), *(index[s] for s in copies.values())])
-    ids = [*tm.site_ids, *copies]
-    return TravelMatrices(ids, tm.km[np.ix_(take, take)], tm.minutes[np.ix_(take, take)])
-
-
 def with_closures(
     tm: TravelMatrices, closed: list[tuple[str, str]], stands_at: dict[str, str]
 ) -> TravelMatrices:
@@ -203,7 +193,7 @@ def _day(
                     "lat": at.lat,
                 }
             )
-    day_travel = with_copies(base, copies)
+    day_travel = base.with_copies(copies)
     if copies and isinstance(batch.travel, MatrixTravel):  # the others place sites themselves
         data["travel"] = _matrix(day_travel)
     return _validated(data, len(events.add_orders)), day_travel, refused
@@ -413,7 +403,7 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
     stands_at = {s.id: s.id for s in day.sites} | copies
     stands_at |= {down_site(v): pos[v].site for v in transshipped.values()}
     ahead = closed if closed is not None else day_travel  # every residual leg is after now
-    travel = with_closures(with_copies(ahead, copies), list(events.closed_pairs()), stands_at)
+    travel = with_closures(ahead.with_copies(copies), list(events.closed_pairs()), stands_at)
     data["travel"] = _matrix(travel)
     return Residual(
         day=day,
