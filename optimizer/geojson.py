@@ -7,7 +7,8 @@ from typing import Any
 
 from optimizer.model import Batch, format_clock
 from optimizer.network import TravelMatrices
-from optimizer.plan import Plan, Stop
+from optimizer.plan import Plan, Route
+from optimizer.validate import Changed
 
 
 def batch_datum(batch: Batch) -> str:
@@ -16,11 +17,18 @@ def batch_datum(batch: Batch) -> str:
     return getattr(batch.travel, "coords", "wgs84")
 
 
-def plan_geojson(batch: Batch, plan: Plan, travel: TravelMatrices | None = None) -> dict[str, Any]:
+def plan_geojson(
+    batch: Batch,
+    plan: Plan,
+    travel: TravelMatrices | None = None,
+    after: Changed | None = None,
+) -> dict[str, Any]:
     """FeatureCollection of sites (with the orders served there) and one line per route.
 
     With road travel (``travel.road``) each route follows the roads of its legs;
-    otherwise it joins its stops with straight segments. Everything is in the batch's
+    otherwise it joins its stops with straight segments. ``after``: travel that changed
+    during the day (a re-plan's closed roads): the legs it covers follow its roads, so a
+    leg re-routed around a closed road is drawn around it. Everything is in the batch's
     datum (``batch_datum``): road legs of a GCJ-02 batch are converted from the roads'
     WGS-84, so a line starts and ends where its sites are.
     """
@@ -43,11 +51,11 @@ def plan_geojson(batch: Batch, plan: Plan, travel: TravelMatrices | None = None)
                 },
             }
         )
-    road_legs = _road_legs(plan, travel, batch_datum(batch))
+    road_legs = _road_legs(plan, travel, after, batch_datum(batch))
     for route in plan.routes:
         coords = [[sites[s.site].lon, sites[s.site].lat] for s in route.stops]
         if road_legs:
-            coords = _along_roads(route.stops, road_legs) or coords
+            coords = _along_roads(route, road_legs, after) or coords
         features.append(
             {
                 "type": "Feature",
@@ -67,27 +75,37 @@ def plan_geojson(batch: Batch, plan: Plan, travel: TravelMatrices | None = None)
     return {"type": "FeatureCollection", "features": features}
 
 
+Leg = tuple[str, str, bool]  # from site, to site, whether ``after`` covers it
+
+
+def _legs(route: Route, after: Changed | None) -> list[Leg]:
+    """The route's legs between two different sites."""
+    return [
+        (a.site, b.site, after is not None and after.covers(route.vehicle, i))
+        for i, (a, b) in enumerate(pairwise(route.stops), start=1)
+        if a.site != b.site
+    ]
+
+
 def _road_legs(
-    plan: Plan, travel: TravelMatrices | None, datum: str
-) -> dict[tuple[str, str], list]:
-    """Road polyline of every distinct leg of the plan, drawn in one batch, in ``datum``."""
-    if travel is None or travel.road is None:
-        return {}
-    pairs = sorted(
-        {
-            (a.site, b.site)
-            for r in plan.routes
-            for a, b in zip(r.stops, r.stops[1:], strict=False)
-            if a.site != b.site
-        }
-    )
-    lines = travel.road.route_lonlat(pairs, coords=datum) if pairs else []
-    return {pair: line.tolist() for pair, line in zip(pairs, lines, strict=True)}
+    plan: Plan, travel: TravelMatrices | None, after: Changed | None, datum: str
+) -> dict[Leg, list]:
+    """Road polyline of every distinct leg of the plan, in ``datum``: on ``after``'s roads
+    for the legs it covers, else on ``travel``'s; one batch per road network."""
+    legs = sorted({leg for r in plan.routes for leg in _legs(r, after)})
+    out: dict[Leg, list] = {}
+    for changed, tm in ((False, travel), (True, after.travel if after else None)):
+        mine = [leg for leg in legs if leg[2] == changed]
+        if tm is None or tm.road is None or not mine:
+            continue
+        lines = tm.road.route_lonlat([leg[:2] for leg in mine], coords=datum)
+        out |= {leg: line.tolist() for leg, line in zip(mine, lines, strict=True)}
+    return out
 
 
-def _along_roads(stops: list[Stop], legs: dict[tuple[str, str], list]) -> list:
+def _along_roads(route: Route, legs: dict[Leg, list], after: Changed | None) -> list:
     coords: list = []
-    for a, b in pairwise(stops):
-        line = legs.get((a.site, b.site), [])
+    for leg in _legs(route, after):
+        line = legs.get(leg, [])
         coords.extend(line[1:] if coords and line else line)
     return coords

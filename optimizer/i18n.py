@@ -412,6 +412,29 @@ _EN: dict[str, str] = {
     "reason.no_time_in_fleet.duration": (
         "a direct trip takes {minutes:.0f} min, over the {vehicle} limit of {limit:g} min"
     ),
+    "reason.window_unreachable.origin_rests": (
+        "with its driver's rests ({rest:g} min after at most {drive:g} min of driving), a "
+        "{vehicle} leaving {start} at shift start ({shift_start}) cannot reach {site} before "
+        "its last window closes ({closes})"
+    ),
+    "reason.window_unreachable.destination_rests": (
+        "with its driver's rests ({rest:g} min after at most {drive:g} min of driving), a "
+        "{vehicle} cannot reach {site} before it closes or its cut-off (service must start "
+        "by {closes})"
+    ),
+    "reason.no_time_in_fleet.shift_rests": (
+        "with its driver's rests ({rest:g} min after at most {drive:g} min of driving), a "
+        "{vehicle} would be back at {time}, after its shift ends ({shift_end})"
+    ),
+    "reason.no_time_in_fleet.duration_rests": (
+        "with its driver's rests ({rest:g} min after at most {drive:g} min of driving), a "
+        "direct trip takes {minutes:.0f} min, over the {vehicle} limit of {limit:g} min"
+    ),
+    "reason.shelf_life_unreachable.rests": (
+        "with its driver's rests ({rest:g} min after at most {drive:g} min of driving), even "
+        "a direct trip by {vehicle} arrives with {left:.0%} shelf life left, below "
+        "min_freshness {min:.0%}"
+    ),
     "reason.too_far": "a direct trip drives {km:.1f} km, over the {vehicle} limit of {limit:g} km",
     "reason.shelf_life_unreachable": (
         "even a direct trip by {vehicle} arrives with {left:.0%} shelf life left, below "
@@ -1387,6 +1410,26 @@ _ZH: dict[str, str] = {
     "reason.no_time_in_fleet.shift": "{vehicle} 最早 {time} 才能收车，晚于下班时间 {shift_end}",
     "reason.no_time_in_fleet.duration": (
         "单独跑一趟也需 {minutes:.0f} 分钟，超过 {vehicle} 的最长出车时间 {limit:g} 分钟"
+    ),
+    "reason.window_unreachable.origin_rests": (
+        "计入司机休息（连续驾驶最多 {drive:g} 分钟后休息 {rest:g} 分钟），{vehicle} "
+        "{shift_start} 从 {start} 出车，无法在 {site} 最晚作业时间 {closes} 前到达"
+    ),
+    "reason.window_unreachable.destination_rests": (
+        "计入司机休息（连续驾驶最多 {drive:g} 分钟后休息 {rest:g} 分钟），{vehicle} "
+        "无法在 {site} 停止作业或截单前到达（最晚须在 {closes} 开始卸货）"
+    ),
+    "reason.no_time_in_fleet.shift_rests": (
+        "计入司机休息（连续驾驶最多 {drive:g} 分钟后休息 {rest:g} 分钟），{vehicle} "
+        "最早 {time} 才能收车，晚于下班时间 {shift_end}"
+    ),
+    "reason.no_time_in_fleet.duration_rests": (
+        "计入司机休息（连续驾驶最多 {drive:g} 分钟后休息 {rest:g} 分钟），单独跑一趟也需 "
+        "{minutes:.0f} 分钟，超过 {vehicle} 的最长出车时间 {limit:g} 分钟"
+    ),
+    "reason.shelf_life_unreachable.rests": (
+        "计入司机休息（连续驾驶最多 {drive:g} 分钟后休息 {rest:g} 分钟），即使由 {vehicle} "
+        "直达，到达时剩余保鲜期也只有 {left:.0%}，低于要求的 {min:.0%}"
     ),
     "reason.too_far": (
         "单独跑一趟也要行驶 {km:.1f} 公里，超过 {vehicle} 的里程上限 {limit:g} 公里"

@@ -102,6 +102,10 @@ class Changed:
     def _index(self) -> dict[str, int]:
         return self.travel.index()
 
+    def covers(self, vehicle: str, stop: int) -> bool:
+        """Whether the leg into ``stop`` (1, 2, …) of ``vehicle``'s route takes ``travel``."""
+        return stop >= self.first.get(vehicle, 1)
+
     def leg(self, a: str, b: str) -> tuple[float, float] | None:
         i, j = self._index.get(a), self._index.get(b)
         if i is None or j is None:
@@ -131,11 +135,10 @@ class _Context:
         """km and minutes of each leg of ``route`` (into stop 1, 2, …): the batch's, or
         ``after``'s from the stop it names for the route's vehicle on."""
         out = []
-        first = self.after.first.get(route.vehicle, 1) if self.after is not None else None
+        after = self.after
         for i, (a, b) in enumerate(itertools.pairwise(route.stops), start=1):
-            if first is not None and i >= first:
-                assert self.after is not None
-                out.append(self.after.leg(a.site, b.site))
+            if after is not None and after.covers(route.vehicle, i):
+                out.append(after.leg(a.site, b.site))
             else:
                 out.append(self.leg(a.site, b.site))
         return out

@@ -56,13 +56,14 @@ def test_closed_road_is_driven_around(roads_day: tuple[Batch, Plan]) -> None:
     sites = [(s.id, s.lon, s.lat) for s in batch.sites]
     for a, b in _legs_after(plan, now):  # the first leg whose road can be closed
         try:
-            km, minutes = closed_road_matrices(
+            closed = closed_road_matrices(
                 sites,
                 batch.travel,
                 [Closure(*((batch.sites_by_id[x].lon, batch.sites_by_id[x].lat) for x in (a, b)))],
             )
         except Exception:  # no direct road between them, or closing it cuts a site off
             continue
+        km, minutes = closed.km, closed.minutes
         if minutes[index[a], index[b]] > base.minutes[index[a], index[b]] + 1:
             break
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,32 @@ class TravelMatrices:
     @property
     def warnings(self) -> list[str]:
         return list(self.road.warnings) if self.road is not None else []
+
+    def with_copies(self, copies: dict[str, str]) -> TravelMatrices:
+        """These matrices with more sites, each (key) a copy of an existing one (value):
+        same place, 0 between. A road network's copies are placed on the roads too, so
+        legs to them are drawn (their router is built anew when first used)."""
+        if not copies:
+            return self
+        index = self.index()
+        take = np.array([*range(len(self.site_ids)), *(index[s] for s in copies.values())])
+        ids = [*self.site_ids, *copies]
+        km, minutes = self.km[np.ix_(take, take)], self.minutes[np.ix_(take, take)]
+        road = self.road
+        if road is not None and [s[0] for s in road.sites] == self.site_ids:
+            sites = [*road.sites, *((c, *road.sites[index[o]][1:]) for c, o in copies.items())]
+            road = replace(
+                road,
+                site_ids=ids,
+                km=km,
+                minutes=minutes,
+                access_km=road.access_km[take],
+                sites=sites,
+                _router=None,
+            )
+        else:
+            road = None
+        return TravelMatrices(ids, km, minutes, road)
 
 
 _GIVEN: ContextVar[tuple[Batch, TravelMatrices] | None] = ContextVar("given_travel", default=None)

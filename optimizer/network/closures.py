@@ -18,7 +18,7 @@ import numpy as np
 from optimizer.errors import Said
 from optimizer.network import cache
 from optimizer.network.errors import RoadNetworkError
-from optimizer.network.matrix import ch_matrices, load_network, site_xy
+from optimizer.network.matrix import RoadMatrices, ch_matrices, load_network, site_xy
 from optimizer.network.roads import RoadNetwork, resolve_path
 from optimizer.network.spec import RoadNetworkTravel
 
@@ -93,17 +93,33 @@ def closed_road_matrices(
     spec: RoadNetworkTravel,
     closures: list[Closure],
     base_dir: Path | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Door-to-door (km, minutes) between ``sites`` on the network without the closed
-    roads (``RoadNetworkError`` as ``closed_network``, or when a site is cut off)."""
+) -> RoadMatrices:
+    """Door-to-door km and minutes between ``sites`` on the network without the closed
+    roads (``RoadNetworkError`` as ``closed_network``, or when a site is cut off). Its
+    ``route_lonlat`` draws legs on that network too, so a leg re-routed around a closed
+    road is drawn around it."""
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     network = load_network(spec, base)
     net, found = closed_network(network, closures, spec)
     path = resolve_path(spec.path, base)
     key = cache.cache_key(path, spec, sites, f"ch-closed:{sorted(found)}")
     hit = cache.load_entry(key)
-    if hit is not None:
-        return hit["km"], hit["minutes"]
-    km, minutes, *_ = ch_matrices(sites, spec, base, None, {}, network=net)
-    cache.save_entry(key, {"km": km, "minutes": minutes})
-    return km, minutes
+    common = {"spec": spec, "base_dir": base, "sites": list(sites), "_network": net}
+    ids = [s[0] for s in sites]
+    cached = hit is not None and "access_km" in hit
+    if hit is not None and cached:
+        km, minutes, access_km = hit["km"], hit["minutes"], hit["access_km"]
+    else:
+        km, minutes, snapped, *_ = ch_matrices(sites, spec, base, None, {}, network=net)
+        access_km = snapped.access_km
+        cache.save_entry(key, {"km": km, "minutes": minutes, "access_km": access_km})
+    return RoadMatrices(
+        site_ids=ids,
+        km=km,
+        minutes=minutes,
+        warnings=[],  # the day's matrices say them already
+        far_sites=[],
+        access_km=access_km,
+        from_cache=cached,
+        **common,
+    )

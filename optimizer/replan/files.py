@@ -36,6 +36,7 @@ def write_replan(out_dir: Path, result: Replanned, lang: str, report: bool = Tru
         result.plan,
         out_dir,
         travel=result.residual.day_travel,
+        after=result.residual.after_now(),
         report=report,
         lang=lang,
         changes=result.changes,

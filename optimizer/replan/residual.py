@@ -39,6 +39,7 @@ from optimizer.replan.handover import down_site, handover_minutes, handovers
 from optimizer.replan.roads import closed_travel, road_problems
 from optimizer.replan.state import Position, positions
 from optimizer.routing.breaks import carried_over
+from optimizer.validate import Changed
 
 CLOSED_LEG_MIN = 1e5  # a closed leg: longer than any shift, so no route can drive it
 MAX_SHARE_USED = 0.999999  # min_freshness must stay below 1: spoiled goods stay unservable
@@ -104,6 +105,14 @@ class Residual:
     down: dict[str, float] = field(default_factory=dict)  # downed vehicle -> when
     done: set[str] = field(default_factory=set)
     refused_cancel: dict[str, str] = field(default_factory=dict)  # order -> done|on_board
+    closed: TravelMatrices | None = None  # the day's matrices without the closed roads
+
+    def after_now(self) -> Changed | None:
+        """The travel of the legs driven after now, where roads closed: every leg after a
+        truck's locked stops (for drawing them on the roads left open)."""
+        if self.closed is None:
+            return None
+        return Changed(self.closed, {v: len(p.locked) for v, p in self.positions.items()})
 
 
 def event_problems(batch: Batch, plan: Plan, events: Events) -> list[tuple[str, str]]:
@@ -132,16 +141,6 @@ def event_problems(batch: Batch, plan: Plan, events: Events) -> list[tuple[str, 
         if route.vehicle not in known:
             errors.append((f"plan.routes[{i}].vehicle", Said("replan.err.route", id=route.vehicle)))
     return errors
-
-
-def with_copies(tm: TravelMatrices, copies: dict[str, str]) -> TravelMatrices:
-    """``tm`` with more sites, each a copy of an existing one (same place: 0 between)."""
-    if not copies:
-        return tm
-    index = tm.index()
-    take = np.array([*range(len(tm.site_ids)), *(index[s] for s in copies.values())])
-    ids = [*tm.site_ids, *copies]
-    return TravelMatrices(ids, tm.km[np.ix_(take, take)], tm.minutes[np.ix_(take, take)])
 
 
 def with_closures(
@@ -194,7 +193,7 @@ def _day(
                     "lat": at.lat,
                 }
             )
-    day_travel = with_copies(base, copies)
+    day_travel = base.with_copies(copies)
     if copies and isinstance(batch.travel, MatrixTravel):  # the others place sites themselves
         data["travel"] = _matrix(day_travel)
     return _validated(data, len(events.add_orders)), day_travel, refused
@@ -404,7 +403,7 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
     stands_at = {s.id: s.id for s in day.sites} | copies
     stands_at |= {down_site(v): pos[v].site for v in transshipped.values()}
     ahead = closed if closed is not None else day_travel  # every residual leg is after now
-    travel = with_closures(with_copies(ahead, copies), list(events.closed_pairs()), stands_at)
+    travel = with_closures(ahead.with_copies(copies), list(events.closed_pairs()), stands_at)
     data["travel"] = _matrix(travel)
     return Residual(
         day=day,
@@ -419,4 +418,5 @@ def build_residual(batch: Batch, plan: Plan, events: Events) -> Residual:
         down=down,
         done=done,
         refused_cancel=refused,
+        closed=closed,
     )

@@ -43,18 +43,19 @@ def _closures(batch: Batch, events: Events) -> tuple[list[int], list[Closure]]:
 
 
 def closed_travel(batch: Batch, sites: list[Site], events: Events) -> TravelMatrices | None:
-    """Matrices over ``sites`` on ``batch``'s road network without the closed roads; None
-    when no road is closed. ``RoadNetworkError`` naming the closure as ``path`` when a
-    road cannot be found or a site is cut off."""
+    """Matrices over ``sites`` on ``batch``'s road network without the closed roads (its
+    ``road`` draws legs on that network); None when no road is closed.
+    ``RoadNetworkError`` naming the closure as ``path`` when a road cannot be found or a
+    site is cut off."""
     index, closures = _closures(batch, events)
     if not closures:
         return None
     assert isinstance(batch.travel, RoadNetworkTravel)
     points = [(s.id, s.lon, s.lat) for s in sites]
     try:
-        km, minutes = closed_road_matrices(points, batch.travel, closures)
+        road = closed_road_matrices(points, batch.travel, closures)
     except RoadNetworkError as e:
         which = index[getattr(e, "index", 0)]
         e.path = f"road_closed[{which}].road"  # type: ignore[attr-defined]
         raise
-    return TravelMatrices([s.id for s in sites], km, minutes)
+    return TravelMatrices(road.site_ids, road.km, road.minutes, road)

@@ -4,6 +4,11 @@ The trip runs start site → origin → destination → end site at the earliest
 windows allow. The pre-solve check reports an order that fails for every vehicle type
 allowed to carry it; PyVRP's model asks the same question with the deadlines that
 imply the shelf-life limit, to decide whether such an order can be required.
+
+With the vehicle type's rest rules the trip is timed again with the driver's rests
+placed as every route's are (``timing.schedule``, ``breaks.Driver``): rests only delay,
+so a trip that fails without them fails with them for the same reason, and one that
+fails only with them says so (the ``*_rests`` variants, naming the rules).
 """
 
 from __future__ import annotations
@@ -11,10 +16,13 @@ from __future__ import annotations
 import math
 
 from optimizer.freshness import used_minutes
-from optimizer.model import VehicleType, format_clock
+from optimizer.model import RestRules, VehicleType, format_clock
 from optimizer.reasons import Reason
 from optimizer.routing.engines import FRESHNESS_MARGIN_MIN
 from optimizer.routing.problem import RoutingProblem, Vehicle
+from optimizer.routing.timing import schedule, tighten
+
+EPS = 1e-9
 
 
 def _earliest(windows: list[tuple[float, float]], t: float, by: float) -> float | None:
@@ -39,7 +47,18 @@ def direct_trip(
     arrive_by: float = math.inf,
 ) -> Reason | None:
     """None when ``vehicle`` can serve order k alone (loading by ``load_by`` and
-    unloading by ``arrive_by`` when given), else why not (clock times as HH:MM)."""
+    unloading by ``arrive_by`` when given), its driver's rests included, else why not
+    (clock times as HH:MM)."""
+    reason = _unrested(problem, k, vehicle, load_by, arrive_by)
+    if reason is not None or vehicle.type.rest_rules is None:
+        return reason
+    return _rested(problem, k, vehicle, load_by, arrive_by)
+
+
+def _unrested(
+    problem: RoutingProblem, k: int, vehicle: Vehicle, load_by: float, arrive_by: float
+) -> Reason | None:
+    """``direct_trip`` without the driver's rests."""
     p = problem
     vt: VehicleType = vehicle.type
     order = p.orders[k]
@@ -123,6 +142,67 @@ def direct_trip(
                 },
             )
     return None
+
+
+def _rested(
+    problem: RoutingProblem, k: int, vehicle: Vehicle, load_by: float, arrive_by: float
+) -> Reason | None:
+    """``direct_trip`` timed with the driver's rests, for a trip that is fine without:
+    the windows (and deadlines), the shift, the working day and the shelf life."""
+    p = problem
+    vt = vehicle.type
+    rules = vt.rest_rules
+    assert rules is not None
+    load, unload = (int(n) for n in p.pairs[k])
+    nodes = [vehicle.start_node, load, unload, vehicle.end_node]
+    minutes = p.node_view("minutes")
+    site_ids = p.travel.site_ids
+    origin, dest = p.node_site[load], p.node_site[unload]
+    rests = _rules_params(rules)
+    times = schedule(p, minutes, vt.shift_start, nodes, rules)
+    if times is None or times[1] > load_by + EPS or times[2] > arrive_by + EPS:
+        head = schedule(p, minutes, vt.shift_start, nodes[:2], rules)
+        if head is None or head[1] > load_by + EPS:
+            return _window(
+                "origin_rests",
+                vehicle=vt.id,
+                start=site_ids[p.node_site[vehicle.start_node]],
+                shift_start=format_clock(vt.shift_start),
+                site=site_ids[origin],
+                closes=format_clock(min(p.node_windows[load][-1][1], load_by)),
+                **rests,
+            )
+        return _window(
+            "destination_rests",
+            vehicle=vt.id,
+            site=site_ids[dest],
+            closes=format_clock(min(p.node_windows[unload][-1][1], arrive_by)),
+            **rests,
+        )
+    times = tighten(p, minutes, times, nodes, rules)
+    end, began = times[-1], times[0]
+    if end > vt.shift_end + EPS:
+        params = {"vehicle": vt.id, "time": format_clock(end)}
+        params["shift_end"] = format_clock(vt.shift_end)
+        return Reason(code="no_time_in_fleet", variant="shift_rests", params=params | rests)
+    if end - began > vt.max_duration_min + EPS:
+        params = {"vehicle": vt.id, "minutes": end - began, "limit": vt.max_duration_min}
+        return Reason(code="no_time_in_fleet", variant="duration_rests", params=params | rests)
+    rule = p.freshness[k]
+    if rule is not None:
+        order = p.orders[k]
+        loaded = times[1] + float(p.node_service[load])  # rests after loading count
+        used = used_minutes(order, p.batch, vt, loaded, times[2])
+        if used > rule.budget - FRESHNESS_MARGIN_MIN:
+            life = rule.budget / (1.0 - order.min_freshness)
+            params = {"vehicle": vt.id, "left": 1.0 - used / life, "min": order.min_freshness}
+            return Reason(code="shelf_life_unreachable", variant="rests", params=params | rests)
+    return None
+
+
+def _rules_params(rules: RestRules) -> dict[str, str | float]:
+    """What the ``*_rests`` texts say of the rules: the longest driving, the rest."""
+    return {"drive": rules.max_driving_min, "rest": rules.min_rest_min}
 
 
 def why_not_alone(

@@ -15,6 +15,7 @@ from optimizer.report import write_reports
 
 if TYPE_CHECKING:
     from optimizer.replan.changes import Changes
+    from optimizer.validate import Changed
 
 
 def _write_once(path: Path, text: str) -> None:
@@ -34,14 +35,16 @@ def write_plan_files(
     lang: str = "zh-CN",
     tiles: str | None = None,
     changes: Changes | None = None,
+    after: Changed | None = None,
 ) -> list[Path]:
     """Write plan.json, plan.geojson and (``report``) the reports to ``out_dir``; the
     paths written. ``travel``: the batch's matrices when already built (road legs);
-    ``changes``: a re-plan's, marked on the run sheets."""
+    ``changes``: a re-plan's, marked on the run sheets; ``after``: a re-plan's closed
+    roads, which the legs after now are drawn around."""
     travel = travel if travel is not None else travel_matrices(batch)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_once(out_dir / "plan.json", plan.model_dump_json(indent=2, by_alias=True) + "\n")
-    geojson = plan_geojson(batch, plan, travel)
+    geojson = plan_geojson(batch, plan, travel, after)
     _write_once(out_dir / "plan.geojson", json.dumps(geojson, ensure_ascii=False) + "\n")
     written = [out_dir / "plan.json", out_dir / "plan.geojson"]
     if report:
