@@ -14,7 +14,6 @@ left as they are.
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import replace
 
 from optimizer.model import with_fleet
@@ -74,10 +73,6 @@ def routes_repaired(
     for k in broken:
         search._set(k, *_trimmed(search, search.routes[k]))
     serve_unserved(search, deadline, eject=True)
-    if search._stranded() and time.perf_counter() < deadline:
-        # Orders that fit nowhere yet: the search reshapes the routes (emptying routes,
-        # relocating, ruin and recreate) and tries them again as the routes change.
-        search.run(deadline, problem.batch.options.seed)
     return EngineResult(search.serving(), result.objective, result.status, result.seconds)
 
 
