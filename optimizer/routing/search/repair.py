@@ -19,7 +19,7 @@ from dataclasses import replace
 from optimizer.model import with_fleet
 from optimizer.routing.assemble import assemble_route
 from optimizer.routing.engines import EngineResult, EngineRoute
-from optimizer.routing.problem import LOAD, MATRIX_NODES_MAX, UNLOAD, RoutingProblem
+from optimizer.routing.problem import LOAD, SEARCH_NODES_MAX, UNLOAD, RoutingProblem
 from optimizer.routing.search.exchange import Exchange
 from optimizer.routing.search.serve import serve_unserved
 from optimizer.validate import RouteValidator
@@ -68,7 +68,7 @@ def routes_repaired(
     ]
     if not broken:
         return result
-    lazy = problem.n_nodes > MATRIX_NODES_MAX  # read node matrices on demand
+    lazy = problem.n_nodes > SEARCH_NODES_MAX  # as the contest and polishing: on demand above
     search = Exchange(problem, list(result.routes), lazy=lazy)  # route k is search's k
     for k in broken:
         search._set(k, *_trimmed(search, search.routes[k]))
