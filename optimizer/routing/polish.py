@@ -75,7 +75,7 @@ def polish(
         return Polished(result, cost, cost, 0, time.perf_counter() - started)
     best, moves = first, 0
     search = search if search is not None else Exchange(problem, routes)
-    exchanged = search.run(started + seconds * CROSS_SHARE, seed)
+    exchanged = search.run(started + seconds * CROSS_SHARE, seed, kicks=True)
     if exchanged.moves:
         plan = validated_plan(problem, exchanged.routes)  # the whole plan has the last word
         if plan is not None and plan_score(plan) < plan_score(best) - MIN_GAIN_CNY:

@@ -40,6 +40,7 @@ from optimizer.model import VehicleType
 from optimizer.routing.assemble import assemble_route
 from optimizer.routing.engines import EngineRoute
 from optimizer.routing.problem import LOAD, UNLOAD, NodeView, RoutingProblem
+from optimizer.routing.search import MIN_GAIN_CNY
 from optimizer.routing.search.segments import SegmentData, insertion_costs, visit_costs
 from optimizer.routing.timing import schedule, tighten
 from optimizer.validate import RouteValidator
@@ -49,6 +50,9 @@ TAIL_SHARE = 0.1  # of the large-neighbourhood attempts that are 2-opt* tail exc
 SWAP_SHARE = 0.3  # ... that are SWAP* attempts (the rest: ruin and recreate)
 RUIN_PATIENCE = 1000  # ruin-and-recreate attempts in a row without a saving before stopping
 RESERVE_EVERY = 200  # large-neighbourhood attempts between tries to serve stranded orders
+KICK_SHARE = 0.15  # of the orders on routes, taken off together to leave a local optimum
+KICK_MIN = 2 * 8  # ... at least (twice ruin and recreate's largest)
+KICK_PATIENCE = 300  # attempts without a saving after a kick before the next one
 SCREEN_SLACK = 0.02  # a route estimated this much over its cost limit is not checked
 
 
@@ -503,10 +507,15 @@ class Exchange:
         self._seg_costs = {}
         return False
 
-    def run(self, deadline: float, seed: int = 0) -> Exchanged:
+    def run(self, deadline: float, seed: int = 0, *, kicks: bool = False) -> Exchanged:
         """Serve what the engine left out, empty routes (fewest orders first) and
         relocate orders until neither saves; then ruin and recreate, 2-opt* and SWAP*
-        until the clock runs out or a long run of attempts saves nothing."""
+        until the clock runs out or a long run of attempts saves nothing.
+
+        ``kicks``: a search that converged before ``deadline`` goes on from the best
+        routes so far with a large neighbourhood (``KICK_SHARE`` of the orders) ruined and
+        recreated whatever it costs, then descends again (iterated local search); the
+        best routes found are kept. Without, the time left is handed back."""
         # The operators change this state; they import it, so they are imported here.
         from optimizer.routing.search.eliminate import empty_route
         from optimizer.routing.search.relocate import relocate
@@ -533,7 +542,19 @@ class Exchange:
         rng = np.random.default_rng(seed)
         idle = 0
         attempts = 0
-        while time.perf_counter() < deadline and (idle < RUIN_PATIENCE or self._stranded()):
+        patience = RUIN_PATIENCE
+        best = None if self._stranded() else (sum(self.costs), (self.routes[:], self.costs[:]))
+        while time.perf_counter() < deadline and (idle < patience or self._stranded() or kicks):
+            if idle >= patience and not self._stranded():  # converged: a kick
+                total = sum(self.costs)
+                if best is None or total < best[0] - MIN_GAIN_CNY:
+                    best = total, (self.routes[:], self.costs[:])
+                elif total > best[0]:
+                    self._restore(best[1])  # kicks start from the best routes
+                served = int((self.movable & (self.where >= 0)).sum())
+                ruin_recreate(self, rng, size=max(KICK_MIN, int(KICK_SHARE * served)), force=True)
+                idle, patience = 0, KICK_PATIENCE
+                continue
             attempts += 1
             if attempts % RESERVE_EVERY == 0 and self._stranded():
                 # The routes have changed since the last try: ejections may work now.
@@ -547,6 +568,8 @@ class Exchange:
                 else ruin_recreate
             )
             idle = 0 if move(self, rng) else idle + 1
+        if kicks and best is not None and (self._stranded() or sum(self.costs) > best[0]):
+            self._restore(best[1])
         return Exchanged(self.serving(), self.moves)
 
     def _stranded(self) -> bool:

@@ -14,14 +14,19 @@ from optimizer.routing.search.exchange import Exchange
 RUIN_MAX = 8  # orders taken off at once
 
 
-def ruin_recreate(ex: Exchange, rng: np.random.Generator) -> bool:
+def ruin_recreate(
+    ex: Exchange, rng: np.random.Generator, *, size: int | None = None, force: bool = False
+) -> bool:
     """Take a few neighbouring orders off their routes and put each back where it
-    costs least (a route left empty is not reused); kept only if the total falls."""
+    costs least (a route left empty is not reused); kept only if the total falls.
+    ``size``: how many (default: 2 to ``RUIN_MAX`` at random); ``force``: kept when
+    every order found a place, whatever the total (a kick out of a local optimum)."""
     movable = np.flatnonzero(ex.movable & (ex.where >= 0))
     if len(movable) < 2:
         return False
     seed = int(rng.choice(movable))
-    size = int(rng.integers(2, min(RUIN_MAX, len(movable)) + 1))
+    if size is None:
+        size = int(rng.integers(2, min(RUIN_MAX, len(movable)) + 1))
     km = ex.p.travel.km[ex.order_site[seed], ex.order_site[movable]]
     near = movable[np.argsort(km, kind="stable")][:size]
     saved = ex.routes[:], ex.costs[:]
@@ -50,4 +55,4 @@ def ruin_recreate(ex: Exchange, rng: np.random.Generator) -> bool:
     if sum(ex.costs) < before - MIN_GAIN_CNY:
         ex.moves += 1
         return True
-    return ex._restore(saved)
+    return True if force else ex._restore(saved)
