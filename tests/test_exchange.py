@@ -273,6 +273,27 @@ def test_iterated_search_never_returns_worse_than_its_first_descent(county) -> N
     assert validate_plan(batch, plan) == []
 
 
+def test_insertion_price_counts_the_surcharge_when_segments_cannot_price_a_route(
+    county,
+) -> None:
+    """Where a route's segment cost is infinite (a conservative deadline broken), its
+    exact cost stands in, without the surcharge of the orders it already carries (the
+    price of an insertion adds only the inserted order's): the prices equal those from
+    the segment cost when the exact cost is that plus the surcharge."""
+    _, problem, routes = county
+    rng = np.random.default_rng(0)
+    surcharge = rng.uniform(5.0, 20.0, size=(len(problem.orders), len(problem.vehicles)))
+    ex = Exchange(problem, routes, surcharge=surcharge)
+    r = next(r for r, busy in enumerate(ex.busy) if busy)
+    k = next(k for k in range(len(problem.orders)) if ex.where[k] != r and ex.where[k] >= 0)
+    route = ex.routes[r]
+    ex.costs[r] = ex._segment_cost(r) + ex.extra(route.vehicle, route.nodes)
+    priced = [c for c in ex.candidates(k, set(), math.inf, 10_000) if c[1] == r]
+    ex._seg_costs[r] = math.inf  # as for a route that breaks a conservative deadline
+    fallback = [c for c in ex.candidates(k, set(), math.inf, 10_000) if c[1] == r]
+    assert priced and [c[0] for c in fallback] == pytest.approx([c[0] for c in priced])
+
+
 def test_lazy_node_matrices_give_the_same_estimates(county) -> None:
     _, problem, routes = county
     full, lazy = Exchange(problem, routes), Exchange(problem, routes, lazy=True)

@@ -371,10 +371,7 @@ class Exchange:
             costs, at_i, at_j = insertion_costs(
                 self.segments, route.vehicle, route.nodes, load, unload, open_i, open_j, count
             )
-            now = self._segment_cost(r)
-            if not np.isfinite(now):  # a route that breaks a conservative deadline
-                now = self.costs[r]
-            now -= self._unit_extra([k], route.vehicle)  # the added cost counts it
+            now = self._priced_now(r) - self._unit_extra([k], route.vehicle)  # it counts
             for cost, i, j in zip(costs, at_i, at_j, strict=True):
                 if cost - now < limit:
                     found.append((float(cost - now), r, int(i), int(j)))
@@ -424,9 +421,7 @@ class Exchange:
                 (open_b, open_c, open_a),
                 CHECKS_PER_ORDER,
             )
-            now = self._segment_cost(r)
-            now = now if np.isfinite(now) else self.costs[r]
-            now -= self._unit_extra(unit, route.vehicle)
+            now = self._priced_now(r) - self._unit_extra(unit, route.vehicle)
             for cost, (i, c, j) in zip(costs, at, strict=True):
                 if cost - now < limit:
                     found.append((float(cost - now), r, int(i), int(c), int(j)))
@@ -443,6 +438,16 @@ class Exchange:
     def _unit_extra(self, orders: list[int], vehicle: int) -> float:
         """The surcharge of ``vehicle`` taking on ``orders``."""
         return 0.0 if self.surcharge is None else float(self.surcharge[orders, vehicle].sum())
+
+    def _priced_now(self, r: int) -> float:
+        """Route r's cost as insertions into it are priced, without its surcharge (an
+        insertion's price adds the inserted orders' own): on segments, or, where a
+        route breaks a conservative deadline there (infinite), its exact cost."""
+        now = self._segment_cost(r)
+        if np.isfinite(now):
+            return now
+        route = self.routes[r]
+        return self.costs[r] - self.extra(route.vehicle, route.nodes)
 
     def _segment_cost(self, r: int) -> float:
         """Route r's cost on segments (cached until the route changes)."""
