@@ -71,9 +71,11 @@ class Reason(BaseModel):
 
 
 def closest(reasons: Iterable[Reason]) -> Reason:
-    """The reason of the vehicle type that came closest: the latest check it failed."""
+    """The reason of the vehicle type that came closest: the latest check it failed.
+    A type that fails only once its drivers' rests are placed (a ``*_rests`` variant)
+    passed every check without them, so it came closer than any other."""
     rank = {c: i for i, c in enumerate(PRESOLVE_CODES)}
-    return max(reasons, key=lambda r: rank.get(r.code, -1))
+    return max(reasons, key=lambda r: (r.variant.endswith("rests"), rank.get(r.code, -1)))
 
 
 def join(reasons: Iterable[Reason], lang: str | None = "en") -> str:

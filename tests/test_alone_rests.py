@@ -10,6 +10,7 @@ driving, so a direct trip needs a 20 min rest on the road.
 from __future__ import annotations
 
 from optimizer.model import Batch
+from optimizer.reasons import Reason, closest
 from optimizer.routing.feasibility import check_feasibility
 from optimizer.routing.problem import compile_problem
 from optimizer.routing.solve import plan_batch
@@ -101,3 +102,14 @@ def test_a_working_day_too_long_only_with_the_rests() -> None:
     plan = plan_batch(fine, time_limit_s=1, baseline=False)
     assert all(o.served for o in plan.orders)
     assert validate_plan(fine, plan) == []
+
+
+def test_a_type_failing_only_with_rests_is_the_closest_reason() -> None:
+    """A type that passes every check but for its drivers' rests came closer than one
+    whose trip is too long even without them, whatever the codes' order."""
+    far = Reason(code="too_far", params={"vehicle": "van"})
+    rested = Reason(code="window_unreachable", variant="origin_rests", params={"vehicle": "reefer"})
+    assert closest([far, rested]) is rested
+    assert closest([rested, far]) is rested
+    shelf = Reason(code="shelf_life_unreachable", params={"vehicle": "van"})
+    assert closest([far, shelf]) is shelf  # without rests, the later check
