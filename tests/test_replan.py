@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import optimizer.replan.solve as replan_solve
 from optimizer.cli import app
 from optimizer.io.spreadsheet import import_batch
 from optimizer.model import Batch, format_clock
@@ -19,6 +20,7 @@ from optimizer.replan.events import Events
 from optimizer.replan.residual import ReplanInputError, down_site
 from optimizer.replan.solve import Replanned, replan
 from optimizer.replan.state import locked_count, on_board
+from optimizer.routing.engines import EngineResult
 from optimizer.routing.solve import plan_batch
 from tests.conftest import IMPORT_FIXTURES
 
@@ -481,3 +483,24 @@ def test_run_sheets_mark_the_changes(day: tuple[Batch, Plan], tmp_path: Path) ->
     plain_csv = write_runsheets_csv(broke.day, broke.plan, tmp_path / "plain.csv", "en")
     with plain_csv.open(encoding="utf-8-sig") as fh:
         assert next(csv.reader(fh))[-1] != "changes"  # no changes, no column
+
+
+def test_a_forced_engine_still_has_the_old_routes_repaired(
+    day: tuple[Batch, Plan], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``--engine pyvrp|ortools`` the old routes with what they miss put in stay a
+    candidate: an engine that finds nothing useful still leaves a late order served."""
+    monkeypatch.setattr(
+        replan_solve,
+        "run_engine",
+        lambda *a, **k: EngineResult([], float("nan"), "not_solved", 0.0),
+    )
+    batch, plan = day
+    _, now = _mid(plan)
+    late = {"id": "LATE", "kind": "pickup", "site": "V4", "product": batch.orders[7].product}
+    events = Events.model_validate(
+        {"now": now, "add_orders": [late | {"kg": 50, "ready": now + 30}]}
+    )
+    result = replan(batch, plan, events, time_limit_s=LIMIT, engine="pyvrp")
+    assert "LATE" in _served(result)
+    assert result.chosen == "repaired"

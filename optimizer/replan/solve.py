@@ -146,6 +146,10 @@ def _warm(problem: RoutingProblem, res: Residual, old: Plan) -> EngineResult:
     return EngineResult(routes, math.nan, "warm", 0.0)
 
 
+FORCED_REPAIR_SHARE = 0.2  # of the search's time, to repair the old routes before a
+# forced engine (``--engine pyvrp|ortools``) searches from the better of them
+
+
 def _repaired(
     problem: RoutingProblem, warm: EngineResult, valid: bool, deadline: float, surcharge: np.ndarray
 ) -> tuple[EngineResult, Exchange]:
@@ -273,8 +277,17 @@ def replan(
             candidates.append(EngineResult(polished.routes, math.nan, "polished", 0.0))
             judgements.append(judged(candidates[-1]))
     elif problem.vehicles and problem.orders:
-        start = warm if warm_start and judgements[0][1] is not None else None
-        result = run_engine(problem, budget.search_s, engine=engine, initial=start)
+        if warm_start:
+            # The most stable candidate whatever the engine: the old routes with what
+            # they miss put in (a share of the search's time at most).
+            valid = judgements[0][1] is not None
+            until = min(deadline, time.perf_counter() + budget.search_s * FORCED_REPAIR_SHARE)
+            candidates.append(_repaired(problem, warm, valid, until, move_cost * moved)[0])
+            judgements.append(judged(candidates[-1]))
+        fine = [i for i, (_, p) in enumerate(judgements) if p is not None and warm_start]
+        start = candidates[min(fine, key=lambda i: judgements[i][0])] if fine else None
+        seconds = max(0.1, deadline - time.perf_counter())
+        result = run_engine(problem, seconds, engine=engine, initial=start)
         candidates.append(EngineResult(result.routes, math.nan, "engine", 0.0))
         judgements.append(judged(candidates[-1]))
 
