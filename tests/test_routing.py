@@ -340,3 +340,33 @@ def test_above_ortools_size_the_native_search_contests_only_a_conservative_model
     assert not portfolio.contested(parcels)
     monkeypatch.setattr(portfolio, "SEARCH_NODES_MAX", 4)  # beyond the search's matrices
     assert not portfolio.contested(perishable)
+
+
+def test_polishing_on_two_cores_forks_only_where_the_engines_would(monkeypatch) -> None:
+    """Above OR-Tools' size one polishing search runs even with two workers: each
+    search holds its own node matrices (0.65 GiB at 3,724 nodes), and the engines do
+    not run side by side there either."""
+    import multiprocessing
+
+    from optimizer.routing import solve as solve_mod
+    from optimizer.routing.engines import EngineResult
+    from optimizer.routing.native import solve_native
+
+    problem = compile_problem(generate_county(8, seed=3))
+    start = solve_native(problem, 1.0, 0)
+    forks: list[str] = []
+    real = multiprocessing.get_context
+
+    def spy(method=None):  # type: ignore[no-untyped-def]
+        forks.append(str(method))
+        return real(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", spy)
+    assert isinstance(start, EngineResult)
+    solve_mod._polished_plan(problem, start, "test", 0.5, workers=2)
+    assert forks == ["fork"]  # small: two searches
+    forks.clear()
+    monkeypatch.setattr(solve_mod, "ORTOOLS_MAX_NODES", 4)
+    plan = solve_mod._polished_plan(problem, start, "test", 0.5, workers=2)
+    assert forks == []
+    assert validate_plan(problem.batch, plan) == []
