@@ -18,7 +18,9 @@ from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, compile_prob
 from optimizer.routing.pyvrp_engine import solve_pyvrp
 from optimizer.routing.search.exchange import Exchange, _later_min
 from optimizer.routing.search.relocate import relocate
+from optimizer.routing.search.repair import relaxed
 from optimizer.routing.search.ruin import ruin_recreate
+from optimizer.routing.search.serve import serve_unserved
 from optimizer.routing.search.swap import swap_orders, swap_star
 from optimizer.routing.search.tails import exchange_tails
 from optimizer.routing.solve import _plan, plan_batch
@@ -450,3 +452,45 @@ def test_swap_star_exchanges_orders_of_two_full_trucks() -> None:
         ex.where[next(k for k, o in enumerate(problem.orders) if o.id == "o-E0")]
     )
     assert validate_plan(batch, _plan(problem, EngineResult(ex.serving(), 0, "ok", 0), "t")) == []
+
+
+def test_ruin_screen_on_segments_agrees_with_the_exact_attempt() -> None:
+    """Where segments price the exact cost (no shelf life, one window per site), an
+    attempt the exact search would keep is one the segment screen lets through, and the
+    screen leaves the search state as it found it."""
+    from optimizer.model import with_orders
+    from optimizer.routing.search import ruin
+
+    county = generate_county(30, 4)
+    parcels = with_orders(county, [o for o in county.orders if o.kind == "delivery"])
+    with_rests = compile_problem(parcels)
+    assert not Exchange(with_rests, []).priced_exactly  # rests add paid time segments omit
+    problem = relaxed(with_rests)
+    builder = Exchange(problem, [])  # greedy insertion: deterministic, room to improve
+    serve_unserved(builder, time.perf_counter() + 30.0)
+    ex = Exchange(problem, builder.serving())
+    assert ex.priced_exactly
+    rng = np.random.default_rng(7)
+    kept = 0
+    for _ in range(60):
+        movable = np.flatnonzero(ex.movable & (ex.where >= 0))
+        seed = int(rng.choice(movable))
+        km = problem.travel.km[ex.order_site[seed], ex.order_site[movable]]
+        near = movable[np.argsort(km, kind="stable")][: int(rng.integers(2, 6))]
+        taken = sorted({j for k in near for j in ex.unit[int(k)]})
+        drop = {int(n) for k in taken for n in problem.pairs[k]}
+        hit = sorted({int(ex.where[k]) for k in taken})
+        order = sorted(taken, key=lambda k: -problem.node_kg[problem.pairs[k, 0]])
+        state = ([r.nodes for r in ex.routes], list(ex.costs), ex.where.copy())
+        pays = ruin._pays_on_segments(ex, hit, order, drop)
+        assert ([r.nodes for r in ex.routes], list(ex.costs)) == state[:2]
+        assert (ex.where == state[2]).all()
+        before = sum(ex.costs)
+        saved = ex.snapshot()
+        # The exact attempt, screen bypassed (forced, then judged like a move).
+        placed = ruin._attempt(ex, hit, order, drop, force=True)
+        if placed and sum(ex.costs) < before - 0.01:
+            kept += 1
+            assert pays
+        ex.rollback(saved)
+    assert kept  # the check above was exercised

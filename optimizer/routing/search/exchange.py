@@ -82,6 +82,12 @@ class Exchange:
         self.validator = RouteValidator(problem.batch, problem.travel)
         # Insertions are priced on route segments unless the node matrices are too big.
         self.segments = None if lazy else SegmentData.of(problem)
+        # Whether the segments price a route's exact cost wherever they call it feasible
+        # (not where drivers' rests are placed: they add paid time the segments omit), so
+        # that a move that does not pay there need not be checked exactly.
+        self.priced_exactly = self.segments is not None and not any(
+            v.type.rest_rules is not None for v in problem.vehicles
+        )
         if self.segments is None:
             self.minutes: np.ndarray | NodeView = problem.node_view("minutes")
             self.km: np.ndarray | NodeView = problem.node_view("km")
@@ -403,6 +409,29 @@ class Exchange:
     ) -> tuple[int, EngineRoute, float] | None:
         """``place`` for a single-visit station's orders: their stop as one block, the
         parcels' loads as one block before it and the produce's unloads one after it."""
+        out = None
+        for priced, r, i, c, j in self._visit_candidates(unit, skip, limit):
+            if out is not None and priced >= out[2]:
+                break  # priced exactly on segments: neither this nor a later one is cheaper
+            best = limit if out is None else out[2]
+            nodes = self._visit_inserted(r, unit, i, c, j)
+            checked = self.evaluate(self.routes[r].vehicle, nodes, self.costs[r] + best)
+            if checked is not None:
+                out = (r, checked[0], checked[1] - self.costs[r])
+        return out
+
+    def _visit_inserted(self, r: int, unit: list[int], i: int, c: int, j: int) -> list[int]:
+        """Route r's nodes with a single-visit station's block inserted: its loads at
+        ``i``, its stop at ``c``, its unloads at ``j``."""
+        before, visit, after = self.visit[unit[0]]
+        seq = self.routes[r].nodes
+        return [*seq[:i], *before, *seq[i:c], *visit, *seq[c:j], *after, *seq[j:]]
+
+    def _visit_candidates(
+        self, unit: list[int], skip: set[int], limit: float
+    ) -> list[tuple[float, int, int, int, int]]:
+        """The cheapest insertions of a single-visit station's orders, priced on
+        segments: (added cost, route, load, stop and unload positions), cheapest first."""
         assert self.segments is not None
         before, visit, after = self.visit[unit[0]]
         found: list[tuple[float, int, int, int, int]] = []
@@ -425,15 +454,7 @@ class Exchange:
             for cost, (i, c, j) in zip(costs, at, strict=True):
                 if cost - now < limit:
                     found.append((float(cost - now), r, int(i), int(c), int(j)))
-        out = None
-        for _, r, i, c, j in sorted(found)[:CHECKS_PER_ORDER]:
-            best = limit if out is None else out[2]
-            seq = self.routes[r].nodes
-            nodes = [*seq[:i], *before, *seq[i:c], *visit, *seq[c:j], *after, *seq[j:]]
-            checked = self.evaluate(self.routes[r].vehicle, nodes, self.costs[r] + best)
-            if checked is not None:
-                out = (r, checked[0], checked[1] - self.costs[r])
-        return out
+        return sorted(found)[:CHECKS_PER_ORDER]
 
     def _unit_extra(self, orders: list[int], vehicle: int) -> float:
         """The surcharge of ``vehicle`` taking on ``orders``."""
@@ -463,13 +484,53 @@ class Exchange:
         if len(self.unit[k]) > 1:
             return self._place_visit(self.unit[k], skip, limit)
         found = None
-        for _, r, i, j in self.candidates(k, skip, limit, CHECKS_PER_ORDER):
+        exact = self.segments is not None
+        for priced, r, i, j in self.candidates(k, skip, limit, CHECKS_PER_ORDER):
+            if exact and found is not None and priced >= found[2]:
+                break  # priced on segments, in order: no later candidate is cheaper
             best = limit if found is None else found[2]
             nodes = self._inserted(r, k, i, j)
             checked = self.evaluate(self.routes[r].vehicle, nodes, self.costs[r] + best)
             if checked is not None:
                 found = (r, checked[0], checked[1] - self.costs[r])
         return found
+
+    def priced_place(self, k: int) -> tuple[int, list[int], float] | None:
+        """``place`` on segments alone, no exact check: the cheapest insertion of order
+        k (with its single-visit stop's orders) as (route, its nodes, added cost)."""
+        unit = self.unit[k]
+        if len(unit) > 1:
+            visits = self._visit_candidates(unit, set(), math.inf)
+            if not visits:
+                return None
+            priced, r, i, c, j = visits[0]
+            return r, self._visit_inserted(r, unit, i, c, j), priced
+        found = self.candidates(k, set(), math.inf, 1)
+        if not found:
+            return None
+        priced, r, i, j = found[0]
+        return r, self._inserted(r, k, i, j), priced
+
+    def snapshot(self) -> tuple:
+        """The search state, cheaply restorable with its caches (``rollback``)."""
+        return (
+            self.routes[:],
+            self.costs[:],
+            self.busy[:],
+            self.where.copy(),
+            dict(self._gap_parts),
+            dict(self._seg_costs),
+            self._all_gaps,
+        )
+
+    def rollback(self, saved: tuple) -> None:
+        routes, costs, busy, where, gap_parts, seg_costs, all_gaps = saved
+        self.routes, self.costs, self.busy, self.where = routes[:], costs[:], busy[:], where.copy()
+        self._gap_parts, self._seg_costs, self._all_gaps = (
+            dict(gap_parts),
+            dict(seg_costs),
+            all_gaps,
+        )
 
     # -- moves --------------------------------------------------------------------------
 

@@ -57,25 +57,30 @@ def swap_orders(ex: Exchange, a: int, b: int) -> bool:
         return False
     if not _looks_like_a_gain(ex, a, r, b, q):
         return False
-    saved = ex.routes[:], ex.costs[:]
+    saved = ex.snapshot()
     before = ex.costs[r] + ex.costs[q]
+
+    def undone() -> bool:
+        ex.rollback(saved)
+        return False
+
     for route, k in ((r, a), (q, b)):
         shorter = ex.evaluate(ex.routes[route].vehicle, ex._without(route, k))
         if shorter is None:
-            return ex._restore(saved)
+            return undone()
         ex._set(route, *shorter)
     everyone = set(range(len(ex.routes)))
     for k, to in ((a, q), (b, r)):
         if not ex.busy[to]:
-            return ex._restore(saved)  # an emptied route is elimination's business
+            return undone()  # an emptied route is elimination's business
         found = ex.place(k, everyone - {to}, math.inf)
         if found is None:
-            return ex._restore(saved)
+            return undone()
         ex._set(to, found[1], ex.costs[to] + found[2])
     if ex.costs[r] + ex.costs[q] < before - MIN_GAIN_CNY:
         ex.moves += 1
         return True
-    return ex._restore(saved)
+    return undone()
 
 
 def _looks_like_a_gain(ex: Exchange, a: int, r: int, b: int, q: int) -> bool:
@@ -96,9 +101,14 @@ def _looks_like_a_gain(ex: Exchange, a: int, r: int, b: int, q: int) -> bool:
             ex._set(route, EngineRoute(vehicle, nodes, []), without)
         everyone = set(range(len(ex.routes)))
         for k, to in ((a, q), (b, r)):
-            if len(ex.unit[k]) > 1 or not ex.busy[to]:
-                continue  # a whole stop (priced exactly by ``place``) or an emptied route
-            found = ex.candidates(k, everyone - {to}, math.inf, 1)
+            if not ex.busy[to] or (len(ex.unit[k]) > 1 and not ex.priced_exactly):
+                continue  # an emptied route (declined exactly), or a stop left to ``place``
+            skip = everyone - {to}
+            found = (
+                ex._visit_candidates(ex.unit[k], skip, math.inf)  # a whole stop
+                if len(ex.unit[k]) > 1
+                else ex.candidates(k, skip, math.inf, 1)
+            )
             if not found:
                 return False
             gain -= found[0][0]
