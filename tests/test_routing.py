@@ -370,3 +370,22 @@ def test_polishing_on_two_cores_forks_only_where_the_engines_would(monkeypatch) 
     plan = solve_mod._polished_plan(problem, start, "test", 0.5, workers=2)
     assert forks == []
     assert validate_plan(problem.batch, plan) == []
+
+
+def test_ortools_keeps_its_own_solution_over_a_start_without_objective() -> None:
+    """A start given without an objective (NaN: a re-plan's repaired old routes) is not
+    kept whatever OR-Tools finds: NaN compares false, and ``min`` returned the start."""
+    import math
+    import time
+
+    from optimizer.routing.engines import EngineResult
+    from optimizer.routing.ortools_engine import solve_ortools
+    from optimizer.routing.search.exchange import Exchange
+    from optimizer.routing.search.serve import serve_unserved
+
+    problem = compile_problem(generate_county(8, seed=3))
+    builder = Exchange(problem, [])
+    serve_unserved(builder, time.perf_counter() + 30.0)
+    start = EngineResult(builder.serving(), math.nan, "repaired", 0.0)
+    result = solve_ortools(problem, 2.0, initial=start)
+    assert not math.isnan(result.objective)  # OR-Tools' own best, priced

@@ -86,7 +86,7 @@ def solve_ortools(
 
     best: list[EngineResult] = [initial] if initial is not None else []
     seed_routes = initial
-    if warm is not None and (initial is None or warm.objective < initial.objective):
+    if warm is not None and (initial is None or _known(warm) < _known(initial)):
         seed_routes = warm
     given = _by_vehicle(problem, seed_routes) if seed_routes is not None else None
     exact = _Model(problem, exact=True)
@@ -116,8 +116,15 @@ def solve_ortools(
     seconds = time.perf_counter() - started
     if not best:
         return EngineResult([], math.inf, status, seconds)
-    result = min(best, key=lambda r: r.objective)
+    result = min(best, key=_known)
     return EngineResult(result.routes, result.objective, result.status, seconds)
+
+
+def _known(result: EngineResult) -> float:
+    """A result's objective, an unknown one (NaN: a start given without one, such as a
+    re-plan's repaired old routes) as infinite: NaN compares false with everything, and
+    ``min`` would keep the start whatever OR-Tools found."""
+    return math.inf if math.isnan(result.objective) else result.objective
 
 
 def _by_vehicle(problem: RoutingProblem, result: EngineResult) -> list[list[int]]:
