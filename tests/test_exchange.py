@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -469,7 +470,9 @@ def test_ruin_screen_on_segments_agrees_with_the_exact_attempt() -> None:
     parcels = with_orders(county, [o for o in county.orders if o.kind == "delivery"])
     with_rests = compile_problem(parcels)
     assert not Exchange(with_rests, []).priced_exactly  # rests add paid time segments omit
-    problem = relaxed(with_rests)
+    # Nor on the problem the engines search with the rests taken out: the plan has them.
+    assert not Exchange(relaxed(with_rests), []).priced_exactly
+    problem = replace(relaxed(with_rests), rests_relaxed=False)  # as a batch without rests
     builder = Exchange(problem, [])  # greedy insertion: deterministic, room to improve
     serve_unserved(builder, time.perf_counter() + 30.0)
     ex = Exchange(problem, builder.serving())

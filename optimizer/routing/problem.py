@@ -76,6 +76,9 @@ class RoutingProblem:
     visits: list[list[int]] = field(default_factory=list)  # single-visit chains, in order
     # What searches derive from the problem once and share (e.g. route segments).
     cache: dict[object, object] = field(default_factory=dict, repr=False, compare=False)
+    # Drivers' rests taken out for the engines (``search.repair.relaxed``): the plan's
+    # cost has them, this problem's does not.
+    rests_relaxed: bool = False
 
     @property
     def n_nodes(self) -> int:

@@ -37,7 +37,7 @@ def relaxed(problem: RoutingProblem) -> RoutingProblem:
         problem.batch, [vt.model_copy(update={"rest_rules": None}) for vt in problem.batch.fleet]
     )
     vehicles = [replace(v, type=batch.fleet_by_id[v.type.id]) for v in problem.vehicles]
-    return replace(problem, batch=batch, vehicles=vehicles, cache=problem.cache)
+    return replace(problem, batch=batch, vehicles=vehicles, cache=problem.cache, rests_relaxed=True)
 
 
 def rests_repaired(
