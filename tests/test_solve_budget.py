@@ -49,7 +49,7 @@ def test_the_rest_repair_is_inside_the_limit(monkeypatch: pytest.MonkeyPatch) ->
 
     monkeypatch.setattr(portfolio, "rests_repaired", spy)
     problem = compile_problem(generate_county(12, seed=2))
-    assert portfolio.has_rest_rules(problem)
+    assert problem.has_rest_rules
     started = time.perf_counter()
     portfolio.run_engine(problem, 2.0)
     assert deadlines and deadlines[0] <= started + 2.0 + 0.05

@@ -284,7 +284,8 @@ def replan(
             until = min(deadline, time.perf_counter() + budget.search_s * FORCED_REPAIR_SHARE)
             candidates.append(_repaired(problem, warm, valid, until, move_cost * moved)[0])
             judgements.append(judged(candidates[-1]))
-        fine = [i for i, (_, p) in enumerate(judgements) if p is not None and warm_start]
+        # The engine starts from the best valid candidate (none from scratch).
+        fine = [i for i, (_, p) in enumerate(judgements) if p is not None] if warm_start else []
         start = candidates[min(fine, key=lambda i: judgements[i][0])] if fine else None
         # From scratch the engines have the search's whole time (what the benchmark
         # compares with); after the repair, what is left of it.

@@ -27,7 +27,6 @@ from optimizer.routing.problem import MATRIX_NODES_MAX, SEARCH_NODES_MAX, Routin
 from optimizer.routing.progress import Progress
 from optimizer.routing.pyvrp_engine import solve_pyvrp, unsupported
 from optimizer.routing.search.repair import (
-    has_rest_rules,
     relaxed,
     rests_repaired,
     routes_repaired,
@@ -86,7 +85,7 @@ def run_engine(
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
-    if has_rest_rules(problem):
+    if problem.has_rest_rules:
         # The engines search without drivers' rests; the routes that then break a rule
         # once rests are placed are repaired by the exact search.
         # The repair's time is kept inside the limit (what it does not use, polishing

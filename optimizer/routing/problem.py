@@ -90,6 +90,11 @@ class RoutingProblem:
         conservative deadlines, and OR-Tools needs its two-phase model."""
         return any(rule is not None for rule in self.freshness)
 
+    @property
+    def has_rest_rules(self) -> bool:
+        """Whether some vehicle's drivers must rest (placed where routes are timed)."""
+        return any(v.type.rest_rules is not None for v in self.vehicles)
+
     def node_times(self) -> np.ndarray:
         """Minutes from node i to node j: service at i (when the stop ends) plus travel."""
         site = self.node_site

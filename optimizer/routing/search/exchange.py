@@ -96,7 +96,7 @@ class Exchange:
         self.priced_exactly = (
             self.segments is not None
             and not problem.rests_relaxed
-            and not any(v.type.rest_rules is not None for v in problem.vehicles)
+            and not problem.has_rest_rules
             and all(len(w) <= 1 for w in problem.node_windows)
         )
         if self.segments is None:
@@ -636,16 +636,16 @@ class Exchange:
         attempts = 0
         patience = RUIN_PATIENCE
         fruitless, kick_s = 0, 0.0
-        best = None if self._stranded() else (sum(self.costs), (self.routes[:], self.costs[:]))
+        best = None if self._stranded() else (sum(self.costs), self.snapshot())
         while time.perf_counter() < deadline and (idle < patience or self._stranded() or kicks):
             if idle >= patience and not self._stranded():  # converged: a kick
                 total = sum(self.costs)
                 if best is None or total < best[0] - MIN_GAIN_CNY:
-                    best, fruitless = (total, (self.routes[:], self.costs[:])), 0
+                    best, fruitless = (total, self.snapshot()), 0
                 else:
                     fruitless += 1
                     if total > best[0]:
-                        self._restore(best[1])  # kicks start from the best routes
+                        self.rollback(best[1])  # kicks start from the best routes
                 served = int((self.movable & (self.where >= 0)).sum())
                 # Too few orders to ruin a part, kicks that keep finding nothing, or too
                 # little time for a kick and a descent: the time is handed back.
@@ -674,7 +674,7 @@ class Exchange:
             )
             idle = 0 if move(self, rng) else idle + 1
         if kicks and best is not None and (self._stranded() or sum(self.costs) > best[0]):
-            self._restore(best[1])
+            self.rollback(best[1])
         return Exchanged(self.serving(), self.moves)
 
     def _stranded(self) -> bool:

@@ -25,10 +25,6 @@ from optimizer.routing.search.serve import serve_unserved
 from optimizer.validate import RouteValidator
 
 
-def has_rest_rules(problem: RoutingProblem) -> bool:
-    return any(v.type.rest_rules is not None for v in problem.vehicles)
-
-
 def relaxed(problem: RoutingProblem) -> RoutingProblem:
     """``problem`` with no driver resting (what the engines search: measured on
     county-400, searching with rests and re-checking every move cost more than searching
@@ -45,7 +41,7 @@ def rests_repaired(
 ) -> EngineResult:
     """``result`` with every route keeping every rule once rests are placed (as it is
     when all do, or when no vehicle has rest rules)."""
-    if not has_rest_rules(problem):
+    if not problem.has_rest_rules:
         return result
     return routes_repaired(problem, result, deadline)
 
