@@ -18,8 +18,6 @@ double precision by ``optimizer/io/evaluate.py``. Writes
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
 import statistics
 import sys
 import tempfile
@@ -31,10 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script from anywhere
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.vrp import machine, solve, versions  # noqa: E402
+from benchmarks.tables import Run, write  # noqa: E402
+from benchmarks.vrp import solve  # noqa: E402
 from optimizer.io.solomon import read_solomon  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 GRID = 500.0
 CAPACITY = 200
 VEHICLES = 250
@@ -78,6 +76,67 @@ def instance_text(kind: str, customers: int, seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+COLUMNS = {
+    "instance": "instance",
+    "seed": "seed",
+    "freshroute_km": "freshroute km",
+    "freshroute_routes": "routes",
+    "pyvrp_km": "PyVRP km",
+    "pyvrp_routes": "routes",
+    "ratio": "ratio",
+    "seconds": "s (fr / pyvrp)",
+}
+
+
+def paired(runs: list[dict[str, object]]) -> list[dict[str, object]]:
+    """One row per instance and seed from the engines' runs (``vrp.solve`` results):
+    both distances and route counts, and freshroute's over PyVRP's where both are
+    feasible."""
+    by = {(r["instance"], r["seed"], r["engine"]): r for r in runs}
+    rows = []
+    for (name, seed, engine), fr in by.items():
+        if engine != "freshroute":
+            continue
+        py = by[(name, seed, "pyvrp")]
+        both = fr.get("feasible") and py.get("feasible")
+        rows.append(
+            {
+                "instance": name,
+                "seed": seed,
+                "freshroute_km": _km(fr),
+                "freshroute_routes": fr.get("routes", "–"),
+                "pyvrp_km": _km(py),
+                "pyvrp_routes": py.get("routes", "–"),
+                "ratio": round(float(fr["distance"]) / float(py["distance"]), 4) if both else "–",
+                "seconds": f"{float(fr['seconds']):.1f} / {float(py['seconds']):.1f}",
+            }
+        )
+    return rows
+
+
+def spread(rows: list[dict[str, object]]) -> str:
+    """Mean, min and max of the ratios, or why there are none."""
+    ratios = [float(r["ratio"]) for r in rows if r["ratio"] != "–"]
+    if not ratios:
+        return "no run with both feasible"
+    return (
+        f"mean {statistics.mean(ratios):.4f}, min {min(ratios):.4f}, max {max(ratios):.4f} "
+        f"over {len(ratios)} runs"
+    )
+
+
+def notes(customers: int, time_limit: float, rows: list[dict[str, object]]) -> list[str]:
+    return [
+        f"- Instances: `instance_text(kind, {customers}, seed)` (this script's generator, "
+        "Solomon/Gehring–Homberger style, type 1; not the published files). Time limit "
+        f"{time_limit:g} s per engine, one core each, run one after the other.",
+        "- freshroute = `plan_batch(..., baseline=False, workers=1)`; pyvrp = `pyvrp.solve` on "
+        "the instance (×1000 scaling, `benchmarks/anchors.py`). Distances re-evaluated in "
+        "double precision (`optimizer/io/evaluate.py`).",
+        f"- **freshroute / PyVRP distance: {spread(rows)}.**",
+    ]
+
+
 def main(argv: list[str] | None = None) -> Path:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--kinds", nargs="+", default=["R", "C", "RC"], choices=["R", "C", "RC"])
@@ -86,9 +145,8 @@ def main(argv: list[str] | None = None) -> Path:
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--stem", default="vrptw_1000")
     args = ap.parse_args(argv)
-    started = dt.datetime.now(dt.UTC)
-    version, load_start = versions(), machine()
-    rows: list[dict[str, object]] = []
+    run = Run("benchmarks/vrptw_large.py", argv)
+    runs: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory() as tmp:
         for kind in args.kinds:
             for seed in args.seeds:
@@ -97,71 +155,15 @@ def main(argv: list[str] | None = None) -> Path:
                 inst = read_solomon(path)
                 for engine in ("freshroute", "pyvrp"):
                     res = solve(engine, inst, args.time_limit, seed)
-                    rows.append({"instance": inst.name, "seed": seed, "engine": engine, **res})
-                    print(
-                        f"{inst.name} s{seed} {engine:10s} {res.get('distance')} "
-                        f"routes={res.get('routes')} feasible={res.get('feasible')} "
-                        f"{res['seconds']:.1f}s {res['status']}",
-                        flush=True,
-                    )
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"{args.stem}.csv"
-    fields = sorted(
-        {k for r in rows for k in r}, key=lambda k: list(rows[0]).index(k) if k in rows[0] else 99
-    )
-    with out.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    by = {(r["instance"], r["seed"], r["engine"]): r for r in rows}
-    ratios, table = [], []
-    for (name, seed, engine), r in by.items():
-        if engine != "freshroute":
-            continue
-        p = by[(name, seed, "pyvrp")]
-        ok = r.get("feasible") and p.get("feasible")
-        ratio = r["distance"] / p["distance"] if ok else None  # type: ignore[operator]
-        if ratio is not None:
-            ratios.append(ratio)
-        table.append(
-            f"| {name} | {seed} | {_num(r)} | {r.get('routes', '–')} | {_num(p)} | "
-            f"{p.get('routes', '–')} | {f'{ratio:.4f}' if ratio else '–'} | "
-            f"{r['seconds']:.1f} / {p['seconds']:.1f} |"
-        )
-    command = "python benchmarks/vrptw_large.py " + " ".join(
-        argv if argv is not None else sys.argv[1:]
-    )
-    spread = (
-        f"mean {statistics.mean(ratios):.4f}, min {min(ratios):.4f}, max {max(ratios):.4f} "
-        f"over {len(ratios)} runs"
-        if ratios
-        else "no run with both feasible"
-    )
-    md = [
-        f"# freshroute vs PyVRP alone: {args.customers}-customer VRPTW (generated)",
-        "",
-        f"- Date: {started:%Y-%m-%d %H:%M} UTC; command: `{command}`",
-        f"- Machine: {load_start} at the start; {machine().split(', load average ')[1]} at the end",
-        f"- Versions: {version}",
-        f"- Instances: `instance_text(kind, {args.customers}, seed)` (this script's generator, "
-        "Solomon/Gehring–Homberger style, type 1; not the published files). Time limit "
-        f"{args.time_limit:g} s per engine, one core each, run one after the other.",
-        "- freshroute = `plan_batch(..., baseline=False, workers=1)`; pyvrp = `pyvrp.solve` on "
-        "the instance (×1000 scaling, `benchmarks/anchors.py`). Distances re-evaluated in "
-        "double precision (`optimizer/io/evaluate.py`).",
-        f"- **freshroute / PyVRP distance: {spread}.**",
-        "",
-        "| instance | seed | freshroute km | routes | PyVRP km | routes | ratio | s (fr / pyvrp) |",
-        "|---|---|---|---|---|---|---|---|",
-        *table,
-    ]
-    md_path = out.with_suffix(".md")
-    md_path.write_text("\n".join(md) + "\n")
-    print(f"wrote {md_path}")
-    return md_path
+                    runs.append({"instance": inst.name, "seed": seed, "engine": engine, **res})
+                    print(f"{inst.name} s{seed} {engine:10s} {res}", flush=True)
+    rows = paired(runs)
+    title = f"freshroute vs PyVRP alone: {args.customers}-customer VRPTW (generated)"
+    header = run.header(title, notes(args.customers, args.time_limit, rows))
+    return write(args.stem, rows, COLUMNS, header)
 
 
-def _num(r: dict[str, object]) -> str:
+def _km(r: dict[str, object]) -> str:
     d = r.get("distance")
     if not isinstance(d, float):
         return str(r.get("status", "–"))
