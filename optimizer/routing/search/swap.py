@@ -87,7 +87,7 @@ def _looks_like_a_gain(ex: Exchange, a: int, r: int, b: int, q: int) -> bool:
     """Segment screen: each route priced without its order, then each order's cheapest
     insertion into the other route without its partner (room freed included)."""
     assert ex.segments is not None
-    saved = [(r, ex.routes[r], ex.costs[r]), (q, ex.routes[q], ex.costs[q])]
+    saved = ex.snapshot()
     gain = 0.0
     try:
         for route, k in ((r, a), (q, b)):
@@ -113,6 +113,5 @@ def _looks_like_a_gain(ex: Exchange, a: int, r: int, b: int, q: int) -> bool:
                 return False
             gain -= found[0][0]
     finally:
-        for route, engine_route, cost in saved:
-            ex._set(route, engine_route, cost)
+        ex.rollback(saved)
     return gain > MIN_GAIN_CNY
