@@ -9,7 +9,6 @@ import math
 import numpy as np
 import pytest
 
-from optimizer.freshness import freshness_budget_min, used_minutes
 from optimizer.model import with_fleet
 from optimizer.routing.assemble import assemble_route
 from optimizer.routing.engines import FRESHNESS_MARGIN_MIN, EngineRoute
@@ -149,12 +148,13 @@ def test_shelf_life_bounds_are_held_per_compartment() -> None:
     for k, rule in enumerate(problem.freshness):
         if rule is None:
             continue
-        unload = int(problem.pairs[k, 1])
+        load, unload = (int(n) for n in problem.pairs[k])
         allowed = {int(data.type_of[i]) for i in problem.allowed_vehicles[k]}
         for t in allowed:
             hull = max(b for _, b in problem.node_windows[unload])
-            _, arrive_by = freshness_bounds(problem, k, {temps[t]})
+            load_by, arrive_by = freshness_bounds(problem, k, {temps[t]})
             assert data.late[t, unload] == min(arrive_by, hull)
+            assert data.late[t, load] <= load_by
             _, sufficient = freshness_deadlines(problem, k, FRESHNESS_MARGIN_MIN, {temps[t]})
             assert arrive_by >= sufficient
             later += arrive_by > sufficient + 1.0
@@ -163,82 +163,22 @@ def test_shelf_life_bounds_are_held_per_compartment() -> None:
     assert later > 0, "the bounds are looser than the sufficient deadlines"
 
 
-@pytest.mark.parametrize("rests", [False, True])
-def test_freshness_bounds_are_the_latest_times_the_limit_allows(rests: bool) -> None:
-    """At each bound, with the most favourable other time, the validator's own
-    ``freshness.used_minutes`` uses the whole budget, and a minute later breaks it: the
-    bounds are necessary (no schedule keeping the limit passes them) and as tight as one
-    node's time can be. Pickups wait at the station from their ready time; deliveries
-    ride from the hub, whose departure a driver's rest may delay without bound."""
-    from benchmarks.families import family_batch, resolve
-
-    county = family_batch(resolve(["2"])[0], 30, 1)  # tight shelf lives, milk deliveries
-    assert all(vt.rest_rules is None for vt in county.fleet)
-    if rests:
-        rules = next(vt.rest_rules for vt in generate_county(30, 3).fleet if vt.rest_rules)
-        county = with_fleet(
-            county, [vt.model_copy(update={"rest_rules": rules}) for vt in county.fleet]
-        )
-    problem = compile_problem(county)
-    checked = {"pickup": 0, "delivery": 0, "rested": 0}
-    for k, rule in enumerate(problem.freshness):
-        if rule is None:
-            continue
-        order = problem.orders[k]
-        budget = freshness_budget_min(order, county)
-        load = int(problem.pairs[k, 0])
-        for i in problem.allowed_vehicles[k]:
-            v = problem.vehicles[i]
-            load_by, arrive_by = freshness_bounds(problem, k, {v.temp_c})
-
-            def used(departure: float, arrival: float, order=order, v=v) -> float:
-                return used_minutes(order, county, v.type, departure, arrival)
-
-            if rule.ready is not None:
-                start = load_by - 1e-3  # loaded (and gone) at once, arriving at once
-                assert used(start, start) == pytest.approx(budget, rel=1e-6)
-                assert used(start + 1.0, start + 1.0) > budget
-                arrival = arrive_by - 1e-3  # left at the ready time or right before arrival
-                best = min(used(rule.ready, arrival), used(arrival, arrival))
-                assert best == pytest.approx(budget, rel=1e-6)
-                assert min(used(rule.ready, arrival + 1.0), used(arrival + 1, arrival + 1)) > budget
-                checked["pickup"] += 1
-            elif rests and v.type.rest_rules is not None:
-                assert arrive_by == math.inf
-                checked["rested"] += 1
-            else:
-                site = problem.node_site == problem.node_site[load]
-                gone = max(b for _, b in problem.node_windows[load])
-                gone += float(problem.node_service[site].max())
-                assert used(gone, arrive_by - 1e-3) == pytest.approx(budget, rel=1e-6)
-                assert used(gone, arrive_by + 1.0) > budget
-                checked["delivery"] += 1
-    assert checked["pickup"] > 0
-    assert checked["rested" if rests else "delivery"] > 0, "the day needs perishable parcels"
-
-
 def test_segments_never_rule_out_a_route_that_keeps_shelf_life(monkeypatch) -> None:
     """Every route of a validated plan on a tight-shelf-life day is feasible on
     segments, priced at most at its exact cost: the shelf-life bounds are necessary, so
-    the search ranks every move the limit allows. With the sufficient deadlines the
-    engines imply, some of these routes (OR-Tools', 3 s, stored in
-    ``fixtures/shelf_life_routes.json``) were infeasible on segments: moves onto them
-    were never tried. (If the node model changes, the stored routes no longer validate:
-    re-solve the same family day with ``solve_ortools`` and store its routes.)"""
-    import json
-    from pathlib import Path
-
+    the search ranks every move the limit allows. (With the sufficient deadlines the
+    engines imply, some of OR-Tools' valid routes were infeasible on segments: moves to
+    such routes were never tried.)"""
     from benchmarks.families import family_batch, resolve
+    from optimizer.routing.ortools_engine import solve_ortools
     from optimizer.routing.polish import exact_cost
     from optimizer.routing.search import segments
 
-    stored = json.loads((Path(__file__).parent / "fixtures" / "shelf_life_routes.json").read_text())
-    batch = family_batch(resolve([stored["family"]])[0], stored["stops"], stored["seed"])
-    problem = compile_problem(batch)
-    routes = [EngineRoute(r["vehicle"], r["nodes"], r["times"]) for r in stored["routes"]]
-    assert exact_cost(problem, routes) < math.inf, "the stored routes no longer validate"
+    problem = compile_problem(family_batch(resolve(["2"])[0], 30, 1))
+    result = solve_ortools(problem, 3.0)
+    assert exact_cost(problem, result.routes) < math.inf  # a validated plan
     data = SegmentData.of(problem)
-    for route in routes:
+    for route in result.routes:
         exact = assemble_route(problem, route).cost.total
         assert data.route_cost(route.vehicle, route.nodes) <= exact + 1e-6
     # The same routes on segments built with the sufficient deadlines:
@@ -248,5 +188,5 @@ def test_segments_never_rule_out_a_route_that_keeps_shelf_life(monkeypatch) -> N
         lambda p, k, temps: freshness_deadlines(p, k, FRESHNESS_MARGIN_MIN, temps),
     )
     sufficient = SegmentData._build(problem, True)
-    ruled_out = [r for r in routes if sufficient.route_cost(r.vehicle, r.nodes) == math.inf]
-    assert ruled_out, "the stored day needs a valid route that sufficient deadlines rule out"
+    ruled_out = [r for r in result.routes if sufficient.route_cost(r.vehicle, r.nodes) == math.inf]
+    assert ruled_out, "the day needs a valid route that sufficient deadlines rule out"

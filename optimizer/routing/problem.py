@@ -297,48 +297,34 @@ def _freshness_rule(batch: Batch, order: Order, temps: list[float]) -> Freshness
     )
 
 
-BOUND_SLACK_MIN = 1e-3  # added to the bounds: the validator's tolerance on shelf life
-
-
 def freshness_bounds(
     problem: RoutingProblem, k: int, temps: set[float] | None = None
 ) -> tuple[float, float]:
     """Latest service starts (load node, unload node) that every schedule keeping order
     k's limit meets: necessary, where ``freshness_deadlines``' are sufficient.
 
-    D is the load stop's departure, A the unload stop's service start. With a ready
-    time, the load's service starts at or after it, so ready ≤ start ≤ D ≤ A, and used =
-    r_s·(D − ready) + r_v·(A − D) is at least r_s·(start − ready) and at least
-    min(r_s, r_v)·(A − ready). Without one, used = r_v·(A − D), and D is at most the load
-    window's end plus the longest service at that site; where a driver's rest or meal
-    may follow the service (rest rules), D has no such bound and neither has A. For
-    several compartment temperatures (``temps``, or every one allowed), the loosest bound
-    holds. No limit: (inf, inf)."""
+    With D ≥ ready the departure and A ≥ D the arrival, used = r_s·(D − ready) +
+    r_v·(A − D) is at least r_s·(D − ready) and at least min(r_s, r_v)·(A − ready).
+    Without a ready time, used = r_v·(A − D) and D is at most the load window's end plus
+    service. For several compartment temperatures (``temps``, or every one allowed), the
+    loosest bound holds. No limit: (inf, inf)."""
     rule = problem.freshness[k]
     if rule is None:
         return math.inf, math.inf
     load = int(problem.pairs[k, 0])
-    allowed = [problem.vehicles[i] for i in problem.allowed_vehicles[k]]
+    service = float(problem.node_service[load])
     if temps is None:
-        temps = {v.temp_c for v in allowed}
+        temps = {problem.vehicles[i].temp_c for i in problem.allowed_vehicles[k]}
 
     def within(rate: float) -> float:
-        return rule.budget / rate + BOUND_SLACK_MIN if rate > 0 else math.inf
+        return rule.budget / rate if rate > 0 else math.inf
 
     if rule.ready is None:
-        if any(v.type.rest_rules is not None for v in allowed):
-            return math.inf, math.inf
-        site = problem.node_site == problem.node_site[load]
-        service = float(problem.node_service[site].max())
         latest = max((b for _, b in problem.node_windows[load]), default=math.inf) + service
-        return math.inf, latest + max(
-            (within(rule.rate_by_temp[t]) for t in temps), default=math.inf
-        )
+        return math.inf, latest + max(within(rule.rate_by_temp[t]) for t in temps)
     r_s = rule.station_rate
-    load_by = rule.ready + within(r_s)
-    arrive_by = rule.ready + max(
-        (within(min(r_s, rule.rate_by_temp[t])) for t in temps), default=math.inf
-    )
+    load_by = rule.ready + within(r_s) - service
+    arrive_by = rule.ready + max(within(min(r_s, rule.rate_by_temp[t])) for t in temps)
     return load_by, arrive_by
 
 

@@ -491,9 +491,9 @@ class Exchange:
 
     def _priced_now(self, r: int) -> float:
         """Route r's cost as insertions into it are priced, without its surcharge (an
-        insertion's price adds the inserted orders' own): on segments, or, should they
-        call a valid route infeasible (they relax every rule they hold, so only through
-        rounding), its exact cost."""
+        insertion's price adds the inserted orders' own): on segments, or, where they
+        call the route infeasible (an engine's route on several windows' hull), its
+        exact cost."""
         now = self._segment_cost(r)
         if np.isfinite(now):
             return now
