@@ -12,7 +12,7 @@ import pytest
 from optimizer.model import with_fleet
 from optimizer.routing.assemble import assemble_route
 from optimizer.routing.engines import FRESHNESS_MARGIN_MIN, EngineRoute
-from optimizer.routing.problem import compile_problem, freshness_bounds, freshness_deadlines
+from optimizer.routing.problem import compile_problem, freshness_deadlines
 from optimizer.routing.pyvrp_engine import solve_pyvrp
 from optimizer.routing.search.segments import SegmentData, trip_move_costs
 from optimizer.routing.search.trips import move_sequences, stop_ranges, trip_ranges
@@ -135,58 +135,26 @@ def _with(nodes: list[int], load: int, unload: int, i: int, j: int) -> list[int]
     return [*nodes[:i], load, *nodes[i:j], unload, *nodes[j:]]
 
 
-def test_shelf_life_bounds_are_held_per_compartment() -> None:
+def test_shelf_life_deadlines_are_held_per_compartment() -> None:
     """A reefer holds an order that may also ride a van to the reefer's own (later)
-    bound, not the van's: segments of each vehicle type bound the limit in that type's
-    compartment, never tighter than the deadlines that imply it (they are necessary,
-    those sufficient)."""
+    deadline, not the van's: segments of each vehicle type imply the limit in that
+    type's compartment, and the tightest over the types is the order's global one."""
     problem = compile_problem(generate_county(30, 3))
     data = SegmentData.of(problem)
     temps = {int(data.type_of[i]): v.temp_c for i, v in enumerate(problem.vehicles)}
     assert len(set(temps.values())) >= 2, "the county needs reefers and vans"
-    looser = later = 0
+    looser = 0
     for k, rule in enumerate(problem.freshness):
         if rule is None:
             continue
-        load, unload = (int(n) for n in problem.pairs[k])
+        unload = int(problem.pairs[k, 1])
         allowed = {int(data.type_of[i]) for i in problem.allowed_vehicles[k]}
         for t in allowed:
-            hull = max(b for _, b in problem.node_windows[unload])
-            load_by, arrive_by = freshness_bounds(problem, k, {temps[t]})
-            assert data.late[t, unload] == min(arrive_by, hull)
-            assert data.late[t, load] <= load_by
-            _, sufficient = freshness_deadlines(problem, k, FRESHNESS_MARGIN_MIN, {temps[t]})
-            assert arrive_by >= sufficient
-            later += arrive_by > sufficient + 1.0
+            _, own = freshness_deadlines(problem, k, FRESHNESS_MARGIN_MIN, {temps[t]})
+            assert data.late[t, unload] == min(own, max(b for _, b in problem.node_windows[unload]))
+        _, tightest = freshness_deadlines(problem, k, FRESHNESS_MARGIN_MIN)
+        assert min(data.late[t, unload] for t in allowed) == pytest.approx(
+            min(tightest, max(b for _, b in problem.node_windows[unload]))
+        )
         looser += len({data.late[t, unload] for t in allowed}) > 1
-    assert looser > 0, "some order's bound differs between compartments"
-    assert later > 0, "the bounds are looser than the sufficient deadlines"
-
-
-def test_segments_never_rule_out_a_route_that_keeps_shelf_life(monkeypatch) -> None:
-    """Every route of a validated plan on a tight-shelf-life day is feasible on
-    segments, priced at most at its exact cost: the shelf-life bounds are necessary, so
-    the search ranks every move the limit allows. (With the sufficient deadlines the
-    engines imply, some of OR-Tools' valid routes were infeasible on segments: moves to
-    such routes were never tried.)"""
-    from benchmarks.families import family_batch, resolve
-    from optimizer.routing.ortools_engine import solve_ortools
-    from optimizer.routing.polish import exact_cost
-    from optimizer.routing.search import segments
-
-    problem = compile_problem(family_batch(resolve(["2"])[0], 30, 1))
-    result = solve_ortools(problem, 3.0)
-    assert exact_cost(problem, result.routes) < math.inf  # a validated plan
-    data = SegmentData.of(problem)
-    for route in result.routes:
-        exact = assemble_route(problem, route).cost.total
-        assert data.route_cost(route.vehicle, route.nodes) <= exact + 1e-6
-    # The same routes on segments built with the sufficient deadlines:
-    monkeypatch.setattr(
-        segments,
-        "freshness_bounds",
-        lambda p, k, temps: freshness_deadlines(p, k, FRESHNESS_MARGIN_MIN, temps),
-    )
-    sufficient = SegmentData._build(problem, True)
-    ruled_out = [r for r in result.routes if sufficient.route_cost(r.vehicle, r.nodes) == math.inf]
-    assert ruled_out, "the day needs a valid route that sufficient deadlines rule out"
+    assert looser > 0, "some order's deadline differs between compartments"

@@ -297,37 +297,6 @@ def _freshness_rule(batch: Batch, order: Order, temps: list[float]) -> Freshness
     )
 
 
-def freshness_bounds(
-    problem: RoutingProblem, k: int, temps: set[float] | None = None
-) -> tuple[float, float]:
-    """Latest service starts (load node, unload node) that every schedule keeping order
-    k's limit meets: necessary, where ``freshness_deadlines``' are sufficient.
-
-    With D ≥ ready the departure and A ≥ D the arrival, used = r_s·(D − ready) +
-    r_v·(A − D) is at least r_s·(D − ready) and at least min(r_s, r_v)·(A − ready).
-    Without a ready time, used = r_v·(A − D) and D is at most the load window's end plus
-    service. For several compartment temperatures (``temps``, or every one allowed), the
-    loosest bound holds. No limit: (inf, inf)."""
-    rule = problem.freshness[k]
-    if rule is None:
-        return math.inf, math.inf
-    load = int(problem.pairs[k, 0])
-    service = float(problem.node_service[load])
-    if temps is None:
-        temps = {problem.vehicles[i].temp_c for i in problem.allowed_vehicles[k]}
-
-    def within(rate: float) -> float:
-        return rule.budget / rate if rate > 0 else math.inf
-
-    if rule.ready is None:
-        latest = max((b for _, b in problem.node_windows[load]), default=math.inf) + service
-        return math.inf, latest + max(within(rule.rate_by_temp[t]) for t in temps)
-    r_s = rule.station_rate
-    load_by = rule.ready + within(r_s) - service
-    arrive_by = rule.ready + max(within(min(r_s, rule.rate_by_temp[t])) for t in temps)
-    return load_by, arrive_by
-
-
 def freshness_deadlines(
     problem: RoutingProblem, k: int, margin: float, temps: set[float] | None = None
 ) -> tuple[float, float]:

@@ -14,11 +14,9 @@ one vehicle type, after Vidal et al. (2013, 2014) and PyVRP's ``DurationSegment`
 
 A segment is a row of ``N_FIELDS`` floats; ``concat`` joins two rows. A node's windows
 are held as their hull (several windows: the exact check decides), the route's first
-and last node take the vehicle type's shift. Shelf life is held as the deadlines every
-schedule keeping it meets (``freshness_bounds``: a relaxation, so a move the limit allows
-is never ruled out; the engines' sufficient deadlines ruled out many, 5-12 % of the cost
-on tight-shelf family days). Segments rank moves; the best few are checked exactly
-(``validate.RouteValidator``), so hard rules are never broken.
+and last node take the vehicle type's shift. Shelf life is held as the deadlines that
+imply it (conservative, as PyVRP holds it). Segments rank moves; the best few are
+checked exactly (``validate.RouteValidator``), so hard rules are never broken.
 
 Compiled with numba; every move is evaluated inside compiled loops.
 """
@@ -31,7 +29,8 @@ import numba
 import numpy as np
 
 from optimizer.kpis import engine_km_rate
-from optimizer.routing.problem import END, START, RoutingProblem, freshness_bounds
+from optimizer.routing.engines import FRESHNESS_MARGIN_MIN
+from optimizer.routing.problem import END, START, RoutingProblem, freshness_deadlines
 
 DUR, TW, EARLY, LATE, KM, KG, KG_MAX, KG_MIN, M3, M3_MAX, KMKG, FIRST, LAST = range(13)
 N_FIELDS = 13
@@ -58,10 +57,10 @@ class SegmentData:
 
     @classmethod
     def of(cls, problem: RoutingProblem, *, deadlines: bool = True) -> SegmentData:
-        """``deadlines``: hold shelf life as the deadlines every schedule keeping it meets
-        (``freshness_bounds``), so that moves far past a limit are not ranked first.
-        Built once per problem (its node matrices are n²) and shared by every search on
-        it."""
+        """``deadlines``: hold shelf life as the deadlines that imply it
+        (``freshness_deadlines``, conservative), so that moves a limit forbids are not
+        ranked first. Built once per problem (its node matrices are n²) and shared by
+        every search on it."""
         key = ("segments", deadlines)
         if key not in problem.cache:
             problem.cache[key] = cls._build(problem, deadlines)
@@ -84,9 +83,9 @@ class SegmentData:
                 allowed = {int(type_of[i]) for i in p.allowed_vehicles[k]}
                 for t in range(late.shape[0]):
                     # A type's own compartment where it may carry the order; elsewhere
-                    # the order cannot ride anyway, and any bound will do.
+                    # the order cannot ride anyway, and the tightest deadline is kept.
                     temps = {temp_of[t]} if t in allowed else None
-                    load_by, arrive_by = freshness_bounds(p, k, temps)
+                    load_by, arrive_by = freshness_deadlines(p, k, FRESHNESS_MARGIN_MIN, temps)
                     late[t, load] = min(late[t, load], load_by)
                     late[t, unload] = min(late[t, unload], arrive_by)
         price = p.batch.options.fuel_price_cny_per_l

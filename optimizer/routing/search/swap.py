@@ -96,7 +96,7 @@ def _looks_like_a_gain(ex: Exchange, a: int, r: int, b: int, q: int) -> bool:
             nodes = ex._without(route, k)
             without = ex.segments.route_cost(vehicle, nodes)
             if not (np.isfinite(now) and np.isfinite(without)):
-                return True  # segments cannot price it: let the exact check decide
+                return True  # a conservative deadline binds: let the exact check decide
             gain += now - without
             ex._set(route, EngineRoute(vehicle, nodes, []), without)
         everyone = set(range(len(ex.routes)))
