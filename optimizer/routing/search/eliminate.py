@@ -11,7 +11,7 @@ def empty_route(ex: Exchange, r: int) -> bool:
     """Put every order of route r on other routes, if that saves in total."""
     if not ex._may_empty(r) or not all(ex.movable[k] for k in ex._orders_on(r)):
         return False
-    saved = ex.routes[:], ex.costs[:]
+    saved = ex.snapshot()
     budget = ex.costs[r]
     heaviest_first = sorted(ex._orders_on(r), key=lambda k: -ex.p.node_kg[ex.p.pairs[k, 0]])
     for k in heaviest_first:
@@ -19,7 +19,8 @@ def empty_route(ex: Exchange, r: int) -> bool:
             continue  # moved with its single-visit stop
         found = ex.place(k, {r}, budget - MIN_GAIN_CNY)
         if found is None:
-            return ex._restore(saved)
+            ex.rollback(saved)
+            return False
         q, longer, added = found
         ex._set(q, longer, ex.costs[q] + added)
         budget -= added

@@ -590,15 +590,6 @@ class Exchange:
             saving += self.p.vehicles[vehicle].type.fixed_cost
         return saving
 
-    def _restore(self, saved: tuple[list[EngineRoute], list[float]]) -> bool:
-        self.routes, self.costs = saved[0][:], saved[1][:]
-        self.busy = [self._serves(r.nodes) for r in self.routes]
-        self.where = self._locate()
-        self._all_gaps = None
-        self._gap_parts = {}
-        self._seg_costs = {}
-        return False
-
     def run(self, deadline: float, seed: int = 0, *, kicks: bool = False) -> Exchanged:
         """Serve what the engine left out, empty routes (fewest orders first) and
         relocate orders until neither saves; then ruin and recreate, 2-opt* and SWAP*

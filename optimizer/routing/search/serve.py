@@ -109,13 +109,13 @@ def eject_for(ex: Exchange, k: int, deadline: float = math.inf) -> bool:
     rank[first] = np.arange(len(first)) - run_start
     order = np.lexsort((near, ~elsewhere, rank))
     best: tuple[float, list[tuple[int, EngineRoute, float]]] | None = None
-    saved = ex.routes[:], ex.costs[:]
+    saved = ex.snapshot()
     workable = 0
     for j in (candidates[i] for i in order[:EJECT_TRIES]):
         if time.perf_counter() >= deadline or workable >= EJECT_KEEP:
             break
         done = _swap_in(ex, k, j)
-        ex._restore(saved)
+        ex.rollback(saved)
         if done is not None:
             workable += 1
             if best is None or done[0] < best[0]:

@@ -32,14 +32,15 @@ def exchange_tails(ex: Exchange, rng: np.random.Generator) -> bool:
         return False  # a cut through a single-visit stop
     if not moving or not ex.movable[moving].all():
         return False
-    saved = ex.routes[:], ex.costs[:]
+    saved = ex.snapshot()
     before = ex.costs[a] + ex.costs[b]
     for r in (a, b):
         drop = {int(n) for k in tails[r] for n in ex.p.pairs[k]}
         nodes = [n for n in ex.routes[r].nodes if n not in drop]
         shorter = ex.evaluate(ex.routes[r].vehicle, nodes)
         if shorter is None:
-            return ex._restore(saved)
+            ex.rollback(saved)
+            return False
         ex._set(r, *shorter)
     everyone = set(range(len(ex.routes)))
     for r, to in ((a, b), (b, a)):
@@ -48,13 +49,15 @@ def exchange_tails(ex: Exchange, rng: np.random.Generator) -> bool:
                 continue
             found = ex.place(k, everyone - {to}, math.inf)
             if found is None:
-                return ex._restore(saved)
+                ex.rollback(saved)
+                return False
             q, longer, added = found
             ex._set(q, longer, ex.costs[q] + added)
     if ex.costs[a] + ex.costs[b] < before - MIN_GAIN_CNY:
         ex.moves += 1
         return True
-    return ex._restore(saved)
+    ex.rollback(saved)
+    return False
 
 
 def _tail(ex: Exchange, r: int, rng: np.random.Generator) -> list[int]:
