@@ -1,35 +1,34 @@
 """Paired plan vs the separate-fleets baseline on the bundled counties.
 
-For each scenario and time limit, one normal planning run (`plan_batch`, default engine,
-validator included) gives the paired plan (deliveries and pickups on the same routes)
-and the baseline (two independent sets of routes, planned first with 20 % of the time
-limit each). Reports cost, km, empty km, empty-return share and freshness. Writes
-``benchmarks/results/batch_kpis.md`` and ``.csv``.
+For each scenario, time limit and seed, one normal planning run (`plan_batch`, default
+engine, validator included, one core) gives the paired plan (deliveries and pickups on
+the same routes) and the baseline (two independent sets of routes, planned first with
+20 % of the time limit each, each polished the same way; the paired search then starts
+from those routes merged). Reports cost, km, empty km, empty-return share and freshness
+per run, and the cost saving's mean and spread over the seeds. Writes
+``benchmarks/results/<stem>.md`` and ``.csv`` (stem ``batch_kpis``).
 
     python benchmarks/batch_kpis.py [--limits 10 60] [--scenarios demo-county county-400]
+        [--seeds 1 2 3] [--stem batch_kpis]
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
 import json
-import os
-import platform
+import statistics
+import sys
 from pathlib import Path
 
-import ortools
-
-from optimizer.model import read_batch
-from optimizer.routing.solve import plan_batch
-
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
-FIELDS = [
-    "scenario",
-    "limit_s",
-    "plan",
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.tables import Run, write  # noqa: E402
+from optimizer.model import read_batch  # noqa: E402
+from optimizer.routing.solve import plan_batch  # noqa: E402
+
+KPIS = [
     "total_cost",
     "km",
     "empty_km",
@@ -40,78 +39,94 @@ FIELDS = [
     "orders_served",
     "required_unassigned",
 ]
+COLUMNS = {
+    "scenario": "scenario",
+    "limit_s": "limit s",
+    "seed": "seed",
+    "plan": "plan",
+    **{k: k for k in KPIS},
+}
 
 
-def run(scenario: str, limit: float) -> list[dict[str, object]]:
+def _cell(v: object) -> object:
+    if isinstance(v, float):
+        return round(v, 3) if abs(v) < 10 else round(v, 1)
+    return v
+
+
+def run(scenario: str, limit: float, seed: int) -> list[dict[str, object]]:
+    """The paired plan's and the baseline's KPIs, and the saving, of one planning run."""
     batch = read_batch(ROOT / "scenarios" / f"{scenario}.json")
-    plan = plan_batch(batch, time_limit_s=limit, baseline=True)
+    batch = batch.model_copy(update={"options": batch.options.model_copy(update={"seed": seed})})
+    plan = plan_batch(batch, time_limit_s=limit, baseline=True, workers=1)
     assert plan.baseline is not None
-    rows = []
-    for name, k in (("paired", plan.kpis), ("separate fleets", plan.baseline.kpis)):
-        rows.append(
-            {
-                "scenario": scenario,
-                "limit_s": limit,
-                "plan": name,
-                **{f: getattr(k, f) for f in FIELDS[3:]},
-            }
-        )
+    key = {"scenario": scenario, "limit_s": limit, "seed": seed}
+    rows = [
+        {**key, "plan": name, **{f: _cell(getattr(k, f)) for f in KPIS}}
+        for name, k in (("paired", plan.kpis), ("separate fleets", plan.baseline.kpis))
+    ]
     rows.append(
         {
-            "scenario": scenario,
-            "limit_s": limit,
+            **key,
             "plan": "saving",
-            "total_cost": plan.baseline.cost_saving_share,
-            "empty_km": plan.baseline.empty_km_saving_share,
+            "total_cost": round(plan.baseline.cost_saving_share, 4),
+            "empty_km": round(plan.baseline.empty_km_saving_share, 4),
         }
     )
     return rows
 
 
-def fmt(v: object) -> str:
-    if v is None or v == "":
-        return "-"
-    if isinstance(v, float):
-        return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
-    return str(v)
+def summary(rows: list[dict[str, object]]) -> list[str]:
+    """Per scenario and limit: the cost saving's mean, min and max over the seeds."""
+    lines = [
+        "## Cost saving of the paired plan over the seeds",
+        "",
+        "| scenario | limit s | seeds | paired CNY (mean) | separate CNY (mean) "
+        "| saving mean | min | max |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    groups: dict[tuple[object, object], list[dict[str, object]]] = {}
+    for r in rows:
+        groups.setdefault((r["scenario"], r["limit_s"]), []).append(r)
+    for (scenario, limit), rs in groups.items():
+        saving = [float(r["total_cost"]) for r in rs if r["plan"] == "saving"]
+        paired = [float(r["total_cost"]) for r in rs if r["plan"] == "paired"]
+        alone = [float(r["total_cost"]) for r in rs if r["plan"] == "separate fleets"]
+        lines.append(
+            f"| {scenario} | {limit} | {len(saving)} | {statistics.mean(paired):,.1f} "
+            f"| {statistics.mean(alone):,.1f} | {statistics.mean(saving):.3f} "
+            f"| {min(saving):.3f} | {max(saving):.3f} |"
+        )
+    return [*lines, "", "## Every run", ""]
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--limits", type=float, nargs="+", default=[10.0, 60.0])
     ap.add_argument("--scenarios", nargs="+", default=["demo-county", "county-400"])
-    args = ap.parse_args()
-    rows = []
+    ap.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
+    ap.add_argument("--stem", default="batch_kpis")
+    args = ap.parse_args(argv)
+    info = Run("benchmarks/batch_kpis.py", argv)
+    rows: list[dict[str, object]] = []
     for scenario in args.scenarios:
         for limit in args.limits:
-            rows += run(scenario, limit)
-            print(json.dumps(rows[-3:], default=str))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    with (RESULTS / "batch_kpis.csv").open("w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS)
-        w.writeheader()
-        w.writerows(rows)
-    lines = [
-        "# Paired plan vs separate fleets",
-        "",
-        f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, OR-Tools {ortools.__version__}. "
-        "Command: `python benchmarks/batch_kpis.py` (`make bench`). "
-        "Every plan passed the validator.",
-        "One planning run per row pair (default engine: PyVRP routes, exact OR-Tools finish,",
-        "then cross-route polishing under the exact cost). The baseline plans deliveries and",
-        "pickups separately with 20 % of the limit each, each polished the same way; the",
-        "paired search then starts from those routes with the rest of the time.",
-        "`saving` rows: 1 − paired / baseline for total cost and empty km.",
-        "Cost includes penalties of unserved optional orders; a required order left unserved",
-        "is counted in `required_unassigned` (not in cost).",
-        "",
-        "| " + " | ".join(FIELDS) + " |",
-        "|" + "---|" * len(FIELDS),
+            for seed in args.seeds:
+                rows += run(scenario, limit, seed)
+                print(json.dumps(rows[-3:], default=str), flush=True)
+    notes = [
+        "- One planning run per scenario, limit and seed (`plan_batch(..., baseline=True, "
+        "workers=1)`, default engine), one after the other on one core; every plan passed "
+        "the validator.",
+        "- The baseline plans deliveries and pickups separately with 20 % of the limit each, "
+        "each polished the same way; the paired search then starts from those routes "
+        "merged, with the rest of the time.",
+        "- `saving` rows: 1 − paired / baseline for total cost and empty km. Cost includes "
+        "penalties of unserved optional orders; a required order left unserved is counted in "
+        "`required_unassigned` (not in cost).",
     ]
-    lines += ["| " + " | ".join(fmt(r.get(c, "")) for c in FIELDS) + " |" for r in rows]
-    (RESULTS / "batch_kpis.md").write_text("\n".join(lines) + "\n")
-    print((RESULTS / "batch_kpis.md").read_text())
+    header = info.header("Paired plan vs separate fleets", notes) + summary(rows)
+    write(args.stem, rows, COLUMNS, header)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 
@@ -304,6 +305,29 @@ def test_the_engine_ahead_after_the_probes_gets_the_rest(monkeypatch, ahead: str
     assert out[:3] == [native, routed, scratch]
     go_on = {"native": "polish native", "pyvrp": "resume", "ortools": "ortools from ortools"}
     assert calls == ["pyvrp", "ortools", go_on[ahead]]
+
+
+def test_the_native_contestant_polishes_a_given_start_instead_of_building(monkeypatch) -> None:
+    """With a valid start (the merged separate-fleets plan, a re-plan's), the native
+    search's probe polishes it: built from nothing, every probe ended above the merged
+    plan on the demo county, and the pairing search's time bought nothing."""
+    from optimizer.routing import portfolio as solve
+    from optimizer.routing.polish import exact_cost
+
+    problem = compile_problem(county(6))
+    assert solve.contested(problem)
+    start = solve.solve_native(problem, 1.0, 0)
+    start_cost = exact_cost(problem, start.routes)
+    assert start_cost < math.inf
+
+    def no_build(*_a, **_k):
+        raise AssertionError("built from nothing despite a valid start")
+
+    monkeypatch.setattr(solve, "solve_native", no_build)
+    out = solve._contest(problem, 1.5, None, "test", start)
+    assert out[0].status == "success"
+    assert out[0].objective == pytest.approx(exact_cost(problem, out[0].routes))
+    assert out[0].objective <= start_cost + 1e-6
 
 
 def test_distance_only_files_keep_the_classic_pipeline() -> None:

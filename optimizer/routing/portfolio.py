@@ -143,7 +143,7 @@ def run_engine(
             consider(candidate)
             last = candidate
     elif use_pyvrp and engine == "auto" and contested(problem):
-        for candidate in _contest(problem, time_limit_s, progress, phase):
+        for candidate in _contest(problem, time_limit_s, progress, phase, initial):
             consider(candidate)
             last = candidate
         contest = True
@@ -256,7 +256,11 @@ def contested(problem: RoutingProblem) -> bool:
 
 
 def _contest(
-    problem: RoutingProblem, time_limit_s: float, progress: Progress | None, phase: str
+    problem: RoutingProblem,
+    time_limit_s: float,
+    progress: Progress | None,
+    phase: str,
+    initial: EngineResult | None = None,
 ) -> list[EngineResult]:
     """Each engine probes for a share of the time; the one whose validated plan is
     cheapest goes on with the rest (PyVRP resumed from its best solution, the native
@@ -264,7 +268,12 @@ def _contest(
     native search; where shelf life binds and OR-Tools' model fits, also OR-Tools' exact
     model from scratch (it holds the limit per compartment temperature, not as
     conservative deadlines, and leads where those bind). Time goes to the engine that
-    is ahead on this batch, measured, not to a share tuned on one generator."""
+    is ahead on this batch, measured, not to a share tuned on one generator.
+
+    ``initial`` (a valid solution: the separate-fleets plan merged, a re-plan's start):
+    the native search polishes it instead of building from nothing. From scratch, every
+    probe ended above the merged separate-fleets plan on the demo county (4,719-4,806
+    against 4,153-4,370 CNY), so the pairing search's time bought nothing."""
     started = time.perf_counter()
     seed = problem.batch.options.seed
     exact = (
@@ -278,7 +287,13 @@ def _contest(
         if progress is not None:
             progress(f"{phase} ({name})", time.perf_counter() - started, cost)
 
-    native = solve_native(problem, probe, seed)
+    if initial is not None and exact_cost(problem, initial.routes) < math.inf:
+        native = polish(problem, initial, probe, seed).result
+        native = EngineResult(
+            native.routes, exact_cost(problem, native.routes), "success", native.seconds
+        )
+    else:
+        native = solve_native(problem, probe, seed)
     report("native", native.objective)
     routed = solve_pyvrp(problem, probe, seed)
     costs = [native.objective, exact_cost(problem, routed.routes)]
