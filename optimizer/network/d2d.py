@@ -54,3 +54,10 @@ def assemble(
     )  # fmt: skip
     in_ranges(_rows, args, n, min(threads or default_threads(), max(1, n // 64)), km)
     return km, minutes
+
+
+def warm_up() -> None:
+    """Compile the kernel now (or load it from numba's on-disk cache) on two sites, so
+    that the first road matrix does not pay for compiling."""
+    xy = np.array([[0.0, 0.0], [1.0, 0.0]])
+    assemble(np.zeros((2, 2)), 1.0, 1.0, np.zeros(2), np.zeros(2), xy, threads=1)

@@ -36,10 +36,10 @@ from optimizer.routing.portfolio import run_engine
 from optimizer.routing.problem import LOAD, UNLOAD, RoutingProblem, compile_problem
 from optimizer.routing.search.exchange import Exchange
 from optimizer.routing.search.repair import routes_repaired
-from optimizer.routing.search.segments import warm_up
 from optimizer.routing.search.serve import serve_unserved
 from optimizer.routing.solve import InvalidPlan
 from optimizer.validate import validate_plan
+from optimizer.warm import warm_up
 
 # Kept back after the search, in units of one exact check of a candidate (building and
 # validating its residual plan, measured each re-plan): the search's overrun (its last
@@ -222,7 +222,7 @@ def replan(
 
     ``warm_start=False`` solves what is left from scratch, with no preference for the old
     routes (what the benchmark compares with)."""
-    warm_up()  # before the clock starts, as in ``plan_batch``
+    warm_up(batch)  # before the clock starts, as in ``plan_batch``
     started = time.perf_counter()
     events = events.with_down(old.down)  # a truck down in the old plan stays down
     limit = time_limit_s if time_limit_s is not None else batch.options.time_limit_s

@@ -38,8 +38,8 @@ from optimizer.routing.progress import PartsProgress, Progress, shifted
 from optimizer.routing.pyvrp_engine import unsupported
 from optimizer.routing.rest import plan_rest
 from optimizer.routing.search.exchange import Exchange
-from optimizer.routing.search.segments import warm_up
 from optimizer.validate import Violation, format_violations, validate_plan
+from optimizer.warm import warm_up
 
 BASELINE_SHARE = 0.4  # of the time limit, split between the deliveries and the pickups
 FINISH_S_PER_ORDER = 0.001  # kept back to build and validate the plan (measured ~1 ms)
@@ -130,10 +130,10 @@ def plan_batch(
     ``min_used``, single visits) always raise it. A batch with neither orders nor
     vehicles plans to an empty plan without running an engine.
     """
-    # The search's compiled kernels, loaded from numba's disk cache (compiled on the first
-    # solve after an install): before the clock starts, so that a compile never eats
-    # the engines' time.
-    warm_up()
+    # The compiled kernels (the search's, the road network's for a batch on roads),
+    # loaded from numba's disk cache (compiled on the first solve after an install):
+    # before the clock starts, so that a compile never eats the engines' time.
+    warm_up(batch)
     started = time.perf_counter()
     limit = time_limit_s if time_limit_s is not None else batch.options.time_limit_s
     problem = compile_problem(batch)
