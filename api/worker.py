@@ -544,5 +544,17 @@ class WorkerPool:
         for slot in self.slots:
             slot.thread.join(timeout)
         self._dispatcher.join(timeout)
+        # A job the dispatcher claimed as the slots stopped (assigned after the slot's
+        # thread had taken its stop signal), or whose slot did not stop in time, is
+        # still running in the database: put it back too, or it waits for a restart's
+        # recovery, which counts the attempt. Releasing is a no-op on a job no longer
+        # running.
+        for slot in self.slots:
+            job_id = slot.current
+            if job_id is not None:
+                try:
+                    self.store.release(job_id)
+                except Exception:
+                    log.exception("could not put job %s back in the queue", job_id)
         if self._ray is not None:
             self._ray.close()

@@ -77,6 +77,34 @@ def test_shutdown_puts_running_jobs_back_in_the_queue(make_api: ApiFactory) -> N
     assert (job.state, job.attempts) == ("queued", 0)
 
 
+def test_a_job_claimed_as_the_server_stops_goes_back_in_the_queue(
+    make_api: ApiFactory,
+) -> None:
+    # Was ('running', 1) under load: the dispatcher claimed the job, the slot's thread
+    # took its stop signal, then the claim was handed to a slot that no longer ran; the
+    # job waited for a restart's recovery, which counts the attempt.
+    api = make_api(workers=1)
+    pool = api.app.state.pool
+    claim_next = pool.store.claim_next
+
+    def claimed_as_the_pool_stops():
+        claim = claim_next()
+        if claim is not None:
+            deadline = time.monotonic() + 20
+            while not pool.stopping and time.monotonic() < deadline:
+                time.sleep(0.01)
+        return claim
+
+    pool.store.claim_next = claimed_as_the_pool_stops
+    h = api.headers()
+    job_id = api.client.post("/v1/batches", json=small_batch(6, 60), headers=h).json()["job_id"]
+    api.wait(job_id, h, states=("running",), timeout=30)
+    store = api.store
+    api.__exit__(None, None, None)
+    job = store.get_job(1, job_id)
+    assert (job.state, job.attempts) == ("queued", 0)
+
+
 def test_queued_jobs_are_solved_after_a_restart(make_api: ApiFactory, tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'restart.db'}"
     first = make_api(database_url=db)  # no workers: the job waits in the queue
