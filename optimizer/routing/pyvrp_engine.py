@@ -221,6 +221,13 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
     )
     depot_index = {site: i for i, site in enumerate(depot_sites)}
     depots = [pyvrp.Depot(site) for site in depot_sites]
+    bonus = _route_bonus(p, distance, depot_sites)
+    if bonus:
+        between = np.ones(len(distance), dtype=bool)
+        between[depot_sites] = False
+        block = np.ix_(between, between)
+        distance[block] += bonus
+        np.fill_diagonal(distance, 0)
 
     # Extra load dimensions: one per set of allowed vehicles that is not the whole fleet.
     everyone = set(range(len(p.vehicles)))
@@ -326,6 +333,24 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
         shipments=shipments,
     )
     return data, _Index(types, client_orders, shipment_orders)
+
+
+def _route_bonus(p: RoutingProblem, distance: np.ndarray, depot_sites: list[int]) -> int:
+    """Distance units added to every arc between two client locations where every
+    vehicle must run (``min_used`` = ``count`` for every type: classic VRPB's exactly K
+    routes), else 0. PyVRP cannot hold a lower bound on the vehicles used; a route of c
+    clients has c − 1 such arcs, so the bonus makes each extra route M cheaper, and M
+    above twice the longest depot leg makes splitting a route always pay: PyVRP's
+    routes then run every vehicle, as the rule asks, instead of being split
+    afterwards (``fleet_use.ensure_min_used``). Not with reloads (a depot visit mid-route
+    breaks the count) or km limits (the bonus would count against them)."""
+    fleet = p.batch.fleet
+    if not fleet or any(
+        vt.min_used < vt.count or vt.min_used == 0 or not vt.single_trip or vt.max_km
+        for vt in fleet
+    ):
+        return 0
+    return 2 * int(distance[depot_sites].max(initial=0)) + 1
 
 
 def _start_late(p: RoutingProblem, v: Vehicle) -> int | None:
