@@ -145,6 +145,8 @@ def solve_pyvrp(
     routes = _routes(p, best, index)
     objective = best.distance_cost() + best.duration_cost() + best.fixed_vehicle_cost()
     objective += best.uncollected_prizes()
+    if index.bonus:
+        objective = math.nan  # the bonus is in it: no cost of ours (the plan's is exact)
     status = "success" if best.is_feasible() else "infeasible"
     seconds = time.perf_counter() - started
     return EngineResult(
@@ -332,7 +334,7 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
         duration_matrices=[duration],
         shipments=shipments,
     )
-    return data, _Index(types, client_orders, shipment_orders)
+    return data, _Index(types, client_orders, shipment_orders, bonus)
 
 
 def _route_bonus(p: RoutingProblem, distance: np.ndarray, depot_sites: list[int]) -> int:
@@ -528,9 +530,14 @@ class _Index:
     """How PyVRP's vehicle types, clients and shipments map back to the problem."""
 
     def __init__(
-        self, types: list[list[int]], clients: list[list[int]], shipments: list[int]
+        self,
+        types: list[list[int]],
+        clients: list[list[int]],
+        shipments: list[int],
+        bonus: int = 0,
     ) -> None:
         self.types, self.clients, self.shipments = types, clients, shipments
+        self.bonus = bonus  # ``_route_bonus``: PyVRP's distances are not the cost's
 
 
 def _routes(p: RoutingProblem, solution: pyvrp.Solution, index: _Index) -> list[EngineRoute]:
