@@ -121,3 +121,38 @@ def test_custom_category_needs_shelf_life() -> None:
         ).shelf_life_h
         is None
     )
+
+
+def test_pickup_deadlines_imply_the_limit_with_room_for_a_few_direct_trips() -> None:
+    """Where the station ages produce faster than the truck, the engines' deadlines (latest
+    load, latest arrival) split the budget so that a ride of ``RIDE_TRIPS`` direct trips
+    fits after the latest load, and the corner of that box uses exactly the budget: the
+    limit is implied, and no tighter than it must be for such a ride (half the budget for
+    waiting, before, left a reefer hours of ride and the station too little wait)."""
+    from benchmarks.families import FAMILIES, family_batch
+    from optimizer.routing.engines import FRESHNESS_MARGIN_MIN
+    from optimizer.routing.problem import RIDE_TRIPS, compile_problem, freshness_deadlines
+
+    problem = compile_problem(family_batch(list(FAMILIES)[1], 60, 1))  # tight, mixed fleet
+    split = clamped = 0
+    for k, rule in enumerate(problem.freshness):
+        if rule is None or rule.ready is None:
+            continue
+        load, unload = (int(n) for n in problem.pairs[k])
+        service = float(problem.node_service[load])
+        trip = float(problem.travel.minutes[problem.node_site[load], problem.node_site[unload]])
+        budget = rule.budget - FRESHNESS_MARGIN_MIN
+        for temp in {problem.vehicles[i].temp_c for i in problem.allowed_vehicles[k]}:
+            r_s, r_v = rule.station_rate, rule.rate_by_temp[temp]
+            if r_s <= r_v:
+                continue
+            load_by, arrive_by = freshness_deadlines(problem, k, FRESHNESS_MARGIN_MIN, {temp})
+            leave = load_by + service  # the latest departure
+            used = r_s * (leave - rule.ready) + r_v * (arrive_by - leave)
+            assert used == pytest.approx(budget)  # the box's worst corner: exactly the budget
+            if 1e-9 < leave - rule.ready < budget / r_s - 1e-9:
+                assert arrive_by - leave == pytest.approx(RIDE_TRIPS * (trip + service))
+                split += 1
+            else:
+                clamped += 1
+    assert split > 0, (split, clamped)
