@@ -19,11 +19,9 @@ def compiled_kernels() -> None:
     """Compile the numba kernels (or load them from numba's cache) before any test: a
     solve counts compiling against its time limit, and a short-limit test run from a
     fresh checkout (``pytest`` without ``make``) would otherwise spend it compiling."""
-    from optimizer.network.ch import warm_up as warm_up_hierarchy
-    from optimizer.routing.search.segments import warm_up as warm_up_search
+    from optimizer.warm import warm_up
 
-    warm_up_search()
-    warm_up_hierarchy()
+    warm_up()  # no batch: the search's kernels and the road network's
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from api.testing.helpers import ApiFactory, small_batch
 from optimizer.model import Batch
 from optimizer.plan import Plan
@@ -66,36 +68,27 @@ def test_time_limit_is_capped_by_the_service(make_api: ApiFactory) -> None:
     assert api.store.get_job(1, r.json()["job_id"]).time_limit_s == 0.5
 
 
-def test_shutdown_puts_running_jobs_back_in_the_queue(make_api: ApiFactory) -> None:
-    api = make_api(workers=1)
-    h = api.headers()
-    job_id = api.client.post("/v1/batches", json=small_batch(6, 60), headers=h).json()["job_id"]
-    api.wait(job_id, h, states=("running",), timeout=30)
-    store = api.store
-    api.__exit__(None, None, None)
-    job = store.get_job(1, job_id)
-    assert (job.state, job.attempts) == ("queued", 0)
-
-
-def test_a_job_claimed_as_the_server_stops_goes_back_in_the_queue(
-    make_api: ApiFactory,
+@pytest.mark.parametrize("claimed_late", [False, True])
+def test_shutdown_puts_running_jobs_back_in_the_queue(
+    make_api: ApiFactory, claimed_late: bool
 ) -> None:
-    # Was ('running', 1) under load: the dispatcher claimed the job, the slot's thread
-    # took its stop signal, then the claim was handed to a slot that no longer ran; the
-    # job waited for a restart's recovery, which counts the attempt.
+    """``claimed_late``: the claim is handed to its slot only as the pool stops. Was
+    ('running', 1) under load: the slot's thread had taken its stop signal, nobody ran or
+    released the job, and a restart's recovery would count the attempt."""
     api = make_api(workers=1)
     pool = api.app.state.pool
-    claim_next = pool.store.claim_next
+    if claimed_late:
+        claim_next = pool.store.claim_next
 
-    def claimed_as_the_pool_stops():
-        claim = claim_next()
-        if claim is not None:
-            deadline = time.monotonic() + 20
-            while not pool.stopping and time.monotonic() < deadline:
-                time.sleep(0.01)
-        return claim
+        def claimed_as_the_pool_stops():
+            claim = claim_next()
+            if claim is not None:
+                deadline = time.monotonic() + 20
+                while not pool.stopping and time.monotonic() < deadline:
+                    time.sleep(0.01)
+            return claim
 
-    pool.store.claim_next = claimed_as_the_pool_stops
+        pool.store.claim_next = claimed_as_the_pool_stops
     h = api.headers()
     job_id = api.client.post("/v1/batches", json=small_batch(6, 60), headers=h).json()["job_id"]
     api.wait(job_id, h, states=("running",), timeout=30)
