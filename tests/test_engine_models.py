@@ -143,3 +143,33 @@ def test_a_shift_shorter_than_pyvrps_time_unit_does_not_crash_it() -> None:
     data["fleet"][0]["shift_start"] = data["fleet"][0]["shift_end"] = 360.0005
     data["orders"] = [{"id": "P1", "kind": "pickup", "site": "S", "product": "parcels", "kg": 5}]
     _problem_data(compile_problem(Batch.model_validate(data)))  # no ValueError
+
+
+def test_pyvrp_unloads_client_pickups_when_the_truck_reaches_the_centre() -> None:
+    """Single-trip trucks from the hub end at the centre, whose unloading takes 15 min:
+    PyVRP is charged that service on its way in, so its arrival there comes after it.
+    The plan's unloading must start when the truck arrives, not 15 min later (which paid
+    a quarter hour of waiting per route: 2 % of a fuel-and-wage family's cost)."""
+    batch = _two_sites(
+        [],
+        {"service_min": 5},
+        [
+            {"id": "D1", "kind": "delivery", "site": "S", "product": "parcels", "kg": 50},
+            {"id": "P1", "kind": "pickup", "site": "S", "product": "parcels", "kg": 80},
+        ],
+    )
+    data = batch.model_dump()
+    data["sites"][1]["service_min"] = 15
+    data["fleet"][0] |= {"single_trip": True, "end": "C"}
+    batch = Batch.model_validate(data)
+    problem = compile_problem(batch)
+    result = solve_pyvrp(problem, 0.3, seed=1)
+    assert result.status == "success"
+    plan = plan_batch(batch, time_limit_s=0.5, engine="pyvrp")
+    assert validate_plan(batch, plan) == []
+    centre = plan.routes[0].stops[-1]
+    assert centre.site == "C"
+    assert centre.start == pytest.approx(centre.arrival)
+    assert centre.departure == pytest.approx(centre.arrival + 15)
+    # What PyVRP priced is what the plan pays (its duration cost: no waiting at C).
+    assert result.objective == pytest.approx(exact_cost(problem, result.routes), abs=0.05)

@@ -189,12 +189,10 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
     # paid on the edges into it.
     roles = _client_roles(p)
     service = np.zeros(n_sites)
-    on_arrival = np.zeros(n_sites)
     for node in np.flatnonzero((p.node_role == LOAD) | (p.node_role == UNLOAD)):
         if p.node_at_depot[node]:
             service[p.node_site[node]] = p.node_service[node]
-            if p.node_role[node] == UNLOAD and roles[int(p.node_order[node])] == "pickup":
-                on_arrival[p.node_site[node]] = p.node_service[node]
+    on_arrival = _unload_on_arrival(p, roles)
     minutes = travel.minutes + service[:, None] + on_arrival[None, :]
     np.fill_diagonal(minutes, 0.0)
     duration = np.ceil(minutes * TIME_SCALE - 1e-9).astype(np.int64)
@@ -335,6 +333,17 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
         shipments=shipments,
     )
     return data, _Index(types, client_orders, shipment_orders, bonus)
+
+
+def _unload_on_arrival(p: RoutingProblem, roles: list[str | None]) -> np.ndarray:
+    """Minutes per site of unloading the client pickups (``roles``) a truck carries
+    there, which PyVRP is charged on the edges into the site: its arrival there is after
+    them."""
+    on_arrival = np.zeros(len(p.travel.site_ids))
+    for node in np.flatnonzero(p.node_at_depot & (p.node_role == UNLOAD)):
+        if roles[int(p.node_order[node])] == "pickup":
+            on_arrival[p.node_site[node]] = p.node_service[node]
+    return on_arrival
 
 
 def _route_bonus(p: RoutingProblem, distance: np.ndarray, depot_sites: list[int]) -> int:
@@ -548,6 +557,7 @@ def _routes(p: RoutingProblem, solution: pyvrp.Solution, index: _Index) -> list[
     there too, and its unload node at the next depot visit (the end of a single trip).
     """
     free = [list(t) for t in index.types]
+    on_arrival = _unload_on_arrival(p, _client_roles(p))
     out = []
     for route in solution.routes():
         vehicle = free[route.vehicle_type()].pop(0)
@@ -561,7 +571,10 @@ def _routes(p: RoutingProblem, solution: pyvrp.Solution, index: _Index) -> list[
             if act.is_depot():
                 if trip:
                     trips.append(trip)
-                trip = [(-1, t), *((node, t) for node in carried)]  # -1: the trip's loads
+                # PyVRP arrives after unloading the client pickups carried (it is charged
+                # that service on the way in): they start to unload when the truck comes.
+                unloaded = t - float(on_arrival[p.node_site[carried[0]]]) if carried else t
+                trip = [(-1, t), *((node, unloaded) for node in carried)]  # -1: the loads
                 carried = []
                 continue
             if act.is_client():
