@@ -160,9 +160,9 @@ class Exchange:
     def _retime(self) -> None:
         """Each route timed as the search times a route it changes (leaving as late as
         waiting allows), kept where that is valid and cheaper. An engine's times may pay
-        for waiting the plan need not (PyVRP's routes on a fuel-and-wages family day:
-        10 CNY a route), and a route the search never touched kept it; the segments
-        price every route so timed. Each re-timed route counts as a move."""
+        for waiting the plan need not (an engine's start times are its own model's), and
+        a route the search never touched would keep it; the segments price every route
+        so timed. Each re-timed route counts as a move."""
         for r, route in enumerate(self.routes):
             if not self.busy[r]:
                 continue
