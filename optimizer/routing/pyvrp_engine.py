@@ -332,7 +332,7 @@ def _problem_data(p: RoutingProblem) -> tuple[pyvrp.ProblemData, _Index]:
         duration_matrices=[duration],
         shipments=shipments,
     )
-    return data, _Index(types, client_orders, shipment_orders, bonus)
+    return data, _Index(types, client_orders, shipment_orders, bonus, on_arrival)
 
 
 def _unload_on_arrival(p: RoutingProblem, roles: list[str | None]) -> np.ndarray:
@@ -543,10 +543,13 @@ class _Index:
         types: list[list[int]],
         clients: list[list[int]],
         shipments: list[int],
-        bonus: int = 0,
+        bonus: int,
+        on_arrival: np.ndarray,
     ) -> None:
         self.types, self.clients, self.shipments = types, clients, shipments
         self.bonus = bonus  # ``_route_bonus``: PyVRP's distances are not the cost's
+        # ``_unload_on_arrival``: minutes PyVRP's arrival at a site comes after the truck's
+        self.on_arrival = on_arrival
 
 
 def _routes(p: RoutingProblem, solution: pyvrp.Solution, index: _Index) -> list[EngineRoute]:
@@ -557,7 +560,7 @@ def _routes(p: RoutingProblem, solution: pyvrp.Solution, index: _Index) -> list[
     there too, and its unload node at the next depot visit (the end of a single trip).
     """
     free = [list(t) for t in index.types]
-    on_arrival = _unload_on_arrival(p, _client_roles(p))
+    on_arrival = index.on_arrival
     out = []
     for route in solution.routes():
         vehicle = free[route.vehicle_type()].pop(0)
@@ -573,7 +576,8 @@ def _routes(p: RoutingProblem, solution: pyvrp.Solution, index: _Index) -> list[
                     trips.append(trip)
                 # PyVRP arrives after unloading the client pickups carried (it is charged
                 # that service on the way in): they start to unload when the truck comes.
-                unloaded = t - float(on_arrival[p.node_site[carried[0]]]) if carried else t
+                early = float(on_arrival[p.node_site[carried[0]]]) if carried else 0.0
+                unloaded = t - early
                 trip = [(-1, t), *((node, unloaded) for node in carried)]  # -1: the loads
                 carried = []
                 continue
