@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 
 import pytest
 
@@ -262,49 +263,69 @@ def test_the_baseline_is_polished_like_the_paired_plan(monkeypatch) -> None:
     assert polished == [*kinds, len(batch.orders)]  # both baseline parts, then the pairing
 
 
-@pytest.mark.parametrize("ahead", ["native", "pyvrp", "ortools"])
-def test_the_engine_ahead_after_the_probes_gets_the_rest(monkeypatch, ahead: str) -> None:
-    """PyVRP, the native search and (shelf life binding) OR-Tools' exact model probe; the
-    cheapest goes on (PyVRP resumed from its own result, the native search polishing its
-    routes, OR-Tools from its own), and every result is returned for the portfolio to
-    score."""
+@pytest.mark.parametrize("ahead", ["native", "pyvrp"])
+def test_the_engine_ahead_after_the_probes_goes_on_until_it_stalls(monkeypatch, ahead: str) -> None:
+    """PyVRP and the native search probe; the cheaper goes on (PyVRP resumed from its own
+    result, the native search polishing its routes) with a stall limit, and what it hands
+    back goes to the other, from its own probe, without one. OR-Tools is not called, and
+    every result is returned for the portfolio to score."""
     from optimizer.routing import portfolio as solve
     from optimizer.routing.engines import EngineResult
 
     batch = county(6)
     problem = compile_problem(batch)
     assert solve.contested(problem) and problem.has_shelf_life
-    cost = {"native": 200.0, "pyvrp": 200.0, "ortools": 200.0, ahead: 100.0}
+    cost = {"native": 200.0, "pyvrp": 200.0, ahead: 100.0}
     native = EngineResult([], cost["native"], "native", 0.0)
     routed = EngineResult([], 0.0, "pyvrp", 0.0)
-    scratch = EngineResult([], 0.0, "ortools", 0.0)
-    calls: list[str] = []
+    calls: list[tuple[str, float | None]] = []
 
-    def fake_pyvrp(problem, seconds, seed=0, *, resume=None):
-        calls.append("resume" if resume is routed else "pyvrp")
+    def fake_pyvrp(problem, seconds, seed=0, *, resume=None, stall_s=None):
+        calls.append(("resume" if resume is routed else "pyvrp", stall_s))
         return routed if resume is None else EngineResult([], 0.0, "resumed", 0.0)
 
-    def fake_ortools(problem, seconds, *, initial=None, **_):
-        calls.append("ortools" if initial is None else f"ortools from {initial.status}")
-        return scratch if initial is None else EngineResult([], 0.0, "continued", 0.0)
+    def no_ortools(*_a, **_k):
+        raise AssertionError("OR-Tools is not a contestant")
 
-    def fake_polish(problem, result, seconds, seed=0):
+    def fake_polish(problem, result, seconds, seed=0, *, stall_s=None):
         from types import SimpleNamespace
 
-        calls.append(f"polish {result.status}")
+        calls.append((f"polish {result.status}", stall_s))
         return SimpleNamespace(result=EngineResult([], 0.0, "polished", 0.0))
 
     monkeypatch.setattr(solve, "solve_native", lambda *a: native)
     monkeypatch.setattr(solve, "solve_pyvrp", fake_pyvrp)
-    monkeypatch.setattr(solve, "solve_ortools", fake_ortools)
+    monkeypatch.setattr(solve, "solve_ortools", no_ortools)
     monkeypatch.setattr(solve, "polish", fake_polish)
     # Each engine's result has its own routes list: its validated cost is looked up by it.
-    costs = {id(routed.routes): cost["pyvrp"], id(scratch.routes): cost["ortools"]}
+    costs = {id(routed.routes): cost["pyvrp"]}
     monkeypatch.setattr(solve, "exact_cost", lambda p, routes: costs.get(id(routes), 0.0))
     out = solve._contest(problem, 1.0, None, "test")
-    assert out[:3] == [native, routed, scratch]
-    go_on = {"native": "polish native", "pyvrp": "resume", "ortools": "ortools from ortools"}
-    assert calls == ["pyvrp", "ortools", go_on[ahead]]
+    assert out[:2] == [native, routed] and len(out) == 4
+    stall = 1.0 * solve.STALL_SHARE
+    go_on = {"native": "polish native", "pyvrp": "resume"}
+    other = "pyvrp" if ahead == "native" else "native"
+    assert calls == [("pyvrp", None), (go_on[ahead], stall), (go_on[other], None)]
+
+
+def test_a_stalled_search_hands_its_time_back() -> None:
+    """With ``stall_s``, PyVRP and the native search stop once their best has not
+    improved for that long, well before a limit they would otherwise use whole."""
+    from optimizer.routing.native import solve_native
+    from optimizer.routing.polish import polish
+    from optimizer.routing.pyvrp_engine import solve_pyvrp
+
+    problem = compile_problem(county(6))
+    start = solve_native(problem, 1.0, 0)
+    routed = solve_pyvrp(problem, 1.0, 0)
+    t = time.perf_counter()
+    polished = polish(problem, start, 30.0, 1, stall_s=0.5)
+    assert time.perf_counter() - t < 15.0
+    assert polished.cost_after <= polished.cost_before + 1e-6
+    t = time.perf_counter()
+    resumed = solve_pyvrp(problem, 30.0, 0, resume=routed, stall_s=0.5)
+    assert time.perf_counter() - t < 15.0
+    assert resumed.routes
 
 
 def test_the_native_contestant_polishes_a_given_start_instead_of_building(monkeypatch) -> None:

@@ -62,11 +62,14 @@ def polish(
     seed: int = 0,
     *,
     search: Exchange | None = None,
+    stall_s: float | None = None,
 ) -> Polished:
     """``result`` improved under the exact cost within ``seconds`` (never made worse):
     cross-route moves first (emptying a route saves a vehicle), then moves within trips.
     Costs before and after are the plans' total costs. ``search``: an ``Exchange``
-    already over ``result``'s routes (building one takes a second at 1,000 villages)."""
+    already over ``result``'s routes (building one takes a second at 1,000 villages).
+    ``stall_s``: the cross-route phase hands its time back after that many seconds
+    without a new best (``Exchange.run``); moves within trips follow at once."""
     started = time.perf_counter()
     routes = [EngineRoute(r.vehicle, list(r.nodes), list(r.times)) for r in result.routes]
     first = validated_plan(problem, routes)
@@ -75,7 +78,7 @@ def polish(
         return Polished(result, cost, cost, 0, time.perf_counter() - started)
     best, moves = first, 0
     search = search if search is not None else Exchange(problem, routes)
-    exchanged = search.run(started + seconds * CROSS_SHARE, seed, kicks=True)
+    exchanged = search.run(started + seconds * CROSS_SHARE, seed, kicks=True, stall_s=stall_s)
     if exchanged.moves:
         plan = validated_plan(problem, exchanged.routes)  # the whole plan has the last word
         if plan is not None and plan_score(plan) < plan_score(best) - MIN_GAIN_CNY:

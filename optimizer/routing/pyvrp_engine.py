@@ -107,19 +107,25 @@ def solve_pyvrp(
     *,
     resume: EngineResult | None = None,
     feasible_by_s: float | None = None,
+    stall_s: float | None = None,
 ) -> EngineResult:
     """Routes from PyVRP; times are PyVRP's (approximate: the exact model re-times them).
     ``resume``: a result of this engine on the same problem to go on from (its best
     solution). ``feasible_by_s``: stop early, handing back the time, when no feasible
-    solution is found by then (its penalised best is returned, status "infeasible")."""
+    solution is found by then (its penalised best is returned, status "infeasible").
+    ``stall_s``: stop early too once its best has not improved for that many seconds."""
     started = time.perf_counter()
     deadline = started + time_limit_s
     give_up = started + feasible_by_s if feasible_by_s is not None else math.inf
+    lowest = [math.inf, started]  # PyVRP's best cost so far, and when it was reached
 
     def stop(best_cost: float) -> bool:
         # PyVRP's cost of an infeasible best is a very large number.
         now = time.perf_counter()
-        return now >= deadline or (now >= give_up and best_cost >= INFEASIBLE_COST)
+        if best_cost < lowest[0]:
+            lowest[:] = [best_cost, now]
+        stalled = stall_s is not None and now - lowest[1] >= stall_s
+        return now >= deadline or stalled or (now >= give_up and best_cost >= INFEASIBLE_COST)
 
     p = problem
     if resume is not None and isinstance(resume.state, _State):

@@ -590,7 +590,9 @@ class Exchange:
             saving += self.p.vehicles[vehicle].type.fixed_cost
         return saving
 
-    def run(self, deadline: float, seed: int = 0, *, kicks: bool = False) -> Exchanged:
+    def run(
+        self, deadline: float, seed: int = 0, *, kicks: bool = False, stall_s: float | None = None
+    ) -> Exchanged:
         """Serve what the engine left out, empty routes (fewest orders first) and
         relocate orders until neither saves; then ruin and recreate, 2-opt* and SWAP*
         until the clock runs out or a long run of attempts saves nothing.
@@ -598,7 +600,11 @@ class Exchange:
         ``kicks``: a search that converged before ``deadline`` goes on from the best
         routes so far with a large neighbourhood (``KICK_SHARE`` of the orders) ruined and
         recreated whatever it costs, then descends again (iterated local search); the
-        best routes found are kept. Without, the time left is handed back."""
+        best routes found are kept. Without, the time left is handed back.
+
+        ``stall_s``: the time left is handed back too once ``stall_s`` seconds pass
+        without a new best plan (all required orders served), so that a portfolio can
+        give it to another engine that is still improving."""
         # The operators change this state; they import it, so they are imported here.
         from optimizer.routing.search.eliminate import empty_route
         from optimizer.routing.search.relocate import relocate
@@ -628,7 +634,13 @@ class Exchange:
         patience = RUIN_PATIENCE
         fruitless, kick_s = 0, 0.0
         best = None if self._stranded() else (sum(self.costs), self.snapshot())
+        lowest, gained = math.inf if best is None else best[0], time.perf_counter()
         while time.perf_counter() < deadline and (idle < patience or self._stranded() or kicks):
+            if stall_s is not None:
+                if not self._stranded() and sum(self.costs) < lowest - MIN_GAIN_CNY:
+                    lowest, gained = sum(self.costs), time.perf_counter()
+                elif time.perf_counter() - gained >= stall_s:
+                    break
             if idle >= patience and not self._stranded():  # converged: a kick
                 total = sum(self.costs)
                 if best is None or total < best[0] - MIN_GAIN_CNY:
