@@ -308,6 +308,35 @@ def test_the_engine_ahead_after_the_probes_goes_on_until_it_stalls(monkeypatch, 
     assert calls == [("pyvrp", None), (go_on[ahead], stall), (go_on[other], None)]
 
 
+def test_where_drivers_rest_the_cheapest_plan_with_rests_is_kept(monkeypatch) -> None:
+    """The engines search without rests; of their cheapest candidates, the one cheapest
+    once rests are placed (repaired where a rest breaks a rule) is kept, not the
+    cheapest rest-free one (a 60-village county: 4,291 CNY rest-free but 4,929 repaired,
+    against a 4,322 rest-free plan that kept every rule with its rests)."""
+    from optimizer.routing import portfolio
+    from optimizer.routing.engines import EngineResult
+
+    problem = compile_problem(county(6))
+    free = {"cheap": 100.0, "other": 110.0, "third": 120.0, "fourth": 130.0}
+    with_rests = {"cheap": 200.0, "other": 115.0, "third": 50.0, "fourth": 10.0}
+    candidates = {name: EngineResult([], cost, name, 0.0) for name, cost in free.items()}
+    costs: dict[int, float] = {}  # exact cost by the repaired result's routes list
+    seen: list[str] = []
+
+    def fake_repair(problem, result, deadline):
+        seen.append(result.status)
+        out = EngineResult([], 0.0, result.status, 0.0)
+        costs[id(out.routes)] = with_rests[result.status]
+        return out
+
+    monkeypatch.setattr(portfolio, "rests_repaired", fake_repair)
+    monkeypatch.setattr(portfolio, "exact_cost", lambda p, routes: costs[id(routes)])
+    scored = [(free[n], candidates[n]) for n in ("third", "fourth", "other", "cheap")]
+    chosen = portfolio._rested(problem, candidates["cheap"], scored, math.inf)
+    assert seen == ["cheap", "other", "third"]  # the three cheapest rest-free, in order
+    assert chosen.status == "third"
+
+
 def test_a_stalled_search_hands_its_time_back() -> None:
     """With ``stall_s``, PyVRP and the native search stop once their best has not
     improved for that long, well before a limit they would otherwise use whole."""

@@ -69,6 +69,7 @@ def run_engine(
     phase: str = "solving",
     initial: EngineResult | None = None,
     workers: int = 1,
+    scored: list[tuple[float, EngineResult]] | None = None,
 ) -> EngineResult:
     """Routes for ``problem`` whose times meet every constraint exactly.
 
@@ -82,6 +83,15 @@ def run_engine(
 
     ``workers=2`` runs the two engines side by side on two cores instead, each for the
     whole time limit: PyVRP in a child process, OR-Tools (from ``initial``) here.
+
+    ``scored``: a list that receives every valid candidate with its validated cost.
+
+    Where drivers rest, the engines search without rests and the cheapest
+    ``REST_CANDIDATES`` of their candidates are checked with rests placed, each
+    repaired where a rest breaks a rule (``_rested``): the cheapest rest-free plan is
+    not always the cheapest once drivers rest (a generated county of 60 villages:
+    4,291 CNY rest-free, 4,929 repaired, against PyVRP's 4,322 rest-free plan, which
+    kept every rule with its rests placed).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
@@ -92,6 +102,7 @@ def run_engine(
         # gets): a repair after the whole limit made a plan late by up to a tenth.
         end = time.perf_counter() + time_limit_s
         repair_s = min(max(REPAIR_MIN_S, time_limit_s * REPAIR_SHARE), time_limit_s / 2)
+        free_scored: list[tuple[float, EngineResult]] = []
         free = run_engine(
             relaxed(problem),
             time_limit_s - repair_s,
@@ -100,12 +111,15 @@ def run_engine(
             phase=phase,
             initial=initial,
             workers=workers,
+            scored=free_scored,
         )
-        repaired = rests_repaired(problem, free, max(end, time.perf_counter()))
+        repaired = _rested(problem, free, free_scored, max(end, time.perf_counter()))
         repaired = ensure_min_used(problem, repaired)
+        if scored is not None and (cost := exact_cost(problem, repaired.routes)) < math.inf:
+            scored.append((cost, repaired))
         return EngineResult(repaired.routes, repaired.objective, repaired.status, free.seconds)
     started = time.perf_counter()
-    scored: list[tuple[float, EngineResult]] = []  # validated cost, candidate
+    scored = [] if scored is None else scored  # validated cost, candidate
 
     def consider(candidate: EngineResult) -> None:
         candidate = ensure_min_used(problem, candidate)
@@ -200,6 +214,33 @@ def run_engine(
     return EngineResult(
         chosen.routes, chosen.objective, chosen.status, time.perf_counter() - started
     )
+
+
+REST_CANDIDATES = 3  # rest-free candidates checked with rests placed, cheapest first
+
+
+def _rested(
+    problem: RoutingProblem,
+    free: EngineResult,
+    scored: list[tuple[float, EngineResult]],
+    deadline: float,
+) -> EngineResult:
+    """The cheapest, once drivers rest, of ``free`` (the rest-free search's choice) and
+    the next cheapest rest-free candidates in ``scored``: each with rests placed, and
+    repaired where a rest breaks a rule (``rests_repaired``)."""
+    ranked = [free]
+    for _, c in sorted(scored, key=lambda sc: sc[0]):
+        if all(c.routes is not r.routes for r in ranked):
+            ranked.append(c)
+    best: tuple[float, EngineResult] | None = None
+    for n, candidate in enumerate(ranked[:REST_CANDIDATES]):
+        if n > 0 and time.perf_counter() >= deadline:
+            break
+        repaired = rests_repaired(problem, candidate, deadline)
+        cost = exact_cost(problem, repaired.routes)
+        if best is None or cost < best[0]:
+            best = (cost, repaired)
+    return best[1] if best is not None else free
 
 
 ORTOOLS_BUILD_S_PER_NODE2 = 6e-7  # measured: ~5 s per model at 2,900 nodes, loaded machine
