@@ -209,6 +209,7 @@ _EN: dict[str, str] = {
     "progress.engine.ortools": "OR-Tools",
     "progress.engine.native": "own search",
     "progress.engine.ahead": "the engine ahead",
+    "progress.engine.other": "the other engine",
     "cli.final": "Final plan: {cost:,.0f} CNY.",
     "cli.final_saving": (
         "Final plan: {cost:,.0f} CNY, against {baseline:,.0f} CNY with separate fleets: "
@@ -1232,6 +1233,7 @@ _ZH: dict[str, str] = {
     "progress.engine.ortools": "OR-Tools",
     "progress.engine.native": "自研搜索",
     "progress.engine.ahead": "领先的求解器",
+    "progress.engine.other": "另一个求解器",
     "cli.final": "最终方案：{cost:,.0f} 元。",
     "cli.final_saving": (
         "最终方案：{cost:,.0f} 元，分车方案 {baseline:,.0f} 元：配对节省成本 {saving:.1%}，"

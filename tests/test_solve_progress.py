@@ -9,7 +9,9 @@ import math
 import re
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
+import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -56,6 +58,28 @@ def test_a_part_is_not_reported_as_the_plan() -> None:
     assert phase_text("part 2/3: pairing (ortools)", "en") == (
         "part 2/3: pairing deliveries and pickups (OR-Tools)"
     )
+
+
+@pytest.mark.parametrize("lang", ["en", "zh-CN"])
+def test_every_contestant_the_contest_reports_has_a_name(monkeypatch, lang: str) -> None:
+    """The phases the contest reports (``solving (native)``, ``(pyvrp)``, ``(ahead)``,
+    ``(other)``) are shown by name in both languages, never as a raw key."""
+    from optimizer.routing import portfolio
+    from optimizer.routing.engines import EngineResult
+    from optimizer.routing.problem import compile_problem
+
+    problem = compile_problem(generate_county(6, 1))
+    result = EngineResult([], 1.0, "success", 0.0)
+    monkeypatch.setattr(portfolio, "solve_native", lambda *a: result)
+    monkeypatch.setattr(portfolio, "solve_pyvrp", lambda *a, **k: result)
+    monkeypatch.setattr(portfolio, "polish", lambda *a, **k: SimpleNamespace(result=result))
+    monkeypatch.setattr(portfolio, "exact_cost", lambda p, routes: 1.0)
+    phases: list[str] = []
+    portfolio._contest(problem, 1.0, lambda phase, t, c: phases.append(phase), "solving")
+    assert phases == [f"solving ({e})" for e in ("native", "pyvrp", "ahead", "other")]
+    for phase, label in zip(phases, ("native", "pyvrp", "ahead", "other"), strict=True):
+        text = phase_text(phase, lang)
+        assert "progress." not in text and f"({label})" not in text, text
 
 
 def test_the_ticker_redraws_without_reports() -> None:

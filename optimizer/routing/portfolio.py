@@ -344,7 +344,7 @@ def _contest(
         native = solve_native(problem, probe, seed)
     report("native", native.objective)
     # What the native probe hands back (a converged search) is PyVRP's.
-    routed = solve_pyvrp(problem, 2 * probe - (time.perf_counter() - started), seed)
+    routed = solve_pyvrp(problem, max(probe / 2, 2 * probe - (time.perf_counter() - started)), seed)
     costs = [native.objective, exact_cost(problem, routed.routes)]
     report("pyvrp", costs[1])
     out = [native, routed]
@@ -359,7 +359,7 @@ def _contest(
             ahead = ahead.result
         else:
             ahead = solve_pyvrp(problem, left, seed, resume=routed, stall_s=None if last else stall)
-        report("ahead" if n == 0 else "runner-up", exact_cost(problem, ahead.routes))
+        report("ahead" if n == 0 else "other", exact_cost(problem, ahead.routes))
         out.append(ahead)
     return out
 
