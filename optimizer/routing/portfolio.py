@@ -84,7 +84,8 @@ def run_engine(
     ``workers=2`` runs the two engines side by side on two cores instead, each for the
     whole time limit: PyVRP in a child process, OR-Tools (from ``initial``) here.
 
-    ``scored``: a list that receives every valid candidate with its validated cost.
+    ``scored``: a list that receives every valid candidate of the engines' search with
+    its validated cost (where drivers rest, of the rest-free search, for ``_rested``).
 
     Where drivers rest, the engines search without rests and the cheapest
     ``REST_CANDIDATES`` of their candidates are checked with rests placed, each
@@ -115,8 +116,6 @@ def run_engine(
         )
         repaired = _rested(problem, free, free_scored, max(end, time.perf_counter()))
         repaired = ensure_min_used(problem, repaired)
-        if scored is not None and (cost := exact_cost(problem, repaired.routes)) < math.inf:
-            scored.append((cost, repaired))
         return EngineResult(repaired.routes, repaired.objective, repaired.status, free.seconds)
     started = time.perf_counter()
     scored = [] if scored is None else scored  # validated cost, candidate
@@ -359,7 +358,8 @@ def _contest(
             ahead = ahead.result
         else:
             ahead = solve_pyvrp(problem, left, seed, resume=routed, stall_s=None if last else stall)
-        report("ahead" if n == 0 else "other", exact_cost(problem, ahead.routes))
+        if progress is not None:  # the portfolio validates it again: only for a report
+            report("ahead" if n == 0 else "other", exact_cost(problem, ahead.routes))
         out.append(ahead)
     return out
 

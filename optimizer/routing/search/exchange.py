@@ -637,8 +637,9 @@ class Exchange:
         lowest, gained = math.inf if best is None else best[0], time.perf_counter()
         while time.perf_counter() < deadline and (idle < patience or self._stranded() or kicks):
             if stall_s is not None:
-                if not self._stranded() and sum(self.costs) < lowest - MIN_GAIN_CNY:
-                    lowest, gained = sum(self.costs), time.perf_counter()
+                total = sum(self.costs)
+                if total < lowest - MIN_GAIN_CNY and not self._stranded():
+                    lowest, gained = total, time.perf_counter()
                 elif time.perf_counter() - gained >= stall_s:
                     break
             if idle >= patience and not self._stranded():  # converged: a kick
