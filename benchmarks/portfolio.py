@@ -14,7 +14,12 @@ Cost is the validated plan's total cost in CNY (fixed + km + hours); a required 
 left unserved is reported, and such a plan does not count as a solution. The ratio is
 freshroute's cost over the cheaper of the two engines alone (target ≤ 0.97).
 
-    python benchmarks/portfolio.py [--sizes 60 150 300] [--time-limit 30] [--seed 1]
+    python benchmarks/portfolio.py [--sizes 60 150 300] [--time-limit 30] [--seed 1] \
+        [--solver-seeds 1 2 3] [--runs "pyvrp alone" freshroute]
+
+``--solver-seeds`` solves the same county with several solver seeds (``options.seed``),
+each run with each seed, and sums up the spread of each run's cost and of freshroute's
+ratio over them: how far one solver seed's ratio is from the mean.
 
 With ``--families``, the instances come instead from ``benchmarks/families.py``, a second
 generator that freshroute was not tuned on (matrix travel, eight families over cost
@@ -61,6 +66,7 @@ if TYPE_CHECKING:
 RUNS = ("pyvrp alone", "ortools alone", "freshroute", "freshroute 2 cores")
 COLUMNS = {
     "villages": "villages",
+    "solver_seed": "solver seed",
     "orders": "orders",
     "run": "run",
     "total_cost": "cost CNY",
@@ -81,10 +87,17 @@ def _engine_plan(problem: RoutingProblem, result: EngineResult, engine: str) -> 
         return f"invalid: {len(e.violations)} violations ({', '.join(kinds)})"
 
 
-def run_one(run: str, villages: int, seed: int, limit: float) -> dict[str, object]:
+def run_one(
+    run: str, villages: int, seed: int, limit: float, solver_seed: int | None = None
+) -> dict[str, object]:
+    """One run on the county of ``villages`` and ``seed``, solved with ``solver_seed``
+    (``options.seed``; none: the county's own)."""
     batch = generate_county(villages, seed)
+    if solver_seed is not None:
+        options = batch.options.model_copy(update={"seed": solver_seed})
+        batch = batch.model_copy(update={"options": options})
     row = solve_row(run, batch, limit)
-    return {"villages": villages, **row}
+    return {"villages": villages, "solver_seed": batch.options.seed, **row}
 
 
 def solve_row(run: str, batch: Batch, limit: float) -> dict[str, object]:
@@ -332,6 +345,16 @@ def main(argv: list[str] | None = None) -> Path:
     )
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument(
+        "--solver-seeds",
+        type=int,
+        nargs="+",
+        default=None,
+        help="county mode: solve each county with these solver seeds (default: its own)",
+    )
+    ap.add_argument(
+        "--runs", nargs="+", choices=RUNS, default=list(RUNS), help="county mode: runs to make"
+    )
+    ap.add_argument(
         "--families",
         nargs="+",
         metavar="NAME",
@@ -350,14 +373,17 @@ def main(argv: list[str] | None = None) -> Path:
     args.time_limit = args.time_limit if args.time_limit is not None else 30.0
     run_info = Run("benchmarks/portfolio.py", argv)
     rows: list[dict[str, object]] = []
+    summary = []
     for villages in args.sizes:
-        size_rows = []
-        for run in RUNS:
-            row = run_one(run, villages, args.seed, args.time_limit)
-            print(row, flush=True)
-            size_rows.append(row)
-        _ratios(size_rows)
-        rows += size_rows
+        for solver_seed in args.solver_seeds or [None]:
+            size_rows = []
+            for run in args.runs:
+                row = run_one(run, villages, args.seed, args.time_limit, solver_seed)
+                print(row, flush=True)
+                size_rows.append(row)
+            _ratios(size_rows)
+            rows += size_rows
+        summary += _spread(villages, [r for r in rows if r["villages"] == villages])
     header = run_info.header(
         "Portfolio vs each engine alone: generated county days",
         [
@@ -368,9 +394,42 @@ def main(argv: list[str] | None = None) -> Path:
             "validated as it is; freshroute: `plan_batch(batch, baseline=False[, workers=2])`.",
             "- Ratio: total cost over the cheaper engine alone (validated, every required "
             "order served). Target ≤ 0.97.",
+            *summary,
         ],
     )
     return write(args.stem or "portfolio", rows, COLUMNS, header)
+
+
+def _spread(villages: int, rows: list[dict[str, object]]) -> list[str]:
+    """Summary lines of one county solved with several solver seeds: each run's cost
+    over the seeds (mean, min-max) and freshroute's ratio (mean, min-max)."""
+    if len({r["solver_seed"] for r in rows}) < 2:
+        return []
+    lines = []
+    for run in dict.fromkeys(str(r["run"]) for r in rows):
+        costs = [
+            float(r["total_cost"])  # type: ignore[arg-type]
+            for r in rows
+            if r["run"] == run and r.get("status") == "validated"
+        ]
+        ratios = [
+            float(r["ratio_to_best_alone"])  # type: ignore[arg-type]
+            for r in rows
+            if r["run"] == run and "ratio_to_best_alone" in r
+        ]
+        n = sum(r["run"] == run for r in rows)
+        text = f"- {villages} villages, {run}: valid on {len(costs)} of {n} solver seeds"
+        if costs:
+            text += (
+                f"; cost mean {statistics.mean(costs):,.0f} "
+                f"({min(costs):,.0f}-{max(costs):,.0f}) CNY"
+            )
+        if ratios and run.startswith("freshroute"):
+            text += (
+                f"; ratio mean {statistics.mean(ratios):.3f} ({min(ratios):.3f}-{max(ratios):.3f})"
+            )
+        lines.append(text)
+    return lines
 
 
 if __name__ == "__main__":

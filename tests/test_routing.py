@@ -309,32 +309,51 @@ def test_the_engine_ahead_after_the_probes_goes_on_until_it_stalls(monkeypatch, 
 
 
 def test_where_drivers_rest_the_cheapest_plan_with_rests_is_kept(monkeypatch) -> None:
-    """The engines search without rests; of their cheapest candidates, the one cheapest
-    once rests are placed (repaired where a rest breaks a rule) is kept, not the
-    cheapest rest-free one (a 60-village county: 4,291 CNY rest-free but 4,929 repaired,
-    against a 4,322 rest-free plan that kept every rule with its rests)."""
+    """The engines search without rests; of their cheapest distinct candidates, each is
+    repaired where a rest breaks a rule and polished with its rests for an equal share
+    of the time left, and the one cheapest after that is kept: not the cheapest
+    rest-free one, nor the cheapest merely repaired (a 60-village county: the best
+    rest-free plan, 3,507 CNY, cost 4,089 repaired and 3,689 polished with rests)."""
+    from types import SimpleNamespace
+
     from optimizer.routing import portfolio
-    from optimizer.routing.engines import EngineResult
+    from optimizer.routing.engines import EngineResult, EngineRoute
 
     problem = compile_problem(county(6))
-    free = {"cheap": 100.0, "other": 110.0, "third": 120.0, "fourth": 130.0}
-    with_rests = {"cheap": 200.0, "other": 115.0, "third": 50.0, "fourth": 10.0}
-    candidates = {name: EngineResult([], cost, name, 0.0) for name, cost in free.items()}
-    costs: dict[int, float] = {}  # exact cost by the repaired result's routes list
+    free = {"cheap": 100.0, "twin": 100.0, "other": 110.0, "third": 120.0, "fourth": 130.0}
+    repaired = {"cheap": 200.0, "other": 115.0, "third": 150.0, "fourth": 10.0}
+    polished = {"cheap": 190.0, "other": 112.0, "third": 105.0, "fourth": 5.0}
+    nodes = {"cheap": [0, 2, 1], "twin": [0, 2, 1], "other": [0, 3, 1], "third": [0, 4, 1]}
+    nodes["fourth"] = [0, 5, 1]
+    candidates = {
+        name: EngineResult([EngineRoute(0, nodes[name], [0.0] * 3)], cost, name, 0.0)
+        for name, cost in free.items()
+    }
+    costs: dict[int, float] = {}  # exact cost by the result's routes list
     seen: list[str] = []
+    shares: list[float] = []
 
     def fake_repair(problem, result, deadline):
         seen.append(result.status)
         out = EngineResult([], 0.0, result.status, 0.0)
-        costs[id(out.routes)] = with_rests[result.status]
+        costs[id(out.routes)] = repaired[result.status]
         return out
 
+    def fake_polish(problem, result, seconds, seed):
+        shares.append(seconds)
+        out = EngineResult([], 0.0, result.status, 0.0)
+        costs[id(out.routes)] = polished[result.status]
+        return SimpleNamespace(result=out)
+
     monkeypatch.setattr(portfolio, "rests_repaired", fake_repair)
+    monkeypatch.setattr(portfolio, "polish", fake_polish)
     monkeypatch.setattr(portfolio, "exact_cost", lambda p, routes: costs[id(routes)])
-    scored = [(free[n], candidates[n]) for n in ("third", "fourth", "other", "cheap")]
-    chosen = portfolio._rested(problem, candidates["cheap"], scored, math.inf)
-    assert seen == ["cheap", "other", "third"]  # the three cheapest rest-free, in order
-    assert chosen.status == "third"
+    scored = [(free[n], candidates[n]) for n in ("third", "fourth", "other", "twin", "cheap")]
+    chosen = portfolio._rested(problem, candidates["cheap"], scored, time.perf_counter() + 3.0)
+    # The three cheapest rest-free, in order; "twin" has cheap's routes: one candidate.
+    assert seen == ["cheap", "other", "third"]
+    assert chosen.status == "third"  # 150 repaired, 105 polished: below other's 112
+    assert len(shares) == 3 and 0.9 < shares[0] <= 1.0  # a third of the 3 s left
 
 
 def test_a_stalled_search_hands_its_time_back() -> None:
