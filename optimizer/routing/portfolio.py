@@ -216,8 +216,7 @@ def run_engine(
 
 
 REST_CANDIDATES = 3  # rest-free candidates checked with rests placed, cheapest first
-REST_POLISH_MIN_S = 1.0  # of polishing per candidate at least, for them to be compared
-# polished (shorter, a polish mostly builds its search: a second at 1,000 villages)
+REST_POLISH_MIN_S = 0.2  # a candidate is polished with rests only with this much time
 
 
 def _rested(
@@ -228,11 +227,9 @@ def _rested(
 ) -> EngineResult:
     """The cheapest, once drivers rest, of ``free`` (the rest-free search's choice) and
     the next cheapest distinct rest-free candidates in ``scored``: each with rests
-    placed and repaired where a rest breaks a rule (``rests_repaired``); then, cheapest
-    repaired first, as many as get ``REST_POLISH_MIN_S`` each are improved under the
-    true cost, rests included (``polish``), for an equal share of the time left before
-    ``deadline``. With time for fewer than two, the cheapest repaired is kept (and is
-    polished with all the time after it).
+    placed, repaired where a rest breaks a rule (``rests_repaired``), then improved
+    under the true cost, rests included (``polish``), for an equal share of the time
+    left before ``deadline``.
 
     A rest-free ranking does not carry over: on a generated county of 60 villages the
     search's best rest-free plan (3,507 CNY) broke rules once its drivers rested and,
@@ -247,27 +244,20 @@ def _rested(
         if _content(c) not in seen:
             seen.add(_content(c))
             ranked.append(c)
-    repaired: list[tuple[float, EngineResult]] = []
+    polishes = priced_approximately(problem) and problem.n_nodes <= SEARCH_NODES_MAX
+    seed = problem.batch.options.seed
+    best: tuple[float, EngineResult] | None = None
     for n, candidate in enumerate(ranked):
         if n > 0 and time.perf_counter() >= deadline:
             break
-        fixed = rests_repaired(problem, candidate, deadline)
-        repaired.append((exact_cost(problem, fixed.routes), fixed))
-    repaired.sort(key=lambda cr: cr[0])
-    polishes = priced_approximately(problem) and problem.n_nodes <= SEARCH_NODES_MAX
-    window = deadline - time.perf_counter()
-    k = min(len(repaired), int(window // REST_POLISH_MIN_S)) if polishes else 0
-    if k < 2:
-        return repaired[0][1]
-    seed = problem.batch.options.seed
-    best: tuple[float, EngineResult] | None = None
-    for n, (_, fixed) in enumerate(repaired[:k]):
-        share = (deadline - time.perf_counter()) / (k - n)
-        polished = polish(problem, fixed, share, seed).result
-        cost = exact_cost(problem, polished.routes)
+        repaired = rests_repaired(problem, candidate, deadline)
+        share = (deadline - time.perf_counter()) / (len(ranked) - n)
+        if polishes and share >= REST_POLISH_MIN_S:
+            repaired = polish(problem, repaired, share, seed).result
+        cost = exact_cost(problem, repaired.routes)
         if best is None or cost < best[0]:
-            best = (cost, polished)
-    return best[1] if best is not None else repaired[0][1]
+            best = (cost, repaired)
+    return best[1] if best is not None else free
 
 
 def _content(result: EngineResult) -> tuple[tuple[int, tuple[int, ...]], ...]:
