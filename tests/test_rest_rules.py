@@ -298,3 +298,24 @@ def test_county_spreadsheets_keep_the_regulation(tmp_path: Path) -> None:
     by_id = {vt.id: vt for vt in import_batch(orders, sites, fleet_path=fleet).fleet}
     assert by_id["reefer"].rest_rules == RestRules()
     assert by_id["van"].rest_rules is None
+
+
+def test_a_truck_with_nothing_left_rests_on_its_drive_home() -> None:
+    """Re-planned while the van serves S4, its last stop, 5 h from the hub: with nothing
+    left to serve it drives home from there, and that drive gets the rests it needs (it
+    was stitched as one 300-minute leg without a rest, and the day's plan failed
+    validation: seen on county-400 re-planned at 13:00)."""
+    batch = line_batch({}, back=300)
+    old = line_plan(batch)
+    assert validate_plan(batch, old) == []
+    s4 = old.routes[0].stops[4]
+    events = Events.model_validate({"now": s4.departure - 1})
+    result = replan(batch, old, events, time_limit_s=1)
+    new = result.plan
+    assert validate_replan(batch, old, events, new, result.residual.day) == []
+    route = new.routes[0]
+    home = route.stops[-1]
+    assert home.site == "H" and len(route.stops) == len(old.routes[0].stops)
+    on_the_way = [r for r in route.rests if r.stop == 4 and r.place == "road"]
+    assert [r.start - s4.departure for r in on_the_way] == [pytest.approx(240)]
+    assert home.arrival == pytest.approx(s4.departure + 300 + 20)

@@ -9,6 +9,7 @@ cost once), so the stitched plan is a plan of the day's batch.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 import numpy as np
@@ -18,20 +19,32 @@ from optimizer.kpis import compute_kpis, fuel_cost, route_cost
 from optimizer.model import VehicleType, vehicle_ids
 from optimizer.plan import OrderOutcome, Plan, Rest, Route, Stop
 from optimizer.replan.handover import handover_minutes, handovers
-from optimizer.replan.residual import Residual
+from optimizer.replan.residual import Residual, start_site
 from optimizer.routing.assemble import search_reason, served_outcome, unserved_outcome
+from optimizer.routing.breaks import Driver
 
 
-def _home(res: Residual, vehicle: str, vt: VehicleType) -> Stop | None:
-    """The drive home of a truck with no residual route, or None when it is home."""
+def _home(res: Residual, vehicle: str, vt: VehicleType) -> tuple[Stop, list[Rest]] | None:
+    """The drive home of a truck with no residual route and the breaks it needs on the
+    way (the driving it has done since its last rest counted), or None when it is home."""
     p = res.positions[vehicle]
     assert vt.end is not None
     if p.site == vt.end:
         return None
     index = res.day_travel.index()
     i, j = index[p.site], index[vt.end]
-    arrival = p.ready + float(res.day_travel.minutes[i, j])
-    return Stop(
+    travel = float(res.day_travel.minutes[i, j])
+    arrival, rests = p.ready + travel, []
+    on_road = res.batch.fleet_by_id.get(start_site(vehicle))
+    rules = on_road.rest_rules if on_road is not None else None
+    if rules is not None and p.locked:
+        # The truck stands at its last locked stop, its service done: what the driver
+        # takes before leaving is on the leg home, as a residual route's would be.
+        last = len(p.locked) - 1
+        driver = Driver.of(rules, p.ready)
+        _, _, arrival = driver.leave(last, p.ready, p.ready, 0.0, math.inf, travel)
+        rests = [r.model_copy(update={"stop": last, "place": "road"}) for r in driver.rests]
+    home = Stop(
         site=vt.end,
         arrival=arrival,
         start=arrival,
@@ -40,6 +53,7 @@ def _home(res: Residual, vehicle: str, vt: VehicleType) -> Stop | None:
         m3_on_board=0.0,
         km_from_previous=float(res.day_travel.km[i, j]),
     )
+    return home, rests
 
 
 def _priced(
@@ -102,7 +116,8 @@ def stitch_routes(res: Residual, residual_plan: Plan) -> list[Route]:
             rests += _moved_rests(cont[vid], len(stops), day_sites)
             stops += [s.model_copy(deep=True) for s in cont[vid].stops if s.site in day_sites]
         elif p is not None and not p.down and (home := _home(res, vid, vt)) is not None:
-            stops.append(home)
+            stops.append(home[0])
+            rests += home[1]
         if any(s.load or s.unload for s in stops):
             routes.append(_priced(res, vid, vt, stops, rests))
     return routes
