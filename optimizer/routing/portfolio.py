@@ -244,7 +244,6 @@ def _rested(
         if _content(c) not in seen:
             seen.add(_content(c))
             ranked.append(c)
-    polishes = priced_approximately(problem) and problem.n_nodes <= SEARCH_NODES_MAX
     seed = problem.batch.options.seed
     best: tuple[float, EngineResult] | None = None
     for n, candidate in enumerate(ranked):
@@ -252,7 +251,7 @@ def _rested(
             break
         repaired = rests_repaired(problem, candidate, deadline)
         share = (deadline - time.perf_counter()) / (len(ranked) - n)
-        if polishes and share >= REST_POLISH_MIN_S:
+        if polishes(problem) and share >= REST_POLISH_MIN_S:
             repaired = polish(problem, repaired, share, seed).result
         cost = exact_cost(problem, repaired.routes)
         if best is None or cost < best[0]:
@@ -443,6 +442,12 @@ def _side_by_side(
             )
             results.append(child.result())
     return results  # ``consider`` reports their validated costs
+
+
+def polishes(problem: RoutingProblem) -> bool:
+    """Whether plans are polished under the exact cost: where the engines price it
+    approximately and the node matrices are affordable."""
+    return priced_approximately(problem) and problem.n_nodes <= SEARCH_NODES_MAX
 
 
 def priced_approximately(problem: RoutingProblem) -> bool:

@@ -30,10 +30,11 @@ from optimizer.routing.portfolio import (
     ORTOOLS_MAX_NODES,
     SIDE_BY_SIDE_SHARE,
     contested,
+    polishes,
     priced_approximately,
     run_engine,
 )
-from optimizer.routing.problem import SEARCH_NODES_MAX, RoutingProblem, compile_problem
+from optimizer.routing.problem import RoutingProblem, compile_problem
 from optimizer.routing.progress import PartsProgress, Progress, shifted
 from optimizer.routing.pyvrp_engine import unsupported
 from optimizer.routing.rest import plan_rest
@@ -208,7 +209,7 @@ def plan_batch(
         plan.solve_seconds = time.perf_counter() - started
         return plan
     end = time.perf_counter() + limit  # when the routes must be final
-    polish_s = limit * POLISH_SHARE if _polishes(problem) else 0.0
+    polish_s = limit * POLISH_SHARE if polishes(problem) else 0.0
     limit -= polish_s
     kinds = {o.kind for o in batch.orders}
     if kinds != {"delivery", "pickup"} or not want_baseline:
@@ -227,7 +228,7 @@ def plan_batch(
         share = limit * BASELINE_SHARE / 2
         # The baseline is polished like the paired plan, so that the saving reported is
         # pairing's, not polishing's.
-        polish_part = share * POLISH_SHARE if _polishes(part) else 0.0
+        polish_part = share * POLISH_SHARE if polishes(part) else 0.0
         alone = run_engine(
             part,
             share - polish_part,
@@ -312,12 +313,6 @@ def _left(seconds: float, end: float) -> float:
     search that converged) gives its time to polishing, one that ran over its share
     (OR-Tools finishing a move on a big model) eats into it."""
     return max(0.0, end - time.perf_counter()) if seconds > 0 else 0.0
-
-
-def _polishes(problem: RoutingProblem) -> bool:
-    """Polish when the engines price the cost approximately and the node matrices are
-    affordable."""
-    return priced_approximately(problem) and problem.n_nodes <= SEARCH_NODES_MAX
 
 
 BORDER_SHARE = 0.1  # of the time limit of a batch planned in parts, for cross-border moves
