@@ -241,8 +241,8 @@ def _rested(
     for _, c in sorted(scored, key=lambda sc: sc[0]):
         if len(ranked) == REST_CANDIDATES:
             break
-        if _content(c) not in seen:
-            seen.add(_content(c))
+        if (content := _content(c)) not in seen:
+            seen.add(content)
             ranked.append(c)
     seed = problem.batch.options.seed
     best: tuple[float, EngineResult] | None = None
